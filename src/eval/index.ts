@@ -37,3 +37,4 @@ export {
 export { cutOffNote, tooLongNote } from './summaryNotes.ts';
 export { stableText, tokenizerModelAccess } from './model-access.ts';
 export { bfclScore, formatBfclScore, BFCL_HALLUCINATION, BFCL_LIVE, BFCL_NON_LIVE, type BfclBucket, type BfclScore } from './bfcl-score.ts';
+export { answerComparisonText, compareAnswers, type AnswerComparison } from './compareAnswers.ts';

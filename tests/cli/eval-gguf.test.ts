@@ -1,7 +1,8 @@
 // studio eval --gguf: a GGUF file's weights answer in place of --model's, read as llama.cpp reads
 // them, with --model's config and tokenizer. An F32 export of a run answers exactly as the run's
 // adapter does (the adapter merged in, not applied again); a Q8_0 one answers every example, and
-// the summary and the resume settings name the file. Files that cannot be this model's weights, and
+// the summary and the resume settings name the file; --against sets the answers beside the
+// adapter's, answer by answer. Files that cannot be this model's weights (or answers to compare), and
 // an --adapter beside --gguf that is no run folder, are refused in words before anything runs.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ describe('studio eval --gguf', () => {
     await writeGguf(files, adapter, 'q8_0', join(dir, 'run-q8_0.gguf'));
   }, 240_000);
 
-  it('an F32 export answers as the run adapter does; Q8_0 answers every example, and the summary names the file', { timeout: 240_000 }, async () => {
+  it('an F32 export answers as the run adapter does; Q8_0 answers every example, beside the adapter\'s answers with --against, and the summary names the file', { timeout: 240_000 }, async () => {
     const byAdapter = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--out', join(dir, 'adapter.jsonl'), ...evalFlags]);
     expect(byAdapter.code, byAdapter.err).toBe(0);
     const f32 = join(dir, 'run-f32.gguf');
@@ -61,10 +62,18 @@ describe('studio eval --gguf', () => {
     expect(JSON.parse(readFileSync(join(dir, 'f32.jsonl.settings.json'), 'utf8'))).toMatchObject({ '--gguf': resolve(f32), '--adapter': resolve(run) });
 
     const q8 = join(dir, 'run-q8_0.gguf');
-    const byQ8 = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', q8, '--out', join(dir, 'q8.jsonl'), ...evalFlags]);
+    const adapterOut = join(dir, 'adapter.jsonl');
+    const byQ8 = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', q8, '--out', join(dir, 'q8.jsonl'), '--against', adapterOut, ...evalFlags]);
     expect(byQ8.code, byQ8.err).toBe(0);
     expect(byQ8.err).toContain(`answering with the weights of ${q8} (Q8_0)`);
-    expect(outputs(join(dir, 'q8.jsonl')).map((p) => p.id)).toEqual(outputs(join(dir, 'adapter.jsonl')).map((p) => p.id));
+    const q8Answers = outputs(join(dir, 'q8.jsonl')) as Array<{ id: string; output: string; valid: boolean }>;
+    const adapterAnswers = outputs(adapterOut) as Array<{ id: string; output: string; valid: boolean }>;
+    expect(q8Answers.map((p) => p.id)).toEqual(adapterAnswers.map((p) => p.id));
+    // --against: the two files answer by answer, as their own lines say.
+    const same = q8Answers.filter((p, i) => p.output === adapterAnswers[i].output).length;
+    expect(byQ8.out).toContain(`Against ${adapterOut}, on the 6 examples both answered: ${same === 6 ? 'all 6 answers are the same' : `${same} of 6 answers are the same`}, word for word;`);
+    const f32Against = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'f32.jsonl'), '--resume', '--against', adapterOut, ...evalFlags]);
+    expect(f32Against.out).toContain(`Against ${adapterOut}, on the 6 examples both answered: all 6 answers are the same, word for word; none is right here that it got wrong; none is wrong here that it got right.`);
     // Its answers are another file's: a resume under the F32 file is refused, naming --gguf.
     const resumed = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'q8.jsonl'), '--resume', ...evalFlags]);
     expect(resumed.code).toBe(2);
@@ -82,6 +91,11 @@ describe('studio eval --gguf', () => {
     expect(asFolder.code).toBe(2);
     expect(lastLine(asFolder)).toBe(`studio eval: --gguf ${folder} is a folder; give the .gguf file`);
     expect(lastLine(await evalWith('--gguf', DATA))).toBe(`studio eval: --gguf ${DATA}: demo-dataset.jsonl is not a GGUF file`);
+    expect(lastLine(await evalWith('--against', missing))).toBe(`studio eval: --against ${missing}: no such file`);
+    expect(lastLine(await evalWith('--against', DATA))).toBe(`studio eval: --against ${DATA} line 1 is not a prediction studio eval wrote (it needs id, output, finish_reason and generated_tokens)`);
+    const itself = await evalWith('--against', join(dir, 'refused.jsonl'));
+    expect(itself.code).toBe(2);
+    expect(lastLine(itself)).toBe(`studio eval: --against ${join(dir, 'refused.jsonl')} is the --out file: compare with another evaluation's answers`);
 
     // A plain PEFT adapter folder (no run.json) beside --gguf chooses nothing.
     const plain = join(dir, 'plain-adapter');

@@ -289,6 +289,8 @@ export const tests = {
     await page.getByTestId('job-notice').filter({ hasText: 'With the weights of my-first-run-q4_k_m.gguf: evaluated 31 examples' }).waitFor({ timeout: 300_000 });
     const compared = await page.getByTestId('accuracy-compare').innerText();
     assert.match(compared, /my first run\s+31\s+96\s+[\d.]+%[\s\S]*my first run as my-first-run-q4_k_m\.gguf \(Q4_K_M weights, [\d.]+ MiB\)\s+31\s+96\s+[\d.]+%/);
+    // Answer by answer beside the adapter it holds: how many the rounding changed, and which flipped.
+    assert.match(await page.getByTestId('eval-compare-answers').innerText(), /^Against my first run, on the 31 examples both answered: (all 31|\d+ of 31) answers are the same, word for word; .*\.$/);
     await screenshot('eval-gguf', page);
     mark('GGUF evaluated');
     await openPanel(page, 'Runs & snapshots');

@@ -34,7 +34,7 @@ const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useOnnxExport } = await import('../../src/state/onnxExportStore.ts');
 const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
 const { EvalForm } = await import('../../src/ui/eval/EvalForm.tsx');
-const { EvalResults } = await import('../../src/ui/eval/EvalResults.tsx');
+const { EvalResults, defaultComparison } = await import('../../src/ui/eval/EvalResults.tsx');
 const { demoEvalOf } = await import('../../src/state/demoStore.ts');
 const { DEMO_EVAL } = await import('../../src/state/demoStore.ts');
 
@@ -111,6 +111,13 @@ describe('a GGUF file evaluated from the page', () => {
     expect(html).toContain('<td>run one as run-one-q4_k_m.gguf (Q4_K_M weights, 15.6 MiB)</td>');
     expect(html).toContain('<td>other.gguf (GGUF weights, 1.00 GiB)</td>');
     expect(html).toContain('<td>base model (no adapter)</td>');
+    // Its answers are set beside those of the adapter it holds; a file the user gave, the base
+    // model's; an adapter's, the base model's; the base model's, none by default.
+    const [dropped, file, adapter, base] = rows as never as Parameters<typeof defaultComparison>[0][];
+    expect(defaultComparison(file, [dropped, adapter, base])?.id).toBe('adapter');
+    expect(defaultComparison(dropped, [file, adapter, base])?.id).toBe('base');
+    expect(defaultComparison(adapter, [dropped, file, base])?.id).toBe('base');
+    expect(defaultComparison(base, [dropped, file, adapter])).toBeNull();
     // The demo compares the adapter's own accuracy with the base model's: a file's is neither.
     expect(demoEvalOf([rows[1] as never], 'r1')).toBeNull();
     expect(demoEvalOf([rows[0] as never], null)).toBeNull();

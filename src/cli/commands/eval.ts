@@ -16,7 +16,7 @@ import { BFCL_PROMPT_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HE
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
-import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
+import { answerComparisonText, checkPrediction, compareAnswers, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
 import type { Example } from '../../data/example.ts';
 import { answerSettingsPath, readAnswerSettings, readPredictionLines, RunFolderStore, type AnswerSettings } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
@@ -60,6 +60,9 @@ ${INCLUSION_DEFAULT_HELP}; --split all takes
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
   --summary <file>        also write the summary (accuracy, per category, per rule) as JSON
+  --against <file>        another studio eval --out of the same examples (the base model, another
+                          adapter, a GGUF file): says how many answers are the same, and which
+                          examples are right here and wrong there, and the other way round
   --resume                go on from the answers --out already holds (an evaluation interrupted by
                           Ctrl-C): they are kept and checked again, the rest answered; give the model,
                           adapter, data and settings it was run with (those that change answers are
@@ -70,7 +73,7 @@ ${BFCL_PROMPT_HELP}
 const flagsSpec = {
   ...INCLUSION_FLAGS,
   model: 'string', adapter: 'string', gguf: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
-  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', against: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 /** What changes the answers, as the flags name it: written beside --out, compared on --resume.
@@ -139,6 +142,25 @@ function earlierPredictions(out: string, examples: Example[], settings: AnswerSe
   return kept;
 }
 
+/** --against's answers, refused in words where they are no studio eval --out (or are --out itself). */
+function againstLines(path: string, out: string): { path: string; lines: ReturnType<typeof readPredictionLines> } {
+  if (resolve(path) === resolve(out)) throw new CliError(`--against ${path} is the --out file: compare with another evaluation's answers`, 2);
+  if (!existsSync(path)) throw new CliError(`--against ${path}: no such file`);
+  try {
+    return { path, lines: readPredictionLines(path) };
+  } catch (err) {
+    throw new CliError(`--against ${(err as Error).message}`);
+  }
+}
+
+/** This evaluation's answers beside --against's, each of those checked again against this
+ * evaluation's example (the checker is deterministic; their file's verdicts may be an older checker's). */
+function againstText(against: { path: string; lines: ReturnType<typeof readPredictionLines> }, here: Prediction[], examples: Example[]): string {
+  const byId = new Map(examples.map((e) => [e.id, e]));
+  const theirs = against.lines.filter((l) => byId.has(l.id)).map((l) => checkPrediction(byId.get(l.id)!, l.output, l.finishReason, l.generatedTokens));
+  return answerComparisonText(compareAnswers(here, theirs), against.path);
+}
+
 /** --gguf before any example is read: a file, and --adapter beside it only as a run folder (whose
  * held-out examples it names), for the file holds its adapter merged in. */
 function checkGgufFlags(path: string, adapter: string | undefined, runFolder: boolean): void {
@@ -181,6 +203,8 @@ const evalCommand: CliCommand = {
     const inputs = dataPaths.map((path) => ({ path, flag: '--data' }));
     checkOutputFile(out, 'out', inputs);
     if (f.summary !== undefined) checkOutputFile(f.summary, 'summary', [...inputs, { path: out, flag: '--out' }]);
+    // Read now: a file that cannot be compared is said before hours of generation.
+    const against = f.against === undefined ? null : againstLines(f.against, out);
     const progress = new ProgressLine(f.quiet ?? false);
 
     // Every example answers, whatever the quality check says (BFCL files have no reasoning to check).
@@ -220,7 +244,9 @@ const evalCommand: CliCommand = {
       // store adds the earlier answers to this empty run, as to any run).
       const run = { ...summarizePredictions([]), predictions: [], aborted: false };
       await store.saveEvaluation(run);
-      console.log(formatEvalSummary(withEarlierPredictions(earlier, run, order), `--max-tokens ${maxNewTokens}`));
+      const report = withEarlierPredictions(earlier, run, order);
+      console.log(formatEvalSummary(report, `--max-tokens ${maxNewTokens}`));
+      if (against) console.log(againstText(against, report.predictions, all));
       console.log(`every example was already answered; predictions written to ${out}`);
       return 0;
     }
@@ -248,6 +274,7 @@ const evalCommand: CliCommand = {
     progress.done();
     const report = withEarlierPredictions(earlier, run, order);
     console.log(formatEvalSummary(report, `--max-tokens ${maxNewTokens}`));
+    if (against) console.log(againstText(against, report.predictions, all));
     if (report.aborted) {
       console.log(`interrupted: ${report.predictions.length} of ${all.length} examples evaluated; their predictions are written to ${out} (--resume goes on from them)`);
       return 130;

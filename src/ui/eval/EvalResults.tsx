@@ -4,13 +4,14 @@
 import { useState } from 'react';
 import { categoryWords } from '../format.ts';
 import { useEvalPredictions, useExampleRow } from '../../state/datasetViews.ts';
-import type { EvalRunRow, Prediction } from '../../state/queries.ts';
+import type { EvalRunRow, Prediction, StoredRun } from '../../state/queries.ts';
 import { ggufEvalText, latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
+import { answerComparisonText, compareAnswers } from '../../eval/compareAnswers.ts';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
  * holds until the next evaluation ends, which is then shown. */
@@ -37,26 +38,29 @@ export function EvalResults({ datasetId }: { datasetId: string | null }) {
         </div>
       </div>
       <AccuracyByAdapter runs={runs.filter((r) => r.datasetId === row?.datasetId)} />
-      {row?.summary && <EvalSummaryView row={row} />}
+      {row?.summary && <EvalSummaryView row={row} others={runs.filter((r) => r.datasetId === row.datasetId && r.id !== row.id)} />}
     </div>
   );
 }
 
 /** Every evaluation of a dataset side by side, newest per adapter: base model against the trained
  * adapters on the same held-out examples. */
+/** What answered an evaluation: the run's adapter by the run's name, a GGUF file by its own, or the
+ * base model (named by the model where `models` are several: an adapter is read beside its own base). */
+function answeredBy(r: EvalRunRow, all: StoredRun[], models: ReadonlySet<string | undefined>): string {
+  const id = r.config.adapterRunId;
+  const run = id === null ? null : (all.find((x) => x.id === id)?.name ?? 'a deleted run');
+  if (r.config.gguf) return ggufEvalText(r.config.gguf, run);
+  if (run !== null) return run;
+  return models.size > 1 ? `base model ${r.modelRef ?? '(unknown)'} (no adapter)` : 'base model (no adapter)';
+}
+
 function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   const all = useRuns((s) => s.runs);
   const rows = latestEvalPerAdapter(runs);
   if (rows.length < 2) return null;
-  // Evaluations of several models: each base model is named, so an adapter is read beside its own base.
   const models = new Set(rows.map((r) => r.modelRef));
-  const adapterName = (r: EvalRunRow) => {
-    const id = r.config.adapterRunId;
-    const run = id === null ? null : (all.find((x) => x.id === id)?.name ?? 'a deleted run');
-    if (r.config.gguf) return ggufEvalText(r.config.gguf, run);
-    if (run !== null) return run;
-    return models.size > 1 ? `base model ${r.modelRef ?? '(unknown)'} (no adapter)` : 'base model (no adapter)';
-  };
+  const adapterName = (r: EvalRunRow) => answeredBy(r, all, models);
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
   // Rows scored on other examples, with another token budget or on another model are not a like-for-like comparison.
   const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1 || models.size > 1;
@@ -102,7 +106,49 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   );
 }
 
-function EvalSummaryView({ row }: { row: EvalRunRow }) {
+/** The evaluation to set an evaluation's answers beside by default: a GGUF file's, the adapter it
+ * holds (or, for a file the user gave, the base model); an adapter's, the base model; newest first. */
+export function defaultComparison(row: EvalRunRow, others: EvalRunRow[]): EvalRunRow | null {
+  const base = (r: EvalRunRow) => !r.config.gguf && r.config.adapterRunId === null && r.modelRef === row.modelRef;
+  if (row.config.gguf) return others.find((r) => (row.config.adapterRunId === null ? base(r) : !r.config.gguf && r.config.adapterRunId === row.config.adapterRunId)) ?? null;
+  return row.config.adapterRunId === null ? null : (others.find(base) ?? null);
+}
+
+/** This evaluation's answers beside another's of the same dataset, answer by answer. */
+function CompareAnswers({ row, others, answers }: { row: EvalRunRow; others: EvalRunRow[]; answers: Prediction[] | null }) {
+  const all = useRuns((s) => s.runs);
+  const candidates = others.filter((r) => r.summary && r.summary.total > 0);
+  // null: the default (defaultComparison); '': none.
+  const [picked, setPicked] = useState<string | null>(null);
+  const chosen = picked === null ? defaultComparison(row, candidates) : (candidates.find((r) => r.id === picked) ?? null);
+  if (candidates.length === 0) return null;
+  const models = new Set([row, ...candidates].map((r) => r.modelRef));
+  const name = (r: EvalRunRow) => answeredBy(r, all, models);
+  return (
+    <div className="stack">
+      <div className="field inline">
+        <label htmlFor="eval-compare">Compare its answers with</label>
+        <select id="eval-compare" value={chosen?.id ?? ''} onChange={(e) => setPicked(e.target.value)}>
+          <option value="">no other evaluation</option>
+          {candidates.map((r) => (
+            <option key={r.id} value={r.id}>
+              {name(r)} · {r.summary.total} examples · {new Date(r.createdAt).toLocaleString()}
+            </option>
+          ))}
+        </select>
+      </div>
+      {chosen && <AnswerComparisonText answers={answers} other={chosen} there={name(chosen)} />}
+    </div>
+  );
+}
+
+function AnswerComparisonText({ answers, other, there }: { answers: Prediction[] | null; other: EvalRunRow; there: string }) {
+  const theirs = useEvalPredictions(other.id);
+  if (!answers || !theirs.value) return <p className="muted">{theirs.error ?? 'Reading the answers…'}</p>;
+  return <p data-testid="eval-compare-answers">{answerComparisonText(compareAnswers(answers, theirs.value), there)}</p>;
+}
+
+function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[] }) {
   const s = row.summary;
   const answers = useEvalPredictions(row.id);
   const failures = answers.value?.filter((p) => !p.valid) ?? null;
@@ -123,6 +169,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
           {skipped[0].toUpperCase() + skipped.slice(1)}.
         </p>
       )}
+      <CompareAnswers key={row.id} row={row} others={others} answers={answers.value ?? null} />
       <div className="grid2">
         <BfclScoreView score={s.bfcl} />
         <table className="rules">
