@@ -8,7 +8,7 @@
 // loss and α curves, which run is which) is kept by the ablation's own store, which writes the
 // report (./ablationReport.ts) where its home keeps files.
 // Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
-import type { EvalSummary } from '../eval/index.ts';
+import { compareAnswers, type AnswerComparison, type EvalSummary, type Prediction } from '../eval/index.ts';
 import type { Example } from '../data/example.ts';
 import { firstMinable } from '../hdr/index.ts';
 import { balanceAlpha } from '../train/balance.ts';
@@ -52,6 +52,9 @@ export interface AblationArmResult {
   finalAlpha: number | null;
   /** `steps`: the retraining steps of its rounds, past the arm it starts from (absent in results made before). */
   hdr?: { rounds: number; poolStart: number; poolEnd: number; added: number; stopReason: string; steps?: number };
+  /** Its answers beside the SFT arm's, example by example: what the loss changed beyond the accuracy
+   * (absent for SFT itself, where SFT did not finish, and in results made before). */
+  vsSft?: AnswerComparison;
 }
 
 export interface AblationResult {
@@ -169,6 +172,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     ...(job.dataset ? { dataset: job.dataset } : {}),
   };
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
+  /** The SFT arm's answers, once it is evaluated. */
+  let sftAnswers: Prediction[] | null = null;
   /** The too-long examples are told once, by the first arm that tokenizes (an arm before it may
    * have failed first). */
   let skippedTold = false;
@@ -258,7 +263,10 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     ctx.claimRun?.(evalStore.id);
     const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
     if (report.aborted) return null;
-    const { predictions: _p, aborted: _a, ...summary } = report;
+    const { predictions, aborted: _a, ...summary } = report;
+    // SFT is the first arm: every other is set beside it, answer by answer.
+    if (arm.config.loss === 'sft') sftAnswers = predictions;
+    const vsSft = arm.config.loss !== 'sft' && sftAnswers ? compareAnswers(predictions, sftAnswers) : null;
     const balance = arm.config.loss === 'ssb' ? await armStore.readBalance() : null;
     const learned = balance && balance.rule === (arm.config.balanceRule ?? 'grad') ? balanceAlpha(balanceSettingsOf(arm.config), balance) : null;
     const fixed = arm.config.loss.startsWith('fixed:') ? Number(arm.config.loss.slice(6)) : null;
@@ -273,6 +281,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
       finalAlpha: learned ?? fixed,
       ...(hdr ? { hdr } : {}),
+      ...(vsSft ? { vsSft } : {}),
     };
   };
   try {

@@ -124,17 +124,18 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     '## Accuracy',
     '',
-    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} | α₀ → final α |`,
-    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}---|`,
+    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} | α₀ → final α | answers vs SFT |`,
+    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}---|---|`,
     ...r.arms.map((a) => {
       const b = score(a);
       const byCat = cats.map((c) => {
         const t = a.summary.byCategory[c];
         return t ? tallyText(t) : '—';
       });
-      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} | ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} |`;
+      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} | ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} | ${vsSftText(a)} |`;
     }),
     '',
+    ...(r.arms.some((a) => a.vsSft) ? [VS_SFT_NOTE, ''] : []),
     'BFCL overall: the mean of the non-live AST (unweighted over its categories), live AST (weighted by examples) and hallucination buckets that were evaluated, as the leaderboard combines its single-turn buckets.',
     '',
     '## Failures by rule',
@@ -153,7 +154,8 @@ export function ablationMarkdown(r: AblationResult): string {
   lines.push('', '## The arms', '');
   for (const a of r.arms) {
     const hdr = a.hdr ? `; ${hdrArmText(a.hdr)}` : '';
-    lines.push(`- **${a.id}**: ${a.label}. ${alphaMove(a)}; final training loss ${num(finalLoss(a))}${hdr}. Run \`${a.run.name}\` (${a.run.kind}, ${a.run.id}), evaluation \`${a.evalRun.id}\`.`);
+    const flips = a.vsSft && a.vsSft.nowRight.length + a.vsSft.nowWrong.length > 0 ? ` Beside SFT: ${vsSftIds(a.vsSft)}.` : '';
+    lines.push(`- **${a.id}**: ${a.label}. ${alphaMove(a)}; final training loss ${num(finalLoss(a))}${hdr}. Run \`${a.run.name}\` (${a.run.kind}, ${a.run.id}), evaluation \`${a.evalRun.id}\`.${flips}`);
   }
   lines.push(
     '',
@@ -171,6 +173,22 @@ export function ablationMarkdown(r: AblationResult): string {
   return lines.join('\n');
 }
 
+/** What an arm's answers changed beside SFT's: "+5 −2 (24 of 31 the same)". */
+export function vsSftText(a: AblationArmResult): string {
+  const c = a.vsSft;
+  if (!c) return '—';
+  return `+${c.nowRight.length} −${c.nowWrong.length} (${c.same} of ${c.shared} the same)`;
+}
+
+const VS_SFT_NOTE =
+  'Answers vs SFT: the held-out examples this arm gets right that SFT gets wrong (+), those it gets wrong that SFT gets right (−), and how many of its answers are word for word SFT\'s. Accuracy is the net of the first two; an arm that fixes and breaks many is not SFT with a small change.';
+
+/** The examples an arm and SFT disagree on, by id. */
+export function vsSftIds(c: NonNullable<AblationArmResult['vsSft']>): string {
+  const part = (ids: string[], words: string) => (ids.length ? `${words} (${ids.join(', ')})` : '');
+  return [part(c.nowRight, 'right where SFT is wrong'), part(c.nowWrong, 'wrong where SFT is right')].filter(Boolean).join('; ');
+}
+
 const csvCell = (v: string | number | null | undefined) => {
   if (v === null || v === undefined) return '';
   const t = String(v);
@@ -180,14 +198,14 @@ const csvCell = (v: string | number | null | undefined) => {
 export function ablationCsv(r: AblationResult): string {
   const cats = reportCategories(r);
   const rules = failureRules(r);
-  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'run', 'eval_run'];
+  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'run', 'eval_run'];
   const rows = r.arms.map((a) => {
     const b = score(a);
     const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
     return [
       a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
       ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)), ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
-      a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.run.id, a.evalRun.id,
+      a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.run.id, a.evalRun.id,
     ];
   });
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';

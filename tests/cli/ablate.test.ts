@@ -77,6 +77,23 @@ describe('studio ablate', () => {
       for (const p of predictions) heldOutIds.add(p.id);
     }
     expect(heldOutIds.size).toBe(2);
+    // Each arm's answers beside SFT's, as their predictions files have them; SFT is beside none.
+    const answersOf = (arm: { evalRun: { id: string } }) => new Map(lines(join(out, 'runs', arm.evalRun.id, 'predictions.jsonl')).map((p) => [p.id as string, p as { output: string; valid: boolean }]));
+    const sftArm = result.arms.find((a: { id: string }) => a.id === 'sft');
+    const sft = answersOf(sftArm);
+    expect(sftArm.vsSft).toBeUndefined();
+    for (const arm of result.arms.filter((a: { id: string }) => a.id !== 'sft')) {
+      const mine = answersOf(arm);
+      const ids = [...mine.keys()];
+      expect(arm.vsSft, arm.id).toEqual({
+        shared: 2,
+        same: ids.filter((id) => mine.get(id)!.output === sft.get(id)!.output).length,
+        nowRight: ids.filter((id) => mine.get(id)!.valid && !sft.get(id)!.valid),
+        nowWrong: ids.filter((id) => !mine.get(id)!.valid && sft.get(id)!.valid),
+      });
+      expect(report).toContain(`| +${arm.vsSft.nowRight.length} −${arm.vsSft.nowWrong.length} (${arm.vsSft.same} of 2 the same) |`);
+    }
+    expect(csv[0]).toContain(',right_where_sft_wrong,wrong_where_sft_right,same_answers_as_sft,run,eval_run');
     // An arm's folder exports as a recipe with no --data: run.json says where the data is and its split.
     const recipe = await studio('recipe', '--run', join(out, 'runs', byArm(result, 'ssb:grad').run.id), '--out', join(out, 'recipe'));
     expect(recipe.code, recipe.err).toBe(0);

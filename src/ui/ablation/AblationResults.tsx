@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
@@ -108,6 +108,9 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
               <th scope="col">Non-live AST</th>
               <th scope="col">Live AST</th>
               <th scope="col">Hallucination</th>
+              <th scope="col" title="Held-out examples right here that SFT gets wrong (+), wrong here that SFT gets right (−), and the answers word for word SFT's">
+                Answers vs SFT
+              </th>
               {categories.map((c) => (
                 <th key={c} scope="col" title={c}>
                   {categoryWords(c)}
@@ -130,6 +133,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                   <td>{bucket(b?.nonLive)}</td>
                   <td>{bucket(b?.live)}</td>
                   <td>{bucket(b?.hallucination)}</td>
+                  <td title={a.vsSft ? vsSftIds(a.vsSft) || 'the same verdict on every example' : undefined}>{vsSftText(a)}</td>
                   {categories.map((c) => {
                     const t = a.summary.byCategory[c];
                     return <td key={c}>{t ? tallyText(t) : '—'}</td>;
