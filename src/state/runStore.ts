@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics, type EvalGguf } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics, type EvalGguf, isFinishedEval, scoresAdapter } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -183,6 +183,13 @@ export function latestEvalPerAdapter<R extends { config: { adapterRunId: string 
   const runIds = [...new Set(out.map((r) => r.config.adapterRunId).filter((id) => id !== null))];
   const ofRun = (id: string | null, gguf: boolean) => out.filter((r) => r.config.adapterRunId === id && !!r.config.gguf === gguf);
   return [...ofRun(null, false), ...runIds.flatMap((id) => [...ofRun(id, false), ...ofRun(id, true)]), ...ofRun(null, true)];
+}
+
+/** A run's newest finished evaluation of its own adapter (not of a GGUF file of it) that scored
+ * something; `runs` newest first, as the store lists them. */
+export function newestAdapterEval(runs: StoredRun[], runId: string): Extract<StoredRun, { kind: 'eval' }> | null {
+  for (const r of runs) if (r.kind === 'eval' && r.config.adapterRunId === runId && scoresAdapter(r.config) && isFinishedEval(r) && r.summary.total > 0) return r;
+  return null;
 }
 
 /** A GGUF file an evaluation answered with, in words; `fromRun`: the name of the run it was

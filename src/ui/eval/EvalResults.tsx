@@ -11,7 +11,7 @@ import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
-import { answerComparisonText, compareAnswers } from '../../eval/compareAnswers.ts';
+import { AnswerComparisonText } from './AnswerComparisonText.tsx';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
  * holds until the next evaluation ends, which is then shown. */
@@ -137,15 +137,9 @@ function CompareAnswers({ row, others, answers }: { row: EvalRunRow; others: Eva
           ))}
         </select>
       </div>
-      {chosen && <AnswerComparisonText answers={answers} other={chosen} there={name(chosen)} />}
+      {chosen && <AnswerComparisonText answers={answers} otherId={chosen.id} there={name(chosen)} />}
     </div>
   );
-}
-
-function AnswerComparisonText({ answers, other, there }: { answers: Prediction[] | null; other: EvalRunRow; there: string }) {
-  const theirs = useEvalPredictions(other.id);
-  if (!answers || !theirs.value) return <p className="muted">{theirs.error ?? 'Reading the answers…'}</p>;
-  return <p data-testid="eval-compare-answers">{answerComparisonText(compareAnswers(answers, theirs.value), there)}</p>;
 }
 
 function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[] }) {

@@ -1,7 +1,11 @@
 // Two runs' curves on the same axes: total, CoT and call loss, and α (run A solid, run B dashed),
-// and a table of the settings they differ in (W&B's config diff).
+// a table of the settings they differ in (W&B's config diff), and their newest evaluations' answers
+// side by side (which examples one gets right and the other wrong).
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useRuns } from '../../state/runStore.ts';
+import { newestAdapterEval, useRuns } from '../../state/runStore.ts';
+import { useEvalPredictions } from '../../state/datasetViews.ts';
+import type { EvalRunRow } from '../../state/queries.ts';
+import { AnswerComparisonText } from '../eval/AnswerComparisonText.tsx';
 import { configDifferences, datasetIdentity } from '../../state/runDifferences.ts';
 import { MetricChart, type ChartLine } from '../dashboard/MetricChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
@@ -49,6 +53,7 @@ export function CompareRuns({ runIds }: { runIds: [string, string] }) {
           </tbody>
         </table>
       </div>
+      <CompareAnswers a={newestAdapterEval(runs, a)} b={newestAdapterEval(runs, b)} nameA={name(a)} nameB={name(b)} />
       <div className="charts">
         <MetricChart title="CoT and call loss" lines={[...pair('lossCot', 'CoT', (c) => c.cot), ...pair('lossCall', 'call', (c) => c.call)]} testId="compare-loss" height={260} />
         <MetricChart title="Balance weight α" lines={alphaLines} testId="compare-alpha" height={260} options={ALPHA_AXIS} />
@@ -57,4 +62,25 @@ export function CompareRuns({ runIds }: { runIds: [string, string] }) {
       </div>
     </div>
   );
+}
+
+/** The two runs' newest evaluations of their adapters, answer by answer (A's answers "here"). */
+function CompareAnswers({ a, b, nameA, nameB }: { a: EvalRunRow | null; b: EvalRunRow | null; nameA: string; nameB: string }) {
+  if (!a || !b) return <p className="muted" data-testid="compare-answers-none">Evaluate both runs’ adapters (Evaluation panel) to set their answers side by side.</p>;
+  if (a.datasetId !== b.datasetId) return <p className="muted" data-testid="compare-answers-none">Their newest evaluations are of different datasets, so their answers are not to the same questions.</p>;
+  const score = (r: EvalRunRow) => `${r.summary.correct} of ${r.summary.total} correct`;
+  return (
+    <div className="stack" data-testid="compare-answers">
+      <p className="muted">
+        Answers of their newest evaluations: {nameA} {score(a)}, {nameB} {score(b)}; “here” is {nameA}.
+      </p>
+      <AnswersOf evalId={a.id} otherId={b.id} there={nameB} />
+    </div>
+  );
+}
+
+function AnswersOf({ evalId, otherId, there }: { evalId: string; otherId: string; there: string }) {
+  const answers = useEvalPredictions(evalId);
+  if (answers.error) return <p className="muted">{answers.error}</p>;
+  return <AnswerComparisonText answers={answers.value ?? null} otherId={otherId} there={there} />;
 }
