@@ -11,8 +11,11 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINS = os.path.join(ROOT, 'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64')
-GGML_TYPE = {'Q5_0': 6, 'Q5_1': 7, 'Q8_0': 8, 'Q4_K': 12, 'Q5_K': 13, 'Q6_K': 14}
-BLOCK = {'Q5_0': (32, 22), 'Q5_1': (32, 24), 'Q8_0': (32, 34), 'Q4_K': (256, 144), 'Q5_K': (256, 176), 'Q6_K': (256, 210)}
+GGML_TYPE = {'Q5_0': 6, 'Q5_1': 7, 'Q8_0': 8, 'Q4_K': 12, 'Q5_K': 13, 'Q6_K': 14,
+             # Only read back (the studio evaluates other llama-quantize files): their bytes and values.
+             'Q4_0': 2, 'Q4_1': 3, 'Q2_K': 10, 'Q3_K': 11, 'IQ4_NL': 20, 'IQ4_XS': 23}
+BLOCK = {'Q5_0': (32, 22), 'Q5_1': (32, 24), 'Q8_0': (32, 34), 'Q4_K': (256, 144), 'Q5_K': (256, 176), 'Q6_K': (256, 210),
+         'Q4_0': (32, 18), 'Q4_1': (32, 20), 'Q2_K': (256, 84), 'Q3_K': (256, 110), 'IQ4_NL': (32, 18), 'IQ4_XS': (256, 136)}
 # llama.h's LLAMA_FTYPE_MOSTLY_*.
 FTYPE = {'q4_k_m': 15, 'q5_k_m': 17, 'q6_k': 18}
 

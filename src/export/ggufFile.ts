@@ -12,18 +12,28 @@ export const GGUF_ALIGNMENT = 32;
 export const GGUF_VALUE = { UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12 } as const;
 
 /** The tensor types the export writes (ggml.h `enum ggml_type`). */
-export const GGML_TYPE = { F32: 0, F16: 1, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14, BF16: 30 } as const;
+export const GGML_TYPE = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, IQ4_NL: 20, IQ4_XS: 23, BF16: 30 } as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
+/** The block types the export writes (ggufQuant.ts); the others of GGML_TYPE are only read back. */
 export type GgmlQuantType = 'Q8_0' | 'Q5_0' | 'Q5_1' | 'Q4_K' | 'Q5_K' | 'Q6_K';
+/** Block types the read-back reads (ggufDequant.ts): the export's, and those other llama-quantize
+ * files hold (Q4_0, Q3_K_M, Q2_K, IQ4_XS, and IQ4_NL where their rows are not whole 256-value blocks). */
+export type GgmlBlockType = Exclude<GgmlTypeName, 'F32' | 'F16' | 'BF16'>;
 
-/** Values per block of a quantized type (along a row), and the bytes a block takes. */
-export const QUANT_BLOCK: Record<GgmlQuantType, { values: number; bytes: number }> = {
+/** Values per block of a block type (along a row), and the bytes a block takes. */
+export const QUANT_BLOCK: Record<GgmlBlockType, { values: number; bytes: number }> = {
   Q8_0: { values: 32, bytes: 34 },
   Q5_0: { values: 32, bytes: 22 },
   Q5_1: { values: 32, bytes: 24 },
+  Q4_0: { values: 32, bytes: 18 },
+  Q4_1: { values: 32, bytes: 20 },
+  IQ4_NL: { values: 32, bytes: 18 },
+  Q2_K: { values: 256, bytes: 84 },
+  Q3_K: { values: 256, bytes: 110 },
   Q4_K: { values: 256, bytes: 144 },
   Q5_K: { values: 256, bytes: 176 },
   Q6_K: { values: 256, bytes: 210 },
+  IQ4_XS: { values: 256, bytes: 136 },
 };
 
 export type GgufValue =

@@ -24,14 +24,14 @@ export interface GgufTensorEntry {
 
 const GGML_NAME = new Map<number, GgmlTypeName>(Object.entries(GGML_TYPE).map(([name, id]) => [id, name as GgmlTypeName]));
 /** ggml's other tensor types (ggml.h `enum ggml_type`), by name for the refusal of a file holding one. */
-const OTHER_GGML_TYPES: Record<number, string> = { 2: 'Q4_0', 3: 'Q4_1', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S', 22: 'IQ2_S', 23: 'IQ4_XS', 29: 'IQ1_M', 34: 'TQ1_0', 35: 'TQ2_0', 39: 'MXFP4' };
+const OTHER_GGML_TYPES: Record<number, string> = { 9: 'Q8_1', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 21: 'IQ3_S', 22: 'IQ2_S', 29: 'IQ1_M', 34: 'TQ1_0', 35: 'TQ2_0', 39: 'MXFP4' };
 /** llama.cpp's names of its file types (`enum llama_ftype`, general.file_type), as llama-quantize takes them. */
 const FILE_TYPE_NAME: Record<number, string> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M', 13: 'Q3_K_L', 14: 'Q4_K_S', 15: 'Q4_K_M', 16: 'Q5_K_S', 17: 'Q5_K_M',
   18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS', 21: 'Q2_K_S', 22: 'IQ3_XS', 23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M', 28: 'IQ2_S', 29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16',
 };
 /** What the read-back reads, for the refusal of a file it cannot. */
-const READABLE = 'F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0 and Q4_K (those of Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q4_K_M and Q4_K_S files)';
+const READABLE = 'F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0, Q4_K, Q4_1, Q4_0, Q3_K, Q2_K, IQ4_XS and IQ4_NL (those of F16, Q8_0, Q6_K, Q5_K_M/S, Q5_0/1, Q4_K_M/S, Q4_0/1, Q3_K_S/M/L, Q2_K and IQ4_XS/NL files)';
 /** Bytes of each GGUF metadata value type of fixed size (gguf.h `enum gguf_type`; 8 string, 9 array). */
 const VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 
@@ -77,6 +77,15 @@ export async function readGgufHeader(file: ByteSource): Promise<GgufHeader> {
   return { tensors: infos.map((t) => ({ ...t, offset: dataStart + t.offset })), fileType };
 }
 
+/** A GGUF whose tensors are not the model's (a name it lacks, a shape that differs): a file of
+ * another model, which the caller names as such in its own words. */
+export class GgufOfAnotherModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GgufOfAnotherModelError';
+  }
+}
+
 /** `source`'s files with `gguf`'s weights as its model.safetensors, all in `dtype`. By default f16
  * where every matrix is f16 or quantized (values f16 holds to well within their own rounding), f32
  * where one is f32 or bf16 (which f16 would round, or not hold). */
@@ -84,8 +93,8 @@ export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf
   const table = new Map((await readGgufHeader(gguf)).tensors.map((t) => [t.name, t]));
   const tensors = weightManifest(spec).map((w) => {
     const t = table.get(ggufTensorName(w.name));
-    if (!t) throw new Error(`${gguf.name}: it has no tensor ${ggufTensorName(w.name)} for ${w.name}`);
-    if (t.shape.join() !== w.shape.join()) throw new Error(`${gguf.name}: ${t.name} is [${t.shape}], the model's ${w.name} is [${w.shape}]`);
+    if (!t) throw new GgufOfAnotherModelError(`${gguf.name}: it has no tensor ${ggufTensorName(w.name)} for ${w.name}`);
+    if (t.shape.join() !== w.shape.join()) throw new GgufOfAnotherModelError(`${gguf.name}: ${t.name} is [${t.shape}], the model's ${w.name} is [${w.shape}]`);
     return { w, t };
   });
   const as = dtype ?? (tensors.some(({ w, t }) => t.type === 'BF16' || (t.type === 'F32' && w.shape.length > 1)) ? 'F32' : 'F16');

@@ -48,7 +48,7 @@ import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSourc
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { ggufAdapterFile, runGgufCheck, runGgufExport } from './ggufExportJob.ts';
-import { openGgufWeights } from '../export/ggufReadBack.ts';
+import { GgufOfAnotherModelError, openGgufWeights } from '../export/ggufReadBack.ts';
 import { blobSource } from '../model/byte-source.ts';
 import { runGenerateOnnx } from './onnxPlayground.ts';
 import { HeldExports } from './heldExports.ts';
@@ -285,7 +285,10 @@ export class StudioEngine {
           if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
           const from = runId ? await this.adapterOf(runId) : null;
           // A GGUF file holds the run's adapter merged into its weights: it is not applied again.
-          const file = gguf ? await openGgufWeights(ctx.model.files, ctx.model.spec, blobSource(gguf.file, gguf.fileName)) : null;
+          const file = gguf ? await openGgufWeights(ctx.model.files, ctx.model.spec, blobSource(gguf.file, gguf.fileName)).catch((err: unknown) => {
+            if (err instanceof GgufOfAnotherModelError) throw new Error(`${err.message}: it is not a GGUF file of the loaded model, ${ctx.model.ref}`);
+            throw err;
+          }) : null;
           const adapter = file ? null : (from?.adapter ?? null);
           const source = file ? file.gguf.fileName : from ? (from.run.name ?? runId!) : null;
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.

@@ -13,12 +13,9 @@ import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExpor
 import { readPeftAdapter } from '../../src/jobs/store/folder.ts';
 import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
 import { readModelSpec } from '../../src/model/checkpoint.ts';
-import { generateTinyModel } from '../../src/model/tiny-model.ts';
-import { memoryModelFiles } from '../../src/model/model-files.ts';
-import { initLoraAdapter } from '../../src/model/lora.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
-import { KQUANT_MODELS } from '../../scripts/gguf-kquant-models.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 import type { ModelFiles } from '../../src/model/model-files.ts';
 import type { LoraAdapter } from '../../src/model/lora.ts';
 
@@ -36,12 +33,12 @@ async function writeGguf(files: ModelFiles, adapter: LoraAdapter | null, type: G
   writeFileSync(path, Buffer.concat(parts));
 }
 
-const evalFlags = ['--data', DATA, '--limit', '6', '--max-tokens', '24', '--batch', '3', '--quiet'];
+const evalFlags = ['--data', DATA, '--limit', '4', '--max-tokens', '24', '--batch', '4', '--quiet'];
 const outputs = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; output: string });
 
 describe('studio eval --gguf', () => {
   beforeAll(async () => {
-    const trained = await studioInProcess(['train', '--model', MODEL, '--data', DATA, '--out', run, '--steps', '2', '--batch', '2', '--seq', '320', '--quiet']);
+    const trained = await studioInProcess(['train', '--model', MODEL, '--data', DATA, '--out', run, '--steps', '1', '--batch', '2', '--seq', '320', '--quiet']);
     expect(trained.code, trained.err).toBe(0);
     const files = nodeDirectoryModelFiles(MODEL);
     const adapter = await readPeftAdapter(run, await readModelSpec(files));
@@ -54,15 +51,16 @@ describe('studio eval --gguf', () => {
     expect(byAdapter.code, byAdapter.err).toBe(0);
     const f32 = join(dir, 'run-f32.gguf');
     // The run folder only chooses the held-out examples: its adapter is in the file already.
-    const byFile = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'f32.jsonl'), '--summary', join(dir, 'f32-summary.json'), ...evalFlags]);
+    const adapterOut = join(dir, 'adapter.jsonl');
+    const byFile = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'f32.jsonl'), '--summary', join(dir, 'f32-summary.json'), '--against', adapterOut, ...evalFlags]);
     expect(byFile.code, byFile.err).toBe(0);
+    expect(byFile.out).toContain(`Against ${adapterOut}, on the 4 examples both answered: all 4 answers are the same, word for word; none is right here that it got wrong; none is wrong here that it got right.`);
     expect(byFile.err).toContain(`answering with the weights of ${f32} (F32), read as llama.cpp reads them, and the config and tokenizer of ${MODEL}`);
     expect(outputs(join(dir, 'f32.jsonl'))).toEqual(outputs(join(dir, 'adapter.jsonl')));
-    expect(JSON.parse(readFileSync(join(dir, 'f32-summary.json'), 'utf8'))).toMatchObject({ split: 'eval', gguf: resolve(f32), total: 6 });
+    expect(JSON.parse(readFileSync(join(dir, 'f32-summary.json'), 'utf8'))).toMatchObject({ split: 'eval', gguf: resolve(f32), total: 4 });
     expect(JSON.parse(readFileSync(join(dir, 'f32.jsonl.settings.json'), 'utf8'))).toMatchObject({ '--gguf': resolve(f32), '--adapter': resolve(run) });
 
     const q8 = join(dir, 'run-q8_0.gguf');
-    const adapterOut = join(dir, 'adapter.jsonl');
     const byQ8 = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', q8, '--out', join(dir, 'q8.jsonl'), '--against', adapterOut, ...evalFlags]);
     expect(byQ8.code, byQ8.err).toBe(0);
     expect(byQ8.err).toContain(`answering with the weights of ${q8} (Q8_0)`);
@@ -71,9 +69,7 @@ describe('studio eval --gguf', () => {
     expect(q8Answers.map((p) => p.id)).toEqual(adapterAnswers.map((p) => p.id));
     // --against: the two files answer by answer, as their own lines say.
     const same = q8Answers.filter((p, i) => p.output === adapterAnswers[i].output).length;
-    expect(byQ8.out).toContain(`Against ${adapterOut}, on the 6 examples both answered: ${same === 6 ? 'all 6 answers are the same' : `${same} of 6 answers are the same`}, word for word;`);
-    const f32Against = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'f32.jsonl'), '--resume', '--against', adapterOut, ...evalFlags]);
-    expect(f32Against.out).toContain(`Against ${adapterOut}, on the 6 examples both answered: all 6 answers are the same, word for word; none is right here that it got wrong; none is wrong here that it got right.`);
+    expect(byQ8.out).toContain(`Against ${adapterOut}, on the 4 examples both answered: ${same === 4 ? 'all 4 answers are the same' : `${same} of 4 answers are the same`}, word for word;`);
     // Its answers are another file's: a resume under the F32 file is refused, naming --gguf.
     const resumed = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'q8.jsonl'), '--resume', ...evalFlags]);
     expect(resumed.code).toBe(2);
@@ -105,14 +101,11 @@ describe('studio eval --gguf', () => {
     expect(besides.code).toBe(2);
     expect(lastLine(besides)).toBe(`studio eval: --adapter ${plain} beside --gguf only chooses a run folder's held-out examples (the file holds the adapter merged in), and ${plain} is no run folder of studio train or studio hdr: leave --adapter out`);
 
-    // Another model's file (a Llama with rows of 64): refused by its first tensor that differs.
-    const llama = generateTinyModel(KQUANT_MODELS['llama-fallback']);
-    const llamaFiles = new Map(llama.files);
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) llamaFiles.set(f, readFileSync(join(MODEL, f), 'utf8'));
-    const other = join(dir, 'llama-q8_0.gguf');
-    await writeGguf(memoryModelFiles(llamaFiles, 'llama'), initLoraAdapter(llama.spec, { rank: 2, alpha: 4, useRsLora: false, dropout: 0, targets: ['q'] }, 1), 'q8_0', other);
+    // Another model's file: refused by its first tensor that differs.
+    const other = join(dir, 'other-model.gguf');
+    writeFileSync(other, oneTensorGguf(0, 'token_embd.weight', [1000, 64]));
     const foreign = await evalWith('--gguf', other);
     expect(foreign.code).toBe(1);
-    expect(lastLine(foreign)).toMatch(new RegExp(`^studio eval: --gguf ${other.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (it has no tensor \\S+ for \\S+|\\S+ is \\[[\\d,]+\\], the model's \\S+ is \\[[\\d,]+\\]); it is not a file of --model ${MODEL}$`));
+    expect(lastLine(foreign)).toMatch(new RegExp(`^studio eval: --gguf ${other}: token_embd\\.weight is \\[1000,64\\], the model's model\\.embed_tokens\\.weight is \\[151936,\\d+\\]; it is not a file of --model ${MODEL}$`));
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { dequantize } from '../../src/export/ggufDequant.ts';
-import { GGML_TYPE, type GgmlQuantType } from '../../src/export/ggufFile.ts';
+import { GGML_TYPE, type GgmlBlockType } from '../../src/export/ggufFile.ts';
 import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
 import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
 import { checkGgufInEngine } from '../../src/export/ggufEngineCheck.ts';
@@ -21,6 +21,7 @@ import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 import { QWEN3_TOKENIZER_DIR } from '../../scripts/gen-tiny-model.ts';
 import { KQUANT_MODELS } from '../../scripts/gguf-kquant-models.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gguf-read-back-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +33,8 @@ describe('GGUF blocks read back', () => {
     return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   };
 
-  it.each(['Q8_0', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K'] as GgmlQuantType[])('%s gives the values ggml reads from the same bytes', (type) => {
+  // The export's six types, and those only read back (other llama-quantize files: Q4_0, Q3_K_M, Q2_K, IQ4_XS).
+  it.each(['Q8_0', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_0', 'Q4_1', 'Q2_K', 'Q3_K', 'IQ4_NL', 'IQ4_XS'] as GgmlBlockType[])('%s gives the values ggml reads from the same bytes', (type) => {
     for (const c of golden.cases) {
       const theirs = floats(c[`${type} values`]);
       const ours = dequantize(type, new Uint8Array(Buffer.from(c[type], 'base64')), theirs.length);
@@ -56,31 +58,9 @@ describe('GGUF blocks read back', () => {
 });
 
 describe('a GGUF header', () => {
-  /** A GGUF of one tensor of ggml type `type` (its data left out: only the header is read). */
-  function oneTensorGguf(type: number, name = 'blk.0.attn_q.weight'): Uint8Array {
-    const parts: number[] = [];
-    const u32 = (v: number) => parts.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
-    const u64 = (v: number) => (u32(v), u32(0));
-    const str = (s: string) => (u64(s.length), parts.push(...new TextEncoder().encode(s)));
-    u32(0x46554747); // "GGUF"
-    u32(3);
-    u64(1);
-    u64(1);
-    str('general.file_type');
-    u32(4);
-    u32(2); // MOSTLY_Q4_0
-    str(name);
-    u32(2);
-    u64(64);
-    u64(4);
-    u32(type);
-    u64(0);
-    return new Uint8Array(parts);
-  }
-
   it('names a tensor of a type the studio cannot read, and what it reads', async () => {
-    await expect(readGgufHeader(memorySource(oneTensorGguf(2), 'llama-q4_0.gguf'))).rejects.toThrow(
-      'llama-q4_0.gguf: tensor blk.0.attn_q.weight is Q4_0, which the studio cannot read; it reads F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0 and Q4_K (those of Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q4_K_M and Q4_K_S files)',
+    await expect(readGgufHeader(memorySource(oneTensorGguf(16), 'llama-iq2_xxs.gguf'))).rejects.toThrow(
+      'llama-iq2_xxs.gguf: tensor blk.0.attn_q.weight is IQ2_XXS, which the studio cannot read; it reads F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0, Q4_K, Q4_1, Q4_0, Q3_K, Q2_K, IQ4_XS and IQ4_NL (those of F16, Q8_0, Q6_K, Q5_K_M/S, Q5_0/1, Q4_K_M/S, Q4_0/1, Q3_K_S/M/L, Q2_K and IQ4_XS/NL files)',
     );
     await expect(readGgufHeader(memorySource(oneTensorGguf(99), 'x.gguf'))).rejects.toThrow(/^x\.gguf: tensor blk\.0\.attn_q\.weight is of ggml type 99, which the studio cannot read/);
     // Its file type, as llama-quantize names it; a readable tensor's shape outermost first.

@@ -19,6 +19,7 @@ import type { EvalRunRow } from '../../src/hdr/index.ts';
 import type { Example } from '../../src/data/example.ts';
 import { playgroundResult } from '../../src/worker/playground.ts';
 import { checkPrediction } from '../../src/eval/index.ts';
+import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 
 
 
@@ -81,8 +82,9 @@ describe('worker engine: generation jobs', () => {
     for (const [bytes, said] of [
       [new Uint8Array(64), /^not-gguf\.bin is not a GGUF file$/],
       [new Uint8Array(await f32.slice(0, 24).arrayBuffer()), /^short\.gguf: its header ends early \(at byte 24\)$/],
+      [oneTensorGguf(0, 'token_embd.weight', [1000, 32]), /^other\.gguf: token_embd\.weight is \[1000,32\], the model's model\.embed_tokens\.weight is \[151936,32\]: it is not a GGUF file of the loaded model, local:tiny$/],
     ] as const) {
-      const name = said.source.includes('not-gguf') ? 'not-gguf.bin' : 'short.gguf';
+      const name = said.source.includes('not-gguf') ? 'not-gguf.bin' : said.source.includes('short') ? 'short.gguf' : 'other.gguf';
       await expect(engine.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1, gguf: { file: new Blob([bytes]), fileName: name } }, () => undefined)).rejects.toThrow(said);
     }
     expect(await db.runs.count()).toBe(rowsNow);

@@ -20,7 +20,7 @@ import { answerComparisonText, checkPrediction, compareAnswers, formatEvalSummar
 import type { Example } from '../../data/example.ts';
 import { answerSettingsPath, readAnswerSettings, readPredictionLines, RunFolderStore, type AnswerSettings } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
-import { openGgufWeights } from '../../export/ggufReadBack.ts';
+import { GgufOfAnotherModelError, openGgufWeights } from '../../export/ggufReadBack.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelFiles } from '../../model/model-files.ts';
 import type { LoadedModel } from '../../jobs/context.ts';
@@ -37,8 +37,9 @@ options:
   --adapter <dir>         a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors); a
                           run folder keeps its split, so its held-out examples are the ones scored
   --gguf <file>           answer with this GGUF file's weights in place of --model's (a studio
-                          export-gguf file, the adapter merged in, or llama-quantize's Q8_0, Q6_K,
-                          Q5_K_M/S or Q4_K_M/S of --model), each read as llama.cpp reads it, with
+                          export-gguf file, the adapter merged in, or llama-quantize's F16, Q8_0,
+                          Q6_K, Q5_K_M, Q4_K_M, Q4_0, Q3_K_M, Q2_K or IQ4_XS of --model, and their
+                          _S/_L and _1/_NL kin), each read as llama.cpp reads it, with
                           --model's config and tokenizer: what the file's rounding costs in accuracy;
                           with --adapter <run folder>, that run's held-out examples are scored and
                           its adapter is not applied again (the file holds it)
@@ -181,7 +182,7 @@ async function ggufModelFiles(path: string, modelArg: string, model: LoadedModel
   } catch (err) {
     await source.close();
     const words = (err as Error).message.replace(`${source.name}: `, '');
-    const shapes = /is \[[\d,]*\], the model's/.test(words) || /has no tensor/.test(words) ? `; it is not a file of --model ${modelArg}` : '';
+    const shapes = err instanceof GgufOfAnotherModelError ? `; it is not a file of --model ${modelArg}` : '';
     throw new CliError(`--gguf ${path}: ${words}${shapes}`);
   }
 }

@@ -44,7 +44,7 @@ export function EvalForm({ datasetId, disabled }: { datasetId: string | null; di
               }}
             />
             <span className="muted small" id="eval-gguf-hint">
-              Its weights answer in place of the model's: a GGUF export, or llama-quantize's Q8_0, Q6_K, Q5_K_M or Q4_K_M of this model.
+              Its weights answer in place of the model's: a GGUF export, or llama-quantize's F16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q4_0, Q3_K_M, Q2_K or IQ4_XS of this model.
             </span>
           </div>
         </>
