@@ -77,5 +77,13 @@ describe('studio eval --resume', () => {
     const same = await resume(...sampled);
     expect(same.code, same.err).toBe(0);
     expect(same.err).not.toContain('settings.json');
+    // Settings written before --gguf was recorded: none was given then, as none is now.
+    const settingsPath = `${out}.settings.json`;
+    const { '--gguf': gguf, ...withoutGguf } = JSON.parse(readFileSync(settingsPath, 'utf8'));
+    expect(gguf).toBeNull();
+    writeFileSync(settingsPath, JSON.stringify(withoutGguf));
+    const beforeGguf = await resume(...sampled);
+    expect(beforeGguf.code, beforeGguf.err).toBe(0);
+    expect((await resume(...sampled, '--gguf', DATA)).err.trim().split('\n').at(-1)).toBe(refusal('--gguf', 'none', resolve(DATA)));
   });
 });

@@ -115,7 +115,7 @@ export function defaultComparison(row: EvalRunRow, others: EvalRunRow[]): EvalRu
 }
 
 /** This evaluation's answers beside another's of the same dataset, answer by answer. */
-function CompareAnswers({ row, others, answers }: { row: EvalRunRow; others: EvalRunRow[]; answers: Prediction[] | null }) {
+function CompareAnswers({ row, others, answers, error }: { row: EvalRunRow; others: EvalRunRow[]; answers: Prediction[] | null; error: string | null }) {
   const all = useRuns((s) => s.runs);
   const candidates = others.filter((r) => r.summary && r.summary.total > 0);
   // null: the default (defaultComparison); '': none.
@@ -137,7 +137,7 @@ function CompareAnswers({ row, others, answers }: { row: EvalRunRow; others: Eva
           ))}
         </select>
       </div>
-      {chosen && <AnswerComparisonText answers={answers} otherId={chosen.id} there={name(chosen)} />}
+      {chosen && <AnswerComparisonText answers={answers} error={error} otherId={chosen.id} there={name(chosen)} />}
     </div>
   );
 }
@@ -163,7 +163,7 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
           {skipped[0].toUpperCase() + skipped.slice(1)}.
         </p>
       )}
-      <CompareAnswers key={row.id} row={row} others={others} answers={answers.value ?? null} />
+      <CompareAnswers key={row.id} row={row} others={others} answers={answers.value ?? null} error={answers.error ?? null} />
       <div className="grid2">
         <BfclScoreView score={s.bfcl} />
         <table className="rules">

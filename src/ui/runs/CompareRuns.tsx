@@ -81,6 +81,5 @@ function CompareAnswers({ a, b, nameA, nameB }: { a: EvalRunRow | null; b: EvalR
 
 function AnswersOf({ evalId, otherId, there }: { evalId: string; otherId: string; there: string }) {
   const answers = useEvalPredictions(evalId);
-  if (answers.error) return <p className="muted">{answers.error}</p>;
-  return <AnswerComparisonText answers={answers.value ?? null} otherId={otherId} there={there} />;
+  return <AnswerComparisonText answers={answers.value ?? null} error={answers.error ?? null} otherId={otherId} there={there} />;
 }
