@@ -40,7 +40,7 @@ export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: Mode
   const maxTokens = Math.max(...opts.texts.map((t) => t.length));
   // One model on the GPU at a time: the trained one's logits first, then the file's.
   const trained = await logitsOf(gpu, source, adapter, opts.texts, maxTokens, opts.signal);
-  const files = await ggufAsModelFiles(source, spec, gguf, opts.f32 ? 'F32' : 'F16');
+  const files = await ggufAsModelFiles(source, spec, gguf);
   const fromFile = await logitsOf(gpu, files, null, opts.texts, maxTokens, opts.signal);
   const V = spec.vocabSize;
   let maxGapDiff = 0;

@@ -86,18 +86,18 @@ export class GgufOfAnotherModelError extends Error {
   }
 }
 
-/** `source`'s files with `gguf`'s weights as its model.safetensors, all in `dtype`. By default f16
- * where every matrix is f16 or quantized (values f16 holds to well within their own rounding), f32
- * where one is f32 or bf16 (which f16 would round, or not hold). */
-export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf: ByteSource, dtype?: 'F32' | 'F16'): Promise<ModelFiles> {
-  const table = new Map((await readGgufHeader(gguf)).tensors.map((t) => [t.name, t]));
+/** `source`'s files with `gguf`'s weights as its model.safetensors (`header`: the file's, where the
+ * caller read it already). All f16 where every matrix is f16 or quantized (values f16 holds to well
+ * within their own rounding), all f32 where one is f32 or bf16 (which f16 would round, or not hold). */
+export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf: ByteSource, header?: GgufHeader): Promise<ModelFiles> {
+  const table = new Map((header ?? (await readGgufHeader(gguf))).tensors.map((t) => [t.name, t]));
   const tensors = weightManifest(spec).map((w) => {
     const t = table.get(ggufTensorName(w.name));
     if (!t) throw new GgufOfAnotherModelError(`${gguf.name}: it has no tensor ${ggufTensorName(w.name)} for ${w.name}`);
     if (t.shape.join() !== w.shape.join()) throw new GgufOfAnotherModelError(`${gguf.name}: ${t.name} is [${t.shape}], the model's ${w.name} is [${w.shape}]`);
     return { w, t };
   });
-  const as = dtype ?? (tensors.some(({ w, t }) => t.type === 'BF16' || (t.type === 'F32' && w.shape.length > 1)) ? 'F32' : 'F16');
+  const as: 'F32' | 'F16' = tensors.some(({ w, t }) => t.type === 'BF16' || (t.type === 'F32' && w.shape.length > 1)) ? 'F32' : 'F16';
   const width = as === 'F32' ? 4 : 2;
   let at = 0;
   const order = tensors.map(({ w, t }) => {
@@ -114,7 +114,7 @@ export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf
   const { prefix, dataBytes } = safetensorsHeader(order, { format: 'pt' });
   for (const t of order) t.start += prefix.byteLength;
 
-  /** Rows r0..r0+n of one tensor, in Hugging Face's row order, as `dtype` bytes. */
+  /** Rows r0..r0+n of one tensor, in Hugging Face's row order, as `as` bytes. */
   async function readRows(t: (typeof order)[number], r0: number, n: number): Promise<Uint8Array> {
     const { cols, fileRow } = t;
     const rowBytes = ggmlTensorBytes(t.gguf.type, [1, cols]);
@@ -164,9 +164,9 @@ export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf
  * model files as ggufAsModelFiles makes them, what the file says it is, and its size. Refused, by
  * the file's name and the tensor, before anything runs when it is not this model's. */
 export async function openGgufWeights(source: ModelFiles, spec: ModelSpec, gguf: ByteSource): Promise<{ files: ModelFiles; gguf: { fileName: string; bytes: number; fileType: string | null } }> {
-  const { fileType } = await readGgufHeader(gguf);
-  const files = await ggufAsModelFiles(source, spec, gguf);
-  return { files, gguf: { fileName: gguf.name, bytes: gguf.size, fileType } };
+  const header = await readGgufHeader(gguf);
+  const files = await ggufAsModelFiles(source, spec, gguf, header);
+  return { files, gguf: { fileName: gguf.name, bytes: gguf.size, fileType: header.fileType } };
 }
 
 /** Sequential reads of a GGUF's header through a ByteSource, a megabyte at a time. */

@@ -143,13 +143,19 @@ export class StudioEngine {
     return this.db;
   }
 
+  /** A run trained on the loaded model (refused, naming both, where it was trained on another). */
+  private async runOnLoadedModel(runId: string): Promise<StoredRun> {
+    const model = this.jobs.requireModel();
+    const run = await requireRun(this.requireDb(), runId);
+    if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run “${run.name ?? runId}” was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+    return run;
+  }
+
   /** A run's adapter for the loaded model (newest checkpoint, or PEFT files a snapshot or HDR left). */
   private async adapterOf(runId: string): Promise<{ adapter: LoraAdapter; spec: ModelSpec; baseRef: string; run: StoredRun }> {
-    const db = this.requireDb();
     const model = this.jobs.requireModel();
-    const run = await requireRun(db, runId);
-    if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run “${run.name ?? runId}” was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
-    const adapter = await new DexieRunStore(db, runId).readAdapter(model.spec);
+    const run = await this.runOnLoadedModel(runId);
+    const adapter = await new DexieRunStore(this.requireDb(), runId).readAdapter(model.spec);
     return { adapter, spec: model.spec, baseRef: run.modelRef ?? model.ref, run };
   }
 
@@ -283,13 +289,15 @@ export class StudioEngine {
           await requireDataset(db, datasetId);
           const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
           if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
-          const from = runId ? await this.adapterOf(runId) : null;
-          // A GGUF file holds the run's adapter merged into its weights: it is not applied again.
+          // A GGUF file holds the run's adapter merged into its weights: the run is only checked to
+          // be the loaded model's, and its adapter is neither read nor applied again.
+          if (gguf && runId) await this.runOnLoadedModel(runId);
+          const from = runId && !gguf ? await this.adapterOf(runId) : null;
           const file = gguf ? await openGgufWeights(ctx.model.files, ctx.model.spec, blobSource(gguf.file, gguf.fileName)).catch((err: unknown) => {
             if (err instanceof GgufOfAnotherModelError) throw new Error(`${err.message}: it is not a GGUF file of the loaded model, ${ctx.model.ref}`);
             throw err;
           }) : null;
-          const adapter = file ? null : (from?.adapter ?? null);
+          const adapter = from?.adapter ?? null;
           const source = file ? file.gguf.fileName : from ? (from.run.name ?? runId!) : null;
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
