@@ -1,11 +1,15 @@
 # Writes tests/fixtures/gguf/kquant-golden.json: llama.cpp's own quantized bytes, from the ggml
 # library node-llama-cpp ships (ggml_quantize_chunk without an importance matrix, the function
 # llama-quantize calls), for rows of values chosen to reach every branch of the quantizers, and
-# the values ggml reads those bytes back as (its type traits' to_float).
+# the values ggml reads those bytes back as (its type traits' to_float); and, for the types that take
+# one, the bytes with an importance matrix (ggml_quantize_chunk's imatrix, as llama-quantize
+# --imatrix passes it): one weight per column, some zero.
 #   pip install numpy && python scripts/gguf-kquant-golden.py
 # With --model IN.gguf OUT.json TYPE: llama.cpp's llama_model_quantize turns the F32 file IN into
 # TYPE (q4_k_m, q5_k_m or q6_k), and OUT gets each tensor's type and the SHA-256 of its bytes
 # (tests/export/gguf-kquant.test.ts compares `studio export-gguf --type TYPE` of the same model with it).
+# With a fifth argument, an importance matrix file (llama-imatrix's GGUF format): quantized with it,
+# as llama-quantize --imatrix passes it (each weight's sums over its count).
 import base64, ctypes, glob, hashlib, json, os, sys
 import numpy as np
 
@@ -44,11 +48,12 @@ def dequantize(lib, type_name, data, count):
     return out.tobytes()
 
 
-def quantize(lib, type_name, rows):
+def quantize(lib, type_name, rows, importance=None):
     rows = np.ascontiguousarray(rows, dtype=np.float32)
     per, size = BLOCK[type_name]
     out = np.zeros(rows.size // per * size, dtype=np.uint8)
-    n = lib.ggml_quantize_chunk(GGML_TYPE[type_name], rows.ctypes.data, out.ctypes.data, 0, rows.shape[0], rows.shape[1], None)
+    qw = None if importance is None else np.ascontiguousarray(importance, dtype=np.float32)
+    n = lib.ggml_quantize_chunk(GGML_TYPE[type_name], rows.ctypes.data, out.ctypes.data, 0, rows.shape[0], rows.shape[1], None if qw is None else qw.ctypes.data)
     assert n == out.size, (n, out.size)
     return out.tobytes()
 
@@ -80,6 +85,18 @@ def cases():
     return out
 
 
+WEIGHTED = ['Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K']
+
+
+def importance_weights(cols):
+    # Mean squared activations span orders of magnitude; a block of columns never used weighs 0.
+    rng = np.random.default_rng(11)
+    w = np.exp(rng.normal(0, 1.5, cols))
+    w[64:96] = 0
+    w[200] = 0
+    return w.astype(np.float32)
+
+
 def blocks_golden():
     lib = ggml_base()
     result = []
@@ -91,6 +108,10 @@ def blocks_golden():
             entry[t] = base64.b64encode(q).decode()
             # What llama.cpp reads those bytes back as (dequantize_row_*).
             entry[t + ' values'] = base64.b64encode(dequantize(lib, t, q, rows.size)).decode()
+        importance = importance_weights(rows.shape[1])
+        entry['importance'] = base64.b64encode(importance.tobytes()).decode()
+        for t in WEIGHTED:
+            entry[t + ' imatrix'] = base64.b64encode(quantize(lib, t, rows, importance)).decode()
         result.append(entry)
     path = os.path.join(ROOT, 'tests/fixtures/gguf/kquant-golden.json')
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -116,7 +137,27 @@ class QuantizeParams(ctypes.Structure):
     ]
 
 
-def model_golden(inp, out_json, ftype):
+class ImatrixData(ctypes.Structure):
+    # llama.h's llama_model_imatrix_data.
+    _fields_ = [('name', ctypes.c_char_p), ('data', ctypes.POINTER(ctypes.c_float)), ('size', ctypes.c_size_t)]
+
+
+def imatrix_entries(path):
+    # As tools/quantize/quantize.cpp's load_imatrix reads the GGUF format: sums / count, in f32.
+    import gguf
+    reader = gguf.GGUFReader(path)
+    tensors = {t.name: np.array(t.data, dtype=np.float32).reshape(-1) for t in reader.tensors}
+    out = {}
+    for name, sums in tensors.items():
+        if not name.endswith('.in_sum2'):
+            continue
+        weight = name[:-len('.in_sum2')]
+        count = np.float32(round(float(tensors[weight + '.counts'][0])))
+        out[weight] = (sums / count).astype(np.float32) if count > 0 else np.ones_like(sums)
+    return out
+
+
+def model_golden(inp, out_json, ftype, imatrix_path=None):
     import gguf
     for so in ['libggml-base.so', 'libggml.v0.4.0.so']:
         ctypes.CDLL(os.path.join(BINS, so), mode=ctypes.RTLD_GLOBAL)
@@ -129,6 +170,17 @@ def model_golden(inp, out_json, ftype):
     assert params.quantize_output_tensor and not params.pure and params.imatrix is None, 'llama_model_quantize_params layout differs from llama.h'
     params.ftype = FTYPE[ftype]
     params.nthread = 1
+    keep = []
+    if imatrix_path:
+        entries = imatrix_entries(imatrix_path)
+        array = (ImatrixData * (len(entries) + 1))()
+        for i, (name, values) in enumerate(sorted(entries.items())):
+            values = np.ascontiguousarray(values)
+            keep.append((name.encode(), values))
+            array[i] = ImatrixData(keep[-1][0], values.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), values.size)
+        array[len(entries)] = ImatrixData(None, None, 0)
+        keep.append(array)
+        params.imatrix = ctypes.cast(array, ctypes.c_void_p)
     tmp = out_json + '.gguf'
     rc = llama.llama_model_quantize(inp.encode(), tmp.encode(), ctypes.byref(params))
     assert rc == 0, rc
@@ -136,13 +188,14 @@ def model_golden(inp, out_json, ftype):
     tensors = {t.name: {'type': t.tensor_type.name, 'sha256': hashlib.sha256(t.data.tobytes()).hexdigest()} for t in reader.tensors}
     os.remove(tmp)
     with open(out_json, 'w') as f:
-        json.dump({'source': 'llama_model_quantize (' + ftype.upper() + ') of node-llama-cpp ' + llama_cpp_release(), 'tensors': tensors}, f, indent=1)
+        with_imatrix = ' with the importance matrix ' + os.path.basename(imatrix_path) if imatrix_path else ''
+        json.dump({'source': 'llama_model_quantize (' + ftype.upper() + with_imatrix + ') of node-llama-cpp ' + llama_cpp_release(), 'tensors': tensors}, f, indent=1)
         f.write('\n')
     print('wrote', out_json, len(tensors), 'tensors')
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 5 and sys.argv[1] == '--model':
-        model_golden(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == '--model':
+        model_golden(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) == 6 else None)
     else:
         blocks_golden()

@@ -26,6 +26,12 @@ export const KQUANT_TYPES = ['q4_k_m', 'q5_k_m', 'q6_k'] as const;
 
 export const kquantGoldenPath = (type: (typeof KQUANT_TYPES)[number], name: string) => join(repoRoot, 'tests', 'fixtures', 'gguf', `${type}-${name}.json`);
 
+/** With an importance matrix: the fallback model's Q4_K_M (Q4_K, Q6_K and Q5_0 weighted, Q8_0 not),
+ * the matrix collected by `studio export-gguf --imatrix-data` over the demo dataset's examples. */
+export const IMATRIX_MODEL = 'llama-fallback';
+export const imatrixFixturePath = join(repoRoot, 'tests', 'fixtures', 'gguf', `${IMATRIX_MODEL}.imatrix.gguf`);
+export const imatrixGoldenPath = join(repoRoot, 'tests', 'fixtures', 'gguf', `q4_k_m-imatrix-${IMATRIX_MODEL}.json`);
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const dir = mkdtempSync(join(tmpdir(), 'kquant-golden-'));
   try {
@@ -35,6 +41,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       const f32 = join(dir, `${name}-f32.gguf`);
       execFileSync('node', [join(repoRoot, 'bin', 'studio.mjs'), 'export-gguf', '--model', model, '--out', f32, '--type', 'f32', '--no-check', '--quiet'], { stdio: 'inherit' });
       for (const type of KQUANT_TYPES) execFileSync(process.env.PYTHON ?? 'python3', [join(repoRoot, 'scripts', 'gguf-kquant-golden.py'), '--model', f32, kquantGoldenPath(type, name), type], { stdio: 'inherit' });
+      if (name !== IMATRIX_MODEL) continue;
+      execFileSync('node', [
+        join(repoRoot, 'bin', 'studio.mjs'), 'export-gguf', '--model', model, '--out', join(dir, `${name}-q4_k_m.gguf`), '--type', 'q4_k_m', '--no-check', '--quiet', '--force',
+        '--imatrix-data', join(repoRoot, 'public', 'demo', 'demo-dataset.jsonl'), '--imatrix-examples', '24', '--save-imatrix', imatrixFixturePath,
+      ], { stdio: 'inherit' });
+      execFileSync(process.env.PYTHON ?? 'python3', [join(repoRoot, 'scripts', 'gguf-kquant-golden.py'), '--model', f32, imatrixGoldenPath, 'q4_k_m', imatrixFixturePath], { stdio: 'inherit' });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,16 +15,12 @@ import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.
 import { alignUp, ggmlTensorBytes, ggufLayout, QUANT_BLOCK, type GgmlQuantType, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
 import { quantize } from './ggufQuant.ts';
 import type { QuantPool } from './quantPool.ts';
+import { importanceMetadata, importanceWeights, type ImportanceMatrix } from './importanceMatrix.ts';
 import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
 import type { CheckpointTensor } from '../model/checkpoint.ts';
 
-/** What the matrices are stored as (vectors are always f32, as llama.cpp's converter keeps them);
- * q4_k_m, q5_k_m and q6_k are llama-quantize's mixes of those names. */
-export type GgufExportType = 'f32' | 'f16' | 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m';
-export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'q6_k', 'q5_k_m', 'q4_k_m', 'f16', 'f32'];
-
-/** Whether `type` stores matrices in blocks the CPU quantizes (the exports worth a quantization pool). */
-export const isQuantizedExport = (type: GgufExportType): boolean => type !== 'f32' && type !== 'f16';
+import { GGUF_EXPORT_TYPES, takesImportance, type GgufExportType } from './ggufExportTypes.ts';
+export { GGUF_EXPORT_TYPES, isQuantizedExport, takesImportance, type GgufExportType } from './ggufExportTypes.ts';
 
 /** llama.cpp's `LlamaFileType` (general.file_type). */
 const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15, q5_k_m: 17, q6_k: 18 };
@@ -54,6 +50,9 @@ export interface GgufExportOptions {
   signal?: AbortSignal;
   /** Quantizes blocks of rows on other threads (quantPool.ts); without it, on this one. */
   quantPool?: Pick<QuantPool, 'quantize'>;
+  /** An importance matrix weighing a K-quant mix's rounding, as llama-quantize --imatrix does, and
+   * the name the file records it by (quantize.imatrix.file). */
+  importance?: { matrix: ImportanceMatrix; fileName: string };
 }
 
 export interface GgufExportResult {
@@ -64,6 +63,8 @@ export interface GgufExportResult {
   preTokenizer: string;
   /** How many tensors are stored as each ggml type (q4_k_m mixes several). */
   tensorTypes: Partial<Record<GgmlTypeName, number>>;
+  /** Tensors quantized with the importance matrix's weights (0 without one). */
+  weightedTensors: number;
   /** The file's bytes had it been written as each type (the header is the same length in all:
    * a type is a fixed-width field), `bytes` for its own: what the studio offers next, by size. */
   bytesAs: Record<GgufExportType, number>;
@@ -190,6 +191,7 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
   const { spec, checkpoint } = await openModel(source);
   return releaseAfter(async () => {
     if (opts.adapter) validateLoraSettings(spec, opts.adapter.settings);
+    if (opts.importance && !takesImportance(opts.type)) throw new Error(`an importance matrix weighs the K-quant mixes' rounding (q4_k_m, q5_k_m, q6_k); ${opts.type} has no use for one`);
     const vocab = await ggufTokenizerMetadata({ tokenizer, tokenizerConfig, config, vocabSize: spec.vocabSize, encode: opts.encode });
     const factors = opts.adapter ? loraFactorsByWeight(spec, opts.adapter) : new Map<string, LoraFactors>();
     const ropeFactors = spec.family === 'llama' ? llama3RopeFactors(spec) : null;
@@ -201,7 +203,19 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
       const name = ggufTensorName(w.name);
       infos.push({ name, shape: w.shape, type: ggufTensorType(name, w.shape, opts.type, spec.numLayers, tied) });
     }
-    const layout = ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab], infos);
+    const imatrixKeys = opts.importance ? importanceMetadata(opts.importance.matrix, opts.importance.fileName) : [];
+    const layout = ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab, ...imatrixKeys], infos);
+    // The header other types would have: the K-quant mixes record the matrix as this one does.
+    const plainHeaderBytes = imatrixKeys.length ? ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab], infos).header.byteLength : layout.header.byteLength;
+    // Each weight's importance, checked against its columns before anything is written.
+    const importance = new Map<string, Float32Array>();
+    if (opts.importance) {
+      for (const t of infos) {
+        if (!(t.type in QUANT_BLOCK) || t.type === 'Q8_0') continue;
+        const w = importanceWeights(opts.importance.matrix, t.name, t.shape[t.shape.length - 1]);
+        if (w) importance.set(t.name, w);
+      }
+    }
     const bytesTotal = layout.header.byteLength + layout.dataBytes;
 
     let written = 0;
@@ -226,7 +240,7 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
       const info = placed.get(ggufTensorName(w.name))!;
       if (written - dataStart !== info.offset) throw new Error(`GGUF export: ${info.name} would land at ${written - dataStart}, its header says ${info.offset}`);
       const heads = spec.family !== 'llama' ? 0 : /\.q_proj\.(weight|bias)$/.test(w.name) ? spec.numHeads : /\.k_proj\.(weight|bias)$/.test(w.name) ? spec.numKvHeads : 0;
-      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads, opts.signal, opts.quantPool)) {
+      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads, opts.signal, opts.quantPool, importance.get(info.name))) {
         await write(block);
         opts.onProgress?.({ tensor: w.name, bytesDone: written, bytesTotal });
       }
@@ -238,11 +252,11 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
     const bytesAs = {} as Record<GgufExportType, number>;
     for (const as of GGUF_EXPORT_TYPES) {
       const data = infos.reduce((n, t) => n + alignUp(ggmlTensorBytes(ggufTensorType(t.name, t.shape, as, spec.numLayers, tied), t.shape)), 0);
-      bytesAs[as] = layout.header.byteLength + data;
+      bytesAs[as] = (takesImportance(as) ? layout.header.byteLength : plainHeaderBytes) + data;
     }
     if (bytesAs[opts.type] !== written) throw new Error(`GGUF export: wrote ${written} bytes, its size as ${opts.type} says ${bytesAs[opts.type]}`);
     const preTokenizer = (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value;
-    return { spec, bytes: written, tensors: infos.length, preTokenizer, tensorTypes, bytesAs };
+    return { spec, bytes: written, tensors: infos.length, preTokenizer, tensorTypes, weightedTensors: importance.size, bytesAs };
   }, () => checkpoint.close());
 }
 
@@ -256,6 +270,7 @@ async function* mergedBlocks(
   ropeHeads: number,
   signal?: AbortSignal,
   pool?: Pick<QuantPool, 'quantize'>,
+  importance?: Float32Array,
 ): AsyncGenerator<Uint8Array> {
   const matrix = t.shape.length > 1;
   const rows = matrix ? t.shape[0] : 1;
@@ -285,7 +300,7 @@ async function* mergedBlocks(
     if (!quantized) yield ordered;
     else {
       const values = new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4);
-      yield pool ? await pool.quantize(type as GgmlQuantType, values) : quantize(type as GgmlQuantType, values);
+      yield pool ? await pool.quantize(type as GgmlQuantType, values, importance) : quantize(type as GgmlQuantType, values, importance);
     }
   }
 }

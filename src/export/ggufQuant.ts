@@ -10,6 +10,10 @@
 //         4-bit codes; each sub-block's scale and min searched by weighted least squares.
 //   Q5_K: Q4_K's layout and search with 5-bit codes.
 //   Q6_K: 256 values → 16 sub-blocks of 16, each an int8 scale of one f16 super-scale, 6-bit codes.
+// With an importance matrix (each column's mean squared input to the matrix, imatrix.ts), ggml's
+// `quantize_row_*_impl` instead, as llama-quantize --imatrix runs them: the least-squares searches
+// weigh each value by its column's importance, Q4_K's and Q5_K's 6-bit scales are searched too
+// (make_qp_quants), and Q5_0 and Q5_1 get searched scales in place of max/min ones. Q8_0 has none.
 // Tests compare every type with llama.cpp's own bytes (scripts/gguf-kquant-golden.py).
 import { f16BitsToF32, f32ToF16Bits } from '../model/dtype.ts';
 import { QUANT_BLOCK, type GgmlQuantType } from './ggufFile.ts';
@@ -20,14 +24,57 @@ export function assertWholeBlocks(type: GgmlQuantType, count: number): void {
   if (count % per !== 0) throw new RangeError(`${type} needs a multiple of ${per} values, got ${count}`);
 }
 
-/** `values` (whole rows, their length a multiple of the type's block) as `type`'s blocks. */
-export function quantize(type: GgmlQuantType, values: Float32Array): Uint8Array {
+/** `values` (whole rows, their length a multiple of the type's block) as `type`'s blocks; with
+ * `importance` (one weight per column: the rows are its length) as llama-quantize --imatrix makes them. */
+export function quantize(type: GgmlQuantType, values: Float32Array, importance?: Float32Array | null): Uint8Array {
   assertWholeBlocks(type, values.length);
   const { values: per, bytes } = QUANT_BLOCK[type];
   const out = new Uint8Array((values.length / per) * bytes);
+  if (importance && type !== 'Q8_0') {
+    quantizeWeighted(type, values, importance, out);
+    return out;
+  }
   const quantizeBlock = BLOCK_QUANTIZERS[type];
   for (let b = 0; b < values.length / per; b++) quantizeBlock(values, b * per, out, b * bytes);
   return out;
+}
+
+/** Why `importance` cannot weigh rows of `values` as `type` (its length is not whole blocks or not
+ * the rows' length, or a weight is not a finite number ≥ 0, which llama-quantize refuses too), or null. */
+export function importanceMismatch(type: GgmlQuantType, valueCount: number, importance: Float32Array): string | null {
+  const n = importance.length;
+  const per = QUANT_BLOCK[type].values;
+  if (n === 0 || n % per !== 0) return `${n} importance weights are not whole ${type} blocks of ${per}`;
+  if (valueCount % n !== 0) return `${valueCount} values are not whole rows of the ${n} importance weights`;
+  for (let i = 0; i < n; i++) if (!(importance[i] >= 0) || importance[i] === Infinity) return `importance weight ${i} is ${importance[i]}`;
+  return null;
+}
+
+const WEIGHTED_BLOCK_QUANTIZERS: Record<Exclude<GgmlQuantType, 'Q8_0'>, (x: Float32Array, xo: number, out: Uint8Array, o: number, qw: Float32Array, qo: number, rowSigma2: number) => void> = {
+  Q5_0: quantizeBlockQ5_0Weighted,
+  Q5_1: quantizeBlockQ5_1Weighted,
+  Q4_K: (x, xo, out, o, qw, qo) => quantizeBlockQ45_KWeighted(x, xo, out, o, qw, qo, 15),
+  Q5_K: (x, xo, out, o, qw, qo) => quantizeBlockQ45_KWeighted(x, xo, out, o, qw, qo, 31),
+  Q6_K: (x, xo, out, o, qw, qo) => quantizeBlockQ6_K(x, xo, out, o, qw, qo),
+};
+
+function quantizeWeighted(type: Exclude<GgmlQuantType, 'Q8_0'>, values: Float32Array, importance: Float32Array, out: Uint8Array): void {
+  const why = importanceMismatch(type, values.length, importance);
+  if (why) throw new RangeError(`${type} with an importance matrix: ${why}`);
+  const { values: per, bytes } = QUANT_BLOCK[type];
+  const n = importance.length;
+  const quantizeBlock = WEIGHTED_BLOCK_QUANTIZERS[type];
+  for (let r = 0; r < values.length / n; r++) {
+    const xo = r * n;
+    // Q5_0 and Q5_1 weigh by the whole row's mean square (the K types by their super-block's).
+    let sigma2 = 0;
+    if (type === 'Q5_0' || type === 'Q5_1') {
+      let sumX2 = 0;
+      for (let j = 0; j < n; j++) sumX2 = f32(sumX2 + f32(values[xo + j] * values[xo + j]));
+      sigma2 = f32(sumX2 / n);
+    }
+    for (let b = 0; b < n / per; b++) quantizeBlock(values, xo + b * per, out, ((xo + b * per) / per) * bytes, importance, b * per, sigma2);
+  }
 }
 
 const f32 = Math.fround;
@@ -239,10 +286,22 @@ function quantizeScalesAndMinsK(x: Float32Array, xo: number, out: Uint8Array, o:
   }
   const invScale = maxScale > 0 ? f32(63 / maxScale) : 0;
   const invMin = maxMin > 0 ? f32(63 / maxMin) : 0;
+  for (let j = 0; j < 8; j++) {
+    subScaleCodes[j] = Math.min(63, nearestInt(f32(invScale * subScales[j])) & 0xff);
+    subMinCodes[j] = Math.min(63, nearestInt(f32(invMin * subMins[j])) & 0xff);
+  }
+  writeScalesAndCodesK(x, xo, out, o, nmax, f32(maxScale / 63), f32(maxMin / 63));
+}
+
+const subScaleCodes = new Uint8Array(8);
+const subMinCodes = new Uint8Array(8);
+/** Q4_K's and Q5_K's tail: the sub-blocks' 6-bit scale and min codes (subScaleCodes, subMinCodes)
+ * packed, the f16 d and dmin written at o, and each value's code (in L) recomputed from them. */
+function writeScalesAndCodesK(x: Float32Array, xo: number, out: Uint8Array, o: number, nmax: number, dBlock: number, mBlock: number): void {
   packedScales.fill(0);
   for (let j = 0; j < 8; j++) {
-    const ls = Math.min(63, nearestInt(f32(invScale * subScales[j])) & 0xff);
-    const lm = Math.min(63, nearestInt(f32(invMin * subMins[j])) & 0xff);
+    const ls = subScaleCodes[j];
+    const lm = subMinCodes[j];
     if (j < 4) {
       packedScales[j] = ls;
       packedScales[j + 4] = lm;
@@ -252,8 +311,8 @@ function quantizeScalesAndMinsK(x: Float32Array, xo: number, out: Uint8Array, o:
       packedScales[j] |= (lm >> 4) << 6;
     }
   }
-  const d = putF16(out, o, f32(maxScale / 63));
-  const dmin = putF16(out, o + 2, f32(maxMin / 63));
+  const d = putF16(out, o, dBlock);
+  const dmin = putF16(out, o + 2, mBlock);
   out.set(packedScales, o + 4);
   for (let j = 0; j < 8; j++) {
     // get_scale_min_k4
@@ -268,13 +327,21 @@ function quantizeScalesAndMinsK(x: Float32Array, xo: number, out: Uint8Array, o:
 
 function quantizeBlockQ4_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
   quantizeScalesAndMinsK(x, xo, out, o, 15, -1, 20);
+  packCodesQ4_K(out, o);
+}
+
+function packCodesQ4_K(out: Uint8Array, o: number): void {
   const q = o + 16;
   for (let j = 0; j < 256; j += 64) for (let l = 0; l < 32; l++) out[q + j / 2 + l] = L[j + l] | (L[j + l + 32] << 4);
 }
 
 function quantizeBlockQ5_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
   quantizeScalesAndMinsK(x, xo, out, o, 31, -0.5, 15);
-  // The low 4 bits of a code in qs as Q4_K has them; its fifth bit in qh, two bits per 64 values.
+  packCodesQ5_K(out, o);
+}
+
+/** The low 4 bits of a code in qs as Q4_K has them; its fifth bit in qh, two bits per 64 values. */
+function packCodesQ5_K(out: Uint8Array, o: number): void {
   const qh = o + 16;
   const ql = o + 48;
   out.fill(0, qh, qh + 32);
@@ -289,10 +356,131 @@ function quantizeBlockQ5_K(x: Float32Array, xo: number, out: Uint8Array, o: numb
   }
 }
 
+const F32_0_05 = f32(0.05);
+const F32_MINUS_0_9 = f32(-0.9);
+const subWeightSums = new Float32Array(8);
+/** quantize_row_q4_K_impl / q5_K_impl for one super-block: each value weighed by its column's
+ * importance × √(σ² + x²) (σ² twice the block's mean square), the sub-blocks' scales and mins
+ * searched by make_qkx3_quants and their 6-bit codes by make_qp_quants. */
+function quantizeBlockQ45_KWeighted(x: Float32Array, xo: number, out: Uint8Array, o: number, qw: Float32Array, qo: number, nmax: 15 | 31): void {
+  let sumX2 = 0;
+  for (let l = 0; l < 256; l++) sumX2 = f32(sumX2 + f32(x[xo + l] * x[xo + l]));
+  const sigma2 = f32(f32(2 * sumX2) / 256);
+  for (let j = 0; j < 8; j++) {
+    const s = xo + 32 * j;
+    let sumW = 0;
+    for (let l = 0; l < 32; l++) {
+      weights[l] = f32(qw[qo + 32 * j + l] * f32(Math.sqrt(f32(sigma2 + f32(x[s + l] * x[s + l])))));
+      sumW = f32(sumW + weights[l]);
+    }
+    subWeightSums[j] = sumW;
+    // make_qkx3_quants is make_qkx2_quants with the weights given and squared errors.
+    subScales[j] = makeQkx2Quants(32, nmax, x, s, weights, 32 * j, F32_MINUS_0_9, F32_0_05, 36);
+    subMins[j] = qkx2Min;
+  }
+  const dBlock = makeQpQuants(8, 63, subScales, subScaleCodes, subWeightSums);
+  const mBlock = makeQpQuants(8, 63, subMins, subMinCodes, subWeightSums);
+  // Q5_K caps its codes at 63; Q4_K's make_qp_quants never exceeds nmax.
+  if (nmax === 31) for (let j = 0; j < 8; j++) {
+    subScaleCodes[j] = Math.min(63, subScaleCodes[j]);
+    subMinCodes[j] = Math.min(63, subMinCodes[j]);
+  }
+  writeScalesAndCodesK(x, xo, out, o, nmax, dBlock, mBlock);
+  if (nmax === 15) packCodesQ4_K(out, o);
+  else packCodesQ5_K(out, o);
+}
+
+/** ggml's make_qp_quants: codes 0..nmax (in Lq, as uint8) of the non-negative x[0..n) with one
+ * scale, searched over 9 candidates by weighted squared error, then refined code by code. */
+function makeQpQuants(n: number, nmax: number, x: Float32Array, Lq: Uint8Array, w: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < n; i++) max = max > x[i] ? max : x[i];
+  if (max < GROUP_MAX_EPS) {
+    Lq.fill(0, 0, n);
+    return 0;
+  }
+  let iscale = f32(nmax / max);
+  for (let i = 0; i < n; i++) Lq[i] = nearestInt(f32(iscale * x[i]));
+  const scale = f32(1 / iscale);
+  let bestMse = 0;
+  for (let i = 0; i < n; i++) {
+    const diff = f32(x[i] - f32(scale * Lq[i]));
+    bestMse = f32(bestMse + f32(f32(w[i] * diff) * diff));
+  }
+  for (let is = -4; is <= 4; is++) {
+    if (is === 0) continue;
+    const iscaleIs = f32(f32(f32(F32_0_1 * is) + nmax) / max);
+    const scaleIs = f32(1 / iscaleIs);
+    let mse = 0;
+    for (let i = 0; i < n; i++) {
+      const l = Math.min(nmax, nearestInt(f32(iscaleIs * x[i])));
+      const diff = f32(x[i] - f32(scaleIs * l));
+      mse = f32(mse + f32(f32(w[i] * diff) * diff));
+    }
+    if (mse < bestMse) {
+      bestMse = mse;
+      iscale = iscaleIs;
+    }
+  }
+  let sumlx = 0;
+  let suml2 = 0;
+  for (let i = 0; i < n; i++) {
+    const l = Math.min(nmax, nearestInt(f32(iscale * x[i])));
+    Lq[i] = l;
+    sumlx = f32(sumlx + f32(f32(w[i] * x[i]) * l));
+    suml2 = f32(suml2 + f32(f32(w[i] * l) * l));
+  }
+  for (let itry = 0; itry < 5; itry++) {
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w[i];
+      let slx = f32(sumlx - f32(f32(wi * x[i]) * Lq[i]));
+      let sl2 = f32(suml2 - f32(f32(wi * Lq[i]) * Lq[i]));
+      if (slx > 0 && sl2 > 0) {
+        const newL = Math.min(nmax, nearestInt(f32(f32(x[i] * sl2) / slx)));
+        if (newL !== Lq[i]) {
+          slx = f32(slx + f32(f32(wi * x[i]) * newL));
+          sl2 = f32(sl2 + f32(f32(wi * newL) * newL));
+          if (f32(f32(slx * slx) * suml2) > f32(f32(sumlx * sumlx) * sl2)) {
+            Lq[i] = newL;
+            sumlx = slx;
+            suml2 = sl2;
+            changed++;
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return suml2 > 0 ? f32(sumlx / suml2) : 0;
+}
+
+const weights5 = new Float32Array(32);
+/** quantize_row_q5_0_impl's block: each value weighed by its column's importance × √(σ² + x²)
+ * (σ² the row's mean square), the scale searched by make_qx_quants; the codes are the search's. */
+function quantizeBlockQ5_0Weighted(x: Float32Array, xo: number, out: Uint8Array, o: number, qw: Float32Array, qo: number, rowSigma2: number): void {
+  for (let j = 0; j < 32; j++) weights5[j] = f32(qw[qo + j] * f32(Math.sqrt(f32(rowSigma2 + f32(x[xo + j] * x[xo + j])))));
+  const d = makeQxQuants(32, 16, x, xo, 0, weights5);
+  putF16(out, o, d);
+  for (let j = 0; j < 32; j++) codes5[j] = L[j];
+  pack5BitCodes(out, o + 2);
+}
+
+/** quantize_row_q5_1_impl's block: Q5_0's weights, the scale and min searched by make_qkx3_quants. */
+function quantizeBlockQ5_1Weighted(x: Float32Array, xo: number, out: Uint8Array, o: number, qw: Float32Array, qo: number, rowSigma2: number): void {
+  for (let j = 0; j < 32; j++) weights5[j] = f32(qw[qo + j] * f32(Math.sqrt(f32(rowSigma2 + f32(x[xo + j] * x[xo + j])))));
+  const d = makeQkx2Quants(32, 31, x, xo, weights5, 0, F32_MINUS_0_9, F32_0_05, 36);
+  putF16(out, o, d);
+  putF16(out, o + 2, f32(-qkx2Min));
+  for (let j = 0; j < 32; j++) codes5[j] = L[j];
+  pack5BitCodes(out, o + 4);
+}
+
 let qxSumLX = 0;
 let qxSumL2 = 0;
-/** make_qx_quants' sums for one candidate scale (weights x²), its codes written to L if `write`. */
-function qxSums(n: number, nmax: number, x: Float32Array, xo: number, lo: number, iscale: number, write: boolean): void {
+/** make_qx_quants' sums for one candidate scale (weights qw[qo..] where given, else x²), its codes
+ * written to L if `write`. */
+function qxSums(n: number, nmax: number, x: Float32Array, xo: number, lo: number, iscale: number, write: boolean, qw: Float32Array | null, qo: number): void {
   let sumlx = 0;
   let suml2 = 0;
   for (let i = 0; i < n; i++) {
@@ -300,7 +488,7 @@ function qxSums(n: number, nmax: number, x: Float32Array, xo: number, lo: number
     let l = nearestInt(f32(iscale * xi));
     l = l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
     if (write) L[lo + i] = l + nmax;
-    const w = f32(xi * xi);
+    const w = qw ? qw[qo + i] : f32(xi * xi);
     sumlx = f32(sumlx + f32(f32(w * xi) * l));
     suml2 = f32(suml2 + f32(f32(w * l) * l));
   }
@@ -308,9 +496,9 @@ function qxSums(n: number, nmax: number, x: Float32Array, xo: number, lo: number
   qxSumL2 = suml2;
 }
 
-/** ggml's make_qx_quants with rmse_type 1 (weights x²) and no importance: symmetric codes
+/** ggml's make_qx_quants with rmse_type 1 (weights x², or qw[qo..] where given): symmetric codes
  * −nmax..nmax−1 (stored + nmax) and the scale, searched over 19 candidates. */
-function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, lo: number): number {
+function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, lo: number, qw: Float32Array | null = null, qo = 0): number {
   let max = 0;
   let amax = 0;
   for (let i = 0; i < n; i++) {
@@ -324,7 +512,7 @@ function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, lo: 
     L.fill(0, lo, lo + n);
     return 0;
   }
-  qxSums(n, nmax, x, xo, lo, f32(-nmax / max), true);
+  qxSums(n, nmax, x, xo, lo, f32(-nmax / max), true, qw, qo);
   let sumlx = qxSumLX;
   let suml2 = qxSumL2;
   let scale = suml2 ? f32(sumlx / suml2) : 0;
@@ -332,11 +520,11 @@ function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, lo: 
   for (let is = -9; is <= 9; is++) {
     if (is === 0) continue;
     const iscale = f32(-f32(nmax + f32(F32_0_1 * is)) / max);
-    qxSums(n, nmax, x, xo, lo, iscale, false);
+    qxSums(n, nmax, x, xo, lo, iscale, false, qw, qo);
     sumlx = qxSumLX;
     suml2 = qxSumL2;
     if (suml2 > 0 && f32(sumlx * sumlx) > f32(best * suml2)) {
-      qxSums(n, nmax, x, xo, lo, iscale, true);
+      qxSums(n, nmax, x, xo, lo, iscale, true, qw, qo);
       scale = f32(sumlx / suml2);
       best = f32(scale * sumlx);
     }
@@ -344,11 +532,12 @@ function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, lo: 
   return scale;
 }
 
-function quantizeBlockQ6_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+/** quantize_row_q6_K_ref, or its _impl with importance weights qw[qo..] (used as they are). */
+function quantizeBlockQ6_K(x: Float32Array, xo: number, out: Uint8Array, o: number, qw: Float32Array | null = null, qo = 0): void {
   let maxScale = 0;
   let maxAbsScale = 0;
   for (let ib = 0; ib < 16; ib++) {
-    const scale = makeQxQuants(16, 32, x, xo + 16 * ib, 16 * ib);
+    const scale = makeQxQuants(16, 32, x, xo + 16 * ib, 16 * ib, qw, qo + 16 * ib);
     subScales[ib] = scale;
     if (Math.abs(scale) > maxAbsScale) {
       maxAbsScale = Math.abs(scale);

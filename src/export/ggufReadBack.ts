@@ -39,12 +39,14 @@ export interface GgufHeader {
   tensors: GgufTensorEntry[];
   /** general.file_type in llama-quantize's words (Q4_K_M), null where the file does not say. */
   fileType: string | null;
+  /** The `wanted` metadata the file holds, where each is a number, a string or a list of strings. */
+  values: Map<string, number | string | string[]>;
 }
 
-/** The tensor table of a GGUF file and its file type (its other metadata walked past,
+/** The tensor table of a GGUF file, its file type and the `wanted` metadata (the rest walked past,
  * general.alignment honoured). A tensor of a type the read-back cannot dequantize is refused here,
  * by name, before anything is read or run. */
-export async function readGgufHeader(file: ByteSource): Promise<GgufHeader> {
+export async function readGgufHeader(file: ByteSource, wanted: readonly string[] = []): Promise<GgufHeader> {
   const r = new ChunkReader(file);
   if ((await r.u32()) !== GGUF_MAGIC) throw new Error(`${file.name} is not a GGUF file`);
   const version = await r.u32();
@@ -53,6 +55,7 @@ export async function readGgufHeader(file: ByteSource): Promise<GgufHeader> {
   const kvCount = await r.u64();
   let alignment = GGUF_ALIGNMENT;
   let fileType: string | null = null;
+  const values = new Map<string, number | string | string[]>();
   for (let i = 0; i < kvCount; i++) {
     const key = await r.string();
     const type = await r.u32();
@@ -60,6 +63,18 @@ export async function readGgufHeader(file: ByteSource): Promise<GgufHeader> {
     else if (key === 'general.file_type' && type === 4) {
       const id = await r.u32();
       fileType = FILE_TYPE_NAME[id] ?? `file type ${id}`;
+    } else if (wanted.includes(key) && (type === 4 || type === 5)) values.set(key, type === 4 ? await r.u32() : await r.i32());
+    else if (wanted.includes(key) && type === 8) values.set(key, await r.string());
+    else if (wanted.includes(key) && type === 9) {
+      const elem = await r.u32();
+      const count = await r.u64();
+      if (elem !== 8) {
+        for (let j = 0; j < count; j++) await r.skipValue(elem);
+        continue;
+      }
+      const list: string[] = [];
+      for (let j = 0; j < count; j++) list.push(await r.string());
+      values.set(key, list);
     } else await r.skipValue(type);
   }
   const infos: GgufTensorEntry[] = [];
@@ -74,7 +89,7 @@ export async function readGgufHeader(file: ByteSource): Promise<GgufHeader> {
     infos.push({ name, shape: ne.reverse(), type, offset: await r.u64() });
   }
   const dataStart = alignUp(r.position, alignment);
-  return { tensors: infos.map((t) => ({ ...t, offset: dataStart + t.offset })), fileType };
+  return { tensors: infos.map((t) => ({ ...t, offset: dataStart + t.offset })), fileType, values };
 }
 
 /** A GGUF whose tensors are not the model's (a name it lacks, a shape that differs): a file of
@@ -196,6 +211,10 @@ class ChunkReader {
 
   async u32(): Promise<number> {
     return (await this.need(4)).getUint32(0, true);
+  }
+
+  async i32(): Promise<number> {
+    return (await this.need(4)).getInt32(0, true);
   }
 
   async u64(): Promise<number> {

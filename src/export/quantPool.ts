@@ -13,6 +13,8 @@ export interface QuantRequest {
   id: number;
   type: GgmlQuantType;
   values: Float32Array;
+  /** The importance matrix's weights for these rows' columns (ggufQuant.ts `quantize`). */
+  importance?: Float32Array;
 }
 
 export type QuantReply = { id: number; bytes: Uint8Array } | { id: number; error: string };
@@ -20,7 +22,7 @@ export type QuantReply = { id: number; bytes: Uint8Array } | { id: number; error
 /** One quantization in a worker: what its message handler runs. */
 export function answerQuantRequest(req: QuantRequest): { reply: QuantReply; transfer: ArrayBuffer[] } {
   try {
-    const bytes = quantize(req.type, req.values);
+    const bytes = quantize(req.type, req.values, req.importance);
     return { reply: { id: req.id, bytes }, transfer: [bytes.buffer as ArrayBuffer] };
   } catch (err) {
     return { reply: { id: req.id, error: (err as Error).message }, transfer: [] };
@@ -45,7 +47,7 @@ export class QuantPool {
   private readonly workers: QuantWorker[] = [];
   private readonly idle: QuantWorker[] = [];
   private readonly waiting: Array<{ resolve(w: QuantWorker): void; reject(e: Error): void }> = [];
-  private readonly pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void; type: GgmlQuantType; values: Float32Array }>();
+  private readonly pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void; type: GgmlQuantType; values: Float32Array; importance?: Float32Array }>();
   private nextId = 1;
   private closed = false;
   /** A worker failed (it could not start, or died): what is left is quantized on this thread. */
@@ -74,18 +76,21 @@ export class QuantPool {
   }
 
   /** `values` (whole rows of whole blocks) as `type`'s blocks: the bytes `quantize` gives, the
-   * shares quantized side by side. */
-  async quantize(type: GgmlQuantType, values: Float32Array): Promise<Uint8Array> {
+   * shares quantized side by side. With `importance` (a weight per column) the shares are whole
+   * rows: Q5_0's and Q5_1's weights take the whole row's mean square. */
+  async quantize(type: GgmlQuantType, values: Float32Array, importance?: Float32Array): Promise<Uint8Array> {
     assertWholeBlocks(type, values.length);
     const { values: per, bytes: blockBytes } = QUANT_BLOCK[type];
-    const share = Math.max(per, Math.floor(Math.min(SHARE_VALUES, Math.ceil(values.length / this.workers.length)) / per) * per);
+    const unit = importance ? importance.length : per;
+    if (values.length % unit !== 0) throw new RangeError(`${values.length} values are not whole rows of the ${unit} importance weights`);
+    const share = Math.max(unit, Math.floor(Math.min(SHARE_VALUES, Math.ceil(values.length / this.workers.length)) / unit) * unit);
     const out = new Uint8Array((values.length / per) * blockBytes);
     const parts: Promise<void>[] = [];
     for (let v0 = 0; v0 < values.length; v0 += share) {
       // A copy of its own: a view would take its whole buffer along to the worker.
       const piece = values.slice(v0, Math.min(values.length, v0 + share));
       const at = (v0 / per) * blockBytes;
-      parts.push(this.run(type, piece).then((bytes) => out.set(bytes, at)));
+      parts.push(this.run(type, piece, importance).then((bytes) => out.set(bytes, at)));
     }
     await Promise.all(parts);
     return out;
@@ -100,21 +105,21 @@ export class QuantPool {
     for (const wait of this.waiting.splice(0)) wait.reject(err);
   }
 
-  private async run(type: GgmlQuantType, values: Float32Array): Promise<Uint8Array> {
+  private async run(type: GgmlQuantType, values: Float32Array, importance?: Float32Array): Promise<Uint8Array> {
     if (this.closed) throw new Error('the quantization pool was closed');
-    if (this.broken) return quantize(type, values);
+    if (this.broken) return quantize(type, values, importance);
     let worker: QuantWorker;
     try {
       worker = await this.acquire();
     } catch (err) {
       if (this.closed) throw err;
-      return quantize(type, values);
+      return quantize(type, values, importance);
     }
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       // Copied to the worker, not moved: kept to be quantized here should the worker fail.
-      this.pending.set(id, { resolve, reject, type, values });
-      worker.post({ id, type, values });
+      this.pending.set(id, { resolve, reject, type, values, importance });
+      worker.post({ id, type, values, ...(importance ? { importance } : {}) });
     });
   }
 
@@ -137,7 +142,7 @@ export class QuantPool {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       try {
-        p.resolve(quantize(p.type, p.values));
+        p.resolve(quantize(p.type, p.values, p.importance));
       } catch (e) {
         p.reject(e as Error);
       }

@@ -314,14 +314,18 @@ export async function layerBackward(m: ModelState, l: number, batch: BatchBuffer
   await rmsNormBackward(gpu, { x, weight: w.inputNorm, weightDtype: dt, rstd: a.rstd1, dy: g.dH, dx: g.dRes, rows: N, C: H, accumulate: true });
 }
 
-/** Embedding, every layer, and the final norm: acts.finalNormOut holds the LM head's input. */
-export async function modelForward(m: ModelState, batch: BatchBuffers): Promise<void> {
+/** Embedding, every layer, and the final norm: acts.finalNormOut holds the LM head's input.
+ * `afterLayer` records its own work after each layer's, while that layer's activations are held. */
+export async function modelForward(m: ModelState, batch: BatchBuffers, afterLayer?: (l: number, a: LayerActivations) => Promise<void>): Promise<void> {
   const { gpu, spec } = m;
   const N = batch.B * batch.T;
   if (N > m.acts.maxTokens) throw new Error(`micro-batch of ${N} tokens exceeds the planned ${m.acts.maxTokens}`);
   recordDropoutSeed(m);
   await embeddingForward(gpu, { ids: batch.inputIds, table: m.weights.embed, tableDtype: m.weights.dtype, out: m.acts.layerInputs[0], tokens: N, C: spec.hiddenSize, vocab: spec.vocabSize });
-  for (let l = 0; l < spec.numLayers; l++) await layerForward(m, l, batch);
+  for (let l = 0; l < spec.numLayers; l++) {
+    await layerForward(m, l, batch);
+    if (afterLayer) await afterLayer(l, layerActs(m, l));
+  }
   await rmsNormForward(gpu, {
     x: m.acts.layerInputs[spec.numLayers], weight: m.weights.finalNorm, weightDtype: m.weights.dtype,
     y: m.acts.finalNormOut, rstd: m.acts.finalRstd, rows: N, C: spec.hiddenSize, eps: spec.rmsNormEps,

@@ -5,7 +5,8 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
-import { OUT_OF_MEMORY_ADVICE, type ExportCheckFailure, type ExportCheckReport, type GgufEngineCheckReport } from '../worker/protocol.ts';
+import { OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type GgufEngineCheckReport, type GgufImportance } from '../worker/protocol.ts';
+import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
@@ -32,9 +33,16 @@ export interface GgufSaved {
   /** What "Check it" found: the file's weights run in the engine against the trained model
    * (`adapterStep`: the checkpoint it was compared with). */
   check?: GgufEngineCheckReport & { adapterStep: number };
+  /** The importance matrix a K-quant file was rounded with (its llama-imatrix file, to download). */
+  importance?: GgufImportance;
 }
 
 export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
+
+/** The types an importance matrix rounds (the K-quant mixes). */
+export const ggufTakesImportance = takesImportance;
+
+const IMPORTANCE_PREF = 'studio.ggufImportance';
 
 /** What each GGUF type is for, beside its size. Q4_K_M is what Ollama and LM Studio download by
  * default: 4-bit blocks, written by llama.cpp's own rules and rounding on the CPU (minutes for a
@@ -91,6 +99,12 @@ interface OnnxExportState {
   /** The export cancelled last, by the run's name (its notice's ✕ sets this to null). */
   cancelled: { kind: 'ONNX' | 'GGUF'; runName: string } | null;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
+  /** Whether a K-quant export is rounded with an importance matrix of the run's training examples
+   * (llama-quantize --imatrix's rounding; on unless the user turned it off, remembered). */
+  ggufImportance: boolean;
+  setGgufImportance(on: boolean): void;
+  /** Downloads the importance matrix the saved GGUF was rounded with (llama-imatrix's file). */
+  saveImportanceMatrix(): void;
   /** Asks the worker to stop the export running (a GGUF one at its next block of rows, an ONNX one
    * at its next tensor or check prompt): nothing is saved. */
   cancelExport(): Promise<void>;
@@ -120,6 +134,15 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   fp32Instead: null,
   gguf: null,
   cancelled: null,
+  ggufImportance: readPref(IMPORTANCE_PREF) !== 'off',
+  setGgufImportance(on) {
+    writePref(IMPORTANCE_PREF, on ? null : 'off');
+    set({ ggufImportance: on });
+  },
+  saveImportanceMatrix() {
+    const m = get().gguf?.importance;
+    if (m) downloadBytes(m.file, m.fileName, 'application/octet-stream');
+  },
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
     set({ busy: { kind: 'ONNX', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, report: null, error: null, fp32Instead: null, cancelled: null });
@@ -149,10 +172,11 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     if (get().busy) return;
     set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, error: null, fp32Instead: null, gguf: null, cancelled: null });
     try {
-      const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
+      const importance = ggufTakesImportance(type) && get().ggufImportance;
+      const out = await engineClient().request('exportGguf', { runId, type, importance }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
-      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs, file: out.file } });
+      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs, file: out.file, ...(out.importance ? { importance: out.importance } : {}) } });
     } catch (err) {
       if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'GGUF', runName } });
       else set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
@@ -209,8 +233,10 @@ export function describeGguf(g: GgufSaved): string {
       `llama-server -m <that model>.gguf --lora ${g.fileName} --jinja; or in Ollama, a Modelfile holding FROM <that model> and ADAPTER ./${g.fileName}.`
     );
   }
+  const m = g.importance;
+  const rounded = m ? ` Rounded with an importance matrix of ${m.examples === 1 ? 'one training example' : `${m.examples} training examples`} of ${m.datasetName} (${m.tokens.toLocaleString('en-US')} tokens), as llama-quantize --imatrix rounds: the weights these conversations use most keep the most precision.` : '';
   return (
-    `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${behind} ` +
+    `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${rounded}${behind} ` +
     `Run it with llama.cpp: llama-server -m ${g.fileName} --jinja; or with Ollama: a Modelfile holding FROM ./${g.fileName}, then ollama create ${stem.toLowerCase()} -f Modelfile. ` +
     (g.check ? describeGgufCheck(g, g.check) : `The command line's studio export-gguf writes the same file and checks it in llama.cpp against this engine; Check it runs its weights here.`)
   );

@@ -25,7 +25,7 @@ import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
-import { evaluationSample, heldOutLeftOutText, leftOutText } from '../jobs/data.ts';
+import { defaultSeqLen, evaluationSample, heldOutLeftOutText, leftOutText } from '../jobs/data.ts';
 import { whyNoneToMine } from '../jobs/noneToMine.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
@@ -47,7 +47,8 @@ import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
-import { ggufAdapterFile, runGgufCheck, runGgufExport } from './ggufExportJob.ts';
+import { ggufAdapterFile, runGgufCheck, runGgufExport, type GgufExportInput } from './ggufExportJob.ts';
+import { takesImportance } from '../export/ggufExport.ts';
 import { GgufOfAnotherModelError, openGgufWeights } from '../export/ggufReadBack.ts';
 import { blobSource } from '../model/byte-source.ts';
 import { runGenerateOnnx } from './onnxPlayground.ts';
@@ -486,12 +487,26 @@ export class StudioEngine {
 
     heldOnnxExports: async () => this.onnxExports.keys(),
 
-    exportGguf: async ({ runId, type }, progress) => {
+    exportGguf: async ({ runId, type, importance }, progress) => {
       const db = this.requireDb();
       const { adapter, run } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
-      const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name: run.name ?? runId }, progress);
-      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs };
+      const name = run.name ?? runId;
+      // The matrix is collected over the run's dataset's training side, as it is now.
+      let examples: GgufExportInput['importance'];
+      if (importance && takesImportance(type)) {
+        await requireDataset(db, run.datasetId, run, 'round the export with an importance matrix of its training examples (or untick the importance matrix)');
+        const dataset = (await db.datasets.get(run.datasetId))!;
+        const train = (await storedExamples(db, run.datasetId)).train;
+        const model = this.jobs.requireModel();
+        const seqLen = (run.config as { seqLen?: unknown }).seqLen;
+        examples = {
+          examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`,
+          seqLen: typeof seqLen === 'number' ? seqLen : defaultSeqLen(model.tokenizer, train, model.spec.maxPositionEmbeddings).seqLen,
+        };
+      }
+      const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
+      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
     },
 
     checkGguf: async ({ runId, file, fileName, type }, progress) => {

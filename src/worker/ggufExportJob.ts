@@ -3,7 +3,10 @@
 // Blob folded together every few tens of megabytes, so the browser can keep it out of the worker's
 // memory (a Blob of Blobs is not a copy) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
-import { exportGgufAdapter, exportGgufModel, isQuantizedExport, type GgufExportType } from '../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
+import { importanceMatrixFile } from '../export/importanceMatrix.ts';
+import { importanceFromExamples } from '../jobs/importance.ts';
+import type { Example } from '../data/example.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { QuantPool } from '../export/quantPool.ts';
@@ -19,6 +22,18 @@ export interface GgufExportInput {
   type: GgufExportType;
   /** general.name: the run as the Runs panel names it. */
   name: string;
+  /** The run's training examples an importance matrix is collected over (a K-quant mix only), at
+   * the run's sequence length; `fileName`: what the matrix's file is called (the GGUF records it). */
+  importance?: { examples: Example[]; seqLen: number; datasetName: string; fileName: string };
+}
+
+/** The importance matrix a GGUF was rounded with: llama-imatrix's file of it, and what it was collected over. */
+export interface GgufImportance {
+  file: Blob;
+  fileName: string;
+  examples: number;
+  tokens: number;
+  datasetName: string;
 }
 
 /** Quantization workers for a quantized export, a core each (up to 8: this worker waits on them
@@ -44,7 +59,7 @@ function pagePool(type: GgufExportType): QuantPool | null {
   }
 }
 
-export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number> };
+export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number>; importance?: GgufImportance };
 
 export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<GgufExportOutput> {
   const pool = pagePool(job.type);
@@ -57,6 +72,17 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
 
 async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool | null): Promise<GgufExportOutput> {
   const { tokenizer, files } = ctx.model;
+  // The matrix first: the model runs over the examples on the GPU, then the export merges there.
+  let importance: GgufImportance | undefined;
+  let matrix;
+  if (job.importance && takesImportance(job.type)) {
+    const collected = await importanceFromExamples({
+      gpu: ctx.gpu, files, tokenizer, adapter: job.adapter, examples: job.importance.examples, seqLen: job.importance.seqLen, datasetName: job.importance.datasetName,
+      signal: ctx.signal, onProgress: (label, done, total) => ctx.progress({ label, done, total }),
+    });
+    matrix = collected.matrix;
+    importance = { file: new Blob([importanceMatrixFile(matrix) as BlobPart], { type: 'application/octet-stream' }), fileName: job.importance.fileName, examples: collected.examples, tokens: collected.tokens, datasetName: job.importance.datasetName };
+  }
   let file = new Blob([]);
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -81,10 +107,11 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
     // The page's Cancel (cancelJob): the export stops before its next block of rows.
     signal: ctx.signal,
     ...(pool ? { quantPool: pool } : {}),
+    ...(matrix && importance ? { importance: { matrix, fileName: importance.fileName } } : {}),
   });
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
-  return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer, bytesAs: result.bytesAs };
+  return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, ...(importance ? { importance } : {}) };
 }
 
 export interface GgufCheckInput {

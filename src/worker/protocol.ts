@@ -75,6 +75,9 @@ import type { KernelPath } from '../ops/kernelPaths.ts';
 import type { GgufExportType } from '../export/ggufExport.ts';
 import type { GgufEngineCheckReport } from '../export/ggufEngineCheck.ts';
 export type { GgufEngineCheckReport };
+export type { GgufImportance } from './ggufExportJob.ts';
+export { takesImportance } from '../export/ggufExportTypes.ts';
+import type { GgufImportance } from './ggufExportJob.ts';
 
 /** A Hub dataset's downloaded files kept in the browser (until its examples are stored, or the next
  * Hub import clears them); `inUse`: an import of some tab is reading them now. */
@@ -234,9 +237,12 @@ export interface RequestMap {
   /** The run's adapter merged into the loaded model as one GGUF file (llama.cpp, Ollama, LM
    * Studio), a Blob the page saves as it is; `preTokenizer`: the llama.cpp tokenizer it names. */
   exportGguf: [
-    { runId: string; type: GgufExportType },
-    /** `bytesAs`: the file's size had it been written as each type (the studio offers them by size). */
-    { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number; bytesAs: Record<GgufExportType, number> },
+    /** `importance`: round a K-quant mix with an importance matrix of the run's training examples
+     * (llama-quantize --imatrix; ignored by the other types). */
+    { runId: string; type: GgufExportType; importance?: boolean },
+    /** `bytesAs`: the file's size had it been written as each type (the studio offers them by size).
+     * `importance`: the matrix it was rounded with, as llama-imatrix's file, and what it was collected over. */
+    { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number; bytesAs: Record<GgufExportType, number>; importance?: GgufImportance },
   ];
   /** A saved GGUF file (sent back by the page) run in this engine against the run's trained model;
    * `adapterStep`: the step of the checkpoint it was compared with. */

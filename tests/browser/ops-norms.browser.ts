@@ -1,7 +1,8 @@
-// The norm/RoPE/SwiGLU/embedding/optimizer kernels in Chromium (Tint compiler, SwiftShader adapter):
+// The norm/RoPE/SwiGLU/embedding/optimizer/importance-matrix kernels in Chromium (Tint compiler, SwiftShader adapter):
 // the same WGSL as in Node, checked against the same references. Throws to fail.
 import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { adamWUpdate } from '../../src/ops/adamw.ts';
+import { columnSumSquares } from '../../src/ops/columnSumSquares.ts';
 import { embeddingBackward, embeddingForward, uploadEmbeddingBackwardPlan } from '../../src/ops/embedding.ts';
 import { GRAD_NORM_RESULT_BYTES, gradNorm, gradNormPartialCount } from '../../src/ops/gradNorm.ts';
 import { rmsNormBackward, rmsNormForward } from '../../src/ops/rmsNorm.ts';
@@ -11,6 +12,7 @@ import { swigluBackward, swigluForward } from '../../src/ops/swiglu.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { packHalves } from '../helpers/halfPack.ts';
 import { adamWStepRef } from '../reference/adamw.ts';
+import { columnSumSquaresRef } from '../reference/columnSumSquares.ts';
 import { embeddingBackwardRef, embeddingForwardRef } from '../reference/embedding.ts';
 import { gradNormRef } from '../reference/gradNorm.ts';
 import { rmsNormBackwardRef, rmsNormForwardRef } from '../reference/rmsNorm.ts';
@@ -110,5 +112,18 @@ export const tests = {
     adamWStepRef(state, grad, { ...hyper, step: 1, scale: norm.clip });
     expectClose(await readF32(gpu.ctx, param, n), state.param, TOL, 'adamW param');
     plan.destroy();
+  },
+  async 'column sums of squares (the importance matrix\'s statistic) match the reference in Chromium'() {
+    const gpu = await browserGpu();
+    for (const [rows, cols] of [[3, 63], [17, 65], [129, 200]]) {
+      const x = randomArray(rows * cols, rows + cols, 3);
+      const start = randomArray(cols, cols, 1).map(Math.abs);
+      const gx = uploadBuffer(gpu.ctx, x, 'x');
+      const acc = uploadBuffer(gpu.ctx, start, 'acc');
+      await columnSumSquares(gpu, { x: gx, acc, rows, cols });
+      gpu.recorder.submit();
+      expectClose(await readF32(gpu.ctx, acc, cols), columnSumSquaresRef(x, rows, cols, start), { atol: 1e-5, rtol: 1e-5 }, `${rows}×${cols}`);
+      [gx, acc].forEach((b) => b.destroy());
+    }
   },
 };

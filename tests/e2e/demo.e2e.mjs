@@ -263,14 +263,28 @@ export const tests = {
     assert.equal(metadata.tokenizer.ggml.eos_token_id, 151_645);
     // Q4_K_M from the notice: quantized by the GPU worker's own workers. The embedded model's rows
     // of 64 are not whole K-quant blocks, so llama-quantize's fallbacks (Q5_0, Q8_0) are what it holds.
-    const q4Downloading = page.waitForEvent('download', { timeout: 120_000 });
+    // Rounded, by default, with an importance matrix the model collects over the run's training
+    // examples first (llama-quantize --imatrix's rounding); the matrix is saved as llama-imatrix's file.
+    assert.equal(await page.getByTestId('gguf-importance').isChecked(), true);
+    const q4Downloading = page.waitForEvent('download', { timeout: 180_000 });
     await page.getByRole('button', { name: /^Export my first run as GGUF with Q4_K_M weights/ }).click();
     const q4Download = await q4Downloading;
     assert.equal(q4Download.suggestedFilename(), 'my-first-run-q4_k_m.gguf');
     const q4 = await readGgufFileInfo(await q4Download.path(), { readTensorInfo: true });
     assert.equal(q4.metadata.general.file_type, 15); // LLAMA_FTYPE_MOSTLY_Q4_K_M
     assert.deepEqual([...new Set(q4.tensorInfo.map((t) => t.ggmlType))].sort((a, b) => a - b), [0, 6, 8]); // F32, Q5_0, Q8_0
-    await page.getByTestId('gguf-export-saved').filter({ hasText: 'Q4_K_M weights' }).waitFor();
+    assert.equal(q4.metadata.quantize.imatrix.file, 'my-first-run.imatrix.gguf');
+    assert.equal(q4.metadata.quantize.imatrix.entries_count, 14);
+    const q4Notice = page.getByTestId('gguf-export-saved').filter({ hasText: 'Q4_K_M weights' });
+    await q4Notice.waitFor();
+    assert.match(await q4Notice.innerText(), /Rounded with an importance matrix of \d+ training examples of .+ \([\d,]+ tokens\), as llama-quantize --imatrix rounds/);
+    const matrixDownloading = page.waitForEvent('download', { timeout: 30_000 });
+    await page.getByTestId('gguf-imatrix-save').click();
+    const matrixDownload = await matrixDownloading;
+    assert.equal(matrixDownload.suggestedFilename(), 'my-first-run.imatrix.gguf');
+    const matrixInfo = await readGgufFileInfo(await matrixDownload.path(), { readTensorInfo: true });
+    assert.equal(matrixInfo.metadata.general.type, 'imatrix');
+    assert.equal(matrixInfo.tensorInfo.length, 28); // each of the 14 weights' sums and count
     // Checked where llama.cpp cannot run: the saved file sent back to the GPU worker, its weights
     // read back as llama.cpp reads them and run against the trained model.
     await page.getByRole('button', { name: /^Check my-first-run-q4_k_m\.gguf: run its weights/ }).click();

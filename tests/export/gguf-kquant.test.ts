@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { quantize } from '../../src/export/ggufQuant.ts';
 import { ggmlTensorBytes, GGML_TYPE, type GgmlQuantType, type GgmlTypeName } from '../../src/export/ggufFile.ts';
-import { exportGgufModel, ggufTensorName, ggufTensorType, type GgufExportType } from '../../src/export/ggufExport.ts';
+import { exportGgufModel, ggufTensorName, ggufTensorType, type GgufExportOptions, type GgufExportType } from '../../src/export/ggufExport.ts';
+import { readImportanceMatrix } from '../../src/export/importanceMatrix.ts';
+import { memorySource } from '../../src/model/byte-source.ts';
 import { weightManifest } from '../../src/model/config.ts';
 import { checkGgufWithLlamaCpp } from '../../src/export/ggufCheck.ts';
 import { generateTinyModel, tinyModelSpec } from '../../src/model/tiny-model.ts';
@@ -24,7 +26,7 @@ import { initLoraAdapter } from '../../src/model/lora.ts';
 import { nodeQuantPool } from '../../src/cli/quantWorkers.ts';
 import { QuantPool, type QuantWorker } from '../../src/export/quantPool.ts';
 import { QWEN3_TOKENIZER_DIR } from '../../scripts/gen-tiny-model.ts';
-import { KQUANT_MODELS, KQUANT_TYPES, kquantGoldenPath } from '../../scripts/gguf-kquant-models.ts';
+import { IMATRIX_MODEL, imatrixFixturePath, imatrixGoldenPath, KQUANT_MODELS, KQUANT_TYPES, kquantGoldenPath } from '../../scripts/gguf-kquant-models.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gguf-kquant-'));
@@ -33,6 +35,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tokenizerJson = readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8');
 const tokenizerConfig = readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8');
 const tokenizer = loadTokenizer(tokenizerJson, JSON.parse(tokenizerConfig));
+
+function f32Of(base64: string): Float32Array {
+  const raw = Buffer.from(base64, 'base64');
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+}
 
 interface BlockCase {
   name: string;
@@ -49,6 +56,27 @@ describe('GGUF block quantizers', () => {
       const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
       expect(Buffer.from(quantize(type, values)).toString('base64'), `${c.name} as ${type}`).toBe(c[type]);
     }
+  });
+
+  it.each(['Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K'] as GgmlQuantType[])('%s with an importance matrix gives llama-quantize --imatrix\'s bytes (weights over orders of magnitude, some zero)', (type) => {
+    for (const c of golden.cases) {
+      const values = f32Of(c.values);
+      const importance = f32Of(c.importance);
+      const weighted = Buffer.from(quantize(type, values, importance)).toString('base64');
+      expect(weighted, `${c.name} as ${type} with the importance matrix`).toBe(c[`${type} imatrix`]);
+      expect(weighted, 'the importance changes the bytes').not.toBe(c[type]);
+    }
+    // Q8_0 has no weighted form: ggml ignores the matrix.
+    const c = golden.cases[0];
+    expect(Buffer.from(quantize('Q8_0', f32Of(c.values), f32Of(c.importance))).toString('base64')).toBe(c.Q8_0);
+  });
+
+  it('refuses an importance matrix that does not fit the rows or holds a weight that is not a number ≥ 0', () => {
+    const values = new Float32Array(512);
+    expect(() => quantize('Q4_K', values, new Float32Array(128))).toThrow(/Q4_K with an importance matrix: 128 importance weights are not whole Q4_K blocks of 256/);
+    expect(() => quantize('Q5_0', values, new Float32Array(96))).toThrow(/512 values are not whole rows of the 96 importance weights/);
+    expect(() => quantize('Q6_K', values, new Float32Array(256).fill(Number.NaN))).toThrow(/importance weight 0 is NaN/);
+    expect(() => quantize('Q5_1', values, new Float32Array(512).fill(-1))).toThrow(/importance weight 0 is -1/);
   });
 
   it('refuses rows that are not whole blocks', () => {
@@ -95,13 +123,27 @@ function modelFiles(name: string) {
 }
 
 /** `quantPool`: as the CLI exports it, on worker threads. */
-async function exportAs(type: GgufExportType, name: string, quantPool?: QuantPool): Promise<{ path: string; files: ReturnType<typeof memoryModelFiles> }> {
+async function exportAs(type: GgufExportType, name: string, quantPool?: QuantPool, importance?: GgufExportOptions['importance']): Promise<{ path: string; files: ReturnType<typeof memoryModelFiles>; weighted: number }> {
   const { files } = modelFiles(name);
   const parts: Uint8Array[] = [];
-  await exportGgufModel(await testGpu(), files, { type, adapter: null, name, encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()), ...(quantPool ? { quantPool } : {}) });
-  const path = join(dir, `${name}-${type}.gguf`);
+  const r = await exportGgufModel(await testGpu(), files, { type, adapter: null, name, encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()), ...(quantPool ? { quantPool } : {}), ...(importance ? { importance } : {}) });
+  const path = join(dir, `${name}-${type}${importance ? '-imatrix' : ''}.gguf`);
   writeFileSync(path, Buffer.concat(parts));
-  return { path, files };
+  return { path, files, weighted: r.weightedTensors };
+}
+
+/** Each tensor's type and the SHA-256 of its bytes in the GGUF at `path`, as the goldens list them. */
+async function tensorHashes(path: string): Promise<Record<string, { type: string; sha256: string }>> {
+  const info = await readGgufFileInfo(path, { readTensorInfo: true });
+  const bytes = readFileSync(path);
+  const ours: Record<string, { type: string; sha256: string }> = {};
+  for (const t of info.tensorInfo ?? []) {
+    const type = GGML_NAME.get(t.ggmlType as number)!;
+    const size = ggmlTensorBytes(type, t.dimensions.map(Number).reverse());
+    const start = Number(t.fileOffset);
+    ours[t.name] = { type, sha256: createHash('sha256').update(bytes.subarray(start, start + size)).digest('hex') };
+  }
+  return ours;
 }
 
 /** llama.h's LLAMA_FTYPE_MOSTLY_*, as general.file_type. */
@@ -140,15 +182,7 @@ describe.each(WHOLE_FILES)('%s export of tiny %s', (type, name) => {
     const golden = kquantGolden(type, name);
     const info = await readGgufFileInfo(path, { readTensorInfo: true });
     expect((info.metadata as unknown as { general: { file_type: number } }).general.file_type).toBe(FILE_TYPE[type]);
-    const bytes = readFileSync(path);
-    const ours: Record<string, { type: string; sha256: string }> = {};
-    for (const t of info.tensorInfo ?? []) {
-      const type = GGML_NAME.get(t.ggmlType as number)!;
-      const size = ggmlTensorBytes(type, t.dimensions.map(Number).reverse());
-      const start = Number(t.fileOffset);
-      ours[t.name] = { type, sha256: createHash('sha256').update(bytes.subarray(start, start + size)).digest('hex') };
-    }
-    expect(ours).toEqual(golden.tensors);
+    expect(await tensorHashes(path)).toEqual(golden.tensors);
     if (name !== 'llama-fallback' || type !== 'q4_k_m') return;
 
     // llama.cpp runs it (Q4_K, Q6_K, Q5_0 and Q8_0 matrices: the smaller model has all four), and
@@ -162,6 +196,37 @@ describe.each(WHOLE_FILES)('%s export of tiny %s', (type, name) => {
     expect(report.maxGapDiff).toBeGreaterThan(0.01);
     expect(report.passed).toBe(true);
   }, 120_000);
+});
+
+describe('Q4_K_M with an importance matrix', () => {
+  it('is llama-quantize --imatrix\'s file for the same matrix (Q4_K, Q6_K and Q5_0 weighted, Q8_0 as without), and says which matrix', async () => {
+    // The matrix `studio export-gguf --imatrix-data` collected over demo conversations (scripts/gguf-kquant-models.ts).
+    const matrix = await readImportanceMatrix(memorySource(readFileSync(imatrixFixturePath), 'llama-fallback.imatrix.gguf'));
+    const pool = nodeQuantPool(2);
+    const { path, weighted } = await exportAs('q4_k_m', IMATRIX_MODEL, pool, { matrix, fileName: 'llama-fallback.imatrix.gguf' }).finally(() => pool.close());
+    const golden = JSON.parse(readFileSync(imatrixGoldenPath, 'utf8')) as KquantGolden;
+    const ours = await tensorHashes(path);
+    expect(ours).toEqual(golden.tensors);
+    // The matrix changed every weighted tensor: the plain file's bytes differ there.
+    const plain = kquantGolden('q4_k_m', IMATRIX_MODEL).tensors;
+    const changed = Object.keys(ours).filter((n) => ours[n].sha256 !== plain[n].sha256);
+    expect(changed.length).toBe(weighted);
+    expect(weighted).toBe(20);
+    const meta = (await readGgufFileInfo(path)).metadata as unknown as { quantize: { imatrix: Record<string, unknown> } };
+    expect(meta.quantize.imatrix).toMatchObject({ file: 'llama-fallback.imatrix.gguf', entries_count: 21, chunks_count: matrix.chunkCount });
+    expect(String(meta.quantize.imatrix.dataset)).toMatch(/^demo-dataset\.jsonl: 24 training examples$/);
+  }, 120_000);
+
+  it('refuses a matrix of another model and a type it has no use for, before writing anything', async () => {
+    const { files } = modelFiles(IMATRIX_MODEL);
+    const matrix = await readImportanceMatrix(memorySource(readFileSync(imatrixFixturePath), 'm.gguf'));
+    matrix.entries.set('blk.0.attn_q.weight', { sums: new Float32Array(32), count: 5 });
+    const written: Uint8Array[] = [];
+    const opts = { adapter: null, name: 'x', encode: (t: string) => tokenizer.encode(t), write: (b: Uint8Array) => void written.push(b) };
+    await expect(exportGgufModel(await testGpu(), files, { ...opts, type: 'q4_k_m', importance: { matrix, fileName: 'm.gguf' } })).rejects.toThrow(/the importance matrix has 32 values for blk\.0\.attn_q\.weight, which has 64 columns/);
+    await expect(exportGgufModel(await testGpu(), files, { ...opts, type: 'q8_0', importance: { matrix, fileName: 'm.gguf' } })).rejects.toThrow(/q8_0 has no use for one/);
+    expect(written).toEqual([]);
+  });
 });
 
 describe('GGUF file sizes', () => {

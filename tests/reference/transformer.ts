@@ -418,6 +418,14 @@ export function referenceForward(
   return { logits: run(spec, weights, lora, inputIds, positions, attentionMask).logits };
 }
 
+/** What each layer's weight matrices multiply, for one sequence: the attention norm's output (q, k,
+ * v), the attention's (o), the MLP norm's (gate, up) and the SwiGLU's (down), each [T, width]. */
+export function referenceLayerInputs(
+  spec: ModelSpec, weights: RefWeights, lora: RefLora | null, inputIds: ArrayLike<number>,
+): Array<{ h1: Float64Array; att: Float64Array; h2: Float64Array; act: Float64Array }> {
+  return run(spec, weights, lora, inputIds).layers.map((l) => ({ h1: l.xn1, att: l.attn, h2: l.xn2, act: l.act }));
+}
+
 /** Σ_t lossWeights[t]·NLL_t for next-token labels (−1 or weight 0 = no loss). */
 export function referenceLoss(
   spec: ModelSpec, weights: RefWeights, lora: RefLora | null, inputIds: ArrayLike<number>, labels: ArrayLike<number>, lossWeights: ArrayLike<number>,

@@ -16,12 +16,14 @@ const worker = vi.hoisted(() => ({
   cancel: null as null | (() => void),
   checkReport: null as null | Record<string, unknown>,
   bytesAs: null as null | Record<string, number>,
+  /** Each exportGguf request's `importance`, in order. */
+  importance: [] as Array<boolean | undefined>,
 }));
 const saved = vi.hoisted(() => [] as Array<{ size: number; name: string; type: string | undefined }>);
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
-    request: async (kind: string, payload: { runId: string; type: string; dtype?: string; fileName?: string; file?: Blob }, progress?: (p: { label: string; done: number; total: number }) => void) => {
+    request: async (kind: string, payload: { runId: string; type: string; dtype?: string; fileName?: string; file?: Blob; importance?: boolean }, progress?: (p: { label: string; done: number; total: number }) => void) => {
       if (kind === 'heldOnnxExports') return [];
       if (kind === 'checkGguf') {
         worker.asked.push({ runId: payload.runId, type: `check ${payload.fileName} of ${payload.file?.size} bytes as ${payload.type}` });
@@ -48,12 +50,14 @@ vi.mock('../../src/state/engine.ts', () => ({
       }
       if (kind !== 'exportGguf') throw new Error(`unexpected request ${kind}`);
       worker.asked.push({ runId: payload.runId, type: payload.type });
+      worker.importance.push(payload.importance);
       progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
       await worker.hold;
       if (worker.fail) throw worker.fail;
       const bytesAs = worker.bytesAs ?? { q8_0: 530.5 * 2 ** 20, q6_k: 482.6 * 2 ** 20, q5_k_m: 400.6 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
       const bytes = bytesAs[payload.type as keyof typeof bytesAs];
-      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs };
+      const importance = payload.importance ? { importance: { file: { size: 1.6 * 2 ** 20 } as Blob, fileName: 'run-one.imatrix.gguf', examples: 256, tokens: 61_204, datasetName: 'weather-calls.jsonl' } } : {};
+      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs, ...importance };
     },
   }),
 }));
@@ -74,6 +78,7 @@ beforeEach(() => {
   saved.length = 0;
   worker.checkReport = null;
   worker.bytesAs = null;
+  worker.importance.length = 0;
 });
 
 describe('the Runs panel’s GGUF export', () => {
@@ -113,6 +118,40 @@ describe('the Runs panel’s GGUF export', () => {
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q5_k_m' });
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-q5_k_m.gguf');
     expect(status()).toContain('Saved tool-calls-rank-16-q5_k_m.gguf (400.6 MiB, Q5_K_M weights, the adapter merged');
+  });
+
+  it('rounds the K-quants with an importance matrix of the training examples unless unticked (remembered), says so, and saves the matrix', async () => {
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q8_0');
+    // Q8_0 has no weighted form: not asked for one.
+    expect(worker.importance).toEqual([false]);
+    expect(status()).toMatch(/<input type="checkbox" data-testid="gguf-importance" checked=""\/> K-quants with an importance matrix of the training examples/);
+    press('Export in Q4_K_M (396.8 MiB)');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
+    expect(worker.importance.at(-1)).toBe(true);
+    const q4 = status();
+    expect(q4).toContain('Saved run-one-q4_k_m.gguf (396.8 MiB, Q4_K_M weights, the adapter merged, with the model&#x27;s tokenizer and chat template). Rounded with an importance matrix of 256 training examples of weather-calls.jsonl (61,204 tokens), as llama-quantize --imatrix rounds: the weights these conversations use most keep the most precision.');
+    press('The importance matrix');
+    expect(saved.at(-1)).toEqual({ size: 1.6 * 2 ** 20, name: 'run-one.imatrix.gguf', type: 'application/octet-stream' });
+
+    // Unticked, and remembered: a page loaded later starts unticked.
+    const prefs = new Map<string, string>();
+    const g = globalThis as { localStorage?: unknown };
+    g.localStorage = { getItem: (k: string) => prefs.get(k) ?? null, setItem: (k: string, v: string) => prefs.set(k, v), removeItem: (k: string) => prefs.delete(k) };
+    try {
+      useOnnxExport.getState().setGgufImportance(false);
+      expect(prefs.get('studio.ggufImportance')).toBe('off');
+      vi.resetModules();
+      expect((await import('../../src/state/onnxExportStore.ts')).useOnnxExport.getState().ggufImportance).toBe(false);
+    } finally {
+      delete g.localStorage;
+    }
+    press('Export in Q5_K_M (400.6 MiB)');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
+    expect(worker.importance.at(-1)).toBe(false);
+    const q5 = status();
+    expect(q5).not.toContain('Rounded with an importance matrix');
+    expect(q5).not.toContain('The importance matrix');
+    expect(q5).toMatch(/<input type="checkbox" data-testid="gguf-importance"\/>/);
   });
 
   it('says a Q6_K file would hold Q8_0\'s weights where the model\'s rows are not whole 256-value blocks (Qwen2.5-0.5B\'s 896)', async () => {

@@ -20,6 +20,9 @@ import type { Example } from '../../src/data/example.ts';
 import { playgroundResult } from '../../src/worker/playground.ts';
 import { checkPrediction } from '../../src/eval/index.ts';
 import { oneTensorGguf } from '../helpers/ggufHeader.ts';
+import { readImportanceMatrix } from '../../src/export/importanceMatrix.ts';
+import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
+import { blobSource } from '../../src/model/byte-source.ts';
 
 
 
@@ -77,6 +80,22 @@ describe('worker engine: generation jobs', () => {
     expect(fileRow).toMatchObject({ name: 'eval of “one-step-f32.gguf” on 4 examples', config: { adapterRunId: 'run-1', lora: null, gguf: { fileName: 'one-step-f32.gguf', bytes: f32.size, fileType: 'F32' } } });
     const fileAnswers = (await db.predictions.get(fromFile.evalRunId))!.predictions;
     expect(fileAnswers.map((p) => [p.exampleId, p.output])).toEqual(answers.map((p) => [p.exampleId, p.output]));
+    // Q4_K_M rounded with an importance matrix of the run's training examples: the file names the
+    // matrix (quantize.imatrix.*), which comes back as llama-imatrix's file; Q8_0 takes none.
+    const labels = new Set<string>();
+    const q4 = await engine.handlers.exportGguf({ runId: 'run-1', type: 'q4_k_m', importance: true }, (p) => labels.add(p.label));
+    expect(labels).toContain('running the model over the examples for the importance matrix');
+    const trainSide = (await storedExamples(db, dataset.id)).train.length;
+    expect(q4.importance).toMatchObject({ fileName: 'one-step.imatrix.gguf', datasetName: 'demo' });
+    expect(q4.importance!.examples).toBeGreaterThan(trainSide / 2);
+    expect(q4.importance!.examples).toBeLessThanOrEqual(trainSide);
+    const matrix = await readImportanceMatrix(blobSource(q4.importance!.file, 'one-step.imatrix.gguf'));
+    expect(matrix.entries.size).toBe(7 * spec.numLayers);
+    expect(matrix.datasets).toEqual([`demo: ${q4.importance!.examples} training examples`]);
+    const q4Header = await readGgufHeader(blobSource(q4.file, 'q4.gguf'), ['quantize.imatrix.file', 'quantize.imatrix.entries_count']);
+    expect(Object.fromEntries(q4Header.values)).toEqual({ 'quantize.imatrix.file': 'one-step.imatrix.gguf', 'quantize.imatrix.entries_count': 7 * spec.numLayers });
+    expect((await engine.handlers.exportGguf({ runId: 'run-1', type: 'q8_0', importance: true }, () => undefined)).importance).toBeUndefined();
+
     // A file that is not this model's, or no GGUF, is refused by name before any row is written.
     const rowsNow = await db.runs.count();
     for (const [bytes, said] of [

@@ -14,7 +14,14 @@ import { ProgressLine } from '../progress.ts';
 import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
-import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, isQuantizedExport, type GgufExportType } from '../../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, isQuantizedExport, takesImportance, type GgufExportType } from '../../export/ggufExport.ts';
+import { importanceMatrixFile, ImportanceOfAnotherModelError, readImportanceMatrix, type ImportanceMatrix } from '../../export/importanceMatrix.ts';
+import { importanceFromExamples, IMPORTANCE_EXAMPLES } from '../../jobs/importance.ts';
+import { defaultSeqLen } from '../../jobs/data.ts';
+import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
+import { nodeFileSource } from '../../model/byte-source-node.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, DATA_FLAG_HELP } from '../localFiles.ts';
+import { plural } from '../../data/plural.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import type { GgmlTypeName } from '../../export/ggufFile.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
@@ -42,6 +49,17 @@ options:
                          of half a billion weights), f16, f32
   --adapter-only         write the adapter alone as a GGUF adapter file, for llama.cpp's --lora or
                          Ollama's ADAPTER over the same base model (checked over an F16 file of it)
+  --imatrix-data <file>  round q4_k_m, q5_k_m and q6_k with an importance matrix collected from
+                         these dataset files' training examples (the --adapter run's split and
+                         sequence length; any file --data takes), as llama-quantize --imatrix: the
+                         model runs over them on the GPU and each weight's rounding is weighed by
+                         how strongly those conversations use its columns
+  --imatrix-examples <n> training examples the matrix is collected over (default ${IMPORTANCE_EXAMPLES},
+                         every call category in its share)
+  --imatrix <file>       an importance matrix file instead (llama-imatrix's .gguf or imatrix.dat,
+                         or one --save-imatrix wrote)
+  --save-imatrix <file>  also write the collected matrix as llama-imatrix's GGUF file, for
+                         llama-quantize --imatrix (other types: IQ4_XS, Q3_K_M, …)
   --name <text>          the model's name in the file (default: the --adapter's folder name, else the --model's)
   --prompt <text>        a check prompt (repeatable; default: three short requests)
   --tokens <n>           tokens of each prompt compared (default 32)
@@ -51,11 +69,13 @@ options:
   --cache <dir>          model download cache
   --json                 print the check report as one JSON object
   --quiet                no progress line
-Exit code 0 when the check passes (or is skipped), 3 when it fails or cannot run (the file stays).`;
+Exit code 0 when the check passes (or is skipped), 3 when it fails or cannot run (the file stays).
+${DATA_FLAG_HELP}`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', 'adapter-only': 'boolean', out: 'string', type: 'string', name: 'string', prompt: 'texts', tokens: 'number',
   'no-check': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean', quiet: 'boolean',
+  'imatrix-data': 'strings', 'imatrix-examples': 'number', imatrix: 'string', 'save-imatrix': 'string',
 } as const;
 
 const command: CliCommand = {
@@ -76,6 +96,7 @@ const command: CliCommand = {
     if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder; give the file to write, such as ${resolve(out, 'model.gguf')}`, 2);
     if (existsSync(out) && !f.force) throw new CliError(`--out ${out} exists; pass --force to replace it`, 2);
     if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: the folder ${dirname(out)} does not exist`, 2);
+    checkImportanceFlags(f, type, adapterOnly, out);
     const progress = new ProgressLine(quiet || f.json);
     const untilMerge = quitOnCtrlC(() => {
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
@@ -88,6 +109,10 @@ const command: CliCommand = {
       const model = await cli.withWeights();
       const texts = (f.prompt ?? DEFAULT_PROMPTS).map((text) => ({ text, ids: model.tokenizer.encode(text) as number[] }));
       if (texts.some((t) => t.ids.length === 0)) throw new CliError('--prompt: a check prompt is empty', 2);
+      // A matrix file is read, and --imatrix-data's files imported, before anything is written.
+      let importance: { matrix: ImportanceMatrix; fileName: string } | null = null;
+      if (f.imatrix !== undefined) importance = { matrix: await readImatrixFlag(f.imatrix), fileName: basename(f.imatrix) };
+      const imatrixData = f['imatrix-data'] ? await importanceExamples(f['imatrix-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings) : null;
 
       const stop = new AbortController();
       const ctx = await acquireNodeGpu();
@@ -102,6 +127,7 @@ const command: CliCommand = {
           try {
             return await exportGgufModel(gpu, model.files, {
               type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal,
+              ...(importance && takesImportance(as) ? { importance } : {}),
               encode: (t) => model.tokenizer.encode(t),
               onProgress: (p) => progress.update(label(`${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.tensor)),
               ...(quantPool ? { quantPool } : {}),
@@ -113,13 +139,32 @@ const command: CliCommand = {
       const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
         let said: string;
+        if (imatrixData) {
+          const collected = await importanceFromExamples({
+            gpu, files: model.files, tokenizer: model.tokenizer, adapter, examples: imatrixData.examples, seqLen: imatrixData.seqLen,
+            datasetName: imatrixData.name, limit: positiveInt(f['imatrix-examples'], 'imatrix-examples', IMPORTANCE_EXAMPLES), signal: stop.signal,
+            onProgress: (label, done, total) => progress.update(`${label} ${done}/${total}`),
+          });
+          const skipped = collected.skipped ? ` (${plural(collected.skipped, 'example')} longer than ${imatrixData.seqLen} tokens passed over)` : '';
+          progress.done();
+          if (!f.json) console.log(`importance matrix: ${plural(collected.examples, 'training example')}, ${collected.tokens} tokens, ${collected.matrix.entries.size} weights${skipped}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          const save = f['save-imatrix'];
+          if (save !== undefined) {
+            await writeFile(resolve(save), (write) => Promise.resolve(write(importanceMatrixFile(collected.matrix))));
+            if (!f.json) console.log(`wrote ${resolve(save)}: the importance matrix as llama-imatrix writes it (llama-quantize --imatrix ${basename(save)})`);
+          }
+          importance = { matrix: collected.matrix, fileName: save !== undefined ? basename(save) : `collected by BalanceSFT Studio from ${imatrixData.name}` };
+        }
         if (adapterOnly && adapter) {
           const result = await writeFile(out, (write) => exportGgufAdapter(model.spec, adapter, { name, write }));
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(2)} MiB, the LoRA adapter alone (${result.tensors} tensors, f32, alpha ${result.alpha.toPrecision(6)} for rank ${adapter.settings.rank})`;
         } else {
-          const result = await writeModel(out, type, adapter, name, (mib, tensor) => `export ${mib} (${tensor})`);
+          const result = await writeModel(out, type, adapter, name, (mib, tensor) => `export ${mib} (${tensor})`).catch((err: unknown) => {
+            throw err instanceof ImportanceOfAnotherModelError ? new CliError(`--imatrix ${f.imatrix}: ${err.message}: it is not a matrix of ${modelArg}`, 2) : err;
+          });
           const mix = isQuantizedExport(type) && type !== 'q8_0' ? ` (${MIX_ORDER.filter((t) => result.tensorTypes[t]).map((t) => `${result.tensorTypes[t]} ${t}`).join(', ')})` : '';
-          said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${mix}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}`;
+          const weighted = importance ? `, ${result.weightedTensors} weighted by the importance matrix` : '';
+          said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${mix}${weighted}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}`;
         }
         written = true;
         progress.done();
@@ -167,6 +212,45 @@ const command: CliCommand = {
   },
 };
 export default command;
+
+type ImportanceFlags = { 'imatrix-data'?: string[]; 'imatrix-examples'?: number; imatrix?: string; 'save-imatrix'?: string; adapter?: string };
+
+/** The importance-matrix flags together: one source, for a type it weighs, outputs that overwrite nothing. */
+function checkImportanceFlags(f: ImportanceFlags, type: GgufExportType, adapterOnly: boolean, out: string): void {
+  const data = f['imatrix-data'];
+  if (data && f.imatrix !== undefined) throw new CliError('give the importance matrix one way: --imatrix-data (collected from dataset files) or --imatrix (a file)', 2);
+  if (!data && f['imatrix-examples'] !== undefined) throw new CliError('--imatrix-examples is how many of --imatrix-data\'s examples the matrix is collected over: give --imatrix-data', 2);
+  if (!data && f['save-imatrix'] !== undefined) throw new CliError('--save-imatrix writes the matrix --imatrix-data collects: give --imatrix-data', 2);
+  if (!data && f.imatrix === undefined) return;
+  if (adapterOnly) throw new CliError('--adapter-only writes the adapter as trained (f32): an importance matrix weighs a quantized model\'s rounding', 2);
+  if (!takesImportance(type)) throw new CliError(`an importance matrix weighs the K-quant mixes' rounding (--type q4_k_m, q5_k_m or q6_k); ${type} has no use for one`, 2);
+  if (f['save-imatrix'] !== undefined) checkOutputFile(f['save-imatrix'], 'save-imatrix', [...(data ?? []).map((path) => ({ path, flag: '--imatrix-data' })), { path: out, flag: '--out' }]);
+}
+
+async function readImatrixFlag(path: string): Promise<ImportanceMatrix> {
+  if (!existsSync(path)) throw new CliError(`--imatrix ${path}: no such file`, 2);
+  const source = await nodeFileSource(resolve(path));
+  try {
+    return await readImportanceMatrix(source);
+  } catch (err) {
+    throw new CliError(`--imatrix ${(err as Error).message}`, 2);
+  } finally {
+    await source.close();
+  }
+}
+
+/** --imatrix-data's training side, split and cut as the --adapter run was (its seed, held-out share,
+ * choice of examples and sequence length), else as `studio train` would by default. */
+async function importanceExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number) {
+  const from = adapterRun(adapterDir);
+  const data = await dataExamples(paths, {
+    seed: from.splitSeed ?? DEFAULT_RUN_CONFIG.seed, evalFraction: adapterEvalFraction(adapterDir),
+    ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), adapter: adapterDir,
+  });
+  if (data.train.length === 0) throw new CliError(`--imatrix-data ${paths.join(', ')}: no training examples to collect the importance matrix from (${data.all.length} imported)`, 2);
+  const seqLen = from.config?.seqLen ?? defaultSeqLen(tokenizer, data.train, context).seqLen;
+  return { examples: data.train, seqLen, name: paths.map((p) => basename(p)).join(', ') };
+}
 
 /** Writes `path` through `<path>.partial`, renamed when whole: a stopped or failed export never
  * leaves a file llama.cpp would half read. */

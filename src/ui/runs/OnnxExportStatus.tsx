@@ -19,6 +19,9 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
   const cancelExport = useOnnxExport((s) => s.cancelExport);
   const cancelled = useOnnxExport((s) => s.cancelled);
   const checkGguf = useOnnxExport((s) => s.checkGguf);
+  const ggufImportance = useOnnxExport((s) => s.ggufImportance);
+  const setGgufImportance = useOnnxExport((s) => s.setGgufImportance);
+  const saveImportanceMatrix = useOnnxExport((s) => s.saveImportanceMatrix);
   const chooseEvalGguf = useJobs((s) => s.chooseEvalGguf);
   const evaluateGguf = (file: Blob, g: NonNullable<typeof gguf>) => {
     void chooseEvalGguf({ file, fileName: g.fileName, runId: g.runId, runName: g.runName });
@@ -76,6 +79,14 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
                     Evaluate it
                   </button>
                 )}
+                {gguf.importance && (
+                  <button aria-label={`Save the importance matrix ${gguf.fileName} was rounded with, as llama-imatrix's file (${gguf.importance.fileName}), for llama-quantize --imatrix`} onClick={() => saveImportanceMatrix()} data-testid="gguf-imatrix-save">
+                    The importance matrix
+                  </button>
+                )}
+                <label title="Round Q6_K, Q5_K_M and Q4_K_M as llama-quantize --imatrix does, weighing each weight by how strongly the run's training conversations use it (the model runs over up to 256 of them on the GPU first)">
+                  <input type="checkbox" checked={ggufImportance} onChange={(e) => setGgufImportance(e.target.checked)} data-testid="gguf-importance" /> K-quants with an importance matrix of the training examples
+                </label>
                 {ggufAlternatives(gguf).map(({ type, size, use }) => (
                   <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${size ? `${size}, ` : ''}${use})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
                     Export in {type.toUpperCase()}
