@@ -15,6 +15,10 @@ export interface EngineRunner {
   state: ModelState;
   /** Logits [L, V] for every position of one sequence. */
   logits(ids: number[]): Promise<Float32Array>;
+  /** The logits of positions `fromRow`..L − 1 recorded into the runner's own GPU buffer (as its
+   * rows 0, 1, …), not submitted or read back: for a comparison that stays on the GPU. The next
+   * call overwrites them. */
+  logitsOnGpu(ids: ArrayLike<number>, fromRow?: number): Promise<GPUBuffer>;
   /** `steps` greedy tokens after `prompt` (stops early on an eos id when `eos` is given). */
   greedy(prompt: number[], steps: number, eos?: number[]): Promise<number[]>;
   release(): void;
@@ -27,10 +31,11 @@ export async function openEngineRunner(gpu: Gpu, files: ModelFiles, adapter: Lor
   const slots: BatchSlots = createBatchSlots(gpu, maxTokens);
   const logitsBuf = createStorageBuffer(gpu.ctx, maxTokens * V * 4, 'export-check.logits');
 
-  async function logits(ids: number[]): Promise<Float32Array> {
+  async function logitsOnGpu(ids: ArrayLike<number>, fromRow = 0): Promise<GPUBuffer> {
     const L = ids.length;
     if (L === 0 || L > maxTokens) throw new Error(`engine check: sequence of ${L} tokens (1..${maxTokens} allowed)`);
-    for (const id of ids) if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new Error(`engine check: token id ${id} is outside the vocabulary (${V})`);
+    if (!(Number.isInteger(fromRow) && fromRow >= 0 && fromRow < L)) throw new Error(`engine check: row ${fromRow} is outside the sequence of ${L} tokens`);
+    for (let i = 0; i < L; i++) if (!(Number.isInteger(ids[i]) && ids[i] >= 0 && ids[i] < V)) throw new Error(`engine check: token id ${ids[i]} is outside the vocabulary (${V})`);
     writeBatch(gpu, slots, {
       B: 1,
       T: L,
@@ -42,12 +47,17 @@ export async function openEngineRunner(gpu: Gpu, files: ModelFiles, adapter: Lor
     // The LM head in its row chunks: chunk c fills logit columns firstRow..firstRow+rows.
     for (const chunk of m.weights.lmHead) {
       await matmul(gpu, {
-        a: m.acts.finalNormOut, b: chunk.buffer, c: logitsBuf, M: L, N: chunk.rows, K: m.spec.hiddenSize,
-        transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V,
+        a: m.acts.finalNormOut, b: chunk.buffer, c: logitsBuf, M: L - fromRow, N: chunk.rows, K: m.spec.hiddenSize,
+        transB: true, bDtype: m.weights.dtype, offsetA: fromRow * m.spec.hiddenSize, offsetC: chunk.firstRow, rowStrideC: V,
       });
     }
+    return logitsBuf;
+  }
+
+  async function logits(ids: number[]): Promise<Float32Array> {
+    await logitsOnGpu(ids);
     gpu.recorder.submit();
-    return readF32(gpu.ctx, logitsBuf, L * V);
+    return readF32(gpu.ctx, logitsBuf, ids.length * V);
   }
 
   async function greedy(prompt: number[], steps: number, eos: number[] = []): Promise<number[]> {
@@ -66,6 +76,7 @@ export async function openEngineRunner(gpu: Gpu, files: ModelFiles, adapter: Lor
   return {
     state: m,
     logits,
+    logitsOnGpu,
     greedy,
     release() {
       slots.destroy();

@@ -1,16 +1,20 @@
 // A written GGUF checked in the studio's own engine, where llama.cpp cannot run (the browser): the
 // file's weights read back as llama.cpp reads them (ggufReadBack.ts) and run on the GPU beside the
 // trained model (the base with its adapter unmerged), both over the same check texts, compared as
-// the command line's llama.cpp check compares (nextTokenGaps.ts). It measures what the file's
-// rounding did to the model; llama.cpp's own kernels (which also round the activations) are only
-// run by `studio export-gguf`.
+// the command line's llama.cpp check compares (nextTokenGaps.ts); and, over held-out conversations,
+// how far the file's next-token distribution is from the trained model's at every position (mean
+// KL divergence, as llama.cpp's perplexity tool measures a quantized file; the logits stay on the
+// GPU). It measures what the file's rounding did to the model; llama.cpp's own kernels (which also
+// round the activations) are only run by `studio export-gguf`.
 import type { Gpu } from '../gpu/index.ts';
 import type { ByteSource } from '../model/byte-source.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import type { ModelFiles } from '../model/model-files.ts';
-import { releaseAfter } from '../model/releaseAfter.ts';
-import { openEngineRunner } from './engineLogits.ts';
+import { releaseOnFailure } from '../model/releaseAfter.ts';
+import { createStorageBuffer, readF32, readU32 } from '../gpu/index.ts';
+import { nextTokenKl } from '../ops/nextTokenKl.ts';
+import { openEngineRunner, type EngineRunner } from './engineLogits.ts';
 import { ggufAsModelFiles } from './ggufReadBack.ts';
 import { compareGaps, F32_GAP_TOLERANCE } from './nextTokenGaps.ts';
 
@@ -25,6 +29,19 @@ export interface GgufEngineCheckReport {
   /** Positions whose most likely next token differs (near-ties aside). */
   topDisagreements: number;
   passed: boolean;
+  /** Over the held-out conversations given, every position of each. */
+  heldOut?: HeldOutDivergence;
+}
+
+export interface HeldOutDivergence {
+  examples: number;
+  /** Positions compared: each conversation's, from the one before its first answer token to the one
+   * before its last token (each predicts an answer token, or a turn between answers). */
+  positions: number;
+  /** Mean KL(trained ‖ file) of the next-token distributions, in nats. */
+  meanKl: number;
+  /** Positions where the file's most likely next token is the trained model's. */
+  topSame: number;
 }
 
 export interface GgufEngineCheckOptions {
@@ -32,16 +49,33 @@ export interface GgufEngineCheckOptions {
   texts: number[][];
   /** Whether the file is F32 (then it must agree to f32 rounding) or rounded (the top tokens must). */
   f32: boolean;
+  /** Held-out conversations the divergence is measured over (none: not measured): their token ids,
+   * and the index of each one's first answer token (the positions before it only read the prompt). */
+  heldOut?: Array<{ ids: ArrayLike<number>; firstAnswer: number }>;
   signal?: AbortSignal;
+  onProgress?: (label: string, done: number, total: number) => void;
 }
 
 export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: ModelSpec, adapter: LoraAdapter | null, gguf: ByteSource, opts: GgufEngineCheckOptions): Promise<GgufEngineCheckReport> {
   if (opts.texts.length === 0 || opts.texts.some((t) => t.length === 0)) throw new Error('GGUF check: it needs check texts of at least one token each');
-  const maxTokens = Math.max(...opts.texts.map((t) => t.length));
-  // One model on the GPU at a time: the trained one's logits first, then the file's.
-  const trained = await logitsOf(gpu, source, adapter, opts.texts, maxTokens, opts.signal);
+  const heldOut = opts.heldOut ?? [];
+  for (const h of heldOut) if (!(Number.isInteger(h.firstAnswer) && h.firstAnswer >= 1 && h.firstAnswer < h.ids.length)) throw new Error(`GGUF check: a held-out conversation of ${h.ids.length} tokens has its first answer token at ${h.firstAnswer}`);
+  const maxTokens = Math.max(...opts.texts.map((t) => t.length), ...heldOut.map((h) => h.ids.length));
   const files = await ggufAsModelFiles(source, spec, gguf);
-  const fromFile = await logitsOf(gpu, files, null, opts.texts, maxTokens, opts.signal);
+  // Both models on the GPU together: the held-out comparison takes each position's logits of both.
+  const trainedRunner = await openEngineRunner(gpu, source, adapter, maxTokens);
+  const fileRunner = await releaseOnFailure(() => openEngineRunner(gpu, files, null, maxTokens), () => trainedRunner.release());
+  let trained: Float32Array[];
+  let fromFile: Float32Array[];
+  let divergence: HeldOutDivergence | undefined;
+  try {
+    trained = await logitsOf(trainedRunner, opts.texts, opts.signal);
+    fromFile = await logitsOf(fileRunner, opts.texts, opts.signal);
+    if (heldOut.length) divergence = await heldOutDivergence(gpu, trainedRunner, fileRunner, heldOut, spec.vocabSize, opts);
+  } finally {
+    fileRunner.release();
+    trainedRunner.release();
+  }
   const V = spec.vocabSize;
   let maxGapDiff = 0;
   let topDisagreements = 0;
@@ -53,20 +87,52 @@ export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: Mode
   });
   const positions = opts.texts.reduce((n, t) => n + t.length, 0);
   const passed = topDisagreements === 0 && (!opts.f32 || maxGapDiff <= F32_GAP_TOLERANCE);
-  return { texts: opts.texts.length, positions, maxGapDiff, topDisagreements, passed };
+  return { texts: opts.texts.length, positions, maxGapDiff, topDisagreements, passed, ...(divergence ? { heldOut: divergence } : {}) };
 }
 
-async function logitsOf(gpu: Gpu, files: ModelFiles, adapter: LoraAdapter | null, texts: number[][], maxTokens: number, signal?: AbortSignal): Promise<Float32Array[]> {
-  signal?.throwIfAborted();
-  const engine = await openEngineRunner(gpu, files, adapter, maxTokens);
-  return releaseAfter(async () => {
-    const out: Float32Array[] = [];
-    for (const ids of texts) {
-      signal?.throwIfAborted();
-      out.push(await engine.logits(ids));
+async function logitsOf(engine: EngineRunner, texts: number[][], signal?: AbortSignal): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const ids of texts) {
+    signal?.throwIfAborted();
+    out.push(await engine.logits(ids));
+  }
+  return out;
+}
+
+/** Each held-out conversation through both models, their logits compared on the GPU position by
+ * position (ops/nextTokenKl.ts): only the KL and the two most likely tokens come back. */
+async function heldOutDivergence(gpu: Gpu, trained: EngineRunner, file: EngineRunner, seqs: NonNullable<GgufEngineCheckOptions['heldOut']>, V: number, opts: GgufEngineCheckOptions): Promise<HeldOutDivergence> {
+  const rows = Math.max(...seqs.map((s) => s.ids.length));
+  const kl = createStorageBuffer(gpu.ctx, rows * 4, 'gguf-check.kl');
+  const tops = createStorageBuffer(gpu.ctx, rows * 8, 'gguf-check.tops');
+  try {
+    let sum = 0;
+    let positions = 0;
+    let topSame = 0;
+    for (const [i, { ids, firstAnswer }] of seqs.entries()) {
+      opts.signal?.throwIfAborted();
+      opts.onProgress?.('comparing the next-token distributions on held-out conversations', i, seqs.length);
+      // Positions firstAnswer − 1 … L − 2: each predicts a token of the conversation from its first answer on.
+      const from = firstAnswer - 1;
+      const n = ids.length - 1 - from;
+      const p = await trained.logitsOnGpu(ids, from);
+      const q = await file.logitsOnGpu(ids, from);
+      await nextTokenKl(gpu, { p, q, kl, tops, rows: n, V });
+      gpu.recorder.submit();
+      const k = await readF32(gpu.ctx, kl, n);
+      const t = await readU32(gpu.ctx, tops, n * 2);
+      for (let r = 0; r < n; r++) {
+        sum += k[r];
+        if (t[2 * r] === t[2 * r + 1]) topSame++;
+      }
+      positions += n;
     }
-    return out;
-  }, () => engine.release());
+    opts.onProgress?.('comparing the next-token distributions on held-out conversations', seqs.length, seqs.length);
+    return { examples: seqs.length, positions, meanKl: sum / positions, topSame };
+  } finally {
+    kl.destroy();
+    tops.destroy();
+  }
 }
 
 /** The position's most likely token and the logit gaps to it of the TOP most likely. */

@@ -243,6 +243,10 @@ export function describeGguf(g: GgufSaved): string {
 }
 
 function describeGgufCheck(g: GgufSaved, c: NonNullable<GgufSaved['check']>): string {
+  return gapWords(g, c) + heldOutWords(c.heldOut);
+}
+
+function gapWords(g: GgufSaved, c: NonNullable<GgufSaved['check']>): string {
   const where = `${c.positions} positions of ${c.texts} check prompts`;
   const against = c.adapterStep !== g.adapterStep ? ` (the run's checkpoint of step ${c.adapterStep}, newer than the file's)` : '';
   const gap = c.maxGapDiff.toPrecision(2);
@@ -254,6 +258,15 @@ function describeGgufCheck(g: GgufSaved, c: NonNullable<GgufSaved['check']>): st
   return g.type === 'f32'
     ? `${head}the same next-token distribution at all ${where}, to f32 rounding (largest log-probability gap difference ${gap}).`
     : `${head}the same most likely next token at all ${where}; its ${g.type.toUpperCase()} rounding moves the log-probability gaps by up to ${gap}.`;
+}
+
+/** What the file's rounding does over the run's held-out conversations, as llama.cpp's perplexity
+ * tool measures a quantized file (mean KL divergence from the model it came from). */
+function heldOutWords(h: GgufEngineCheckReport['heldOut']): string {
+  if (!h) return '';
+  const conversations = h.examples === 1 ? 'one held-out conversation' : `${h.examples} held-out conversations`;
+  const share = h.topSame === h.positions ? 'at every position' : `at ${((100 * h.topSame) / h.positions).toFixed(1)}% of them`;
+  return ` Over the answers of ${conversations} of the run's dataset (${h.positions.toLocaleString('en-US')} positions): mean KL divergence from the trained model ${h.meanKl.toExponential(2)} nats, the same most likely next token ${share}.`;
 }
 
 export function describeReport(r: Omit<ExportNotice, 'runId'>): string {

@@ -160,6 +160,14 @@ export class StudioEngine {
     return { adapter, spec: model.spec, baseRef: run.modelRef ?? model.ref, run };
   }
 
+  /** The run's sequence length (its config's), else the default rule's over `examples`. */
+  private runSeqLen(run: StoredRun, examples: Example[]): number {
+    const seqLen = (run.config as { seqLen?: unknown }).seqLen;
+    if (typeof seqLen === 'number') return seqLen;
+    const model = this.jobs.requireModel();
+    return defaultSeqLen(model.tokenizer, examples, model.spec.maxPositionEmbeddings).seqLen;
+  }
+
   /** A training run's progress as worker events. */
   private runEvents(runId: string): TrainEvents {
     return {
@@ -498,21 +506,20 @@ export class StudioEngine {
         await requireDataset(db, run.datasetId, run, 'round the export with an importance matrix of its training examples (or untick the importance matrix)');
         const dataset = (await db.datasets.get(run.datasetId))!;
         const train = (await storedExamples(db, run.datasetId)).train;
-        const model = this.jobs.requireModel();
-        const seqLen = (run.config as { seqLen?: unknown }).seqLen;
-        examples = {
-          examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`,
-          seqLen: typeof seqLen === 'number' ? seqLen : defaultSeqLen(model.tokenizer, train, model.spec.maxPositionEmbeddings).seqLen,
-        };
+        examples = { examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`, seqLen: this.runSeqLen(run, train) };
       }
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
       return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
     },
 
     checkGguf: async ({ runId, file, fileName, type }, progress) => {
-      const { adapter } = await this.adapterOf(runId);
-      const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
-      const report = await this.jobs.run('a GGUF check', runGgufCheck, { adapter, file, fileName, type }, progress);
+      const db = this.requireDb();
+      const { adapter, run } = await this.adapterOf(runId);
+      const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
+      // The run's held-out side, as it is now; a run whose dataset is gone is checked on the prompts alone.
+      const heldOutSide = (await db.datasets.get(run.datasetId)) ? (await storedExamples(db, run.datasetId)).eval : [];
+      const heldOut = heldOutSide.length ? { examples: heldOutSide, seqLen: this.runSeqLen(run, heldOutSide) } : undefined;
+      const report = await this.jobs.run('a GGUF check', runGgufCheck, { adapter, file, fileName, type, ...(heldOut ? { heldOut } : {}) }, progress);
       return { report, adapterStep };
     },
 

@@ -1,8 +1,9 @@
-// The norm/RoPE/SwiGLU/embedding/optimizer/importance-matrix kernels in Chromium (Tint compiler, SwiftShader adapter):
+// The norm/RoPE/SwiGLU/embedding/optimizer/importance-matrix/next-token-KL kernels in Chromium (Tint compiler, SwiftShader adapter):
 // the same WGSL as in Node, checked against the same references. Throws to fail.
-import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { createStorageBuffer, readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { adamWUpdate } from '../../src/ops/adamw.ts';
 import { columnSumSquares } from '../../src/ops/columnSumSquares.ts';
+import { nextTokenKl } from '../../src/ops/nextTokenKl.ts';
 import { embeddingBackward, embeddingForward, uploadEmbeddingBackwardPlan } from '../../src/ops/embedding.ts';
 import { GRAD_NORM_RESULT_BYTES, gradNorm, gradNormPartialCount } from '../../src/ops/gradNorm.ts';
 import { rmsNormBackward, rmsNormForward } from '../../src/ops/rmsNorm.ts';
@@ -13,6 +14,7 @@ import { expectClose, randomArray } from '../helpers/compare.ts';
 import { packHalves } from '../helpers/halfPack.ts';
 import { adamWStepRef } from '../reference/adamw.ts';
 import { columnSumSquaresRef } from '../reference/columnSumSquares.ts';
+import { nextTokenKlRef } from '../reference/nextTokenKl.ts';
 import { embeddingBackwardRef, embeddingForwardRef } from '../reference/embedding.ts';
 import { gradNormRef } from '../reference/gradNorm.ts';
 import { rmsNormBackwardRef, rmsNormForwardRef } from '../reference/rmsNorm.ts';
@@ -124,6 +126,24 @@ export const tests = {
       gpu.recorder.submit();
       expectClose(await readF32(gpu.ctx, acc, cols), columnSumSquaresRef(x, rows, cols, start), { atol: 1e-5, rtol: 1e-5 }, `${rows}×${cols}`);
       [gx, acc].forEach((b) => b.destroy());
+    }
+  },
+  async 'next-token KL between two models\' logits and their most likely tokens match the reference in Chromium'() {
+    const gpu = await browserGpu();
+    for (const [rows, V, spread] of [[3, 255, 0.05], [4, 4099, 1]] as const) {
+      const p = randomArray(rows * V, rows + V, 6);
+      const q = p.map((x, i) => x + Math.sin(i * 0.37) * spread);
+      const gp = uploadBuffer(gpu.ctx, p, 'p');
+      const gq = uploadBuffer(gpu.ctx, q, 'q');
+      const kl = out(gpu, rows, 'kl');
+      const tops = createStorageBuffer(gpu.ctx, rows * 8, 'tops');
+      await nextTokenKl(gpu, { p: gp, q: gq, kl, tops, rows, V });
+      gpu.recorder.submit();
+      const want = nextTokenKlRef(p, q, rows, V);
+      expectClose(await readF32(gpu.ctx, kl, rows), want.kl, { atol: 1e-6, rtol: 2e-3 }, `KL ${rows}×${V}`);
+      const got = Array.from(await readU32(gpu.ctx, tops, rows * 2));
+      if (got.join() !== want.tops.join()) throw new Error(`tops ${rows}×${V}: ${got} vs ${want.tops}`);
+      [gp, gq, kl, tops].forEach((b) => b.destroy());
     }
   },
 };

@@ -290,7 +290,13 @@ export const tests = {
     await page.getByRole('button', { name: /^Check my-first-run-q4_k_m\.gguf: run its weights/ }).click();
     const checked = page.getByTestId('gguf-export-saved').filter({ hasText: 'Checked in this engine' });
     await checked.waitFor({ timeout: 60_000 });
-    assert.match(await checked.innerText(), /against the trained model: the same most likely next token at all \d+ positions of 3 check prompts; its Q4_K_M rounding moves the log-probability gaps by up to [\d.]+\./);
+    const checkedText = await checked.innerText();
+    assert.match(checkedText, /against the trained model: the same most likely next token at all \d+ positions of 3 check prompts; its Q4_K_M rounding moves the log-probability gaps by up to [\d.]+\./);
+    // And over the answers of the run's held-out conversations: the mean KL divergence, as llama.cpp's
+    // perplexity tool measures a quantized file against its source.
+    const divergence = /Over the answers of (\d+) held-out conversations of the run's dataset \(([\d,]+) positions\): mean KL divergence from the trained model ([\d.]+e-\d+) nats, the same most likely next token (at every position|at [\d.]+% of them)\./.exec(checkedText);
+    assert.ok(divergence, checkedText);
+    console.log(`    demo: Q4_K_M (importance matrix) over ${divergence[1]} held-out answers, ${divergence[2]} positions: mean KL ${divergence[3]}, top token ${divergence[4]}`);
     await screenshot('runs-gguf-checked', page);
     // What the rounding costs in accuracy: the file evaluated on the run's held-out examples, at the
     // demo's settings, beside the adapter it holds.

@@ -11,8 +11,10 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { dequantize } from '../../src/export/ggufDequant.ts';
 import { GGML_TYPE, type GgmlBlockType } from '../../src/export/ggufFile.ts';
 import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
-import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
+import { ggufAsModelFiles, readGgufHeader } from '../../src/export/ggufReadBack.ts';
 import { checkGgufInEngine } from '../../src/export/ggufEngineCheck.ts';
+import { openEngineRunner } from '../../src/export/engineLogits.ts';
+import { nextTokenKlRef } from '../reference/nextTokenKl.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { memorySource } from '../../src/model/byte-source.ts';
@@ -81,6 +83,13 @@ describe('a GGUF export read back and run in the engine', () => {
   const adapter = initLoraAdapter(tiny.spec, { rank: 2, alpha: 4, useRsLora: false, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, 3);
   for (const [key, values] of adapter.tensors) if (key.includes('lora_B')) values.forEach((_, i, b) => (b[i] = Math.sin(i * 1.7) * 0.05));
   const texts = ['What is the weather in Oslo?', 'Convert 5 miles to kilometers.'].map((t) => tokenizer.encode(t));
+  // Held-out conversations, compared from their answer on: longer than the check texts, of other lengths.
+  const heldOut = [
+    ['<|im_start|>user\nBook a table for four at 8pm at Nonna\'s.<|im_end|>\n<|im_start|>assistant\n', '<tool_call>\n{"name": "book_table", "arguments": {"people": 4, "time": "20:00"}}\n</tool_call><|im_end|>'],
+    ['<|im_start|>user\nWhat is 12 inches in cm?<|im_end|>\n<|im_start|>assistant\n', 'About 30.5 cm.<|im_end|>'],
+  ].map(([prompt, answer]) => ({ ids: tokenizer.encode(prompt + answer), firstAnswer: tokenizer.encode(prompt).length }));
+  // Each compares the positions from the one before its first answer token to the one before its last.
+  const heldOutPositions = heldOut.reduce((n, h) => n + h.ids.length - h.firstAnswer, 0);
 
   async function exported(type: GgufExportType): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
@@ -98,16 +107,45 @@ describe('a GGUF export read back and run in the engine', () => {
     expect(ours).toEqual(
       info.tensorInfo!.map((t) => ({ name: t.name, shape: t.dimensions.map(Number).reverse(), type: Object.entries(GGML_TYPE).find(([, id]) => id === t.ggmlType)![0], offset: dataStart + Number(t.offset) })),
     );
-    const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'f32.gguf'), { texts, f32: true });
+    const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'f32.gguf'), { texts, f32: true, heldOut });
     expect(report).toMatchObject({ texts: 2, positions: texts[0].length + texts[1].length, topDisagreements: 0, passed: true });
     expect(report.maxGapDiff).toBeLessThan(1e-4);
+    // Over held-out conversations too: the same distribution, to f32 rounding, at every position.
+    expect(report.heldOut).toMatchObject({ examples: 2, positions: heldOutPositions, topSame: heldOutPositions });
+    expect(report.heldOut!.meanKl).toBeLessThan(1e-6);
   }, 60_000);
 
   it('Q4_K_M: the most likely tokens, its rounding in the gaps; a file of another model is refused by name', async () => {
     const file = await exported('q4_k_m');
     expect((await readGgufHeader(memorySource(file, 'q4.gguf'))).fileType).toBe('Q4_K_M');
-    const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'q4.gguf'), { texts, f32: false });
+    const labels: string[] = [];
+    const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'q4.gguf'), { texts, f32: false, heldOut, onProgress: (label, done) => labels.push(`${label} ${done}`) });
+    expect(labels.at(-1)).toBe('comparing the next-token distributions on held-out conversations 2');
     expect(report.topDisagreements).toBe(0);
+    // The held-out divergence is the mean of each position's KL(trained ‖ file), as the f64
+    // reference computes it from the two models' logits read back.
+    const gpu = await testGpu();
+    const trained = await openEngineRunner(gpu, files, adapter, 64);
+    const fromFile = await openEngineRunner(gpu, await ggufAsModelFiles(files, tiny.spec, memorySource(file, 'q4.gguf')), null, 64);
+    let klSum = 0;
+    let same = 0;
+    const V = tiny.spec.vocabSize;
+    for (const { ids, firstAnswer } of heldOut) {
+      const rows = (x: Float32Array) => x.subarray((firstAnswer - 1) * V, (ids.length - 1) * V);
+      const n = ids.length - firstAnswer;
+      const ref = nextTokenKlRef(rows(await trained.logits(ids)), rows(await fromFile.logits(ids)), n, V);
+      klSum += ref.kl.reduce((a, b) => a + b, 0);
+      for (let r = 0; r < n; r++) if (ref.tops[2 * r] === ref.tops[2 * r + 1]) same++;
+    }
+    trained.release();
+    fromFile.release();
+    expect(report.heldOut).toMatchObject({ examples: 2, positions: heldOutPositions, topSame: same });
+    expect(report.heldOut!.meanKl).toBeGreaterThan(1e-5);
+    expect(Math.abs(report.heldOut!.meanKl - klSum / heldOutPositions)).toBeLessThan(1e-3 * (klSum / heldOutPositions) + 1e-7);
+    // A conversation with no answer token to compare is refused, by what it lacks.
+    await expect(checkGgufInEngine(gpu, files, tiny.spec, adapter, memorySource(file, 'q4.gguf'), { texts, f32: false, heldOut: [{ ids: heldOut[0].ids, firstAnswer: heldOut[0].ids.length }] })).rejects.toThrow(
+      /a held-out conversation of \d+ tokens has its first answer token at \d+/,
+    );
     expect(report.passed).toBe(true);
     // llama.cpp's own check of this model's Q4_K_M gave 0.32 (gguf-kquant.test.ts).
     expect(report.maxGapDiff).toBeGreaterThan(0.01);

@@ -237,6 +237,16 @@ describe('the Runs panel’s GGUF export', () => {
     expect(html).not.toContain('data-testid="gguf-check"');
     expect(html).toContain('role="status"');
 
+    // With the run's held-out conversations: how far the file's next-token distribution is from the
+    // trained model's over every position of them.
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
+    worker.checkReport = { texts: 3, positions: 27, maxGapDiff: 0.4213, topDisagreements: 0, passed: true, heldOut: { examples: 8, positions: 2093, meanKl: 0.001355, topSame: 2080 } };
+    await useOnnxExport.getState().checkGguf();
+    expect(status()).toContain('its Q4_K_M rounding moves the log-probability gaps by up to 0.42. Over the answers of 8 held-out conversations of the run&#x27;s dataset (2,093 positions): mean KL divergence from the trained model 1.36e-3 nats, the same most likely next token at 99.4% of them.');
+    worker.checkReport = { texts: 3, positions: 27, maxGapDiff: 3e-6, topDisagreements: 0, passed: true, heldOut: { examples: 1, positions: 90, meanKl: 2e-9, topSame: 90 } };
+    await useOnnxExport.getState().checkGguf();
+    expect(status()).toContain('Over the answers of one held-out conversation of the run&#x27;s dataset (90 positions): mean KL divergence from the trained model 2.00e-9 nats, the same most likely next token at every position.');
+
     // A type too coarse for the model: said as a problem, with what to do.
     await useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
     worker.checkReport = { texts: 3, positions: 27, maxGapDiff: 5.1, topDisagreements: 4, passed: false };
