@@ -65,8 +65,9 @@ export interface GgufExportResult {
   tensorTypes: Partial<Record<GgmlTypeName, number>>;
   /** Tensors quantized with the importance matrix's weights (0 without one). */
   weightedTensors: number;
-  /** The file's bytes had it been written as each type (the header is the same length in all:
-   * a type is a fixed-width field), `bytes` for its own: what the studio offers next, by size. */
+  /** The file's bytes had it been written as each type (the header is the same length in all, a
+   * type being a fixed-width field, but for an importance matrix's keys, which only the K-quant
+   * mixes record), `bytes` for its own: what the studio offers next, by size. */
   bytesAs: Record<GgufExportType, number>;
 }
 

@@ -4,7 +4,7 @@
 // memory (a Blob of Blobs is not a copy) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
-import { importanceMatrixFile } from '../export/importanceMatrix.ts';
+import { importanceMatrixFile, type ImportanceMatrix } from '../export/importanceMatrix.ts';
 import { importanceFromExamples } from '../jobs/importance.ts';
 import type { Example } from '../data/example.ts';
 import { tokenizeAllForTraining } from '../train/prepareData.ts';
@@ -77,7 +77,7 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
   const { tokenizer, files } = ctx.model;
   // The matrix first: the model runs over the examples on the GPU, then the export merges there.
   let importance: GgufImportance | undefined;
-  let matrix;
+  let matrix: ImportanceMatrix | undefined;
   if (job.importance && takesImportance(job.type)) {
     const collected = await importanceFromExamples({
       gpu: ctx.gpu, files, tokenizer, adapter: job.adapter, examples: job.importance.examples, seqLen: job.importance.seqLen, datasetName: job.importance.datasetName,

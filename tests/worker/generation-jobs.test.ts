@@ -81,7 +81,8 @@ describe('worker engine: generation jobs', () => {
     const fileAnswers = (await db.predictions.get(fromFile.evalRunId))!.predictions;
     expect(fileAnswers.map((p) => [p.exampleId, p.output])).toEqual(answers.map((p) => [p.exampleId, p.output]));
     // Q4_K_M rounded with an importance matrix of the run's training examples: the file names the
-    // matrix (quantize.imatrix.*), which comes back as llama-imatrix's file; Q8_0 takes none.
+    // matrix (quantize.imatrix.*), which comes back as llama-imatrix's file. (Its Check it over the
+    // held-out conversations runs in the e2e demo.)
     const labels = new Set<string>();
     const q4 = await engine.handlers.exportGguf({ runId: 'run-1', type: 'q4_k_m', importance: true }, (p) => labels.add(p.label));
     expect(labels).toContain('running the model over the examples for the importance matrix');
@@ -94,18 +95,6 @@ describe('worker engine: generation jobs', () => {
     expect(matrix.datasets).toEqual([`demo: ${q4.importance!.examples} training examples`]);
     const q4Header = await readGgufHeader(blobSource(q4.file, 'q4.gguf'), ['quantize.imatrix.file', 'quantize.imatrix.entries_count']);
     expect(Object.fromEntries(q4Header.values)).toEqual({ 'quantize.imatrix.file': 'one-step.imatrix.gguf', 'quantize.imatrix.entries_count': 7 * spec.numLayers });
-    expect((await engine.handlers.exportGguf({ runId: 'run-1', type: 'q8_0', importance: true }, () => undefined)).importance).toBeUndefined();
-    // Its Check it compares the next-token distributions over held-out conversations of the dataset too.
-    const { report: q4Check } = await engine.handlers.checkGguf({ runId: 'run-1', file: q4.file, fileName: 'one-step-q4_k_m.gguf', type: 'q4_k_m' }, () => undefined);
-    // Up to 8 (every one here: the 60-example dataset holds fewer out), those that fit the run's 320 tokens.
-    const heldOutSide = (await storedExamples(db, dataset.id)).eval.length;
-    expect(heldOutSide).toBeLessThan(8);
-    expect(q4Check.heldOut?.examples).toBeGreaterThanOrEqual(heldOutSide - 2);
-    expect(q4Check.heldOut?.examples).toBeLessThanOrEqual(heldOutSide);
-    expect(q4Check.heldOut!.positions).toBeGreaterThan(q4Check.heldOut!.examples * 10);
-    expect(q4Check.heldOut!.meanKl).toBeGreaterThan(0);
-    expect(q4Check.heldOut!.topSame).toBeLessThanOrEqual(q4Check.heldOut!.positions);
-
     // A file that is not this model's, or no GGUF, is refused by name before any row is written.
     const rowsNow = await db.runs.count();
     for (const [bytes, said] of [

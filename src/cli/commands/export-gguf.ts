@@ -97,6 +97,7 @@ const command: CliCommand = {
     if (existsSync(out) && !f.force) throw new CliError(`--out ${out} exists; pass --force to replace it`, 2);
     if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: the folder ${dirname(out)} does not exist`, 2);
     checkImportanceFlags(f, type, adapterOnly, out);
+    const imatrixExamples = positiveInt(f['imatrix-examples'], 'imatrix-examples', IMPORTANCE_EXAMPLES);
     const progress = new ProgressLine(quiet || f.json);
     const untilMerge = quitOnCtrlC(() => {
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
@@ -142,7 +143,7 @@ const command: CliCommand = {
         if (imatrixData) {
           const collected = await importanceFromExamples({
             gpu, files: model.files, tokenizer: model.tokenizer, adapter, examples: imatrixData.examples, seqLen: imatrixData.seqLen,
-            datasetName: imatrixData.name, limit: positiveInt(f['imatrix-examples'], 'imatrix-examples', IMPORTANCE_EXAMPLES), signal: stop.signal,
+            datasetName: imatrixData.name, limit: imatrixExamples, signal: stop.signal,
             onProgress: (label, done, total) => progress.update(`${label} ${done}/${total}`),
           });
           const skipped = collected.skipped ? ` (${plural(collected.skipped, 'example')} longer than ${imatrixData.seqLen} tokens passed over)` : '';
@@ -213,7 +214,7 @@ const command: CliCommand = {
 };
 export default command;
 
-type ImportanceFlags = { 'imatrix-data'?: string[]; 'imatrix-examples'?: number; imatrix?: string; 'save-imatrix'?: string; adapter?: string };
+type ImportanceFlags = { 'imatrix-data'?: string[]; 'imatrix-examples'?: number; imatrix?: string; 'save-imatrix'?: string; force?: boolean };
 
 /** The importance-matrix flags together: one source, for a type it weighs, outputs that overwrite nothing. */
 function checkImportanceFlags(f: ImportanceFlags, type: GgufExportType, adapterOnly: boolean, out: string): void {
@@ -224,7 +225,10 @@ function checkImportanceFlags(f: ImportanceFlags, type: GgufExportType, adapterO
   if (!data && f.imatrix === undefined) return;
   if (adapterOnly) throw new CliError('--adapter-only writes the adapter as trained (f32): an importance matrix weighs a quantized model\'s rounding', 2);
   if (!takesImportance(type)) throw new CliError(`an importance matrix weighs the K-quant mixes' rounding (--type q4_k_m, q5_k_m or q6_k); ${type} has no use for one`, 2);
-  if (f['save-imatrix'] !== undefined) checkOutputFile(f['save-imatrix'], 'save-imatrix', [...(data ?? []).map((path) => ({ path, flag: '--imatrix-data' })), { path: out, flag: '--out' }]);
+  const save = f['save-imatrix'];
+  if (save === undefined) return;
+  checkOutputFile(save, 'save-imatrix', [...(data ?? []).map((path) => ({ path, flag: '--imatrix-data' })), { path: out, flag: '--out' }]);
+  if (existsSync(save) && !f.force) throw new CliError(`--save-imatrix ${resolve(save)} exists; pass --force to replace it`, 2);
 }
 
 async function readImatrixFlag(path: string): Promise<ImportanceMatrix> {
