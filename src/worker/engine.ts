@@ -299,8 +299,10 @@ export class StudioEngine {
           const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
           if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
           // A GGUF file holds the run's adapter merged into its weights: the run is only checked to
-          // be the loaded model's, and its adapter is neither read nor applied again.
-          if (gguf && runId) await this.runOnLoadedModel(runId);
+          // be the loaded model's, and its adapter is neither read nor applied again. A file whose
+          // run was deleted since is evaluated as a file of the user's own, tied to no run.
+          const fileRun = gguf && runId && !(await db.runs.get(runId)) ? null : (runId ?? null);
+          if (gguf && fileRun) await this.runOnLoadedModel(fileRun);
           const from = runId && !gguf ? await this.adapterOf(runId) : null;
           const file = gguf ? await openGgufWeights(ctx.model.files, ctx.model.spec, blobSource(gguf.file, gguf.fileName)).catch((err: unknown) => {
             if (err instanceof GgufOfAnotherModelError) throw new Error(`${err.message}: it is not a GGUF file of the loaded model, ${ctx.model.ref}`);
@@ -312,7 +314,7 @@ export class StudioEngine {
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
             kind: 'eval',
             name: derivedRunName('eval', source, examples.length),
-            config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null, ...(file && { gguf: file.gguf }) },
+            config: { adapterRunId: fileRun, limit, maxNewTokens, lora: adapter?.settings ?? null, ...(file && { gguf: file.gguf }) },
           });
           const namedByScored = (total: number) => updateRun(db, store.runId, { name: derivedRunName('eval', source, total) });
           let report;

@@ -95,6 +95,10 @@ describe('worker engine: generation jobs', () => {
     expect(matrix.datasets).toEqual([`demo: ${q4.importance!.examples} training examples`]);
     const q4Header = await readGgufHeader(blobSource(q4.file, 'q4.gguf'), ['quantize.imatrix.file', 'quantize.imatrix.entries_count']);
     expect(Object.fromEntries(q4Header.values)).toEqual({ 'quantize.imatrix.file': 'one-step.imatrix.gguf', 'quantize.imatrix.entries_count': 7 * spec.numLayers });
+    // A file whose run was deleted since is evaluated as the user's own file, tied to no run.
+    const orphan = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'deleted-run', limit: 1, maxNewTokens: 2, batchSize: 1, gguf: { file: f32, fileName: 'one-step-f32.gguf' } }, () => undefined);
+    expect((await db.runs.get(orphan.evalRunId)) as EvalRunRow).toMatchObject({ config: { adapterRunId: null, gguf: { fileName: 'one-step-f32.gguf' } } });
+
     // A file that is not this model's, or no GGUF, is refused by name before any row is written.
     const rowsNow = await db.runs.count();
     for (const [bytes, said] of [
