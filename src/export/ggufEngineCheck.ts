@@ -29,7 +29,7 @@ export interface GgufEngineCheckReport {
   /** Positions whose most likely next token differs (near-ties aside). */
   topDisagreements: number;
   passed: boolean;
-  /** Over the held-out conversations given, every position of each. */
+  /** Over the held-out conversations given, from each one's first answer on. */
   heldOut?: HeldOutDivergence;
 }
 

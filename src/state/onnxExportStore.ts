@@ -39,9 +39,6 @@ export interface GgufSaved {
 
 export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
 
-/** The types an importance matrix rounds (the K-quant mixes). */
-export const ggufTakesImportance = takesImportance;
-
 const IMPORTANCE_PREF = 'studio.ggufImportance';
 
 /** What each GGUF type is for, beside its size. Q4_K_M is what Ollama and LM Studio download by
@@ -172,7 +169,8 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     if (get().busy) return;
     set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, error: null, fp32Instead: null, gguf: null, cancelled: null });
     try {
-      const importance = ggufTakesImportance(type) && get().ggufImportance;
+      // The K-quant mixes only (Q8_0 has no weighted form).
+      const importance = takesImportance(type) && get().ggufImportance;
       const out = await engineClient().request('exportGguf', { runId, type, importance }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
