@@ -7,9 +7,7 @@ import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance,
 import { importanceMatrixFile, type ImportanceMatrix } from '../export/importanceMatrix.ts';
 import { importanceFromExamples } from '../jobs/importance.ts';
 import type { Example } from '../data/example.ts';
-import { tokenizeAllForTraining } from '../train/prepareData.ts';
-import { SEGMENT } from '../train/batching.ts';
-import { evaluationSample } from '../jobs/data.ts';
+import { heldOutAnswers } from '../jobs/heldOutAnswers.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { QuantPool } from '../export/quantPool.ts';
@@ -128,20 +126,13 @@ export interface GgufCheckInput {
   heldOut?: { examples: Example[]; seqLen: number };
 }
 
-/** Held-out conversations the check compares the next-token distributions over, at most. */
-export const CHECK_HELD_OUT_EXAMPLES = 8;
 
 /** "Check it": the saved file's weights, read back as llama.cpp reads them, run in this engine
- * against the loaded model with the run's adapter on the export's check prompts, and on up to
- * CHECK_HELD_OUT_EXAMPLES held-out conversations of the run's dataset (every call category in its
- * share), rendered as training renders them. */
+ * against the loaded model with the run's adapter on the export's check prompts, and over the
+ * answers of held-out conversations of the run's dataset (jobs/heldOutAnswers.ts). */
 export async function runGgufCheck(ctx: JobContext, job: GgufCheckInput): Promise<GgufEngineCheckReport> {
   const { tokenizer, files, spec } = ctx.model;
-  const tokenized = job.heldOut ? (await tokenizeAllForTraining(tokenizer, evaluationSample(job.heldOut.examples, CHECK_HELD_OUT_EXAMPLES), job.heldOut.seqLen, { signal: ctx.signal })).examples : [];
-  // Compared from each one's answer on: what the model is trained to say, not the prompt it reads.
-  const heldOut = tokenized
-    .map((e) => ({ ids: e.inputIds, firstAnswer: Array.prototype.findIndex.call(e.segments, (s: number) => s !== SEGMENT.prompt) }))
-    .filter((h) => h.firstAnswer >= 1 && h.firstAnswer < h.ids.length);
+  const heldOut = job.heldOut ? await heldOutAnswers(tokenizer, job.heldOut.examples, job.heldOut.seqLen, ctx.signal) : [];
   ctx.progress({ label: `running ${job.fileName}'s weights and the trained model on ${ONNX_CHECK_PROMPTS.length} prompts${heldOut.length ? ` and ${heldOut.length} held-out conversations` : ''}`, done: 0, total: 1 });
   return checkGgufInEngine(ctx.gpu, files, spec, job.adapter, blobSource(job.file, job.fileName), {
     texts: ONNX_CHECK_PROMPTS.map((t) => tokenizer.encode(t)),

@@ -38,10 +38,16 @@ describe('studio export-gguf with an importance matrix', () => {
     // The run's own length: no example past --seq 320 is in it.
     expect(matrix.chunkSize).toBeLessThanOrEqual(320);
 
+    // The saved matrix gives the same file; --check-data compares it with the trained model over the
+    // answers of the run's held-out conversations, as the studio's Check it does.
     const again = join(root, 'again.gguf');
-    const fromFile = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', again, '--type', 'q4_k_m', '--imatrix', saved, '--no-check', '--quiet']);
+    const fromFile = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', again, '--type', 'q4_k_m', '--imatrix', saved, '--check-data', DATA, '--no-check', '--quiet']);
     expect(fromFile.code, fromFile.err).toBe(0);
     expect(readFileSync(again).equals(readFileSync(first))).toBe(true);
+    const line = /^check in the engine over the answers of (\d) held-out conversations \((\d+) positions\): mean KL divergence from the trained model (\S+) nats, the same most likely next token (at every position|at [\d.]+% of them)$/m.exec(fromFile.out);
+    expect(line, fromFile.out).not.toBeNull();
+    expect(Number(line![1])).toBeGreaterThan(4);
+    expect(Number(line![3])).toBeGreaterThan(0);
   });
 
   it('refuses flags that cannot go together, a file that is no matrix and a matrix of another model, writing nothing', { timeout: 60_000 }, async () => {
@@ -52,6 +58,7 @@ describe('studio export-gguf with an importance matrix', () => {
       [['--type', 'q4_k_m', '--save-imatrix', join(root, 'm.gguf')], /--save-imatrix writes the matrix --imatrix-data collects: give --imatrix-data/],
       [['--type', 'q4_k_m', '--imatrix-data', DATA, '--save-imatrix', join(root, 'run.imatrix.gguf')], /--save-imatrix .*run\.imatrix\.gguf exists; pass --force to replace it/],
       [['--type', 'q4_k_m', '--imatrix-data', DATA, '--imatrix-examples', '0'], /--imatrix-examples/],
+      [['--adapter', join(root, 'run'), '--adapter-only', '--check-data', DATA], /--check-data compares a whole model's file with the trained model/],
       [['--type', 'q4_k_m', '--imatrix', join(root, 'missing.gguf')], /--imatrix .*missing\.gguf: no such file/],
       [['--type', 'q4_k_m', '--imatrix', DATA], /--imatrix demo-dataset\.jsonl is neither a GGUF nor an imatrix\.dat importance matrix/],
       [['--type', 'q4_k_m', '--imatrix', imatrixFixturePath], /--imatrix .*llama-fallback\.imatrix\.gguf: the importance matrix has 64 values for blk\.0\.attn_q\.weight, which has 32 columns: it is not a matrix of /],

@@ -22,6 +22,8 @@ import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, DATA_FLAG_HELP } from '../localFiles.ts';
 import { plural } from '../../data/plural.ts';
+import { checkGgufInEngine, type HeldOutDivergence } from '../../export/ggufEngineCheck.ts';
+import { CHECK_HELD_OUT_EXAMPLES, heldOutAnswers } from '../../jobs/heldOutAnswers.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import type { GgmlTypeName } from '../../export/ggufFile.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
@@ -60,6 +62,11 @@ options:
                          or one --save-imatrix wrote)
   --save-imatrix <file>  also write the collected matrix as llama-imatrix's GGUF file, for
                          llama-quantize --imatrix (other types: IQ4_XS, Q3_K_M, …)
+  --check-data <file>    also compare the file with the model and adapter over the answers of up
+                         to ${CHECK_HELD_OUT_EXAMPLES} held-out conversations of these dataset files (the --adapter run's
+                         split), in the engine as the studio's Check it does: the mean KL divergence
+                         of the next-token distributions, and how often the most likely token is
+                         the same (what the rounding costs on your own conversations)
   --name <text>          the model's name in the file (default: the --adapter's folder name, else the --model's)
   --prompt <text>        a check prompt (repeatable; default: three short requests)
   --tokens <n>           tokens of each prompt compared (default 32)
@@ -75,7 +82,7 @@ ${DATA_FLAG_HELP}`;
 const flagsSpec = {
   model: 'string', adapter: 'string', 'adapter-only': 'boolean', out: 'string', type: 'string', name: 'string', prompt: 'texts', tokens: 'number',
   'no-check': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean', quiet: 'boolean',
-  'imatrix-data': 'strings', 'imatrix-examples': 'number', imatrix: 'string', 'save-imatrix': 'string',
+  'imatrix-data': 'strings', 'imatrix-examples': 'number', imatrix: 'string', 'save-imatrix': 'string', 'check-data': 'strings',
 } as const;
 
 const command: CliCommand = {
@@ -97,6 +104,7 @@ const command: CliCommand = {
     if (existsSync(out) && !f.force) throw new CliError(`--out ${out} exists; pass --force to replace it`, 2);
     if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: the folder ${dirname(out)} does not exist`, 2);
     checkImportanceFlags(f, type, adapterOnly, out);
+    if (f['check-data'] && adapterOnly) throw new CliError('--check-data compares a whole model\'s file with the trained model; --adapter-only writes the adapter alone (its check runs in llama.cpp over the base model)', 2);
     const imatrixExamples = positiveInt(f['imatrix-examples'], 'imatrix-examples', IMPORTANCE_EXAMPLES);
     const progress = new ProgressLine(quiet || f.json);
     const untilMerge = quitOnCtrlC(() => {
@@ -114,6 +122,7 @@ const command: CliCommand = {
       let importance: { matrix: ImportanceMatrix; fileName: string } | null = null;
       if (f.imatrix !== undefined) importance = { matrix: await readImatrixFlag(f.imatrix), fileName: basename(f.imatrix) };
       const imatrixData = f['imatrix-data'] ? await importanceExamples(f['imatrix-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings) : null;
+      const checkData = f['check-data'] ? await runSplitExamples(f['check-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings, '--check-data') : null;
 
       const stop = new AbortController();
       const ctx = await acquireNodeGpu();
@@ -170,7 +179,26 @@ const command: CliCommand = {
         written = true;
         progress.done();
         if (!f.json) console.log(`${said}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        if (f['no-check']) return 0;
+        // The studio's Check it, on the command line: the file's weights as llama.cpp reads them,
+        // against the model with the adapter, over the answers of the held-out conversations.
+        let heldOut: HeldOutDivergence | undefined;
+        if (checkData) {
+          const answers = await heldOutAnswers(model.tokenizer, checkData.examples.eval, checkData.seqLen, stop.signal);
+          if (answers.length === 0) throw new CliError(`--check-data ${f['check-data']!.join(', ')}: none of the held-out examples fits ${checkData.seqLen} tokens with an answer to compare; ${out} is written`, 3);
+          progress.update(`comparing ${basename(out)} with the trained model over the answers of ${plural(answers.length, 'held-out conversation')}…`, true);
+          const file = await nodeFileSource(out);
+          try {
+            heldOut = (await checkGgufInEngine(gpu, model.files, model.spec, adapter, file, { texts: texts.map((t) => t.ids), f32: type === 'f32', heldOut: answers, signal: stop.signal })).heldOut;
+          } finally {
+            await file.close();
+          }
+          progress.done();
+          if (!f.json && heldOut) console.log(heldOutLine(heldOut));
+        }
+        if (f['no-check']) {
+          if (f.json && heldOut) console.log(JSON.stringify({ heldOut }));
+          return 0;
+        }
 
         let report: GgufCheckReport;
         // The adapter alone is checked as llama.cpp applies it: over an F16 file of the base model,
@@ -192,7 +220,7 @@ const command: CliCommand = {
           if (scratch) rmSync(scratch, { recursive: true, force: true });
         }
         progress.done();
-        if (f.json) console.log(JSON.stringify(report));
+        if (f.json) console.log(JSON.stringify(heldOut ? { ...report, heldOut } : report));
         else printReport(report, adapterOnly);
         return report.passed ? 0 : 3;
       };
@@ -243,17 +271,30 @@ async function readImatrixFlag(path: string): Promise<ImportanceMatrix> {
   }
 }
 
-/** --imatrix-data's training side, split and cut as the --adapter run was (its seed, held-out share,
- * choice of examples and sequence length), else as `studio train` would by default. */
-async function importanceExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number) {
+/** Dataset files' examples split and cut as the --adapter run was (its seed, held-out share, choice
+ * of examples and sequence length), else as `studio train` would by default. */
+async function runSplitExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number, flag: string) {
   const from = adapterRun(adapterDir);
   const data = await dataExamples(paths, {
     seed: from.splitSeed ?? DEFAULT_RUN_CONFIG.seed, evalFraction: adapterEvalFraction(adapterDir),
     ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), adapter: adapterDir,
   });
-  if (data.train.length === 0) throw new CliError(`--imatrix-data ${paths.join(', ')}: no training examples to collect the importance matrix from (${data.all.length} imported)`, 2);
-  const seqLen = from.config?.seqLen ?? defaultSeqLen(tokenizer, data.train, context).seqLen;
-  return { examples: data.train, seqLen, name: paths.map((p) => basename(p)).join(', ') };
+  const side = flag === '--check-data' ? data.eval : data.train;
+  if (side.length === 0) throw new CliError(`${flag} ${paths.join(', ')}: no ${flag === '--check-data' ? 'held-out examples to compare over' : 'training examples to collect the importance matrix from'} (${data.all.length} imported)`, 2);
+  const seqLen = from.config?.seqLen ?? defaultSeqLen(tokenizer, side, context).seqLen;
+  return { examples: data, seqLen, name: paths.map((p) => basename(p)).join(', ') };
+}
+
+/** --imatrix-data's training side (runSplitExamples). */
+async function importanceExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number) {
+  const r = await runSplitExamples(paths, adapterDir, tokenizer, context, '--imatrix-data');
+  return { examples: r.examples.train, seqLen: r.seqLen, name: r.name };
+}
+
+/** The held-out comparison as the studio's notice says it. */
+function heldOutLine(h: HeldOutDivergence): string {
+  const share = h.topSame === h.positions ? 'at every position' : `at ${((100 * h.topSame) / h.positions).toFixed(1)}% of them`;
+  return `check in the engine over the answers of ${plural(h.examples, 'held-out conversation')} (${h.positions} positions): mean KL divergence from the trained model ${h.meanKl.toExponential(2)} nats, the same most likely next token ${share}`;
 }
 
 /** Writes `path` through `<path>.partial`, renamed when whole: a stopped or failed export never
