@@ -15,6 +15,7 @@ import { releaseOnFailure } from '../model/releaseAfter.ts';
 import { createStorageBuffer, readF32, readU32 } from '../gpu/index.ts';
 import { nextTokenKl } from '../ops/nextTokenKl.ts';
 import { openEngineRunner, type EngineRunner } from './engineLogits.ts';
+import type { HeldOutDivergence } from './heldOutDivergence.ts';
 import { ggufAsModelFiles } from './ggufReadBack.ts';
 import { compareGaps, F32_GAP_TOLERANCE } from './nextTokenGaps.ts';
 
@@ -33,16 +34,7 @@ export interface GgufEngineCheckReport {
   heldOut?: HeldOutDivergence;
 }
 
-export interface HeldOutDivergence {
-  examples: number;
-  /** Positions compared: each conversation's, from the one before its first answer token to the one
-   * before its last token (each predicts an answer token, or a turn between answers). */
-  positions: number;
-  /** Mean KL(trained ‖ file) of the next-token distributions, in nats. */
-  meanKl: number;
-  /** Positions where the file's most likely next token is the trained model's. */
-  topSame: number;
-}
+export type { HeldOutDivergence };
 
 export interface GgufEngineCheckOptions {
   /** Token ids of each check text (our tokenizer's, as llama.cpp's check compares them). */

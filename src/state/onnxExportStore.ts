@@ -5,7 +5,7 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
-import { OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type GgufEngineCheckReport, type GgufImportance } from '../worker/protocol.ts';
+import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type GgufEngineCheckReport, type GgufImportance } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
@@ -263,8 +263,7 @@ function gapWords(g: GgufSaved, c: NonNullable<GgufSaved['check']>): string {
 function heldOutWords(h: GgufEngineCheckReport['heldOut']): string {
   if (!h) return '';
   const conversations = h.examples === 1 ? 'one held-out conversation' : `${h.examples} held-out conversations`;
-  const share = h.topSame === h.positions ? 'at every position' : `at ${((100 * h.topSame) / h.positions).toFixed(1)}% of them`;
-  return ` Over the answers of ${conversations} of the run's dataset (${h.positions.toLocaleString('en-US')} positions): mean KL divergence from the trained model ${h.meanKl.toExponential(2)} nats, the same most likely next token ${share}.`;
+  return ` Over the answers of ${conversations} of the run's dataset (${h.positions.toLocaleString('en-US')} positions): ${divergenceWords(h)}.`;
 }
 
 export function describeReport(r: Omit<ExportNotice, 'runId'>): string {

@@ -4,7 +4,7 @@
 // memory (a Blob of Blobs is not a copy) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
-import { importanceMatrixFile, type ImportanceMatrix } from '../export/importanceMatrix.ts';
+import { importanceMatrixFile } from '../export/importanceMatrix.ts';
 import { importanceFromExamples } from '../jobs/importance.ts';
 import type { Example } from '../data/example.ts';
 import { heldOutAnswers } from '../jobs/heldOutAnswers.ts';
@@ -74,16 +74,15 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
 async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool | null): Promise<GgufExportOutput> {
   const { tokenizer, files } = ctx.model;
   // The matrix first: the model runs over the examples on the GPU, then the export merges there.
-  let importance: GgufImportance | undefined;
-  let matrix: ImportanceMatrix | undefined;
-  if (job.importance && takesImportance(job.type)) {
-    const collected = await importanceFromExamples({
+  const collected = job.importance && takesImportance(job.type)
+    ? await importanceFromExamples({
       gpu: ctx.gpu, files, tokenizer, adapter: job.adapter, examples: job.importance.examples, seqLen: job.importance.seqLen, datasetName: job.importance.datasetName,
       signal: ctx.signal, onProgress: (label, done, total) => ctx.progress({ label, done, total }),
-    });
-    matrix = collected.matrix;
-    importance = { file: new Blob([importanceMatrixFile(matrix) as BlobPart], { type: 'application/octet-stream' }), fileName: job.importance.fileName, examples: collected.examples, tokens: collected.tokens, datasetName: job.importance.datasetName };
-  }
+    })
+    : null;
+  const importance: GgufImportance | undefined = collected && job.importance
+    ? { file: new Blob([importanceMatrixFile(collected.matrix) as BlobPart], { type: 'application/octet-stream' }), fileName: job.importance.fileName, examples: collected.examples, tokens: collected.tokens, datasetName: job.importance.datasetName }
+    : undefined;
   let file = new Blob([]);
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -108,7 +107,7 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
     // The page's Cancel (cancelJob): the export stops before its next block of rows.
     signal: ctx.signal,
     ...(pool ? { quantPool: pool } : {}),
-    ...(matrix && importance ? { importance: { matrix, fileName: importance.fileName } } : {}),
+    ...(collected && importance ? { importance: { matrix: collected.matrix, fileName: importance.fileName } } : {}),
   });
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);

@@ -77,6 +77,7 @@ import type { GgufEngineCheckReport } from '../export/ggufEngineCheck.ts';
 export type { GgufEngineCheckReport };
 export type { GgufImportance } from './ggufExportJob.ts';
 export { takesImportance } from '../export/ggufExportTypes.ts';
+export { divergenceWords } from '../export/heldOutDivergence.ts';
 import type { GgufImportance } from './ggufExportJob.ts';
 
 /** A Hub dataset's downloaded files kept in the browser (until its examples are stored, or the next

@@ -22,7 +22,8 @@ import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, DATA_FLAG_HELP } from '../localFiles.ts';
 import { plural } from '../../data/plural.ts';
-import { checkGgufInEngine, type HeldOutDivergence } from '../../export/ggufEngineCheck.ts';
+import { checkGgufInEngine } from '../../export/ggufEngineCheck.ts';
+import { divergenceWords, type HeldOutDivergence } from '../../export/heldOutDivergence.ts';
 import { CHECK_HELD_OUT_EXAMPLES, heldOutAnswers } from '../../jobs/heldOutAnswers.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import type { GgmlTypeName } from '../../export/ggufFile.ts';
@@ -293,8 +294,7 @@ async function importanceExamples(paths: string[], adapterDir: string | undefine
 
 /** The held-out comparison as the studio's notice says it. */
 function heldOutLine(h: HeldOutDivergence): string {
-  const share = h.topSame === h.positions ? 'at every position' : `at ${((100 * h.topSame) / h.positions).toFixed(1)}% of them`;
-  return `check in the engine over the answers of ${plural(h.examples, 'held-out conversation')} (${h.positions} positions): mean KL divergence from the trained model ${h.meanKl.toExponential(2)} nats, the same most likely next token ${share}`;
+  return `check in the engine over the answers of ${plural(h.examples, 'held-out conversation')} (${h.positions} positions): ${divergenceWords(h)}`;
 }
 
 /** Writes `path` through `<path>.partial`, renamed when whole: a stopped or failed export never
