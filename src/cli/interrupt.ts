@@ -26,6 +26,20 @@ export async function endOnCtrlC<T>(progress: ProgressLine, finishing: string, e
   }
 }
 
+/** An export's work under endOnCtrlC: a first Ctrl-C aborts `stop` (the export stops before its next
+ * tensor, its check before its next prompt), and the command then says `stopped()` (what became of
+ * its output) and exits 130. */
+export async function stoppableExport(progress: ProgressLine, stop: AbortController, finishing: string, stopped: () => string, work: () => Promise<number>): Promise<number> {
+  try {
+    return await endOnCtrlC(progress, finishing, () => stop.abort(), work);
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+    progress.done();
+    console.log(stopped());
+    return 130;
+  }
+}
+
 /** From now until the returned function is called, a Ctrl-C ends the command at once, after `quit`
  * (which puts back what the command made, and says so): for work with nothing to finish or keep,
  * such as a model downloading or read before anything is written. Calling the returned function

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   cache: () => import('./commands/cache.ts'),
   eval: () => import('./commands/eval.ts'),
   'export-gguf': () => import('./commands/export-gguf.ts'),
+  'export-merged': () => import('./commands/export-merged.ts'),
   'export-onnx': () => import('./commands/export-onnx.ts'),
   files: () => import('./commands/files.ts'),
   generate: () => import('./commands/generate.ts'),

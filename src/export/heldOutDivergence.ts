@@ -1,4 +1,4 @@
-// What a GGUF check found over held-out answers (ggufEngineCheck.ts), and how the studio's notice
+// What a GGUF check found over held-out answers (engineCheck.ts), and how the studio's notice
 // and `studio export-gguf --check-data` say it: kept apart from the check, so the page can word it
 // without loading the engine.
 

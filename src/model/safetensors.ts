@@ -154,10 +154,9 @@ export interface TensorToWrite {
  * higher dtypes first (for alignment), then by name. Copied so our files are byte-identical. */
 const RUST_DTYPE_ORDER: string[] = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'];
 
-function compareForWrite(a: TensorToWrite, b: TensorToWrite): number {
-  const d = RUST_DTYPE_ORDER.indexOf(b.dtype) - RUST_DTYPE_ORDER.indexOf(a.dtype);
-  if (d !== 0) return d;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+/** `tensors` sorted in the order Python safetensors writes their data (in place). */
+export function writeOrder<T extends Pick<TensorToWrite, 'name' | 'dtype'>>(tensors: T[]): T[] {
+  return tensors.sort((a, b) => RUST_DTYPE_ORDER.indexOf(b.dtype) - RUST_DTYPE_ORDER.indexOf(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export interface SafetensorsLayout {
@@ -179,7 +178,7 @@ export function safetensorsLayout(tensors: TensorToWrite[], metadata?: Record<st
     const want = elementCount(t.shape) * DTYPE_BYTES[t.dtype];
     if (t.data.byteLength !== want) throw new Error(`tensor "${t.name}": ${t.data.byteLength} bytes given, ${t.dtype}${JSON.stringify(t.shape)} needs ${want}`);
   }
-  const order = tensors.slice().sort(compareForWrite);
+  const order = writeOrder(tensors.slice());
   const { prefix, dataBytes } = safetensorsHeader(order, metadata);
   return { prefix, order, totalBytes: prefix.byteLength + dataBytes };
 }

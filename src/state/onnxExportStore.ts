@@ -5,7 +5,7 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
-import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type GgufEngineCheckReport, type GgufImportance } from '../worker/protocol.ts';
+import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
@@ -32,9 +32,23 @@ export interface GgufSaved {
   file?: Blob;
   /** What "Check it" found: the file's weights run in the engine against the trained model
    * (`adapterStep`: the checkpoint it was compared with). */
-  check?: GgufEngineCheckReport & { adapterStep: number };
+  check?: EngineCheckReport & { adapterStep: number };
   /** The importance matrix a K-quant file was rounded with (its llama-imatrix file, to download). */
   importance?: GgufImportance;
+}
+
+/** The run's model with its adapter merged, saved as a Hugging Face folder (.zip). */
+export interface MergedSaved {
+  runId: string;
+  runName: string;
+  fileName: string;
+  folder: string;
+  bytes: number;
+  dtype: 'bf16' | 'f16' | 'f32';
+  weightFiles: number;
+  merged: number;
+  adapterStep: number;
+  runStep: number;
 }
 
 export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
@@ -73,7 +87,7 @@ export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: st
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
-  busy: { kind: 'ONNX' | 'GGUF' | 'GGUF check'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
+  busy: { kind: 'ONNX' | 'GGUF' | 'GGUF check' | 'Merged model'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
   /** An export is running: it holds the GPU (other jobs are refused). A model export can be
    * cancelled (`cancelExport`: a K-quant GGUF of a larger model takes minutes on the CPU, an ONNX
    * one's check runs the model in WebAssembly). */
@@ -94,7 +108,10 @@ interface OnnxExportState {
   /** The last GGUF file saved (its ✕ sets this to null). */
   gguf: GgufSaved | null;
   /** The export cancelled last, by the run's name (its notice's ✕ sets this to null). */
-  cancelled: { kind: 'ONNX' | 'GGUF'; runName: string } | null;
+  cancelled: { kind: 'ONNX' | 'GGUF' | 'Merged model'; runName: string } | null;
+  /** The last merged folder saved (its ✕ sets this to null). */
+  merged: MergedSaved | null;
+  exportMerged(runId: string, runName: string): Promise<void>;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
   /** Whether a K-quant export is rounded with an importance matrix of the run's training examples
    * (llama-quantize --imatrix's rounding; on unless the user turned it off, remembered). */
@@ -116,7 +133,7 @@ interface OnnxExportState {
 const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 
 /** Why a job cannot start while an export runs. */
-export const EXPORTING_REASON = 'A model export (ONNX or GGUF) or a GGUF check is running (Runs panel); wait for it to finish.';
+export const EXPORTING_REASON = 'A model export (ONNX, GGUF or merged) or a GGUF check is running (Runs panel); wait for it to finish.';
 
 /** A run's name as a file name. */
 const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
@@ -130,6 +147,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   error: null,
   fp32Instead: null,
   gguf: null,
+  merged: null,
   cancelled: null,
   ggufImportance: readPref(IMPORTANCE_PREF) !== 'off',
   setGgufImportance(on) {
@@ -182,6 +200,22 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       set({ busy: null, exporting: false });
     }
   },
+  async exportMerged(runId, runName) {
+    if (get().busy) return;
+    const busy = (label: string, done: number, total: number) => ({ kind: 'Merged model' as const, runId, runName, label, done, total, cancellable: true });
+    set({ busy: busy('starting', 0, 1), exporting: true, error: null, fp32Instead: null, merged: null, cancelled: null });
+    try {
+      const out = await engineClient().request('exportMerged', { runId }, (p) => set({ busy: busy(p.label, p.done, p.total) }));
+      const fileName = `${out.folder}.zip`;
+      downloadBytes(out.zip, fileName);
+      set({ merged: { runId, runName, fileName, folder: out.folder, bytes: out.zip.size, dtype: out.dtype, weightFiles: out.weightFiles, merged: out.merged, adapterStep: out.adapterStep, runStep: out.runStep } });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'Merged model', runName } });
+      else set({ error: `Could not export ${runName} as a merged model: ${(err as Error).message}.` });
+    } finally {
+      set({ busy: null, exporting: false });
+    }
+  },
   async cancelExport() {
     if (!get().busy?.cancellable) return;
     await engineClient()
@@ -220,6 +254,18 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     }
   },
 }));
+
+const TORCH_DTYPE = { bf16: 'bfloat16', f16: 'float16', f32: 'float32' } as const;
+
+/** What a saved merged folder is and what loads it. */
+export function describeMerged(m: MergedSaved): string {
+  const behind = m.adapterStep < m.runStep ? ` It holds the adapter of step ${m.adapterStep}, the run's newest checkpoint, not of step ${m.runStep} where the run stopped.` : '';
+  const shards = m.weightFiles > 1 ? ` in ${m.weightFiles} shards as the model's own` : '';
+  return (
+    `Saved ${m.fileName} (${formatBytesShort(m.bytes)}): the folder ${m.folder}, the model with the adapter merged into ${m.merged} of its weights (W + scale·B·A rounded once to ${TORCH_DTYPE[m.dtype]}, as PEFT's merge_and_unload() rounds it), as safetensors${shards}, with the model's config, tokenizer and a model card.${behind} ` +
+    `Unzipped, it loads without PEFT: AutoModelForCausalLM.from_pretrained("${m.folder}") in transformers, vllm serve ${m.folder}, mlx_lm.convert --hf-path ${m.folder}, or llama.cpp's convert_hf_to_gguf.py ${m.folder}.`
+  );
+}
 
 /** What a saved GGUF is and how to run it, in the words of the tools that load it. */
 export function describeGguf(g: GgufSaved): string {
@@ -260,7 +306,7 @@ function gapWords(g: GgufSaved, c: NonNullable<GgufSaved['check']>): string {
 
 /** What the file's rounding does over the run's held-out conversations, as llama.cpp's perplexity
  * tool measures a quantized file (mean KL divergence from the model it came from). */
-function heldOutWords(h: GgufEngineCheckReport['heldOut']): string {
+function heldOutWords(h: EngineCheckReport['heldOut']): string {
   if (!h) return '';
   const conversations = h.examples === 1 ? 'one held-out conversation' : `${h.examples} held-out conversations`;
   return ` Over the answers of ${conversations} of the run's dataset (${h.positions.toLocaleString('en-US')} positions): ${divergenceWords(h)}.`;

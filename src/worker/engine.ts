@@ -47,6 +47,7 @@ import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
+import { runMergedExport } from './mergedExportJob.ts';
 import { ggufAdapterFile, runGgufCheck, runGgufExport, type GgufExportInput } from './ggufExportJob.ts';
 import { takesImportance } from '../export/ggufExport.ts';
 import { GgufOfAnotherModelError, openGgufWeights } from '../export/ggufReadBack.ts';
@@ -523,6 +524,16 @@ export class StudioEngine {
       const heldOut = heldOutSide.length ? { examples: heldOutSide, seqLen: this.runSeqLen(run, heldOutSide) } : undefined;
       const report = await this.jobs.run('a GGUF check', runGgufCheck, { adapter, file, fileName, type, ...(heldOut ? { heldOut } : {}) }, progress);
       return { report, adapterStep };
+    },
+
+    exportMerged: async ({ runId }, progress) => {
+      const { adapter, run } = await this.adapterOf(runId);
+      const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
+      const name = run.name ?? runId;
+      const folder = `${runFolderName(name)}-merged`;
+      const baseModel = /^[\w.-]+\/[\w.-]+$/.test(this.jobs.model?.ref ?? '') ? this.jobs.model!.ref : undefined;
+      const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}) }, progress);
+      return { ...out, folder, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
     exportGgufAdapter: async ({ runId }) => {

@@ -11,7 +11,7 @@ import { heldOutAnswers } from '../jobs/heldOutAnswers.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { QuantPool } from '../export/quantPool.ts';
-import { checkGgufInEngine, type GgufEngineCheckReport } from '../export/ggufEngineCheck.ts';
+import { checkGgufInEngine, type EngineCheckReport } from '../export/engineCheck.ts';
 import { blobSource } from '../model/byte-source.ts';
 import { ONNX_CHECK_PROMPTS } from './onnxExportJob.ts';
 
@@ -129,7 +129,7 @@ export interface GgufCheckInput {
 /** "Check it": the saved file's weights, read back as llama.cpp reads them, run in this engine
  * against the loaded model with the run's adapter on the export's check prompts, and over the
  * answers of held-out conversations of the run's dataset (jobs/heldOutAnswers.ts). */
-export async function runGgufCheck(ctx: JobContext, job: GgufCheckInput): Promise<GgufEngineCheckReport> {
+export async function runGgufCheck(ctx: JobContext, job: GgufCheckInput): Promise<EngineCheckReport> {
   const { tokenizer, files, spec } = ctx.model;
   const heldOut = job.heldOut ? await heldOutAnswers(tokenizer, job.heldOut.examples, job.heldOut.seqLen, ctx.signal) : [];
   ctx.progress({ label: `running ${job.fileName}'s weights and the trained model on ${ONNX_CHECK_PROMPTS.length} prompts${heldOut.length ? ` and ${heldOut.length} held-out conversations` : ''}`, done: 0, total: 1 });

@@ -73,8 +73,8 @@ export type { KernelPath } from '../ops/kernelPaths.ts';
 import type { SelfTestResult } from '../ops/selfTest.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
 import type { GgufExportType } from '../export/ggufExport.ts';
-import type { GgufEngineCheckReport } from '../export/ggufEngineCheck.ts';
-export type { GgufEngineCheckReport };
+import type { EngineCheckReport } from '../export/engineCheck.ts';
+export type { EngineCheckReport };
 export type { GgufImportance } from './ggufExportJob.ts';
 export { takesImportance } from '../export/ggufExportTypes.ts';
 export { divergenceWords } from '../export/heldOutDivergence.ts';
@@ -247,9 +247,13 @@ export interface RequestMap {
   ];
   /** A saved GGUF file (sent back by the page) run in this engine against the run's trained model;
    * `adapterStep`: the step of the checkpoint it was compared with. */
-  checkGguf: [{ runId: string; file: Blob; fileName: string; type: GgufExportType }, { report: GgufEngineCheckReport; adapterStep: number }];
+  checkGguf: [{ runId: string; file: Blob; fileName: string; type: GgufExportType }, { report: EngineCheckReport; adapterStep: number }];
   /** The run's adapter alone as a GGUF adapter file (llama.cpp's --lora, Ollama's ADAPTER). */
   exportGgufAdapter: [{ runId: string }, { file: Blob; bytes: number; adapterStep: number; runStep: number }];
+  /** The run's adapter merged into the loaded model as a Hugging Face folder (safetensors in the
+   * model's dtype, its config and tokenizer, a model card), zipped under `folder`; `merged`: the
+   * weights the adapter was added to, `weightFiles`: the safetensors files (the model's shards). */
+  exportMerged: [{ runId: string }, { zip: Blob; folder: string; files: string[]; dtype: 'bf16' | 'f16' | 'f32'; weightBytes: number; weightFiles: number; merged: number; adapterStep: number; runStep: number }];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */
   heldOnnxExports: [Record<string, never>, string[]];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with

@@ -8,6 +8,7 @@
 // a config diff; the share link; a GGUF file; and every panel in light and dark.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { launchContext } from './chromium.mjs';
 import { assertSameChart, chartState, dropFiles, nextFrames, openPanel, phaseClock, waitForChartStep } from './studioHelpers.mjs';
 
@@ -318,6 +319,24 @@ export const tests = {
     await page.getByRole('button', { name: /^Export HDR from “my first run” as one GGUF file .*the last HDR round’s adapter merged/ }).waitFor();
     mark('GGUF export read back');
 
+    // The trained model as a Hugging Face folder (.zip): the embedded model's files with every
+    // adapted weight merged and every other tensor its own bytes (tests/export/merged-export.test.ts
+    // checks the merged values; PEFT's merge_and_unload() gave the same bits).
+    const mergedDownloading = page.waitForEvent('download', { timeout: 60_000 });
+    await page.getByRole('button', { name: /^Export my first run as a Hugging Face model folder/ }).click();
+    const mergedDownload = await mergedDownloading;
+    assert.equal(mergedDownload.suggestedFilename(), 'my-first-run-merged.zip');
+    const folder = unzipSync(new Uint8Array(readFileSync(await mergedDownload.path())));
+    assert.deepEqual(Object.keys(folder).sort(), ['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((n) => `my-first-run-merged/${n}`));
+    const ownTensors = safetensorsTensors(readFileSync('public/models/tiny-qwen3/model.safetensors'));
+    const mergedTensors = safetensorsTensors(folder['my-first-run-merged/model.safetensors']);
+    assert.deepEqual([...mergedTensors.keys()].sort(), [...ownTensors.keys()].sort());
+    const adapted = [...mergedTensors].filter(([name, bytes]) => !Buffer.from(bytes).equals(Buffer.from(ownTensors.get(name)))).map(([name]) => name);
+    assert.equal(adapted.length, 14);
+    assert.ok(adapted.every((name) => /_proj\.weight$/.test(name)), adapted.join(', '));
+    assert.match(await page.getByTestId('merged-export-saved').innerText(), /^Saved my-first-run-merged\.zip \([\d.]+ MiB\): the folder my-first-run-merged, the model with the adapter merged into 14 of its weights/);
+    mark('merged model folder');
+
     // Every panel, light and dark, with a trained run, evaluations and HDR in them.
     await screenshotsOfEveryPanel(page, screenshot, 'light');
     await page.getByRole('button', { name: /switch to dark theme/i }).click();
@@ -391,3 +410,11 @@ export const tests = {
     await screenshot('dataset-png-dropped', page);
   },
 };
+
+/** A safetensors file's tensors by name, each its data's bytes. */
+function safetensorsTensors(bytes) {
+  const length = Number(Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64LE(0));
+  const header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, length).toString('utf8'));
+  const data = 8 + length;
+  return new Map(Object.entries(header).filter(([name]) => name !== '__metadata__').map(([name, t]) => [name, bytes.subarray(data + t.data_offsets[0], data + t.data_offsets[1])]));
+}

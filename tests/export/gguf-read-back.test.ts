@@ -12,7 +12,7 @@ import { dequantize } from '../../src/export/ggufDequant.ts';
 import { GGML_TYPE, type GgmlBlockType } from '../../src/export/ggufFile.ts';
 import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
 import { ggufAsModelFiles, readGgufHeader } from '../../src/export/ggufReadBack.ts';
-import { checkGgufInEngine } from '../../src/export/ggufEngineCheck.ts';
+import { checkGgufInEngine } from '../../src/export/engineCheck.ts';
 import { openEngineRunner } from '../../src/export/engineLogits.ts';
 import { nextTokenKlRef } from '../reference/nextTokenKl.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';

@@ -277,7 +277,7 @@ describe('the Runs panel’s GGUF export', () => {
     expect(status()).toContain('GGUF export of run one: writing the GGUF file (model.embed_tokens.weight)');
     // What useGpuBusyReason and the job stores read to hold Evaluate, HDR, ablations and answers.
     expect(useOnnxExport.getState().exporting).toBe(true);
-    expect(EXPORTING_REASON).toMatch(/ONNX or GGUF/);
+    expect(EXPORTING_REASON).toMatch(/ONNX, GGUF or merged/);
     // A second press while it runs asks nothing more.
     await useOnnxExport.getState().exportGguf('r1', 'run one', 'f32');
     worker.fail = new Error('the GGUF export knows the tokenizers of Qwen2/2.5/3, Llama 3 and SmolLM/SmolLM2, and this model\u2019s is none of them');

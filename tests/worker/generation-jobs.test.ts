@@ -8,7 +8,10 @@ import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
-import { NARROW, tinyModelFiles } from '../helpers/tinyEngine.ts';
+import { NARROW, tinyModelFiles, tinyModelMap } from '../helpers/tinyEngine.ts';
+import { unzipSync } from 'fflate';
+import { weightManifest } from '../../src/model/config.ts';
+import { streamTensors } from '../../src/model/safetensors.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { DexieRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
@@ -22,7 +25,7 @@ import { checkPrediction } from '../../src/eval/index.ts';
 import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 import { readImportanceMatrix } from '../../src/export/importanceMatrix.ts';
 import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
-import { blobSource } from '../../src/model/byte-source.ts';
+import { blobSource, memorySource } from '../../src/model/byte-source.ts';
 
 
 
@@ -95,6 +98,27 @@ describe('worker engine: generation jobs', () => {
     expect(matrix.datasets).toEqual([`demo: ${q4.importance!.examples} training examples`]);
     const q4Header = await readGgufHeader(blobSource(q4.file, 'q4.gguf'), ['quantize.imatrix.file', 'quantize.imatrix.entries_count']);
     expect(Object.fromEntries(q4Header.values)).toEqual({ 'quantize.imatrix.file': 'one-step.imatrix.gguf', 'quantize.imatrix.entries_count': 7 * spec.numLayers });
+    // The run's model as a Hugging Face folder, zipped under the run's name: the model's own files
+    // beside it, every adapted weight changed and every other tensor the model's bytes.
+    const mergeLabels = new Set<string>();
+    const merged = await engine.handlers.exportMerged({ runId: 'run-1' }, (p) => mergeLabels.add(p.label));
+    expect(merged).toMatchObject({ folder: 'one-step-merged', merged: 7 * spec.numLayers, weightFiles: 1, adapterStep: 1, runStep: 1 });
+    expect([...mergeLabels].at(-1)).toBe(`merging the adapter into the weights (${weightManifest(spec).length} of ${weightManifest(spec).length} tensors)`);
+    const unzipped = unzipSync(new Uint8Array(await merged.zip.arrayBuffer()));
+    expect(Object.keys(unzipped).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((n) => `one-step-merged/${n}`));
+    const modelMap = tinyModelMap();
+    expect(new TextDecoder().decode(unzipped['one-step-merged/config.json'])).toBe(modelMap.get('config.json'));
+    const before = new Map<string, Uint8Array>();
+    for await (const t of streamTensors(memorySource(modelMap.get('model.safetensors') as Uint8Array, 'model.safetensors'))) before.set(t.name, t.bytes);
+    let changed = 0;
+    for await (const t of streamTensors(memorySource(unzipped['one-step-merged/model.safetensors'], 'merged'))) {
+      const same = Buffer.from(t.bytes).equals(Buffer.from(before.get(t.name)!));
+      if (/\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(t.name)) changed += same ? 0 : 1;
+      else expect(same, t.name).toBe(true);
+    }
+    expect(changed).toBe(7 * spec.numLayers);
+    expect(new TextDecoder().decode(unzipped['one-step-merged/README.md'])).toContain('the LoRA adapter of the BalanceSFT Studio run "one step" merged into its weights');
+
     // A file whose run was deleted since is evaluated as the user's own file, tied to no run.
     const orphan = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'deleted-run', limit: 1, maxNewTokens: 2, batchSize: 1, gguf: { file: f32, fileName: 'one-step-f32.gguf' } }, () => undefined);
     expect((await db.runs.get(orphan.evalRunId)) as EvalRunRow).toMatchObject({ config: { adapterRunId: null, gguf: { fileName: 'one-step-f32.gguf' } } });

@@ -1,11 +1,12 @@
 // An ONNX export too large for the .zip the Runs panel downloads (fflate writes no ZIP64, so an
 // archive past 4 GiB came out corrupt: its 32-bit sizes and offsets wrapped) is refused before any
-// weight is merged, saying how to export it instead; writeZip itself refuses such an archive.
+// weight is merged, saying how to export it instead (so is a merged-model export); writeZip itself refuses such an archive.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { onnxWeightBytes } from '../../src/export/onnxExport.ts';
 import { runOnnxExport } from '../../src/worker/onnxExportJob.ts';
+import { runMergedExport } from '../../src/worker/mergedExportJob.ts';
 import { writeZip, ZIP_MAX_BYTES } from '../../src/snapshot/zip.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
 
@@ -20,6 +21,13 @@ describe('an ONNX export past what a .zip holds', () => {
     const ctx = { model: { spec: qwen25_3b, files: null, tokenizer: null }, gpu: null } as unknown as JobContext;
     await expect(runOnnxExport(ctx, { db: null as never, runId: 'r', adapter: null as never, dtype: 'fp16' })).rejects.toThrow(
       "its fp16 weights alone are 5.75 GiB, more than a .zip download holds (4 GiB); export the run (Export: its .zip holds the PEFT adapter) and write the ONNX folder with studio export-onnx --model <this model> --adapter <that .zip unpacked> --dtype fp16",
+    );
+  });
+
+  it('so is a merged-model export, by the model\'s own weights, naming studio export-merged', async () => {
+    const ctx = { model: { spec: { ...qwen25_3b, dtype: 'BF16' }, files: null, tokenizer: null }, gpu: null } as unknown as JobContext;
+    await expect(runMergedExport(ctx, { adapter: null as never, folder: 'r-merged', run: 'r' })).rejects.toThrow(
+      'its weights are 5.75 GiB, more than a .zip download holds (4 GiB); export the run (Export: its .zip holds the PEFT adapter) and write the folder with studio export-merged --model <this model> --adapter <that .zip unpacked>',
     );
   });
 

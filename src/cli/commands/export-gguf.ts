@@ -11,7 +11,7 @@ import { openCliModel } from '../engine.ts';
 import { readAdapter } from '../localFiles.ts';
 import { fileErrorWords } from '../flagPaths.ts';
 import { ProgressLine } from '../progress.ts';
-import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
+import { quitOnCtrlC, stoppableExport } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, isQuantizedExport, takesImportance, type GgufExportType } from '../../export/ggufExport.ts';
@@ -22,7 +22,7 @@ import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, DATA_FLAG_HELP } from '../localFiles.ts';
 import { plural } from '../../data/plural.ts';
-import { checkGgufInEngine } from '../../export/ggufEngineCheck.ts';
+import { checkGgufInEngine } from '../../export/engineCheck.ts';
 import { divergenceWords, type HeldOutDivergence } from '../../export/heldOutDivergence.ts';
 import { CHECK_HELD_OUT_EXAMPLES, heldOutAnswers } from '../../jobs/heldOutAnswers.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
@@ -227,12 +227,7 @@ const command: CliCommand = {
       };
       untilMerge();
       try {
-        return await endOnCtrlC(progress, 'stopping at the next tensor', () => stop.abort(), () => exportAndCheck());
-      } catch (err) {
-        if (!stop.signal.aborted) throw err;
-        progress.done();
-        console.log(written ? `interrupted: ${out} is written, but not checked` : `interrupted: nothing was exported; ${out} is as it was`);
-        return 130;
+        return await stoppableExport(progress, stop, 'stopping at the next tensor', () => (written ? `interrupted: ${out} is written, but not checked` : `interrupted: nothing was exported; ${out} is as it was`), exportAndCheck);
       } finally {
         ctx.destroy();
       }

@@ -11,7 +11,7 @@ import { openCliModelFiles } from '../engine.ts';
 import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
 import { fileErrorWords } from '../flagPaths.ts';
 import { ProgressLine } from '../progress.ts';
-import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
+import { quitOnCtrlC, stoppableExport } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openWeights, readModelSpec } from '../../model/checkpoint.ts';
@@ -140,12 +140,7 @@ const command: CliCommand = {
       };
       untilMerge();
       try {
-        return await endOnCtrlC(progress, 'stopping at the next tensor or check prompt', () => stop.abort(), () => exportAndCheck());
-      } catch (err) {
-        if (!stop.signal.aborted) throw err;
-        progress.done();
-        console.log(written ? `interrupted: the export in ${out} is written, but not checked (no ${EXPORT_CHECK_FILE})` : `interrupted: nothing was exported; ${out} is as it was`);
-        return 130;
+        return await stoppableExport(progress, stop, 'stopping at the next tensor or check prompt', () => (written ? `interrupted: the export in ${out} is written, but not checked (no ${EXPORT_CHECK_FILE})` : `interrupted: nothing was exported; ${out} is as it was`), exportAndCheck);
       } finally {
         ctx.destroy();
       }

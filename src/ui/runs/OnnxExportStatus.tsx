@@ -1,7 +1,7 @@
 // Progress and outcome of a model export: the merge/write progress; for ONNX then the check report
 // (logits of the exported model on onnxruntime-web against our engine), for GGUF what the file is
 // and how to run it, with the other weight types a click away; or what went wrong.
-import { describeGguf, describeReport, ggufAlternatives, useOnnxExport } from '../../state/onnxExportStore.ts';
+import { describeGguf, describeMerged, describeReport, ggufAlternatives, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
@@ -14,6 +14,7 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
   const fp32Instead = useOnnxExport((s) => s.fp32Instead);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const gguf = useOnnxExport((s) => s.gguf);
+  const merged = useOnnxExport((s) => s.merged);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
   const exportGgufAdapter = useOnnxExport((s) => s.exportGgufAdapter);
   const cancelExport = useOnnxExport((s) => s.cancelExport);
@@ -27,7 +28,7 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
     void chooseEvalGguf({ file, fileName: g.fileName, runId: g.runId, runName: g.runName });
     onOpenEval();
   };
-  const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : `${busy.kind} export of ${busy.runName}`);
+  const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : `${busy.kind === 'Merged model' ? 'merged-model' : busy.kind} export of ${busy.runName}`);
   return (
     <>
       {busy && <ProgressBar label={`${title}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
@@ -37,7 +38,7 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
         </button>
       )}
       {cancelled && !busy && (
-        <Alert kind="notice" message={`The ${cancelled.kind} export of ${cancelled.runName} was cancelled; nothing was saved.`} onDismiss={() => useOnnxExport.setState({ cancelled: null })} testId="export-cancelled" />
+        <Alert kind="notice" message={`The ${cancelled.kind === 'Merged model' ? 'merged-model' : cancelled.kind} export of ${cancelled.runName} was cancelled; nothing was saved.`} onDismiss={() => useOnnxExport.setState({ cancelled: null })} testId="export-cancelled" />
       )}
       {error && (
         <Alert
@@ -56,6 +57,7 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
       {report && !busy && (
         <Alert kind={report.checkError || (report.report && !report.report.passed) ? 'error' : 'notice'} message={describeReport(report)} onDismiss={() => useOnnxExport.setState({ report: null })} testId="onnx-export-report" />
       )}
+      {merged && !busy && <Alert kind="notice" message={describeMerged(merged)} onDismiss={() => useOnnxExport.setState({ merged: null })} testId="merged-export-saved" />}
       {gguf && !busy && (
         <Alert
           kind={gguf.check && !gguf.check.passed ? 'error' : 'notice'}

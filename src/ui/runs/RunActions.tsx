@@ -33,6 +33,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const [confirming, setConfirming] = useState(false);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
+  const exportMerged = useOnnxExport((s) => s.exportMerged);
   const onnxBusy = useOnnxExport((s) => s.busy);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
@@ -137,6 +138,17 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           data-testid="export-gguf"
         >
           GGUF
+        </KeepFocusButton>
+      )}
+      {(train || hdrAdapter) && (
+        <KeepFocusButton
+          aria-label={`Export ${name} as a Hugging Face model folder (.zip): safetensors with the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged, for transformers, vLLM and MLX without PEFT`}
+          disabled={!!onnxBusy || written || !!ggufWhy || !!ggufHeld}
+          reasonId={written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null}
+          onClick={() => void exportMerged(run.id, name)}
+          data-testid="export-merged"
+        >
+          Merged
         </KeepFocusButton>
       )}
       {train && (

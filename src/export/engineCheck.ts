@@ -1,11 +1,12 @@
-// A written GGUF checked in the studio's own engine, where llama.cpp cannot run (the browser): the
-// file's weights read back as llama.cpp reads them (ggufReadBack.ts) and run on the GPU beside the
-// trained model (the base with its adapter unmerged), both over the same check texts, compared as
-// the command line's llama.cpp check compares (nextTokenGaps.ts); and, over held-out conversations,
-// how far the file's next-token distribution is from the trained model's at every position (mean
-// KL divergence, as llama.cpp's perplexity tool measures a quantized file; the logits stay on the
-// GPU). It measures what the file's rounding did to the model; llama.cpp's own kernels (which also
-// round the activations) are only run by `studio export-gguf`.
+// An exported model checked in the studio's own engine: its weights (a written GGUF's read back as
+// llama.cpp reads them, ggufReadBack.ts, where llama.cpp cannot run: the browser; a merged
+// Hugging Face folder's as they are) run on the GPU beside the trained model (the base with its
+// adapter unmerged), both over the same check texts, compared as the command line's llama.cpp check
+// compares (nextTokenGaps.ts); and, over held-out conversations, how far the export's next-token
+// distribution is from the trained model's at every position (mean KL divergence, as llama.cpp's
+// perplexity tool measures a quantized file; the logits stay on the GPU). It measures what the
+// export's rounding did to the model; llama.cpp's own kernels (which also round the activations)
+// are only run by `studio export-gguf`.
 import type { Gpu } from '../gpu/index.ts';
 import type { ByteSource } from '../model/byte-source.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -21,7 +22,7 @@ import { compareGaps, F32_GAP_TOLERANCE } from './nextTokenGaps.ts';
 
 const TOP = 40;
 
-export interface GgufEngineCheckReport {
+export interface EngineCheckReport {
   /** The check texts, and the positions compared in all of them. */
   texts: number;
   positions: number;
@@ -36,10 +37,10 @@ export interface GgufEngineCheckReport {
 
 export type { HeldOutDivergence };
 
-export interface GgufEngineCheckOptions {
+export interface EngineCheckOptions {
   /** Token ids of each check text (our tokenizer's, as llama.cpp's check compares them). */
   texts: number[][];
-  /** Whether the file is F32 (then it must agree to f32 rounding) or rounded (the top tokens must). */
+  /** Whether the export is F32 (then it must agree to f32 rounding) or rounded (the top tokens must). */
   f32: boolean;
   /** Held-out conversations the divergence is measured over (none: not measured): their token ids,
    * and the index of each one's first answer token (the positions before it only read the prompt). */
@@ -48,12 +49,17 @@ export interface GgufEngineCheckOptions {
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
-export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: ModelSpec, adapter: LoraAdapter | null, gguf: ByteSource, opts: GgufEngineCheckOptions): Promise<GgufEngineCheckReport> {
-  if (opts.texts.length === 0 || opts.texts.some((t) => t.length === 0)) throw new Error('GGUF check: it needs check texts of at least one token each');
+/** A GGUF's weights (of `source`'s model) against the trained model. */
+export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: ModelSpec, adapter: LoraAdapter | null, gguf: ByteSource, opts: EngineCheckOptions): Promise<EngineCheckReport> {
+  checkInputs(opts);
+  return checkInEngine(gpu, source, adapter, await ggufAsModelFiles(source, spec, gguf), opts);
+}
+
+/** `files` (a model of `source`'s shape, no adapter) against `source` with `adapter`. */
+export async function checkInEngine(gpu: Gpu, source: ModelFiles, adapter: LoraAdapter | null, files: ModelFiles, opts: EngineCheckOptions): Promise<EngineCheckReport> {
+  checkInputs(opts);
   const heldOut = opts.heldOut ?? [];
-  for (const h of heldOut) if (!(Number.isInteger(h.firstAnswer) && h.firstAnswer >= 1 && h.firstAnswer < h.ids.length)) throw new Error(`GGUF check: a held-out conversation of ${h.ids.length} tokens has its first answer token at ${h.firstAnswer}`);
   const maxTokens = Math.max(...opts.texts.map((t) => t.length), ...heldOut.map((h) => h.ids.length));
-  const files = await ggufAsModelFiles(source, spec, gguf);
   // Both models on the GPU together: the held-out comparison takes each position's logits of both.
   const trainedRunner = await openEngineRunner(gpu, source, adapter, maxTokens);
   const fileRunner = await releaseOnFailure(() => openEngineRunner(gpu, files, null, maxTokens), () => trainedRunner.release());
@@ -63,12 +69,12 @@ export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: Mode
   try {
     trained = await logitsOf(trainedRunner, opts.texts, opts.signal);
     fromFile = await logitsOf(fileRunner, opts.texts, opts.signal);
-    if (heldOut.length) divergence = await heldOutDivergence(gpu, trainedRunner, fileRunner, heldOut, spec.vocabSize, opts);
+    if (heldOut.length) divergence = await heldOutDivergence(gpu, trainedRunner, fileRunner, heldOut, trainedRunner.state.spec.vocabSize, opts);
   } finally {
     fileRunner.release();
     trainedRunner.release();
   }
-  const V = spec.vocabSize;
+  const V = trainedRunner.state.spec.vocabSize;
   let maxGapDiff = 0;
   let topDisagreements = 0;
   opts.texts.forEach((ids, i) => {
@@ -82,6 +88,11 @@ export async function checkGgufInEngine(gpu: Gpu, source: ModelFiles, spec: Mode
   return { texts: opts.texts.length, positions, maxGapDiff, topDisagreements, passed, ...(divergence ? { heldOut: divergence } : {}) };
 }
 
+function checkInputs(opts: EngineCheckOptions): void {
+  if (opts.texts.length === 0 || opts.texts.some((t) => t.length === 0)) throw new Error('export check: it needs check texts of at least one token each');
+  for (const h of opts.heldOut ?? []) if (!(Number.isInteger(h.firstAnswer) && h.firstAnswer >= 1 && h.firstAnswer < h.ids.length)) throw new Error(`export check: a held-out conversation of ${h.ids.length} tokens has its first answer token at ${h.firstAnswer}`);
+}
+
 async function logitsOf(engine: EngineRunner, texts: number[][], signal?: AbortSignal): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const ids of texts) {
@@ -93,7 +104,7 @@ async function logitsOf(engine: EngineRunner, texts: number[][], signal?: AbortS
 
 /** Each held-out conversation through both models, their logits compared on the GPU position by
  * position (ops/nextTokenKl.ts): only the KL and the two most likely tokens come back. */
-async function heldOutDivergence(gpu: Gpu, trained: EngineRunner, file: EngineRunner, seqs: NonNullable<GgufEngineCheckOptions['heldOut']>, V: number, opts: GgufEngineCheckOptions): Promise<HeldOutDivergence> {
+async function heldOutDivergence(gpu: Gpu, trained: EngineRunner, file: EngineRunner, seqs: NonNullable<EngineCheckOptions['heldOut']>, V: number, opts: EngineCheckOptions): Promise<HeldOutDivergence> {
   const rows = Math.max(...seqs.map((s) => s.ids.length));
   const kl = createStorageBuffer(gpu.ctx, rows * 4, 'gguf-check.kl');
   const tops = createStorageBuffer(gpu.ctx, rows * 8, 'gguf-check.tops');
