@@ -1,7 +1,7 @@
 // Local files the CLI commands read the same way: dataset paths as blobs (and the examples in them,
 // chosen by the studio's split and quality rule) and a PEFT adapter folder, each with a one-line
 // error naming the missing path.
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -509,27 +509,54 @@ const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
  * fp16 model next to a new fp32 one), and the new ones move in, which takes no space. */
-export function replaceExport({ out, earlier, made }: ExportFolder, files: ReadonlyMap<string, Uint8Array>): void {
+export async function replaceExport(folder: ExportFolder, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  await replaceExportStreamed(folder, async (write) => {
+    for (const [path, bytes] of files) write(path, bytes);
+  });
+}
+
+/** A write into the staging folder that failed (a full disk), told apart from the export's own errors. */
+class StagingWriteError extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error).message);
+  }
+}
+
+/** replaceExport for an export made as it is written (`produce` calls `write` with each file's bytes
+ * in order, a file's chunks one after another): no more of it is in memory than the chunk at hand.
+ * An error `produce` throws (a Ctrl-C's abort) leaves --out as it was, as a failed write does. */
+export async function replaceExportStreamed<T>({ out, earlier, made }: ExportFolder, produce: (write: (path: string, chunk: Uint8Array) => void) => Promise<T>): Promise<T> {
   // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one. No
   // other export is writing one now: this one holds --out's lock.
   for (const entry of readdirSync(out, { withFileTypes: true })) if (entry.isDirectory() && STAGING_NAME.test(entry.name)) rmSync(join(out, entry.name), { recursive: true, force: true });
   const staging = mkdtempSync(join(out, STAGING_PREFIX));
+  const started = new Set<string>();
   try {
+    let result: T;
     try {
-      for (const [path, bytes] of files) {
-        mkdirSync(dirname(join(staging, path)), { recursive: true });
-        writeFileSync(join(staging, path), bytes);
-      }
+      result = await produce((path, chunk) => {
+        try {
+          if (started.has(path)) appendFileSync(join(staging, path), chunk);
+          else {
+            mkdirSync(dirname(join(staging, path)), { recursive: true });
+            writeFileSync(join(staging, path), chunk);
+            started.add(path);
+          }
+        } catch (err) {
+          throw new StagingWriteError(err);
+        }
+      });
     } catch (err) {
+      if (!(err instanceof StagingWriteError)) throw err;
       // The error names a file in the hidden staging folder, gone by the time it is read; say what
       // became of --out instead.
       // (A folder made for --out goes when its lock is released.)
-      rmSync(staging, { recursive: true, force: true });
       const kept = earlier.length ? `the earlier export there (${earlier.join(', ')}) is kept as it was` : made ? `${out} was not created` : 'nothing of it was left there';
-      throw new CliError(`--out ${out}: the export could not be written (${fileErrorWords(err)}); ${kept}`);
+      throw new CliError(`--out ${out}: the export could not be written (${fileErrorWords(err.cause)}); ${kept}`);
     }
     for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(out, name));
+    return result;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -4,8 +4,8 @@
 // model's config, generation config and tokenizer files. What transformers, vLLM, SGLang, MLX's
 // converter and llama.cpp's convert_hf_to_gguf.py load without PEFT. Every tensor the model's files
 // hold is kept (a saved lm_head beside tied embeddings too), and one not merged or converted is
-// copied byte for byte. Returns the files as a Map, as the ONNX export does (the page zips them, the
-// CLI writes them).
+// copied byte for byte. The files are handed on as they are made, a tensor at a time (the CLI
+// writes them to disk, the page zips them): a 7B model's shards are never whole in memory.
 import type { Gpu } from '../gpu/index.ts';
 import { openModel } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -33,13 +33,17 @@ export interface MergedExportOptions {
   dtype?: MergedDtype;
   /** For the model card: the folder's title, the base model's Hub id (when it is one) and the run. */
   card: { title: string; baseModel?: string; run: string };
+  /** Receives the folder's files in order, each one's chunks one after another (`file`: its path
+   * in the folder). */
+  write(file: string, chunk: Uint8Array): void | Promise<void>;
   signal?: AbortSignal;
   onProgress?: (p: { tensorsDone: number; tensorsTotal: number; bytesDone: number; bytesTotal: number }) => void;
 }
 
 export interface MergedExportResult {
   spec: ModelSpec;
-  files: Map<string, Uint8Array>;
+  /** The files written, in order, with their sizes. */
+  files: Array<{ name: string; bytes: number }>;
   dtype: MergedDtype;
   /** The safetensors files, as written (one, or the model's shards). */
   weightFiles: string[];
@@ -65,7 +69,11 @@ export async function exportMergedModel(gpu: Gpu, source: ModelFiles, opts: Merg
     const outDtypeOf = (t: { dtype: string }): SafetensorsDtype => (t.dtype === weightDtype ? FILE_DTYPE[dtype] : (t.dtype as SafetensorsDtype));
     const tensors = [...checkpoint.tensors.values()];
     const bytesTotal = tensors.reduce((n, t) => n + outBytes(t.shape, outDtypeOf(t)), 0);
-    const files = new Map<string, Uint8Array>();
+    const files: MergedExportResult['files'] = [];
+    const write = async (name: string, bytes: Uint8Array) => {
+      await opts.write(name, bytes);
+      files.push({ name, bytes: bytes.byteLength });
+    };
     const weightMap: Record<string, string> = {};
     let bytesDone = 0;
     let tensorsDone = 0;
@@ -74,13 +82,11 @@ export async function exportMergedModel(gpu: Gpu, source: ModelFiles, opts: Merg
       // Python safetensors' order (by dtype, then name): the bytes save_pretrained would write.
       const order = writeOrder(tensors.filter((t) => t.file === file).map((t) => ({ t, name: t.name, dtype: outDtypeOf(t), shape: t.shape })));
       const { prefix, dataBytes } = safetensorsHeader(order, { format: 'pt' });
-      const bytes = new Uint8Array(prefix.byteLength + dataBytes);
-      bytes.set(prefix);
-      let at = prefix.byteLength;
+      await opts.write(file, prefix);
       for (const { t, dtype: to } of order) {
         opts.signal?.throwIfAborted();
         const size = outBytes(t.shape, to);
-        const out = bytes.subarray(at, at + size);
+        const out = new Uint8Array(size);
         const lora = factors.get(t.name) ?? null;
         if (!lora && to === t.dtype) out.set(await readTensorRange(t.source, t));
         else {
@@ -88,20 +94,20 @@ export async function exportMergedModel(gpu: Gpu, source: ModelFiles, opts: Merg
           await mergeTensor(gpu, { name: t.name, dtype: t.dtype as WeightDtype, shape: t.shape, readRows: (r0, rows) => readTensorRange(t.source, t, r0 * rowBytes, rows * rowBytes) }, lora, GPU_DTYPE[to as WeightDtype], out);
           if (lora) merged++;
         }
+        await opts.write(file, out);
         weightMap[t.name] = file;
-        at += size;
         bytesDone += size;
         opts.onProgress?.({ tensorsDone: ++tensorsDone, tensorsTotal: tensors.length, bytesDone, bytesTotal });
       }
-      files.set(file, bytes);
+      files.push({ name: file, bytes: prefix.byteLength + dataBytes });
     }
     if (merged !== factors.size) throw new Error(`the adapter has ${factors.size} LoRA layers but ${merged} of the model's weights took one`);
     if (checkpoint.files.length > 1) {
       const sorted = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]]));
-      files.set(INDEX_FILE, json({ metadata: { total_size: bytesTotal }, weight_map: sorted }));
+      await write(INDEX_FILE, json({ metadata: { total_size: bytesTotal }, weight_map: sorted }));
     }
-    await addSideFiles(files, source, dtype, dtype !== mergedDtypeOf(weightDtype));
-    files.set('README.md', new TextEncoder().encode(mergedModelCard(spec, opts.adapter, dtype, opts.card)));
+    await writeSideFiles(write, source, dtype, dtype !== mergedDtypeOf(weightDtype));
+    await write('README.md', new TextEncoder().encode(mergedModelCard(spec, opts.adapter, dtype, opts.card)));
     return { spec, files, dtype, weightFiles: checkpoint.files, weightBytes: bytesTotal, merged };
   }, () => checkpoint.close());
 }
@@ -129,18 +135,18 @@ function json(value: unknown): Uint8Array {
 
 /** config.json as the model has it (its dtype named anew when the folder's differs), the generation
  * config and every tokenizer file the model has. */
-async function addSideFiles(files: Map<string, Uint8Array>, source: ModelFiles, dtype: MergedDtype, dtypeChanged: boolean): Promise<void> {
+async function writeSideFiles(write: (name: string, bytes: Uint8Array) => Promise<void>, source: ModelFiles, dtype: MergedDtype, dtypeChanged: boolean): Promise<void> {
   const configText = await readModelText(source, 'config.json');
   if (dtypeChanged) {
     const config = JSON.parse(configText) as Record<string, unknown>;
     // transformers ≥ 4.56 writes `dtype`, earlier ones `torch_dtype`: whichever the model has.
     if ('dtype' in config || !('torch_dtype' in config)) config.dtype = TORCH_DTYPE[dtype];
     if ('torch_dtype' in config) config.torch_dtype = TORCH_DTYPE[dtype];
-    files.set('config.json', json(config));
-  } else files.set('config.json', new TextEncoder().encode(configText));
+    await write('config.json', json(config));
+  } else await write('config.json', new TextEncoder().encode(configText));
   for (const name of ['generation_config.json', ...TOKENIZER_FILES]) {
     const src = await source.open(name);
-    if (src) files.set(name, await releaseAfter(() => src.read(0, src.size), () => src.close()));
+    if (src) await write(name, await releaseAfter(() => src.read(0, src.size), () => src.close()));
   }
 }
 

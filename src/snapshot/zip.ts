@@ -22,10 +22,15 @@ export interface ZipEntryToWrite {
 /** fflate writes no ZIP64: every size and offset is 32 bits, so a .zip past 4 GiB comes out corrupt. */
 export const ZIP_MAX_BYTES = 0xffffffff;
 
+/** An entry given as its data's chunks in order (an export handed on a tensor at a time). */
+export type ZipEntryInChunks = Omit<ZipEntryToWrite, 'data'> & { data: Uint8Array | Uint8Array[] };
+
+const chunksOf = (data: Uint8Array | Uint8Array[]): Uint8Array[] => (Array.isArray(data) ? data : [data]);
+
 /** Before anything is written: each name once, and the whole within what a .zip without ZIP64 holds. */
-function checkEntries(entries: ZipEntryToWrite[]): void {
+function checkEntries(entries: ZipEntryInChunks[]): void {
   // Each entry's uncompressed size is a 32-bit field too, so what is given is bounded, not what deflate makes of it.
-  const bytes = entries.reduce((n, e) => n + e.data.byteLength + 2 * (e.name.length + 64), 22);
+  const bytes = entries.reduce((n, e) => n + chunksOf(e.data).reduce((m, c) => m + c.byteLength, 0) + 2 * (e.name.length + 64), 22);
   if (bytes > ZIP_MAX_BYTES) throw new Error(`a .zip holds at most 4 GiB, and these files make ${(bytes / 2 ** 30).toFixed(1)} GiB`);
   const names = new Set<string>();
   for (const e of entries) {
@@ -46,7 +51,7 @@ export function writeZip(entries: ZipEntryToWrite[], mtime: Date): Uint8Array {
  * Uint8Array of the whole zip doubles what the tab holds). Written as a stream, each entry's CRC and
  * sizes follow its data (a data descriptor): the same files to any unzip tool, not writeZip's bytes.
  */
-export function writeZipParts(entries: ZipEntryToWrite[], mtime: Date): Uint8Array[] {
+export function writeZipParts(entries: ZipEntryInChunks[], mtime: Date): Uint8Array[] {
   checkEntries(entries);
   const parts: Uint8Array[] = [];
   let failed: Error | null = null;
@@ -56,7 +61,9 @@ export function writeZipParts(entries: ZipEntryToWrite[], mtime: Date): Uint8Arr
     const file = e.level === 0 ? new ZipPassThrough(e.name) : new ZipDeflate(e.name, { level: e.level });
     file.mtime = mtime;
     zip.add(file);
-    file.push(e.data, true);
+    const chunks = chunksOf(e.data);
+    if (chunks.length === 0) file.push(new Uint8Array(0), true);
+    chunks.forEach((c, i) => file.push(c, i === chunks.length - 1));
   }
   zip.end();
   if (failed) throw failed;

@@ -144,6 +144,18 @@ describe('zip parts (the ONNX export download)', () => {
     expect(() => writeZipParts([entries[0], entries[0]], when)).toThrow('zip entry a.txt given twice');
   });
 
+  it('takes a file as its chunks in order (an export handed on a tensor at a time): the same file, each chunk stored as given', () => {
+    const b = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) >>> 24);
+    const chunks = [b.subarray(0, 8), b.subarray(8, 40_008), b.subarray(40_008)];
+    const text = new TextEncoder().encode('{"k":1}'.repeat(300));
+    const parts = writeZipParts([{ name: 'w.safetensors', data: chunks, level: 0 }, { name: 'c.json', data: [text.subarray(0, 5), text.subarray(5)], level: 6 }, { name: 'empty', data: [], level: 0 }], when);
+    for (const c of chunks) expect(parts.includes(c)).toBe(true);
+    const back = unzipSync(concat(parts));
+    expect(back['w.safetensors']).toEqual(b);
+    expect(back['c.json']).toEqual(text);
+    expect(back['empty']).toEqual(new Uint8Array(0));
+  });
+
   it('zips a large stored file without a second copy of it in memory', () => {
     // 32 MiB of "weights": one Uint8Array of the whole zip (writeZip) holds them a second time,
     // which for a 0.5B model's 2 GB export is what the tab cannot spare.

@@ -7,7 +7,7 @@ import { basename, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
+import { checkExportFolder, readAdapter, replaceExportStreamed } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { quitOnCtrlC, stoppableExport } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
@@ -81,16 +81,16 @@ const command: CliCommand = {
       const gpu = createGpu(ctx);
       const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
-        const result = await exportMergedModel(gpu, model.files, {
+        // Written into --out as it is made (a tensor at a time), and in place of an earlier export once whole.
+        const result = await replaceExportStreamed(folder, (write) => exportMergedModel(gpu, model.files, {
           adapter,
+          write,
           ...(dtype ? { dtype } : {}),
           card: { title: basename(resolve(out)), run: basename(resolve(adapterDir)), ...(existsSync(modelArg) ? {} : { baseModel: modelArg.split('@')[0] }) },
           signal: stop.signal,
           onProgress: (p) => progress.update(`merging ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`),
-        });
+        }));
         progress.done();
-        // Its weights, then the rest: a Ctrl-C after this leaves the folder whole.
-        replaceExport(folder, result.files);
         written = true;
         const shards = result.weightFiles.length > 1 ? ` in ${result.weightFiles.length} shards` : '';
         console.log(`exported ${out}: ${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${result.dtype} weights${shards}, ${result.merged} with the LoRA merged, in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -105,7 +105,7 @@ const command: CliCommand = {
           onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
         });
         progress.done();
-        replaceExport(folder, result.files);
+        await replaceExport(folder, result.files);
         written = true;
         if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         if (f['no-check']) return 0;
