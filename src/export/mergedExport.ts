@@ -23,6 +23,8 @@ export const MERGED_DTYPES: readonly MergedDtype[] = ['bf16', 'f16', 'f32'];
 const FILE_DTYPE: Record<MergedDtype, WeightDtype> = { bf16: 'BF16', f16: 'F16', f32: 'F32' };
 const TORCH_DTYPE: Record<MergedDtype, string> = { bf16: 'bfloat16', f16: 'float16', f32: 'float32' };
 const INDEX_FILE = 'model.safetensors.index.json';
+/** What a tensor copied unchanged is read and handed on in. */
+const COPY_SLICE_BYTES = 64 * 2 ** 20;
 
 /** Every file the export writes besides the weights (so a CLI --out holding them is an earlier export's). */
 export const MERGED_SIDE_FILES = ['config.json', 'generation_config.json', 'README.md', ...TOKENIZER_FILES];
@@ -37,6 +39,8 @@ export interface MergedExportOptions {
    * in the folder). */
   write(file: string, chunk: Uint8Array): void | Promise<void>;
   signal?: AbortSignal;
+  /** How much of a tensor copied unchanged is read and handed on at once (tests lower it). */
+  sliceBytes?: number;
   onProgress?: (p: { tensorsDone: number; tensorsTotal: number; bytesDone: number; bytesTotal: number }) => void;
 }
 
@@ -86,15 +90,18 @@ export async function exportMergedModel(gpu: Gpu, source: ModelFiles, opts: Merg
       for (const { t, dtype: to } of order) {
         opts.signal?.throwIfAborted();
         const size = outBytes(t.shape, to);
-        const out = new Uint8Array(size);
         const lora = factors.get(t.name) ?? null;
-        if (!lora && to === t.dtype) out.set(await readTensorRange(t.source, t));
-        else {
+        if (!lora && to === t.dtype) {
+          // Copied as it is, in slices: the largest tensor (a 7B model's 1 GB embedding) is never whole in memory.
+          const slice = opts.sliceBytes ?? COPY_SLICE_BYTES;
+          for (let at = 0; at < size; at += slice) await opts.write(file, await readTensorRange(t.source, t, at, Math.min(slice, size - at)));
+        } else {
+          const out = new Uint8Array(size);
           const rowBytes = t.shape.length > 1 ? t.byteLength / t.shape[0] : t.byteLength;
           await mergeTensor(gpu, { name: t.name, dtype: t.dtype as WeightDtype, shape: t.shape, readRows: (r0, rows) => readTensorRange(t.source, t, r0 * rowBytes, rows * rowBytes) }, lora, GPU_DTYPE[to as WeightDtype], out);
           if (lora) merged++;
+          await opts.write(file, out);
         }
-        await opts.write(file, out);
         weightMap[t.name] = file;
         bytesDone += size;
         opts.onProgress?.({ tensorsDone: ++tensorsDone, tensorsTotal: tensors.length, bytesDone, bytesTotal });
