@@ -54,20 +54,70 @@ export function writeZip(entries: ZipEntryToWrite[], mtime: Date): Uint8Array {
 export function writeZipParts(entries: ZipEntryInChunks[], mtime: Date): Uint8Array[] {
   checkEntries(entries);
   const parts: Uint8Array[] = [];
-  let failed: Error | null = null;
-  // Synchronous: ZipPassThrough and ZipDeflate hand their output on within push().
-  const zip = new Zip((err, chunk) => (err ? (failed ??= err) : parts.push(chunk)));
+  const zip = new ZipStream((part) => parts.push(part), mtime);
   for (const e of entries) {
-    const file = e.level === 0 ? new ZipPassThrough(e.name) : new ZipDeflate(e.name, { level: e.level });
-    file.mtime = mtime;
-    zip.add(file);
-    const chunks = chunksOf(e.data);
-    if (chunks.length === 0) file.push(new Uint8Array(0), true);
-    chunks.forEach((c, i) => file.push(c, i === chunks.length - 1));
+    zip.entry(e.name, e.level);
+    for (const c of chunksOf(e.data)) zip.push(c);
   }
   zip.end();
-  if (failed) throw failed;
   return parts;
+}
+
+/** A .zip written as its entries are made, each entry's data in chunks, its parts handed to
+ * `onPart` as they come (a stored chunk is the very array pushed): an export zipped while it is
+ * made, a tensor at a time, never whole in memory. Refuses a second entry of a name, and an archive
+ * past what a .zip without ZIP64 holds, as it reaches that size. */
+export class ZipStream {
+  private readonly zip: Zip;
+  private file: ZipPassThrough | ZipDeflate | null = null;
+  private readonly names = new Set<string>();
+  private bytes = 22;
+  private failed: Error | null = null;
+
+  constructor(onPart: (part: Uint8Array) => void, private readonly mtime: Date) {
+    // Synchronous: ZipPassThrough and ZipDeflate hand their output on within push().
+    this.zip = new Zip((err, chunk) => (err ? (this.failed ??= err) : onPart(chunk)));
+  }
+
+  /** Ends the entry being written and starts `name`; level 0 stores it. */
+  entry(name: string, level: ZipEntryToWrite['level']): void {
+    this.endEntry();
+    if (this.names.has(name)) throw new Error(`zip entry ${name} given twice`);
+    this.names.add(name);
+    this.count(2 * (name.length + 64));
+    const file = level === 0 ? new ZipPassThrough(name) : new ZipDeflate(name, { level });
+    file.mtime = this.mtime;
+    this.zip.add(file);
+    this.file = file;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (!this.file) throw new Error('zip: a chunk given before its entry');
+    this.count(chunk.byteLength);
+    this.file.push(chunk, false);
+    this.check();
+  }
+
+  end(): void {
+    this.endEntry();
+    this.zip.end();
+    this.check();
+  }
+
+  private endEntry(): void {
+    this.file?.push(new Uint8Array(0), true);
+    this.file = null;
+    this.check();
+  }
+
+  private count(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > ZIP_MAX_BYTES) throw new Error(`a .zip holds at most 4 GiB, and these files make more`);
+  }
+
+  private check(): void {
+    if (this.failed) throw this.failed;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 // "GGUF" for a run: its adapter merged into the loaded base model on the GPU and written as one
-// GGUF file (export/ggufExport.ts) for llama.cpp, Ollama and LM Studio. The file is gathered as a
-// Blob folded together every few tens of megabytes, so the browser can keep it out of the worker's
-// memory (a Blob of Blobs is not a copy) while the next tensors are merged.
+// GGUF file (export/ggufExport.ts) for llama.cpp, Ollama and LM Studio, gathered as a Blob
+// (gatheredBlob.ts) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
 import { importanceMatrixFile } from '../export/importanceMatrix.ts';
@@ -14,9 +13,7 @@ import { QuantPool } from '../export/quantPool.ts';
 import { checkGgufInEngine, type EngineCheckReport } from '../export/engineCheck.ts';
 import { blobSource } from '../model/byte-source.ts';
 import { ONNX_CHECK_PROMPTS } from './onnxExportJob.ts';
-
-/** Bytes gathered before they are folded into the Blob. */
-const FOLD_BYTES = 32 * 2 ** 20;
+import { GatheredBlob } from './gatheredBlob.ts';
 
 export interface GgufExportInput {
   adapter: LoraAdapter;
@@ -83,35 +80,22 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
   const importance: GgufImportance | undefined = collected && job.importance
     ? { file: new Blob([importanceMatrixFile(collected.matrix) as BlobPart], { type: 'application/octet-stream' }), fileName: job.importance.fileName, examples: collected.examples, tokens: collected.tokens, datasetName: job.importance.datasetName }
     : undefined;
-  let file = new Blob([]);
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  const fold = () => {
-    file = new Blob([file, ...(pending as BlobPart[])]);
-    pending = [];
-    pendingBytes = 0;
-  };
+  const gathered = new GatheredBlob();
   const result = await exportGgufModel(ctx.gpu, files, {
     type: job.type,
     adapter: job.adapter,
     name: job.name,
     encode: (t) => tokenizer.encode(t),
-    write: (bytes) => {
-      // The header and the blocks are this call's own arrays; a copy only where a view of a
-      // larger buffer would keep that buffer alive.
-      pending.push(bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
-      pendingBytes += bytes.byteLength;
-      if (pendingBytes >= FOLD_BYTES) fold();
-    },
+    write: (bytes) => gathered.push(bytes),
     onProgress: (p) => ctx.progress({ label: `writing the GGUF file (${p.tensor})`, done: p.bytesDone, total: p.bytesTotal }),
     // The page's Cancel (cancelJob): the export stops before its next block of rows.
     signal: ctx.signal,
     ...(pool ? { quantPool: pool } : {}),
     ...(collected && importance ? { importance: { matrix: collected.matrix, fileName: importance.fileName } } : {}),
   });
-  fold();
+  const file = gathered.done('application/octet-stream');
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
-  return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, ...(importance ? { importance } : {}) };
+  return { file, preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, ...(importance ? { importance } : {}) };
 }
 
 export interface GgufCheckInput {

@@ -1,12 +1,14 @@
 // "Merged" for a run: its adapter merged into the loaded model on the GPU and written as a Hugging
-// Face folder (export/mergedExport.ts), which comes back as one .zip: a Blob of the zip's parts,
-// the weights stored as the export handed them on, tensor by tensor, never copied into another array.
+// Face folder (export/mergedExport.ts), which comes back as one .zip, zipped as the export hands its
+// files on (a tensor at a time, the weights stored) and gathered as a Blob (gatheredBlob.ts): the
+// folder is never whole in the worker's memory.
 import type { LoraAdapter } from '../model/lora.ts';
 import { weightManifest } from '../model/config.ts';
 import { DTYPE_BYTES } from '../model/dtype.ts';
 import { elementCount } from '../model/safetensors.ts';
 import { formatBytes } from '../model/memory-plan.ts';
-import { writeZipParts, ZIP_MAX_BYTES } from '../snapshot/zip.ts';
+import { ZipStream, ZIP_MAX_BYTES } from '../snapshot/zip.ts';
+import { GatheredBlob } from './gatheredBlob.ts';
 import { exportMergedModel, type MergedDtype } from '../export/mergedExport.ts';
 import type { JobContext } from '../jobs/context.ts';
 
@@ -35,21 +37,22 @@ export async function runMergedExport(ctx: JobContext, job: MergedExportInput): 
   if (weightBytes > ZIP_MAX_BYTES) {
     throw new Error(`its weights are ${formatBytes(weightBytes)}, more than a .zip download holds (4 GiB); export the run (Export: its .zip holds the PEFT adapter) and write the folder with studio export-merged --model <this model> --adapter <that .zip unpacked>`);
   }
-  // Each file's chunks as the export hands them on: the zip stores them as they are (no copy).
-  const chunks = new Map<string, Uint8Array[]>();
+  const gathered = new GatheredBlob();
+  const zip = new ZipStream((part) => gathered.push(part), new Date());
+  let entry: string | null = null;
   const result = await exportMergedModel(ctx.gpu, source, {
     adapter: job.adapter,
     write: (file, chunk) => {
-      const known = chunks.get(file);
-      if (known) known.push(chunk);
-      else chunks.set(file, [chunk]);
+      // A file's chunks come one after another: its entry ends where the next file starts.
+      if (file !== entry) zip.entry(`${job.folder}/${file}`, file.endsWith('.safetensors') ? 0 : 6);
+      entry = file;
+      zip.push(chunk);
     },
     card: { title: job.folder, run: job.run, ...(job.baseModel ? { baseModel: job.baseModel } : {}) },
     // The page's Cancel (cancelJob): the merge stops before its next tensor.
     signal: ctx.signal,
     onProgress: (p) => ctx.progress({ label: `merging the adapter into the weights (${p.tensorsDone} of ${p.tensorsTotal} tensors)`, done: p.bytesDone, total: p.bytesTotal }),
   });
-  const entries = [...chunks].map(([name, data]) => ({ name: `${job.folder}/${name}`, data, level: name.endsWith('.safetensors') ? (0 as const) : (6 as const) }));
-  const zip = new Blob(writeZipParts(entries, new Date()) as BlobPart[], { type: 'application/zip' });
-  return { zip, files: result.files.map((f) => f.name), dtype: result.dtype, weightBytes: result.weightBytes, weightFiles: result.weightFiles.length, merged: result.merged };
+  zip.end();
+  return { zip: gathered.done('application/zip'), files: result.files.map((f) => f.name), dtype: result.dtype, weightBytes: result.weightBytes, weightFiles: result.weightFiles.length, merged: result.merged };
 }

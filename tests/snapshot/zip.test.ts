@@ -6,7 +6,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { ZipLimits } from '../../src/snapshot/limits.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
-import { crc32, readZip, writeZip, writeZipParts } from '../../src/snapshot/zip.ts';
+import { crc32, readZip, writeZip, writeZipParts, ZipStream } from '../../src/snapshot/zip.ts';
 
 const limits: ZipLimits = { maxEntries: 3, maxTotalBytes: 300_000, maxEntryBytes: { 'a.txt': 200_000, 'b.bin': 200_000, 'c.json': 1000 } };
 const when = new Date(Date.UTC(2025, 5, 1));
@@ -154,6 +154,30 @@ describe('zip parts (the ONNX export download)', () => {
     expect(back['w.safetensors']).toEqual(b);
     expect(back['c.json']).toEqual(text);
     expect(back['empty']).toEqual(new Uint8Array(0));
+  });
+
+  it('ZipStream zips entries as they are made, chunk by chunk, the parts handed on as they come; refuses a name twice and a .zip past 4 GiB', () => {
+    const parts: Uint8Array[] = [];
+    const zip = new ZipStream((p) => parts.push(p), when);
+    const w = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
+    zip.entry('folder/model.safetensors', 0);
+    const head = w.subarray(0, 100);
+    zip.push(head);
+    // A stored chunk is out, as it was given, before the archive ends: the caller can fold it away meanwhile.
+    expect(parts.includes(head)).toBe(true);
+    zip.push(w.subarray(100));
+    zip.entry('folder/config.json', 6);
+    zip.push(new TextEncoder().encode('{"a": 1}'));
+    expect(() => zip.entry('folder/config.json', 6)).toThrow('zip entry folder/config.json given twice');
+    zip.end();
+    const back = unzipSync(concat(parts));
+    expect(Object.keys(back)).toEqual(['folder/model.safetensors', 'folder/config.json']);
+    expect(back['folder/model.safetensors']).toEqual(w);
+    expect(new TextDecoder().decode(back['folder/config.json'])).toBe('{"a": 1}');
+    const big = new ZipStream(() => undefined, when);
+    big.entry('w', 0);
+    // Sizes only are read before the refusal: a stand-in for 5 GiB of weights.
+    expect(() => big.push({ byteLength: 5 * 2 ** 30 } as Uint8Array)).toThrow('a .zip holds at most 4 GiB');
   });
 
   it('zips a large stored file without a second copy of it in memory', () => {
