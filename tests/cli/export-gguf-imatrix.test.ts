@@ -27,27 +27,32 @@ describe('studio export-gguf with an importance matrix', () => {
     expect(trained.code, trained.err).toBe(0);
     const saved = join(root, 'run.imatrix.gguf');
     const first = join(root, 'first.gguf');
-    const r = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', first, '--type', 'q4_k_m', '--imatrix-data', DATA, '--imatrix-examples', '12', '--save-imatrix', saved, '--no-check', '--quiet']);
+    // --check-data compares the file with the trained model over the answers of the run's held-out
+    // conversations, as the studio's Check it does. Given the same files as --imatrix-data, they are
+    // imported once: a record they pass over is said once.
+    const data = join(root, 'data-with-a-bad-record.jsonl');
+    writeFileSync(data, `${readFileSync(DATA, 'utf8')}{"messages": "not a list"}\n`);
+    const r = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', first, '--type', 'q4_k_m', '--imatrix-data', data, '--imatrix-examples', '12', '--save-imatrix', saved, '--check-data', data, '--no-check', '--quiet']);
     expect(r.code, r.err).toBe(0);
+    expect(r.err.match(/"messages" is the string "not a list"/g)).toHaveLength(1);
+    const line = /^check in the engine over the answers of (\d) held-out conversations \((\d+) positions\): mean KL divergence from the trained model (\S+) nats, the same most likely next token (at every position|at [\d.]+% of them)$/m.exec(r.out);
+    expect(line, r.out).not.toBeNull();
+    expect(Number(line![1])).toBeGreaterThan(4);
+    expect(Number(line![3])).toBeGreaterThan(0);
     expect(r.out).toMatch(/^importance matrix: 12 training examples, \d+ tokens, 14 weights, in [\d.]+ s$/m);
     expect(r.out).toContain(`wrote ${saved}: the importance matrix as llama-imatrix writes it (llama-quantize --imatrix run.imatrix.gguf)`);
     expect(r.out).toMatch(/24 tensors as q4_k_m \(12 Q5_0, 3 Q8_0, 9 F32\), 12 weighted by the importance matrix, LoRA merged/);
     const matrix = await readImportanceMatrix(memorySource(readFileSync(saved), 'run.imatrix.gguf'));
     expect(matrix.entries.size).toBe(14);
-    expect(matrix).toMatchObject({ datasets: ['demo-dataset.jsonl: 12 training examples'], chunkCount: 12 });
+    expect(matrix).toMatchObject({ datasets: ['data-with-a-bad-record.jsonl: 12 training examples'], chunkCount: 12 });
     // The run's own length: no example past --seq 320 is in it.
     expect(matrix.chunkSize).toBeLessThanOrEqual(320);
 
-    // The saved matrix gives the same file; --check-data compares it with the trained model over the
-    // answers of the run's held-out conversations, as the studio's Check it does.
+    // The saved matrix gives the same file.
     const again = join(root, 'again.gguf');
-    const fromFile = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', again, '--type', 'q4_k_m', '--imatrix', saved, '--check-data', DATA, '--no-check', '--quiet']);
+    const fromFile = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', again, '--type', 'q4_k_m', '--imatrix', saved, '--no-check', '--quiet']);
     expect(fromFile.code, fromFile.err).toBe(0);
     expect(readFileSync(again).equals(readFileSync(first))).toBe(true);
-    const line = /^check in the engine over the answers of (\d) held-out conversations \((\d+) positions\): mean KL divergence from the trained model (\S+) nats, the same most likely next token (at every position|at [\d.]+% of them)$/m.exec(fromFile.out);
-    expect(line, fromFile.out).not.toBeNull();
-    expect(Number(line![1])).toBeGreaterThan(4);
-    expect(Number(line![3])).toBeGreaterThan(0);
   });
 
   it('refuses flags that cannot go together, a file that is no matrix and a matrix of another model, writing nothing', { timeout: 60_000 }, async () => {

@@ -122,8 +122,10 @@ const command: CliCommand = {
       // A matrix file is read, and --imatrix-data's files imported, before anything is written.
       let importance: { matrix: ImportanceMatrix; fileName: string } | null = null;
       if (f.imatrix !== undefined) importance = { matrix: await readImatrixFlag(f.imatrix), fileName: basename(f.imatrix) };
-      const imatrixData = f['imatrix-data'] ? await importanceExamples(f['imatrix-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings) : null;
-      const checkData = f['check-data'] ? await runSplitExamples(f['check-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings, '--check-data') : null;
+      // The same files given to both are imported once (their notes said once).
+      const imported = new Map<string, ReturnType<typeof importSplit>>();
+      const imatrixData = f['imatrix-data'] ? await importanceExamples(f['imatrix-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings, imported) : null;
+      const checkData = f['check-data'] ? await runSplitExamples(f['check-data'], f.adapter, model.tokenizer, model.spec.maxPositionEmbeddings, '--check-data', imported) : null;
 
       const stop = new AbortController();
       const ctx = await acquireNodeGpu();
@@ -269,21 +271,29 @@ async function readImatrixFlag(path: string): Promise<ImportanceMatrix> {
 
 /** Dataset files' examples split and cut as the --adapter run was (its seed, held-out share, choice
  * of examples and sequence length), else as `studio train` would by default. */
-async function runSplitExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number, flag: string) {
+async function runSplitExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number, flag: string, imported: Map<string, ReturnType<typeof importSplit>>) {
   const from = adapterRun(adapterDir);
-  const data = await dataExamples(paths, {
-    seed: from.splitSeed ?? DEFAULT_RUN_CONFIG.seed, evalFraction: adapterEvalFraction(adapterDir),
-    ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), adapter: adapterDir,
-  });
+  const key = JSON.stringify(paths);
+  if (!imported.has(key)) imported.set(key, importSplit(paths, adapterDir));
+  const data = await imported.get(key)!;
   const side = flag === '--check-data' ? data.eval : data.train;
   if (side.length === 0) throw new CliError(`${flag} ${paths.join(', ')}: no ${flag === '--check-data' ? 'held-out examples to compare over' : 'training examples to collect the importance matrix from'} (${data.all.length} imported)`, 2);
   const seqLen = from.config?.seqLen ?? defaultSeqLen(tokenizer, side, context).seqLen;
   return { examples: data, seqLen, name: paths.map((p) => basename(p)).join(', ') };
 }
 
+/** The files imported and split as the --adapter run split its own. */
+function importSplit(paths: string[], adapterDir: string | undefined) {
+  const from = adapterRun(adapterDir);
+  return dataExamples(paths, {
+    seed: from.splitSeed ?? DEFAULT_RUN_CONFIG.seed, evalFraction: adapterEvalFraction(adapterDir),
+    ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), adapter: adapterDir,
+  });
+}
+
 /** --imatrix-data's training side (runSplitExamples). */
-async function importanceExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number) {
-  const r = await runSplitExamples(paths, adapterDir, tokenizer, context, '--imatrix-data');
+async function importanceExamples(paths: string[], adapterDir: string | undefined, tokenizer: Parameters<typeof defaultSeqLen>[0], context: number, imported: Map<string, ReturnType<typeof importSplit>>) {
+  const r = await runSplitExamples(paths, adapterDir, tokenizer, context, '--imatrix-data', imported);
   return { examples: r.examples.train, seqLen: r.seqLen, name: r.name };
 }
 
