@@ -21,7 +21,10 @@ export interface CliCommand {
   run(argv: string[]): Promise<number | void>;
 }
 
-/** An error whose message is printed as one line, without a stack, before exiting non-zero. */
+/** An error whose message is printed as one line, without a stack, before exiting non-zero:
+ * `exitCode` 2 where the command line cannot be right as given (a flag's value: a path that is not
+ * there or is not the kind of thing the flag takes, a number out of range, flags that exclude each
+ * other), 1 where the work it asked for failed, 3 where an export is written but its check failed. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);

@@ -7,7 +7,7 @@ import { CliError } from './command.ts';
 /** Before reading a file a flag names (`what`: the kind of file, for a folder given instead): there
  * and a file, or a one-line error naming the flag and path, never Node's EISDIR or ENOENT. */
 export function checkInputFile(path: string, flag: string, what: string): void {
-  if (!existsSync(path)) throw new CliError(`--${flag} ${path}: no such file`);
+  if (!existsSync(path)) throw new CliError(`--${flag} ${path}: no such file`, 2);
   if (statSync(path).isDirectory()) throw new CliError(`--${flag} ${path} is a folder; give ${what}`, 2);
 }
 

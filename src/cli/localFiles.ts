@@ -77,7 +77,7 @@ export async function datasetFiles(paths: string[], opts: { quiet?: boolean; nam
   const local = paths.filter((p) => !HUB_DATASET.test(p));
   const files = await Promise.all(
     local.map(async (p) => {
-      if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
+      if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`, 2);
       if (statSync(p).isDirectory()) throw new CliError(`--data ${p} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
       return { path: p, blob: await openAsBlob(p) };
     }),
@@ -172,7 +172,7 @@ export function printNotes(notes: string[]): void {
  * the shapes of two models of one family match, and the answers of the wrong one are noise. */
 export async function readAdapter(spec: ModelSpec, dir: string | undefined, modelArg: string): Promise<LoraAdapter | undefined> {
   if (!dir) return undefined;
-  if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`);
+  if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`, 2);
   if (!statSync(dir).isDirectory()) throw new CliError(`--adapter ${dir} is a file; give the adapter's folder (${ADAPTER_CONFIG_FILE}, ${ADAPTER_WEIGHTS_FILE})`, 2);
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
     // A paused run keeps a checkpoint but writes its adapter only when it ends.

@@ -64,8 +64,8 @@ export function hubTimeoutMs(): number | undefined {
 
 /** A model argument that must be a local folder (studio tokenize never downloads): there, and a folder. */
 export function checkModelFolder(arg: string, label = '--model'): void {
-  if (!existsSync(arg)) throw new CliError(`${label} ${arg}: no such folder`);
-  if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+  if (!existsSync(arg)) throw new CliError(`${label} ${arg}: no such folder`, 2);
+  if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`, 2);
 }
 
 export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): Promise<ModelFiles> {
@@ -75,7 +75,7 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
     return nodeDirectoryModelFiles(arg);
   }
   if (EMBEDDED_MODEL.test(arg)) throw new CliError(`${label} ${arg}: the embedded model is not generated yet in this checkout; run node scripts/prepare-assets.mjs (npm start and npm test run it too)`);
-  if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`${label} ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
+  if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`${label} ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`, 2);
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const cacheFrom = opts.cacheDir !== undefined ? '--cache' : process.env.STUDIO_CACHE !== undefined ? '$STUDIO_CACHE' : 'the download cache';
   if (existsSync(cacheDir) && !statSync(cacheDir).isDirectory()) throw new CliError(`${cacheFrom} ${cacheDir} is a file; give a folder for the downloaded models`, 2);

@@ -40,14 +40,14 @@ describe('a flag given a folder for a file, a file for a folder, or nothing ther
     const predictions = `${BFCL}/predictions_simple.jsonl`;
     expect(await studio('ast-check', '--questions', dir, '--answers', answers, '--predictions', predictions)).toEqual({ code: 2, last: `studio ast-check: --questions ${dir} is a folder; give a BFCL question file` });
     expect(await studio('ast-check', '--questions', questions, '--answers', dir, '--predictions', predictions)).toEqual({ code: 2, last: `studio ast-check: --answers ${dir} is a folder; give a BFCL possible_answer file` });
-    expect(await studio('ast-check', '--questions', questions, '--answers', answers, '--predictions', join(dir, 'p.jsonl'))).toEqual({ code: 1, last: `studio ast-check: --predictions ${join(dir, 'p.jsonl')}: no such file` });
+    expect(await studio('ast-check', '--questions', questions, '--answers', answers, '--predictions', join(dir, 'p.jsonl'))).toEqual({ code: 2, last: `studio ast-check: --predictions ${join(dir, 'p.jsonl')}: no such file` });
   });
 
   it('--adapter a file, and tokenize --model a file or a path that is not there', async () => {
     await expect(readAdapter(generateTinyModel(TINY_QWEN3_DEFAULT).spec, file, MODEL)).rejects.toThrow(`--adapter ${file} is a file; give the adapter's folder (adapter_config.json, adapter_model.safetensors)`);
     const out = join(dir, 'tok.jsonl');
-    expect(await studio('tokenize', '--model', file, '--data', DATA, '--out', out)).toEqual({ code: 1, last: `studio tokenize: --model ${file} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)` });
-    expect(await studio('tokenize', '--model', join(dir, 'none'), '--data', DATA, '--out', out)).toEqual({ code: 1, last: `studio tokenize: --model ${join(dir, 'none')}: no such folder` });
+    expect(await studio('tokenize', '--model', file, '--data', DATA, '--out', out)).toEqual({ code: 2, last: `studio tokenize: --model ${file} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)` });
+    expect(await studio('tokenize', '--model', join(dir, 'none'), '--data', DATA, '--out', out)).toEqual({ code: 2, last: `studio tokenize: --model ${join(dir, 'none')}: no such folder` });
   });
 
   it('a hub download: --cache a file, --hub-base not a URL, said before any request', async () => {

@@ -146,7 +146,7 @@ function earlierPredictions(out: string, examples: Example[], settings: AnswerSe
 /** --against's answers, refused in words where they are no studio eval --out (or are --out itself). */
 function againstLines(path: string, out: string): { path: string; lines: ReturnType<typeof readPredictionLines> } {
   if (resolve(path) === resolve(out)) throw new CliError(`--against ${path} is the --out file: compare with another evaluation's answers`, 2);
-  if (!existsSync(path)) throw new CliError(`--against ${path}: no such file`);
+  if (!existsSync(path)) throw new CliError(`--against ${path}: no such file`, 2);
   try {
     return { path, lines: readPredictionLines(path) };
   } catch (err) {
@@ -165,7 +165,7 @@ function againstText(against: { path: string; lines: ReturnType<typeof readPredi
 /** --gguf before any example is read: a file, and --adapter beside it only as a run folder (whose
  * held-out examples it names), for the file holds its adapter merged in. */
 function checkGgufFlags(path: string, adapter: string | undefined, runFolder: boolean): void {
-  if (!existsSync(path)) throw new CliError(`--gguf ${path}: no such file`);
+  if (!existsSync(path)) throw new CliError(`--gguf ${path}: no such file`, 2);
   if (statSync(path).isDirectory()) throw new CliError(`--gguf ${path} is a folder; give the .gguf file`, 2);
   if (adapter !== undefined && !runFolder) {
     throw new CliError(`--adapter ${adapter} beside --gguf only chooses a run folder's held-out examples (the file holds the adapter merged in), and ${adapter} is no run folder of studio train or studio hdr: leave --adapter out`, 2);

@@ -59,8 +59,8 @@ interface RunFolderJson {
 
 /** run.json of a training run folder, or a CliError naming the path and what is missing. */
 function readTrainingRun(dir: string): RunFolderJson {
-  if (!existsSync(dir)) throw new CliError(`--run ${dir}: no such folder`);
-  if (!statSync(dir).isDirectory()) throw new CliError(`--run ${dir} is a file; give the run's folder (the --out of studio train)`);
+  if (!existsSync(dir)) throw new CliError(`--run ${dir}: no such folder`, 2);
+  if (!statSync(dir).isDirectory()) throw new CliError(`--run ${dir} is a file; give the run's folder (the --out of studio train)`, 2);
   const path = join(dir, RUN_JSON);
   if (!existsSync(path)) throw new CliError(`--run ${dir} is not a run folder: it has no ${RUN_JSON} (studio train writes one in its --out folder)`);
   let run: RunFolderJson;
