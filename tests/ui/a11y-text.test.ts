@@ -92,7 +92,8 @@ describe('why a button is off, where a keyboard reaches it', () => {
     const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
     expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
     expect(html).toMatch(/data-testid="export-gguf" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
-    expect(html).toContain('<span class="small muted" id="run-onnx-why-fresh">ONNX and GGUF need a trained step.</span>');
+    expect(html).toMatch(/data-testid="export-merged" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
+    expect(html).toContain('<span class="small muted" id="run-onnx-why-fresh">The model exports (ONNX, GGUF, merged) need a trained step.</span>');
   });
 });
 
@@ -102,7 +103,7 @@ describe('why ONNX is off', () => {
     useRuns.setState({ runs: [run, trainRow('r2', { status: 'running' })], active: { runId: 'r2', progress: null, stepTimes: [], pausing: false, stopping: false }, adapterRuns: new Set(['r1']) });
     const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
     expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-r1"/);
-    expect(html).toContain('<span class="small muted" id="run-onnx-why-r1">ONNX and GGUF wait for the run that is training; export it once that ends.</span>');
+    expect(html).toContain('<span class="small muted" id="run-onnx-why-r1">The model exports (ONNX, GGUF, merged) wait for the run that is training; export it once that ends.</span>');
   });
 
   it('while this tab’s job or another tab’s run holds the GPU: off, saying which (it was on, and the worker refused the export)', async () => {
@@ -138,7 +139,7 @@ describe('why ONNX is off', () => {
     useRuns.setState({ runs: [run], adapterRuns: new Set() });
     const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
     expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-failed-early"/);
-    expect(html).toContain('<span class="small muted" id="run-onnx-why-failed-early">ONNX and GGUF need a saved checkpoint, and this run has none.</span>');
+    expect(html).toContain('<span class="small muted" id="run-onnx-why-failed-early">The model exports (ONNX, GGUF, merged) need a saved checkpoint, and this run has none.</span>');
     // With one (a snapshot's adapter-only checkpoint counts: it holds the adapter), it is on.
     useRuns.setState({ adapterRuns: new Set(['failed-early']) });
     expect(renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }))).not.toMatch(/data-testid="export-onnx" aria-disabled="true"/);
@@ -168,7 +169,7 @@ describe('what a run offers', () => {
     useRuns.setState({ runs: [hdr, trainRow('r2', { status: 'running' })], active: { runId: 'r2', progress: null, stepTimes: [], pausing: false, stopping: false } });
     const waiting = renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }));
     expect(waiting).toMatch(/data-testid="export-gguf" aria-disabled="true" aria-describedby="run-onnx-why-h1"/);
-    expect(waiting).toContain('<span class="small muted" id="run-onnx-why-h1">GGUF waits for the run that is training; export it once that ends.</span>');
+    expect(waiting).toContain('<span class="small muted" id="run-onnx-why-h1">GGUF and merged wait for the run that is training; export it once that ends.</span>');
     useRuns.setState({ adapterRuns: new Set(), active: null });
     expect(renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }))).not.toContain('export-gguf');
   });

@@ -57,25 +57,25 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // be a step behind, and deleting it would pull it from under that worker.
   const written = status === 'running' || status === 'elsewhere';
   const writtenWhy = status === 'elsewhere' ? 'It trains in another tab of the studio; wait until it ends there' : 'It is being written now; wait until its job ends';
-  // Why the model exports (ONNX, GGUF) are off, besides the run being written (a running export
+  // Why the model exports (ONNX, GGUF, merged) are off, besides the run being written (a running export
   // shows itself where it runs). They merge the newest checkpoint's adapter on the GPU a training
   // run holds.
   const onnxWhy = written
     ? null
     : !run.lastStep
-      ? 'ONNX and GGUF need a trained step'
+      ? 'The model exports (ONNX, GGUF, merged) need a trained step'
       : !hasAdapter
-        ? 'ONNX and GGUF need a saved checkpoint, and this run has none'
+        ? 'The model exports (ONNX, GGUF, merged) need a saved checkpoint, and this run has none'
         : active
-          ? 'ONNX and GGUF wait for the run that is training; export it once that ends'
+          ? 'The model exports (ONNX, GGUF, merged) wait for the run that is training; export it once that ends'
           : null;
   // This tab's job or another tab's run holding the GPU holds the export as it holds Resume (the
   // worker would refuse either): one reason beside both.
   const onnxHeld = train && !written && !onnxWhy && !onnxBusy ? resumeHeld : null;
-  // An ended HDR run's adapter (its last round's) is the model HDR made: GGUF takes it as it takes a
-  // training run's, once no run trains.
+  // An ended HDR run's adapter (its last round's) is the model HDR made: GGUF and merged take it as
+  // they take a training run's, once no run trains.
   const hdrAdapter = run.kind === 'hdr' && !written && hasAdapterToUse(run, adapterRuns, status);
-  const ggufWhy = hdrAdapter ? (active ? 'GGUF waits for the run that is training; export it once that ends' : null) : onnxWhy;
+  const ggufWhy = hdrAdapter ? (active ? 'GGUF and merged wait for the run that is training; export it once that ends' : null) : onnxWhy;
   const ggufHeld = (train || hdrAdapter) && !written && !ggufWhy && !onnxBusy ? resumeHeld : null;
   const gpuHeldWhy = resumable || onnxHeld || ggufHeld ? resumeHeld : null;
   const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}`, restart: `run-restart-why-${run.id}` };
