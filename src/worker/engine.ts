@@ -48,6 +48,8 @@ import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSourc
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
+import type { ImportanceResult } from '../jobs/importance.ts';
+import { datasetFingerprint } from '../data/fingerprint.ts';
 import { ggufAdapterFile, runGgufCheck, runGgufExport, type GgufExportInput } from './ggufExportJob.ts';
 import { takesImportance } from '../export/ggufExport.ts';
 import { GgufOfAnotherModelError, openGgufWeights } from '../export/ggufReadBack.ts';
@@ -80,6 +82,10 @@ export class StudioEngine {
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
   private readonly onnxExports = new HeldExports(() => this.requireDb());
+  /** The importance matrix of the last K-quant export, and what it was collected from (the model,
+   * the run's adapter, its training examples and length): the next export of the same run in
+   * another type rounds with it rather than running the model over the examples again. */
+  private lastImportance: { key: string; collected: ImportanceResult } | null = null;
   /** Cancels the model load on its way (cancelModelLoad); null while none is. */
   private loadCancel: AbortController | null = null;
 
@@ -186,6 +192,8 @@ export class StudioEngine {
       // Asked again by useModel: a job may have started while the model downloaded.
       this.jobs.refuseModelChange();
       const ref = modelRef(source);
+      // Another model, or the same files read again (a dropped folder's may differ): its matrix is collected anew.
+      this.lastImportance = null;
       // One load at a time: the page asks for no second while one is on its way (modelStore).
       const cancel = new AbortController();
       this.loadCancel = cancel;
@@ -504,14 +512,18 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const name = run.name ?? runId;
       // The matrix is collected over the run's dataset's training side, as it is now.
-      let examples: GgufExportInput['importance'];
+      let examples: (GgufExportInput['importance'] & { key: string }) | undefined;
       if (importance && takesImportance(type)) {
         await requireDataset(db, run.datasetId, run, 'round the export with an importance matrix of its training examples (or untick the importance matrix)');
         const dataset = (await db.datasets.get(run.datasetId))!;
         const train = (await storedExamples(db, run.datasetId)).train;
-        examples = { examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`, seqLen: this.runSeqLen(run, train) };
+        const seqLen = this.runSeqLen(run, train);
+        const key = JSON.stringify([this.jobs.model?.ref, runId, adapterStep, seqLen, await datasetFingerprint(train)]);
+        const collected = this.lastImportance?.key === key ? this.lastImportance.collected : undefined;
+        examples = { examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`, seqLen, key, ...(collected ? { collected } : {}) };
       }
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
+      if (examples && out.collected) this.lastImportance = { key: examples.key, collected: out.collected };
       return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
     },
 

@@ -4,7 +4,7 @@
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
 import { importanceMatrixFile } from '../export/importanceMatrix.ts';
-import { importanceFromExamples } from '../jobs/importance.ts';
+import { importanceFromExamples, type ImportanceResult } from '../jobs/importance.ts';
 import type { Example } from '../data/example.ts';
 import { heldOutAnswers } from '../jobs/heldOutAnswers.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -22,7 +22,7 @@ export interface GgufExportInput {
   name: string;
   /** The run's training examples an importance matrix is collected over (a K-quant mix only), at
    * the run's sequence length; `fileName`: what the matrix's file is called (the GGUF records it). */
-  importance?: { examples: Example[]; seqLen: number; datasetName: string; fileName: string };
+  importance?: { examples: Example[]; seqLen: number; datasetName: string; fileName: string; collected?: ImportanceResult };
 }
 
 /** The importance matrix a GGUF was rounded with: llama-imatrix's file of it, and what it was collected over. */
@@ -57,7 +57,8 @@ function pagePool(type: GgufExportType): QuantPool | null {
   }
 }
 
-export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number>; importance?: GgufImportance };
+/** `collected`: the importance matrix the file was rounded with, for the next K-quant export of the same run to reuse. */
+export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number>; importance?: GgufImportance; collected?: ImportanceResult };
 
 export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<GgufExportOutput> {
   const pool = pagePool(job.type);
@@ -70,9 +71,10 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
 
 async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool | null): Promise<GgufExportOutput> {
   const { tokenizer, files } = ctx.model;
-  // The matrix first: the model runs over the examples on the GPU, then the export merges there.
+  // The matrix first: the model runs over the examples on the GPU (unless this run's matrix of these
+  // examples is at hand from its last K-quant export), then the export merges there.
   const collected = job.importance && takesImportance(job.type)
-    ? await importanceFromExamples({
+    ? job.importance.collected ?? await importanceFromExamples({
       gpu: ctx.gpu, files, tokenizer, adapter: job.adapter, examples: job.importance.examples, seqLen: job.importance.seqLen, datasetName: job.importance.datasetName,
       signal: ctx.signal, onProgress: (label, done, total) => ctx.progress({ label, done, total }),
     })
@@ -95,7 +97,7 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
   });
   const file = gathered.done('application/octet-stream');
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
-  return { file, preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, ...(importance ? { importance } : {}) };
+  return { file, preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, ...(importance && collected ? { importance, collected } : {}) };
 }
 
 export interface GgufCheckInput {

@@ -98,6 +98,14 @@ describe('worker engine: generation jobs', () => {
     expect(matrix.datasets).toEqual([`demo: ${q4.importance!.examples} training examples`]);
     const q4Header = await readGgufHeader(blobSource(q4.file, 'q4.gguf'), ['quantize.imatrix.file', 'quantize.imatrix.entries_count']);
     expect(Object.fromEntries(q4Header.values)).toEqual({ 'quantize.imatrix.file': 'one-step.imatrix.gguf', 'quantize.imatrix.entries_count': 7 * spec.numLayers });
+    // The same run in another K-quant rounds with the same matrix, not collected again: the model is
+    // not run over the examples a second time, and the file's matrix is byte for byte the first's.
+    const q5Labels = new Set<string>();
+    const q5 = await engine.handlers.exportGguf({ runId: 'run-1', type: 'q5_k_m', importance: true }, (p) => q5Labels.add(p.label));
+    expect([...q5Labels].filter((l) => l.includes('importance matrix'))).toEqual([]);
+    expect(q5.importance).toMatchObject({ examples: q4.importance!.examples, tokens: q4.importance!.tokens });
+    expect(Buffer.from(await q5.importance!.file.arrayBuffer()).equals(Buffer.from(await q4.importance!.file.arrayBuffer()))).toBe(true);
+    expect(q5).not.toHaveProperty('collected');
     // The run's model as a Hugging Face folder, zipped under the run's name: the model's own files
     // beside it, every adapted weight changed and every other tensor the model's bytes.
     const mergeLabels = new Set<string>();
