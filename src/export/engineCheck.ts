@@ -106,8 +106,8 @@ async function logitsOf(engine: EngineRunner, texts: number[][], signal?: AbortS
  * position (ops/nextTokenKl.ts): only the KL and the two most likely tokens come back. */
 async function heldOutDivergence(gpu: Gpu, trained: EngineRunner, file: EngineRunner, seqs: NonNullable<EngineCheckOptions['heldOut']>, V: number, opts: EngineCheckOptions): Promise<HeldOutDivergence> {
   const rows = Math.max(...seqs.map((s) => s.ids.length));
-  const kl = createStorageBuffer(gpu.ctx, rows * 4, 'gguf-check.kl');
-  const tops = createStorageBuffer(gpu.ctx, rows * 8, 'gguf-check.tops');
+  const kl = createStorageBuffer(gpu.ctx, rows * 4, 'export-check.kl');
+  const tops = createStorageBuffer(gpu.ctx, rows * 8, 'export-check.tops');
   try {
     let sum = 0;
     let positions = 0;

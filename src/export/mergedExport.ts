@@ -56,6 +56,13 @@ export interface MergedExportResult {
   merged: number;
 }
 
+/** A model's name as the model card's base_model takes it: a Hub repo id (`owner/name`, a revision
+ * after @ left off), not a folder, a dropped model or the embedded one. */
+export function hubRepoId(ref: string): string | undefined {
+  const id = ref.split('@')[0];
+  return /^[\w.-]+\/[\w.-]+$/.test(id) ? id : undefined;
+}
+
 export function mergedDtypeOf(dtype: WeightDtype): MergedDtype {
   return dtype === 'BF16' ? 'bf16' : dtype === 'F16' ? 'f16' : 'f32';
 }

@@ -48,6 +48,7 @@ import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSourc
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
+import { hubRepoId } from '../export/mergedExport.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import { ggufAdapterFile, runGgufCheck, runGgufExport, type GgufExportInput } from './ggufExportJob.ts';
@@ -543,7 +544,7 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
       const name = run.name ?? runId;
       const folder = `${runFolderName(name)}-merged`;
-      const baseModel = /^[\w.-]+\/[\w.-]+$/.test(this.jobs.model?.ref ?? '') ? this.jobs.model!.ref : undefined;
+      const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
       const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}) }, progress);
       return { ...out, folder, adapterStep, runStep: run.lastStep ?? adapterStep };
     },

@@ -3,7 +3,7 @@
 // index kept, its config (dtype renamed only when it changes) and tokenizer files beside them; and
 // the folder, run by the engine without an adapter, gives the trained model's next tokens.
 import { describe, expect, it } from 'vitest';
-import { exportMergedModel, type MergedDtype, type MergedExportOptions } from '../../src/export/mergedExport.ts';
+import { exportMergedModel, hubRepoId, type MergedDtype, type MergedExportOptions } from '../../src/export/mergedExport.ts';
 import type { Gpu } from '../../src/gpu/index.ts';
 import type { ModelFiles } from '../../src/model/model-files.ts';
 import { checkInEngine } from '../../src/export/engineCheck.ts';
@@ -168,6 +168,12 @@ describe('the merged model as a Hugging Face folder', () => {
     expect(after.get('model.extra.steps')).toEqual(steps);
     expect(after.get('lm_head.weight')!.dtype).toBe('F32');
     expect(decodeToFloat64(after.get('lm_head.weight')!.data, 'F32')).toEqual(decodeToFloat64(head.data, 'BF16'));
+  });
+
+  it('names the base model in the card only by a Hub repo id', () => {
+    expect(hubRepoId('Qwen/Qwen3-0.6B')).toBe('Qwen/Qwen3-0.6B');
+    expect(hubRepoId('Qwen/Qwen3-0.6B@main')).toBe('Qwen/Qwen3-0.6B');
+    for (const ref of ['embedded:tiny-qwen3', 'local:my model', '/home/me/models/qwen', 'tiny']) expect(hubRepoId(ref), ref).toBeUndefined();
   });
 
   it('refuses an adapter of another model before anything is written', async () => {

@@ -15,7 +15,7 @@ import { createGpu } from '../../gpu/index.ts';
 import { nodeDirectoryModelFiles } from '../../model/model-files-node.ts';
 import { checkInEngine, type EngineCheckReport } from '../../export/engineCheck.ts';
 import { F32_GAP_TOLERANCE } from '../../export/nextTokenGaps.ts';
-import { exportMergedModel, MERGED_DTYPES, MERGED_SIDE_FILES, type MergedDtype } from '../../export/mergedExport.ts';
+import { exportMergedModel, hubRepoId, MERGED_DTYPES, MERGED_SIDE_FILES, type MergedDtype } from '../../export/mergedExport.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 
 const DEFAULT_PROMPTS = ['What is the weather in Paris?', 'Book a table for two at 7pm.', 'Convert 12 inches to centimetres.'];
@@ -74,6 +74,8 @@ const command: CliCommand = {
       const texts = (f.prompt ?? DEFAULT_PROMPTS).map((text) => cli.model.tokenizer.encode(text) as number[]);
       if (texts.some((ids) => ids.length === 0)) throw new CliError('--prompt: a check prompt is empty', 2);
       const model = await cli.withWeights();
+      // A Hub model is named in the card (a folder here means nothing on the Hub).
+      const baseModel = existsSync(modelArg) ? undefined : hubRepoId(modelArg);
 
       const stop = new AbortController();
       let written = false;
@@ -86,7 +88,7 @@ const command: CliCommand = {
           adapter,
           write,
           ...(dtype ? { dtype } : {}),
-          card: { title: basename(resolve(out)), run: basename(resolve(adapterDir)), ...(existsSync(modelArg) ? {} : { baseModel: modelArg.split('@')[0] }) },
+          card: { title: basename(resolve(out)), run: basename(resolve(adapterDir)), ...(baseModel ? { baseModel } : {}) },
           signal: stop.signal,
           onProgress: (p) => progress.update(`merging ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`),
         }));
