@@ -41,9 +41,11 @@ async function loadCommand(name: string): Promise<CliCommand> {
 
 async function helpText(): Promise<string> {
   const lines = ['usage: studio <command> [options]    (studio help <command>: its options; studio --version)', '', 'commands:'];
+  // The summaries in one column, past the longest name.
+  const width = Math.max(...commandNames().map((n) => n.length)) + 1;
   for (const name of commandNames()) {
     const cmd = await loadCommand(name);
-    lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
+    lines.push(`  ${name.padEnd(width)} ${cmd.summary}`);
   }
   return lines.join('\n');
 }

@@ -39,6 +39,11 @@ describe('studio CLI', () => {
     const help = studio('help');
     expect(help.code).toBe(0);
     expect(help.out).toBe(bare.err);
+    // Every summary in one column, however long a name (export-merged ran into its summary).
+    const columns = help.out.split('\n').filter((l) => /^  [a-z]/.test(l)).map((l) => /^  \S+\s+/.exec(l)![0].length);
+    expect(columns.length).toBeGreaterThan(10);
+    expect(new Set(columns).size).toBe(1);
+    expect(help.out).toMatch(/^  export-merged {2,}export the model with its LoRA merged as a Hugging Face folder/m);
   });
   it('`studio help <command>` prints that command’s options, as `--help` does; `--version` the package’s version', () => {
     const viaHelp = studio('help', 'train');
