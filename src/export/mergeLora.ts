@@ -63,12 +63,14 @@ export interface MergeSource {
 /** Largest f32 working buffer per chunk (also bounded by the device's binding limit). */
 const CHUNK_BYTES = 64 * 2 ** 20;
 
-/** Writes W (+ scale·B·A) in `outDtype` into `out` (exactly rows·cols elements of outDtype).
+/** Writes W (+ scale·B·A) in `outDtype` into `out` (exactly rows·cols elements of outDtype), or
+ * hands it to `out` a row chunk at a time, in order (then no array of the whole tensor is made).
  * `maxChunkBytes` bounds the f32 working buffer (tests lower it to exercise chunking). */
-export async function mergeTensor(gpu: Gpu, src: MergeSource, lora: LoraFactors | null, outDtype: GpuDtype, out: Uint8Array, maxChunkBytes = CHUNK_BYTES): Promise<void> {
+export async function mergeTensor(gpu: Gpu, src: MergeSource, lora: LoraFactors | null, outDtype: GpuDtype, out: Uint8Array | ((chunk: Uint8Array) => void | Promise<void>), maxChunkBytes = CHUNK_BYTES): Promise<void> {
   const [rows, cols] = src.shape.length === 1 ? [1, src.shape[0]] : [src.shape[0], src.shape.slice(1).reduce((a, b) => a * b, 1)];
   const outBytes = rows * cols * ELEMENT_BYTES[outDtype];
-  if (out.byteLength !== outBytes) throw new RangeError(`merge ${src.name}: output has ${out.byteLength} bytes, the tensor needs ${outBytes}`);
+  if (out instanceof Uint8Array && out.byteLength !== outBytes) throw new RangeError(`merge ${src.name}: output has ${out.byteLength} bytes, the tensor needs ${outBytes}`);
+  const put = out instanceof Uint8Array ? (chunk: Uint8Array, r0: number) => out.set(chunk, r0 * cols * ELEMENT_BYTES[outDtype]) : (chunk: Uint8Array) => out(chunk);
   const srcDtype = GPU_DTYPE[src.dtype];
   if (lora) {
     if (lora.A.length !== lora.rank * cols || lora.B.length !== rows * lora.rank) {
@@ -77,7 +79,7 @@ export async function mergeTensor(gpu: Gpu, src: MergeSource, lora: LoraFactors 
   }
   // Nothing to compute: the file bytes already are the answer.
   if (!lora && srcDtype === outDtype) {
-    out.set(await src.readRows(0, rows));
+    await put(await src.readRows(0, rows), 0);
     return;
   }
 
@@ -113,7 +115,7 @@ export async function mergeTensor(gpu: Gpu, src: MergeSource, lora: LoraFactors 
         const at = r0 * cols + overflow.index;
         throw new Fp16OverflowError(`merge ${src.name}: element [${Math.floor(at / cols)}, ${at % cols}] is past fp16's largest value (±65504)${lora ? ' with the LoRA merged' : ''}; ${FP16_OVERFLOW_ADVICE}`);
       }
-      out.set(chunk, r0 * cols * ELEMENT_BYTES[outDtype]);
+      await put(chunk, r0);
     }
   } finally {
     for (const b of new Set([srcBuf, work, outBuf, aBuf, bBuf])) b?.destroy();

@@ -39,7 +39,8 @@ export interface MergedExportOptions {
    * in the folder). */
   write(file: string, chunk: Uint8Array): void | Promise<void>;
   signal?: AbortSignal;
-  /** How much of a tensor copied unchanged is read and handed on at once (tests lower it). */
+  /** How much of a tensor copied unchanged is read and handed on at once, and (×4, as f32) the GPU's
+   * working chunk of one merged or converted (tests lower it). */
   sliceBytes?: number;
   onProgress?: (p: { tensorsDone: number; tensorsTotal: number; bytesDone: number; bytesTotal: number }) => void;
 }
@@ -103,11 +104,11 @@ export async function exportMergedModel(gpu: Gpu, source: ModelFiles, opts: Merg
           const slice = opts.sliceBytes ?? COPY_SLICE_BYTES;
           for (let at = 0; at < size; at += slice) await opts.write(file, await readTensorRange(t.source, t, at, Math.min(slice, size - at)));
         } else {
-          const out = new Uint8Array(size);
+          // Merged or converted a row chunk at a time, each handed on as it comes back from the GPU.
           const rowBytes = t.shape.length > 1 ? t.byteLength / t.shape[0] : t.byteLength;
-          await mergeTensor(gpu, { name: t.name, dtype: t.dtype as WeightDtype, shape: t.shape, readRows: (r0, rows) => readTensorRange(t.source, t, r0 * rowBytes, rows * rowBytes) }, lora, GPU_DTYPE[to as WeightDtype], out);
+          const source = { name: t.name, dtype: t.dtype as WeightDtype, shape: t.shape, readRows: (r0: number, rows: number) => readTensorRange(t.source, t, r0 * rowBytes, rows * rowBytes) };
+          await mergeTensor(gpu, source, lora, GPU_DTYPE[to as WeightDtype], (chunk) => opts.write(file, chunk), ...(opts.sliceBytes ? [opts.sliceBytes * 4] : []));
           if (lora) merged++;
-          await opts.write(file, out);
         }
         weightMap[t.name] = file;
         bytesDone += size;

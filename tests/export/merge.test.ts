@@ -62,6 +62,20 @@ describe('mergeTensor', () => {
     }
   });
 
+  it('hands the merged tensor on a row chunk at a time, in order, when given a function: the bytes the array form gets', async () => {
+    const gpu = await testGpu();
+    const fileBytes = encodeFromNumbers(randomArray(rows * cols, 6, 0.5), 'BF16');
+    const lora: LoraFactors = { A: randomArray(rank * cols, 7, 0.4), B: randomArray(rows * rank, 8, 0.4), rank, scale: 0.5 };
+    const rowBytes = fileBytes.byteLength / rows;
+    const source = { name: 'w', dtype: 'BF16' as const, shape: [rows, cols], readRows: async (r0: number, n: number) => fileBytes.slice(r0 * rowBytes, (r0 + n) * rowBytes) };
+    const whole = new Uint8Array(rows * cols * 2);
+    await mergeTensor(gpu, source, lora, 'bf16', whole, 5 * cols * 4);
+    const chunks: Uint8Array[] = [];
+    await mergeTensor(gpu, source, lora, 'bf16', (c) => void chunks.push(c), 5 * cols * 4);
+    expect(chunks.map((c) => c.byteLength)).toEqual([5, 5, 5, 5, 5, 5, 5, 2].map((n) => n * cols * 2));
+    expect(Buffer.concat(chunks).equals(Buffer.from(whole))).toBe(true);
+  });
+
   it('without an adapter and with the file dtype as output, copies the file bytes unchanged', async () => {
     const gpu = await testGpu();
     const fileBytes = encodeFromNumbers(randomArray(rows * cols, 4), 'F16');
