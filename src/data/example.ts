@@ -58,7 +58,7 @@ export interface Target {
 
 /** A dataset file's format; 'studio' is the studio's own Example lines (HDR's accepted samples,
  * a snapshot's dataset.jsonl), whose examples keep the source they name. */
-export type SourceFormat = 'openai' | 'hermes' | 'sharegpt' | 'xlam' | 'funreason' | 'bfcl' | 'studio';
+export type SourceFormat = 'openai' | 'hermes' | 'sharegpt' | 'xlam' | 'glaive' | 'funreason' | 'bfcl' | 'studio';
 
 export interface Example {
   id: string;

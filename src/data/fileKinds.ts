@@ -23,7 +23,7 @@ const BY_NAME: Array<[RegExp, string]> = [
 ];
 
 /** The dataset formats an import reads, as messages name them. */
-export const DATASET_FILES_TEXT = 'a .json, .jsonl or .parquet file of examples (OpenAI, Hermes, ShareGPT, xLAM, FunReason or BFCL), gzipped (.gz) or not';
+export const DATASET_FILES_TEXT = 'a .json, .jsonl or .parquet file of examples (OpenAI, Hermes, ShareGPT, xLAM, Glaive, FunReason or BFCL), gzipped (.gz) or not';
 
 /** A dataset file's name without its folder and its dataset extensions (`train.jsonl.gz` → `train`). */
 export function datasetFileStem(name: string): string {

@@ -57,6 +57,7 @@ export function reasoningPromiseOf(example: Example): ReasoningPromise {
     case 'hdr': // the HDR gate keeps only samples whose reasoning names the call
       return 'required';
     case 'xlam':
+    case 'glaive':
     case 'bfcl':
       return 'absent';
     default:

@@ -63,7 +63,7 @@ const example = obj({
     // As many as a record at the import's size limit can hold (256 KiB of "1.0,").
     wholeFloats: opt(arr(wholeFloatPath, { max: 100_000 })),
   }),
-  source: opt(oneOf(['openai', 'hermes', 'sharegpt', 'xlam', 'funreason', 'bfcl', 'hdr', 'demo'] as const)),
+  source: opt(oneOf(['openai', 'hermes', 'sharegpt', 'xlam', 'glaive', 'funreason', 'bfcl', 'hdr', 'demo'] as const)),
   possibleAnswer: opt((v, path) => arr(jsonObject, { max: L.maxCalls })(v, path) as Example['possibleAnswer'] & object),
   category: opt(str({ max: 100 })),
   hdrRound: opt(int({ min: 0, max: 10_000 })),

@@ -158,7 +158,7 @@ describe('studio on bad input (before any GPU work)', () => {
     const picture = join(dir, 'examples.jsonl');
     writeFileSync(picture, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]));
     const kinds: Array<[string, string]> = [[join(model, 'model.safetensors'), 'model weights'], [adapter, 'model weights'], [snapshot, 'a ZIP archive'], [picture, 'a PNG image']];
-    const give = 'not a dataset; give a .json, .jsonl or .parquet file of examples (OpenAI, Hermes, ShareGPT, xLAM, FunReason or BFCL), gzipped (.gz) or not';
+    const give = 'not a dataset; give a .json, .jsonl or .parquet file of examples (OpenAI, Hermes, ShareGPT, xLAM, Glaive, FunReason or BFCL), gzipped (.gz) or not';
     for (const [path, kind] of kinds) {
       const r = await studio('train', '--model', model, '--data', `${data},${path}`, '--out', join(dir, 'not-data-run'));
       expect([r.code, r.err], path).toEqual([2, `studio train: --data ${path} is ${kind}, ${give}`]);

@@ -165,6 +165,61 @@ describe('xLAM / APIGen', () => {
   });
 });
 
+describe('Glaive function calling (glaiveai/glaive-function-calling-v2)', () => {
+  it('reads the functions listed in the system prompt and the chat\'s turns, single-quoted call arguments included', async () => {
+    const r = await importDatasetFiles([await fileOf('glaive.json')]);
+    expect(r.issues).toEqual([]);
+    expect(r.files[0]).toMatchObject({ format: 'glaive', detected: true, imported: 5, rejected: 0 });
+    const [rate, movie, capital, declined, loan] = r.examples;
+    // The system prompt is the functions: they become the tools, and it is no turn of its own.
+    expect(rate.tools).toEqual([{ name: 'get_exchange_rate', description: 'Get the exchange rate between two currencies', parameters: { type: 'object', properties: { base_currency: { type: 'string', description: 'The currency to convert from' }, target_currency: { type: 'string', description: 'The currency to convert to' } }, required: ['base_currency', 'target_currency'] } }]);
+    expect(rate.messages).toEqual([{ role: 'user', content: 'Hi, I need to know the exchange rate from USD to EUR.' }]);
+    expect(rate.target).toEqual({ calls: [{ name: 'get_exchange_rate', arguments: { base_currency: 'USD', target_currency: 'EUR' } }] });
+    expect(checkExample(rate).notes).toEqual([{ rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out: the example trains the last assistant turn that calls a tool' }]);
+    // Two functions; words before <functioncall> are the answer's text; an apostrophe inside the quoted arguments.
+    expect(movie.tools.map((t) => t.name)).toEqual(['search_movie', 'get_flight_status']);
+    expect(movie.target).toEqual({ content: 'Sure, let me look that up.', calls: [{ name: 'search_movie', arguments: { title: 'The Godfather', note: "the user's favourite" } }] });
+    // No functions, and functions the answer declines to use: plain answers, <|endoftext|> left off.
+    expect(capital.tools).toEqual([]);
+    expect(capital.target).toEqual({ content: 'The capital of France is Paris.', calls: [] });
+    expect(declined.target.calls).toEqual([]);
+    expect(declined.target.content).toMatch(/^I'm sorry, but I don't have the capability to book flights\. I can only check the status of a flight\.$/);
+    // Several turns: the call is the target, a whole float (5.0) kept as written, the function
+    // response named after its call in the turns before a later target.
+    expect(loan.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(loan.target.calls).toEqual([{ name: 'calculate_loan_payment', arguments: { principal: 50000, interest_rate: 5, loan_term: 10 } }]);
+    expect(loan.target.wholeFloats).toEqual([[0, 'interest_rate']]);
+    for (const e of r.examples) expect(checkExample(e).failures, e.id).toEqual([]);
+  });
+
+  it('names a function response after its call, and refuses a record it cannot read in words', async () => {
+    const sys = 'SYSTEM: You are a helpful assistant with access to the following functions. Use them if required -\n{"name": "f", "description": "d", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}';
+    const call = `ASSISTANT: <functioncall> {"name": "f", "arguments": '{"x": 1}'} <|endoftext|>`;
+    const records = [
+      { system: sys, chat: `USER: go\n\n\n${call}\n\n\nFUNCTION RESPONSE: {"y": 2}\n\n\nUSER: again\n\n\n${call.replace('"x": 1', '"x": 3')}` },
+      { system: sys, chat: 'USER: go\n\n\nASSISTANT: <functioncall> {"name": "f", "arguments": \'{"x": 1}\' <|endoftext|>' },
+      { system: sys, chat: 'USER: go\n\n\nFUNCTION RESPONSE: {"y": 2}\n\n\nASSISTANT: ok <|endoftext|>' },
+      { system: sys, chat: 'hello\nUSER: go\n\n\nASSISTANT: ok <|endoftext|>' },
+      { system: 'SYSTEM: You are a helpful assistant with access to the following functions. Use them if required -\n{"name": "f", "parameters": {', chat: 'USER: go\n\n\nASSISTANT: ok <|endoftext|>' },
+    ];
+    const r = await importDatasetFiles([{ name: 'g.json', blob: new Blob([JSON.stringify(records)]) }]);
+    expect(r.examples).toHaveLength(1);
+    expect(r.examples[0].messages).toEqual([
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: '', calls: [{ name: 'f', arguments: { x: 1 } }] },
+      { role: 'tool', content: '{"y": 2}', name: 'f' },
+      { role: 'user', content: 'again' },
+    ]);
+    expect(r.examples[0].target.calls).toEqual([{ name: 'f', arguments: { x: 3 } }]);
+    expect(r.issues.map((i) => i.reason)).toEqual([
+      '"chat" turn 2: the call\'s quoted arguments do not end before its closing brace',
+      '"chat" turn 2: a function response with no call before it',
+      '"chat" starts with text before its first turn: "hello"',
+      '"system": the function listed at character 99 does not close',
+    ]);
+  });
+});
+
 describe('FunReason / BalanceSFT', () => {
   it('reads the BFCL prompt-mode system prompt, <think> reasoning and Python-call targets in three record shapes', async () => {
     const r = await importDatasetFiles([await fileOf('funreason.jsonl')]);
@@ -254,6 +309,7 @@ describe('format detection', () => {
       'hermes-text.jsonl': 'hermes',
       'sharegpt.json': 'sharegpt',
       'xlam.json': 'xlam',
+      'glaive.json': 'glaive',
       'funreason.jsonl': 'funreason',
       'bfcl/BFCL_v3_simple.json': 'bfcl',
       'bfcl/possible_answer/BFCL_v3_simple.json': 'possible_answer',

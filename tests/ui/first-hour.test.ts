@@ -201,7 +201,7 @@ describe('files that are not datasets', () => {
     expect(await notADataset(zip)).toBe('a ZIP archive');
     expect(await notADataset(weights)).toBe('model weights');
     expect(await nonDatasetMessage([weights, zip])).toBe(
-      'adapter_model.safetensors is model weights; export.jsonl is a ZIP archive, not a dataset. Drop a .json, .jsonl or .parquet file of examples (OpenAI, Hermes, ShareGPT, xLAM, FunReason or BFCL), gzipped (.gz) or not, or a run snapshot (.zip). Nothing was imported.',
+      'adapter_model.safetensors is model weights; export.jsonl is a ZIP archive, not a dataset. Drop a .json, .jsonl or .parquet file of examples (OpenAI, Hermes, ShareGPT, xLAM, Glaive, FunReason or BFCL), gzipped (.gz) or not, or a run snapshot (.zip). Nothing was imported.',
     );
   });
 });

@@ -5,6 +5,7 @@ import type { SourceFormat } from '../example.ts';
 import { bfclParser, isPossibleAnswerRecord } from './bfcl.ts';
 import type { FormatParser } from './format-parser.ts';
 import { funreasonParser } from './funreason.ts';
+import { glaiveParser } from './glaive.ts';
 import { hermesParser } from './hermes.ts';
 import { openaiParser } from './openai.ts';
 import { sharegptParser } from './sharegpt.ts';
@@ -13,7 +14,7 @@ import { xlamParser } from './xlam.ts';
 
 /** Most specific first: FunReason records are also OpenAI/ShareGPT-shaped, so they are tried first;
  * the studio's own records (a `target`) are OpenAI-shaped too. */
-export const FORMAT_PARSERS: readonly FormatParser[] = [studioParser, bfclParser, xlamParser, funreasonParser, hermesParser, openaiParser, sharegptParser];
+export const FORMAT_PARSERS: readonly FormatParser[] = [studioParser, bfclParser, xlamParser, glaiveParser, funreasonParser, hermesParser, openaiParser, sharegptParser];
 
 export function parserFor(format: SourceFormat): FormatParser {
   const p = FORMAT_PARSERS.find((f) => f.format === format);

@@ -20,7 +20,7 @@ export function DatasetImport() {
   return (
     <div className="stack" data-testid="dataset-import">
       <h3>Import</h3>
-      <p className="muted">Drop .json / .jsonl / .parquet files, gzipped (.gz) or not, anywhere on this page (OpenAI tools, Hermes, ShareGPT, xLAM, FunReason/BalanceSFT, BFCL with its possible_answer file; a Hugging Face dataset's Parquet files as its page offers them), or:</p>
+      <p className="muted">Drop .json / .jsonl / .parquet files, gzipped (.gz) or not, anywhere on this page (OpenAI tools, Hermes, ShareGPT, xLAM, Glaive, FunReason/BalanceSFT, BFCL with its possible_answer file; a Hugging Face dataset's Parquet files as its page offers them), or:</p>
       <div className="row">
         <label className="filebutton">
           Choose dataset files…
