@@ -3,9 +3,8 @@
 // files on (a tensor at a time, the weights stored) and gathered as a Blob (gatheredBlob.ts): the
 // folder is never whole in the worker's memory.
 import type { LoraAdapter } from '../model/lora.ts';
-import { weightManifest } from '../model/config.ts';
+import { parameterCount } from '../model/config.ts';
 import { DTYPE_BYTES } from '../model/dtype.ts';
-import { elementCount } from '../model/safetensors.ts';
 import { formatBytes } from '../model/memory-plan.ts';
 import { ZipStream, ZIP_MAX_BYTES } from '../snapshot/zip.ts';
 import { GatheredBlob } from './gatheredBlob.ts';
@@ -33,7 +32,7 @@ export interface MergedExportOutput {
 export async function runMergedExport(ctx: JobContext, job: MergedExportInput): Promise<MergedExportOutput> {
   const { spec, files: source } = ctx.model;
   // Said before the merge, not by the zip writer after it.
-  const weightBytes = weightManifest(spec).reduce((n, w) => n + elementCount(w.shape) * DTYPE_BYTES[spec.dtype], 0);
+  const weightBytes = parameterCount(spec) * DTYPE_BYTES[spec.dtype];
   if (weightBytes > ZIP_MAX_BYTES) {
     throw new Error(`its weights are ${formatBytes(weightBytes)}, more than a .zip download holds (4 GiB); export the run (Export: its .zip holds the PEFT adapter) and write the folder with studio export-merged --model <this model> --adapter <that .zip unpacked>`);
   }
