@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   hdr: () => import('./commands/hdr.ts'),
   help: () => import('./commands/help.ts'),
   inspect: () => import('./commands/inspect.ts'),
+  push: () => import('./commands/push.ts'),
   recipe: () => import('./commands/recipe.ts'),
   tokenize: () => import('./commands/tokenize.ts'),
   train: () => import('./commands/train.ts'),

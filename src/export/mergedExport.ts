@@ -14,6 +14,7 @@ import { validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { readModelText, type ModelFiles } from '../model/model-files.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { elementCount, readTensorRange, safetensorsHeader, writeOrder } from '../model/safetensors.ts';
+import { loraScaleText } from './adapterCard.ts';
 import { GPU_DTYPE, loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
 import { TOKENIZER_FILES } from './onnxExport.ts';
 
@@ -33,8 +34,9 @@ export interface MergedExportOptions {
   adapter: LoraAdapter;
   /** The weights' type in the folder; the model's own when omitted. */
   dtype?: MergedDtype;
-  /** For the model card: the folder's title, the base model's Hub id (when it is one) and the run. */
-  card: { title: string; baseModel?: string; run: string };
+  /** For the model card: the folder's title, the base model's Hub id (when it is one), the run, and
+   * the Hub repo the folder is pushed to (its loading lines name it rather than a local folder). */
+  card: { title: string; baseModel?: string; run: string; repo?: string };
   /** Receives the folder's files in order, each one's chunks one after another (`file`: its path
    * in the folder). */
   write(file: string, chunk: Uint8Array): void | Promise<void>;
@@ -169,23 +171,23 @@ async function writeSideFiles(write: (name: string, bytes: Uint8Array) => Promis
 export function mergedModelCard(spec: ModelSpec, adapter: LoraAdapter, dtype: MergedDtype, card: MergedExportOptions['card']): string {
   const s = adapter.settings;
   const front = ['---', ...(card.baseModel ? [`base_model: ${card.baseModel}`] : []), 'library_name: transformers', 'pipeline_tag: text-generation', 'tags:', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
-  const scale = s.useRsLora ? `alpha/√r = ${(s.alpha / Math.sqrt(s.rank)).toPrecision(4)}, rsLoRA` : `alpha/r = ${(s.alpha / s.rank).toPrecision(4)}`;
+  const where = card.repo ?? 'path/to/this/folder';
   return [
     ...front,
     '',
     `# ${card.title}`,
     '',
-    `${card.baseModel ?? `A ${spec.architecture} model`} with the LoRA adapter of the BalanceSFT Studio run "${card.run}" merged into its weights: W + scale·B·A for ${s.targets.join(', ')} in ${s.layers ? `layers ${s.layers.join(', ')}` : `all ${spec.numLayers} layers`} (r = ${s.rank}, ${scale}), rounded once to ${TORCH_DTYPE[dtype]}.`,
+    `${card.baseModel ?? `A ${spec.architecture} model`} with the LoRA adapter of the BalanceSFT Studio run "${card.run}" merged into its weights: W + scale·B·A for ${s.targets.join(', ')} in ${s.layers ? `layers ${s.layers.join(', ')}` : `all ${spec.numLayers} layers`} (${loraScaleText(s)}), rounded once to ${TORCH_DTYPE[dtype]}.`,
     '',
     'It loads as the base model does, without PEFT:',
     '',
     '```python',
     'from transformers import AutoModelForCausalLM, AutoTokenizer',
-    'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")',
-    'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
+    `model = AutoModelForCausalLM.from_pretrained("${where}")`,
+    `tokenizer = AutoTokenizer.from_pretrained("${where}")`,
     '```',
     '',
-    '`vllm serve path/to/this/folder`, `mlx_lm.convert --hf-path path/to/this/folder` and llama.cpp\'s `convert_hf_to_gguf.py` read it too.',
+    card.repo ? `\`vllm serve ${where}\` and \`mlx_lm.convert --hf-path ${where}\` read it too, and llama.cpp's \`convert_hf_to_gguf.py\` once it is downloaded.` : `\`vllm serve ${where}\`, \`mlx_lm.convert --hf-path ${where}\` and llama.cpp's \`convert_hf_to_gguf.py\` read it too.`,
     '',
   ].join('\n');
 }

@@ -5,11 +5,12 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
-import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance } from '../worker/protocol.ts';
+import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance, type HubPushOutcome } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
+import { useModel } from './modelStore.ts';
 
 /** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */
 type ExportNotice = { runId: string; report: ExportCheckReport | null; checkError?: ExportCheckFailure | null; fileName: string; bytes: number; adapterStep?: number; runStep?: number };
@@ -51,6 +52,22 @@ export interface MergedSaved {
   runStep: number;
 }
 
+/** A push to the Hub that landed, for its notice. */
+export interface HubPushed extends HubPushOutcome {
+  runId: string;
+  runName: string;
+  what: 'adapter' | 'merged';
+  private: boolean;
+}
+
+/** The run whose Hub form is open. */
+export interface PushForm {
+  runId: string;
+  runName: string;
+  /** An HDR run's adapter is its last round's. */
+  hdr: boolean;
+}
+
 export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
 
 const IMPORTANCE_PREF = 'studio.ggufImportance';
@@ -87,7 +104,7 @@ export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: st
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
-  busy: { kind: 'ONNX' | 'GGUF' | 'GGUF check' | 'Merged model'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
+  busy: { kind: 'ONNX' | 'GGUF' | 'GGUF check' | 'Merged model' | 'Hub push'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
   /** An export is running: it holds the GPU (other jobs are refused). A model export can be
    * cancelled (`cancelExport`: a K-quant GGUF of a larger model takes minutes on the CPU, an ONNX
    * one's check runs the model in WebAssembly). */
@@ -108,10 +125,17 @@ interface OnnxExportState {
   /** The last GGUF file saved (its ✕ sets this to null). */
   gguf: GgufSaved | null;
   /** The export cancelled last, by the run's name (its notice's ✕ sets this to null). */
-  cancelled: { kind: 'ONNX' | 'GGUF' | 'Merged model'; runName: string } | null;
+  cancelled: { kind: 'ONNX' | 'GGUF' | 'Merged model' | 'Hub push'; runName: string } | null;
   /** The last merged folder saved (its ✕ sets this to null). */
   merged: MergedSaved | null;
   exportMerged(runId: string, runName: string): Promise<void>;
+  /** The run whose Hub form shows (one at a time), and the last push that landed (its ✕ sets it to null). */
+  pushForm: PushForm | null;
+  pushed: HubPushed | null;
+  openPushForm(form: PushForm | null): void;
+  /** Pushes the run's adapter (with a model card) or its merged model to a Hugging Face model repo,
+   * with the access token the Model panel holds (one token for the page, kept in memory only). */
+  pushToHub(runId: string, runName: string, push: { what: 'adapter' | 'merged'; repo: string; private: boolean }): Promise<void>;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
   /** Whether a K-quant export is rounded with an importance matrix of the run's training examples
    * (llama-quantize --imatrix's rounding; on unless the user turned it off, remembered). */
@@ -133,7 +157,7 @@ interface OnnxExportState {
 const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 
 /** Why a job cannot start while an export runs. */
-export const EXPORTING_REASON = 'A model export (ONNX, GGUF or merged) or a GGUF check is running (Runs panel); wait for it to finish.';
+export const EXPORTING_REASON = 'A model export (ONNX, GGUF or merged), a GGUF check or a push to the Hub is running (Runs panel); wait for it to finish.';
 
 /** A run's name as a file name. */
 const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
@@ -216,6 +240,26 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       set({ busy: null, exporting: false });
     }
   },
+  pushForm: null,
+  pushed: null,
+  openPushForm(form) {
+    set({ pushForm: form });
+  },
+  async pushToHub(runId, runName, push) {
+    if (get().busy) return;
+    const token = useModel.getState().hubToken;
+    const busy = (label: string, done: number, total: number) => ({ kind: 'Hub push' as const, runId, runName, label, done, total, cancellable: true });
+    set({ busy: busy('starting', 0, 1), exporting: true, error: null, fp32Instead: null, pushed: null, cancelled: null });
+    try {
+      const out = await engineClient().request('pushToHub', { runId, what: push.what, repo: push.repo.trim(), token, private: push.private }, (p) => set({ busy: busy(p.label, p.done, p.total) }));
+      set({ pushed: { ...out, runId, runName, what: push.what, private: push.private }, pushForm: null });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'Hub push', runName } });
+      else set({ error: `Could not push ${runName} to the Hub: ${(err as Error).message}.` });
+    } finally {
+      set({ busy: null, exporting: false });
+    }
+  },
   async cancelExport() {
     if (!get().busy?.cancellable) return;
     await engineClient()
@@ -265,6 +309,18 @@ export function describeMerged(m: MergedSaved): string {
     `Saved ${m.fileName} (${formatBytesShort(m.bytes)}): the folder ${m.folder}, the model with the adapter merged into ${m.merged} of its weights (W + scale·B·A rounded once to ${TORCH_DTYPE[m.dtype]}, as PEFT's merge_and_unload() rounds it), as safetensors${shards}, with the model's config, tokenizer and a model card.${behind} ` +
     `Unzipped, it loads without PEFT: AutoModelForCausalLM.from_pretrained("${m.folder}") in transformers, vllm serve ${m.folder}, mlx_lm.convert --hf-path ${m.folder}, or llama.cpp's convert_hf_to_gguf.py ${m.folder}.`
   );
+}
+
+/** What a push put on the Hub and how to load it from there. */
+export function describePushed(p: HubPushed): string {
+  const bytes = p.files.reduce((n, f) => n + f.bytes, 0);
+  const had = p.files.filter((f) => !f.sent).length;
+  const what = p.what === 'adapter' ? `the adapter of ${p.runName} (PEFT, with a model card)` : `${p.runName} with its adapter merged (safetensors, config, tokenizer and a model card)`;
+  const repo = p.created ? `${p.repo}, a new ${p.private ? 'private' : 'public'} repo` : p.repo;
+  const files = `${p.files.length === 1 ? 'one file' : `${p.files.length} files`}, ${formatBytesShort(bytes)}${had ? `; ${had === 1 ? 'one' : had} the repo had already, not sent again` : ''}`;
+  const behind = p.adapterStep < p.runStep ? ` It holds the adapter of step ${p.adapterStep}, the run's newest checkpoint, not of step ${p.runStep} where the run stopped.` : '';
+  const load = p.what === 'adapter' ? `AutoPeftModelForCausalLM.from_pretrained("${p.repo}") in PEFT` : `AutoModelForCausalLM.from_pretrained("${p.repo}") in transformers, or vllm serve ${p.repo}`;
+  return `Pushed ${what} to ${repo} (${files}) as one commit: ${p.commitUrl}.${behind} Load it with ${load}.`;
 }
 
 /** What a saved GGUF is and how to run it, in the words of the tools that load it. */

@@ -20,7 +20,7 @@ import { leftOutCount } from '../data/dataset-store.ts';
 import type { Example } from '../data/example.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
-import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
+import { firstMinable, validateHdrSettings, type HdrRunRow } from '../hdr/index.ts';
 import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
@@ -48,6 +48,7 @@ import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSourc
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
+import { runHubPush } from './hubPushJob.ts';
 import { hubRepoId } from '../export/mergedExport.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
@@ -547,6 +548,18 @@ export class StudioEngine {
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
       const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}) }, progress);
       return { ...out, folder, adapterStep, runStep: run.lastStep ?? adapterStep };
+    },
+
+    pushToHub: async ({ runId, what, repo, token, private: isPrivate, baseUrl }, progress) => {
+      const db = this.requireDb();
+      const { adapter, run, baseRef } = await this.adapterOf(runId);
+      const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
+      const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
+      const dataset = (await db.datasets.get(run.datasetId))?.name;
+      const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
+      const input = { what, repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}) };
+      const out = await this.jobs.run(what === 'adapter' ? 'a push to the Hub' : 'a merged model’s push to the Hub', runHubPush, input, progress);
+      return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
     exportGgufAdapter: async ({ runId }) => {

@@ -126,6 +126,31 @@ export interface AdapterFiles {
   weights: Uint8Array;
 }
 
+export interface HubPushRequest {
+  runId: string;
+  what: 'adapter' | 'merged';
+  /** `owner/name`, or `name` for one of the token's own user. */
+  repo: string;
+  /** A Hugging Face access token that may write; sent to the Hub only. */
+  token: string;
+  /** For a repo the push creates. */
+  private: boolean;
+  /** The Hub's address (tests serve one); huggingface.co when absent. */
+  baseUrl?: string;
+}
+
+/** A push that landed: the repo, its commit, each file (`sent` false: the repo had its bytes), and
+ * the step the adapter is from (`adapterStep` < `runStep`: the run failed after its newest checkpoint). */
+export interface HubPushOutcome {
+  repo: string;
+  repoUrl: string;
+  commitUrl: string;
+  created: boolean;
+  files: Array<{ path: string; bytes: number; lfs: boolean; sent: boolean }>;
+  adapterStep: number;
+  runStep: number;
+}
+
 /** Which optional parts an exported snapshot holds (run.json is always there). */
 export interface SnapshotHoldings {
   adapter: boolean;
@@ -254,6 +279,9 @@ export interface RequestMap {
    * model's dtype, its config and tokenizer, a model card), zipped under `folder`; `merged`: the
    * weights the adapter was added to, `weightFiles`: the safetensors files (the model's shards). */
   exportMerged: [{ runId: string }, { zip: Blob; folder: string; files: string[]; dtype: 'bf16' | 'f16' | 'f32'; weightBytes: number; weightFiles: number; merged: number; adapterStep: number; runStep: number }];
+  /** The run's PEFT adapter with a model card, or its merged model (the `exportMerged` folder),
+   * pushed to a Hugging Face model repo as one commit, created when it is not there. */
+  pushToHub: [HubPushRequest, HubPushOutcome];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */
   heldOnnxExports: [Record<string, never>, string[]];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with

@@ -7,9 +7,11 @@
 // an evaluation's accuracy); a snapshot exported, imported read-only and resumable, compared with
 // a config diff; the share link; a GGUF file; and every panel in light and dark.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { launchContext } from './chromium.mjs';
+import { createFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
 import { assertSameChart, chartState, dropFiles, nextFrames, openPanel, phaseClock, waitForChartStep } from './studioHelpers.mjs';
 
 // SwiftShader trains a demo step (2 examples) in ~2 s on a shared 2-core CPU (5–15 s before the loss
@@ -336,6 +338,36 @@ export const tests = {
     assert.ok(adapted.every((name) => /_proj\.weight$/.test(name)), adapted.join(', '));
     assert.match(await page.getByTestId('merged-export-saved').innerText(), /^Saved my-first-run-merged\.zip \([\d.]+ MiB\): the folder my-first-run-merged, the model with the adapter merged into 14 of its weights/);
     mark('merged model folder');
+
+    // Pushed to the Hub (tests/helpers/fakeHubWrites.mjs answers for huggingface.co, as the real Hub
+    // does): the adapter the snapshot holds, byte for byte, with a model card, in a new private repo.
+    const hub = createFakeHubWrites({ base: 'https://huggingface.co', users: { hf_demo_write: { name: 'demo-user' } } });
+    await context.route('https://huggingface.co/**', async (route) => {
+      const req = route.request();
+      const out = await hub.handle({ method: req.method(), url: req.url(), headers: await req.allHeaders(), body: req.postDataBuffer() ?? Buffer.alloc(0) });
+      await route.fulfill({ status: out.status, headers: out.headers, body: typeof out.body === 'string' ? out.body : Buffer.from(out.body) });
+    });
+    await page.getByRole('button', { name: /^Push my first run to the Hugging Face Hub/ }).click();
+    const pushForm = page.getByTestId('hub-push-form');
+    assert.equal(await pushForm.getByTestId('hub-push-repo').inputValue(), 'my-first-run');
+    assert.ok(await pushForm.getByTestId('hub-push-private').isChecked(), 'a new repo is private unless unticked');
+    await pushForm.getByTestId('hub-push-token').fill('hf_demo_write');
+    await screenshot('runs-hub-form', page);
+    await pushForm.getByTestId('hub-push-submit').click();
+    const pushedNotice = page.getByTestId('hub-pushed');
+    await pushedNotice.waitFor({ timeout: 60_000 });
+    assert.match(await pushedNotice.innerText(), /^Pushed the adapter of my first run \(PEFT, with a model card\) to demo-user\/my-first-run, a new private repo \(3 files, [\d.]+ [KM]iB\) as one commit: https:\/\/huggingface\.co\/demo-user\/my-first-run\/commit\/[0-9a-f]{40}\. Load it with AutoPeftModelForCausalLM\.from_pretrained\("demo-user\/my-first-run"\) in PEFT\./);
+    await pushForm.waitFor({ state: 'detached' });
+    const pushedRepo = hub.repo('demo-user/my-first-run');
+    assert.equal(pushedRepo.private, true);
+    assert.deepEqual([...pushedRepo.files.keys()], ['adapter_config.json', 'adapter_model.safetensors', 'README.md']);
+    const snapshotFiles = unzipSync(new Uint8Array(zipBytes));
+    assert.ok(hub.file('demo-user/my-first-run', 'adapter_model.safetensors').equals(Buffer.from(snapshotFiles['adapter_model.safetensors'])), 'the adapter pushed is the one the snapshot holds');
+    assert.match(hub.file('demo-user/my-first-run', 'README.md').toString(), /^---\nlibrary_name: peft\n[\s\S]*# my-first-run\n[\s\S]*- The weights of step 30 of 30;/);
+    assert.ok(hub.log.includes('PUT /lfs-upload/' + createHash('sha256').update(snapshotFiles['adapter_model.safetensors']).digest('hex') + '/' + snapshotFiles['adapter_model.safetensors'].length), 'the weights went through LFS');
+    await screenshot('runs-hub-pushed', page);
+    await context.unroute('https://huggingface.co/**');
+    mark('pushed to the Hub');
 
     // Every panel, light and dark, with a trained run, evaluations and HDR in them.
     await screenshotsOfEveryPanel(page, screenshot, 'light');

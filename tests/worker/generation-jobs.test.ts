@@ -26,6 +26,7 @@ import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 import { readImportanceMatrix } from '../../src/export/importanceMatrix.ts';
 import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
 import { blobSource, memorySource } from '../../src/model/byte-source.ts';
+import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
 
 
 
@@ -126,6 +127,30 @@ describe('worker engine: generation jobs', () => {
     }
     expect(changed).toBe(7 * spec.numLayers);
     expect(new TextDecoder().decode(unzipped['one-step-merged/README.md'])).toContain('the LoRA adapter of the BalanceSFT Studio run "one step" merged into its weights');
+
+    // Pushed to a Hub: the same merged folder file for file (its card naming the repo), and the
+    // adapter as exportAdapter writes it with a model card; a token that may not write is refused by name.
+    const { hub, close } = await startFakeHubWrites({ users: { hf_w: { name: 'ada' }, hf_r: { name: 'ada', role: 'read' } } });
+    try {
+      const pushLabels = new Set<string>();
+      const pushedMerged = await engine.handlers.pushToHub({ runId: 'run-1', what: 'merged', repo: 'one-step-merged', token: 'hf_w', private: false, baseUrl: hub.base }, (p) => pushLabels.add(p.label.replace(/\(.*\)/, '')));
+      expect(pushedMerged).toMatchObject({ repo: 'ada/one-step-merged', created: true, adapterStep: 1, runStep: 1 });
+      expect([...pushLabels]).toEqual(expect.arrayContaining(['merging the adapter into the weights ', 'checking the token and the repo', 'hashing model.safetensors', 'committing']));
+      for (const [name, bytes] of Object.entries(unzipped)) {
+        const file = name.replace('one-step-merged/', '');
+        if (file === 'README.md') expect(hub.file('ada/one-step-merged', file).toString()).toContain('AutoModelForCausalLM.from_pretrained("ada/one-step-merged")');
+        else expect(hub.file('ada/one-step-merged', file).equals(Buffer.from(bytes)), file).toBe(true);
+      }
+      const pushedAdapter = await engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/one-step', token: 'hf_w', private: true, baseUrl: hub.base }, () => undefined);
+      expect(pushedAdapter.files.map((f) => [f.path, f.lfs])).toEqual([['adapter_config.json', false], ['adapter_model.safetensors', true], ['README.md', false]]);
+      const own = await engine.handlers.exportAdapter({ runId: 'run-1' }, () => undefined);
+      expect(hub.file('ada/one-step', 'adapter_model.safetensors').equals(Buffer.from(own.weights))).toBe(true);
+      expect(hub.file('ada/one-step', 'adapter_config.json').toString()).toBe(own.configJson);
+      expect(hub.file('ada/one-step', 'README.md').toString()).toMatch(/# one-step\n\nA LoRA adapter, trained for function calling with BalanceSFT Studio \(run "one step"[\s\S]*- The weights of step 1 of 1;[\s\S]*- Dataset: demo\./);
+      await expect(engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/x', token: 'hf_r', private: true, baseUrl: hub.base }, () => undefined)).rejects.toThrow(/may only read; pushing needs a write token/);
+    } finally {
+      await close();
+    }
 
     // A file whose run was deleted since is evaluated as the user's own file, tied to no run.
     const orphan = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'deleted-run', limit: 1, maxNewTokens: 2, batchSize: 1, gguf: { file: f32, fileName: 'one-step-f32.gguf' } }, () => undefined);

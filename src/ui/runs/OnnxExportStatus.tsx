@@ -1,7 +1,8 @@
 // Progress and outcome of a model export: the merge/write progress; for ONNX then the check report
 // (logits of the exported model on onnxruntime-web against our engine), for GGUF what the file is
 // and how to run it, with the other weight types a click away; or what went wrong.
-import { describeGguf, describeMerged, describeReport, ggufAlternatives, useOnnxExport } from '../../state/onnxExportStore.ts';
+import { describeGguf, describeMerged, describePushed, describeReport, ggufAlternatives, useOnnxExport } from '../../state/onnxExportStore.ts';
+import { HubPushForm } from './HubPushForm.tsx';
 import { useJobs } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
@@ -15,6 +16,8 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const gguf = useOnnxExport((s) => s.gguf);
   const merged = useOnnxExport((s) => s.merged);
+  const pushed = useOnnxExport((s) => s.pushed);
+  const pushForm = useOnnxExport((s) => s.pushForm);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
   const exportGgufAdapter = useOnnxExport((s) => s.exportGgufAdapter);
   const cancelExport = useOnnxExport((s) => s.cancelExport);
@@ -28,17 +31,18 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
     void chooseEvalGguf({ file, fileName: g.fileName, runId: g.runId, runName: g.runName });
     onOpenEval();
   };
-  const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : `${busy.kind === 'Merged model' ? 'merged-model' : busy.kind} export of ${busy.runName}`);
+  const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : busy.kind === 'Hub push' ? `push of ${busy.runName} to the Hub` : `${busy.kind === 'Merged model' ? 'merged-model' : busy.kind} export of ${busy.runName}`);
+  const cancelledTitle = cancelled && (cancelled.kind === 'Hub push' ? `push of ${cancelled.runName} to the Hub` : `${cancelled.kind === 'Merged model' ? 'merged-model' : cancelled.kind} export of ${cancelled.runName}`);
   return (
     <>
       {busy && <ProgressBar label={`${title}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
       {busy?.cancellable && (
-        <button type="button" onClick={() => void cancelExport()} aria-label={`Cancel the ${title} (${busy.kind === 'GGUF check' ? 'the file stays saved' : 'nothing is saved'})`} data-testid="export-cancel">
+        <button type="button" onClick={() => void cancelExport()} aria-label={`Cancel the ${title} (${busy.kind === 'GGUF check' ? 'the file stays saved' : busy.kind === 'Hub push' ? 'nothing is committed' : 'nothing is saved'})`} data-testid="export-cancel">
           Cancel
         </button>
       )}
       {cancelled && !busy && (
-        <Alert kind="notice" message={`The ${cancelled.kind === 'Merged model' ? 'merged-model' : cancelled.kind} export of ${cancelled.runName} was cancelled; nothing was saved.`} onDismiss={() => useOnnxExport.setState({ cancelled: null })} testId="export-cancelled" />
+        <Alert kind="notice" message={`The ${cancelledTitle} was cancelled; nothing was ${cancelled.kind === 'Hub push' ? 'committed' : 'saved'}.`} onDismiss={() => useOnnxExport.setState({ cancelled: null })} testId="export-cancelled" />
       )}
       {error && (
         <Alert
@@ -58,6 +62,20 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
         <Alert kind={report.checkError || (report.report && !report.report.passed) ? 'error' : 'notice'} message={describeReport(report)} onDismiss={() => useOnnxExport.setState({ report: null })} testId="onnx-export-report" />
       )}
       {merged && !busy && <Alert kind="notice" message={describeMerged(merged)} onDismiss={() => useOnnxExport.setState({ merged: null })} testId="merged-export-saved" />}
+      {pushed && !busy && (
+        <Alert
+          kind="notice"
+          message={describePushed(pushed)}
+          onDismiss={() => useOnnxExport.setState({ pushed: null })}
+          testId="hub-pushed"
+          action={
+            <a href={pushed.repoUrl} target="_blank" rel="noreferrer">
+              Open {pushed.repo} on the Hub
+            </a>
+          }
+        />
+      )}
+      {pushForm && <HubPushForm key={pushForm.runId} form={pushForm} />}
       {gguf && !busy && (
         <Alert
           kind={gguf.check && !gguf.check.passed ? 'error' : 'notice'}

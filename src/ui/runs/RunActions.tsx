@@ -1,5 +1,5 @@
 // Actions on one run: show it on the dashboard, resume it, export a snapshot, an ONNX model, a GGUF
-// file or a transformers + PEFT recipe, copy a share link, delete. An action that is off says why in visible
+// file, a merged folder or a transformers + PEFT recipe, push it to the Hub, copy a share link, delete. An action that is off says why in visible
 // words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
@@ -34,6 +34,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
   const exportMerged = useOnnxExport((s) => s.exportMerged);
+  const openPushForm = useOnnxExport((s) => s.openPushForm);
   const onnxBusy = useOnnxExport((s) => s.busy);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
@@ -149,6 +150,17 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           data-testid="export-merged"
         >
           Merged
+        </KeepFocusButton>
+      )}
+      {(train || hdrAdapter) && (
+        <KeepFocusButton
+          aria-label={`Push ${name} to the Hugging Face Hub: the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter with a model card, or the model with it merged`}
+          disabled={!!onnxBusy || written || !!ggufWhy || !!ggufHeld}
+          reasonId={written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null}
+          onClick={() => openPushForm({ runId: run.id, runName: name, hdr: !!hdrAdapter })}
+          data-testid="push-hub"
+        >
+          Hub
         </KeepFocusButton>
       )}
       {train && (

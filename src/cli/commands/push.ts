@@ -1,0 +1,163 @@
+// `studio push`: a run's adapter, an exported model folder or one file, pushed to a Hugging Face model
+// repo as one commit (export/hubPush.ts). A studio run folder pushes its PEFT adapter with a model
+// card and nothing else of the run (its checkpoint, metrics and data stay here); any other folder
+// pushes every file in it. Owns reading what is pushed, the card of a run, and printing.
+import { existsSync, openAsBlob, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { ProgressLine } from '../progress.ts';
+import { stoppableExport } from '../interrupt.ts';
+import { hubBaseUrl, hubToken } from '../modelSource.ts';
+import { formatBytes } from '../../data/record-limits.ts';
+import { plural } from '../../data/plural.ts';
+import { adapterModelCard } from '../../export/adapterCard.ts';
+import { hubRepoId } from '../../export/mergedExport.ts';
+import { HubPushError, pushToHub, repoIdProblem, type HubPushFile, type HubPushProgress } from '../../export/hubPush.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
+import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
+import type { RunConfig } from '../../train/config.ts';
+
+const usage = `usage: studio push <folder|file> --repo <owner/name> [options]
+
+Pushes to a Hugging Face model repo as one commit, creating the repo when it is not there:
+  a studio run folder (studio train, hdr)   its PEFT adapter (adapter_config.json,
+                                            adapter_model.safetensors) and a README model card;
+                                            its checkpoint, metrics and data stay here
+  any other folder (studio export-merged,   every file in it and its subfolders (hidden ones
+  export-onnx)                              left out)
+  a file (studio export-gguf)               that file
+Weights go up through Git LFS; a file the repo has already is not sent again.
+
+options:
+  --repo <owner/name>   the repo (a name alone: one of the token's own user)
+  --private             a repo this push creates is private (one that is there keeps its visibility)
+  --message <text>      the commit's title (default: "Upload <what> with BalanceSFT Studio")
+  --hub-base <url>      Hugging Face endpoint (default: $HF_ENDPOINT, else huggingface.co)
+  --json                print the result as one JSON object
+  --quiet               no progress line
+The access token comes from $HF_TOKEN and must be allowed to write (huggingface.co/settings/tokens).`;
+
+const flagsSpec = { repo: 'string', private: 'boolean', message: 'string', 'hub-base': 'string', json: 'boolean', quiet: 'boolean' } as const;
+
+interface Pushed {
+  /** A run's card names the repo by its full id, known once the token is checked. */
+  files: HubPushFile[] | ((repo: string) => Promise<HubPushFile[]>);
+  /** For the default commit title. */
+  what: string;
+}
+
+const command: CliCommand = {
+  summary: 'push a run’s adapter, an exported model folder or a file to a Hugging Face model repo',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flagsSpec, { positionals: true });
+    if (f._.length !== 1) throw new CliError(f._.length ? `push takes one folder or file, got ${f._.length}: ${f._.join(', ')}` : 'push needs the folder or file to push', 2);
+    const repo = requireFlag(f.repo, 'repo');
+    const problem = repoIdProblem(repo);
+    if (problem) throw new CliError(`--repo ${problem}`, 2);
+    const token = hubToken();
+    if (!token) throw new CliError('set HF_TOKEN to a Hugging Face access token that may write (huggingface.co/settings/tokens)', 2);
+    const path = resolve(f._[0]);
+    if (!existsSync(path)) throw new CliError(`${f._[0]} is not there`, 2);
+    const baseUrl = hubBaseUrl(f['hub-base']);
+    const pushed = statSync(path).isDirectory() ? await folderFiles(path) : { files: [{ path: basename(path), blob: await openAsBlob(path) }], what: basename(path) };
+    const progress = new ProgressLine(f.quiet ?? false);
+    const stop = new AbortController();
+    return stoppableExport(progress, stop, 'stopping the push', () => `interrupted: nothing was committed to ${repo}`, async () => {
+      try {
+        const out = await pushToHub({
+          repo,
+          token,
+          files: pushed.files,
+          message: f.message ?? `Upload ${pushed.what} with BalanceSFT Studio`,
+          private: f.private ?? false,
+          baseUrl,
+          signal: stop.signal,
+          onProgress: (p) => progress.update(progressText(p), p.phase !== 'hashing' && p.phase !== 'uploading'),
+        });
+        progress.done();
+        if (f.json) {
+          console.log(JSON.stringify(out));
+          return 0;
+        }
+        const sent = out.files.filter((x) => x.sent);
+        const total = out.files.reduce((n, x) => n + x.bytes, 0);
+        console.log(`pushed ${plural(out.files.length, 'file')} (${formatBytes(total)}) to ${out.repo}${out.created ? ` (created${f.private ? ', private' : ''})` : ''}: ${out.commitUrl}`);
+        if (sent.length < out.files.length) console.log(`  ${plural(out.files.length - sent.length, 'file')} the repo had already, not sent again: ${out.files.filter((x) => !x.sent).map((x) => x.path).join(', ')}`);
+        for (const x of out.files) console.log(`  ${x.path}  ${formatBytes(x.bytes)}${x.lfs ? ' (LFS)' : ''}`);
+        return 0;
+      } catch (err) {
+        if (err instanceof HubPushError) throw new CliError(`could not push to ${repo}: ${err.message}`);
+        throw err;
+      }
+    });
+  },
+};
+
+function progressText(p: HubPushProgress): string {
+  const share = p.bytesTotal ? ` ${Math.floor((p.bytesDone / p.bytesTotal) * 100)}%` : '';
+  if (p.phase === 'checking') return 'checking the token and the repo…';
+  if (p.phase === 'hashing') return `hashing ${p.file}${share}`;
+  if (p.phase === 'uploading') return `uploading${p.file ? ` ${p.file}` : ''}${share} of ${formatBytes(p.bytesTotal)}`;
+  return 'committing…';
+}
+
+/** A run folder's adapter and card, or every file of any other folder. */
+async function folderFiles(dir: string): Promise<Pushed> {
+  if (existsSync(join(dir, RUN_JSON))) return runFiles(dir, RUN_JSON);
+  // An HDR run's folder says what it is in hdr.json (its settings, config and rounds).
+  if (existsSync(join(dir, HDR_FILES.summary))) return runFiles(dir, HDR_FILES.summary);
+  const files: HubPushFile[] = [];
+  const walk = async (at: string) => {
+    for (const name of readdirSync(at).sort()) {
+      if (name.startsWith('.')) continue;
+      const p = join(at, name);
+      if (statSync(p).isDirectory()) await walk(p);
+      else files.push({ path: relative(dir, p).split(/[\\/]/).join('/'), blob: await openAsBlob(p) });
+    }
+  };
+  await walk(dir);
+  if (files.length === 0) throw new CliError(`${dir} holds no files to push`, 2);
+  return { files, what: basename(dir) };
+}
+
+async function runFiles(dir: string, facts: string): Promise<Pushed> {
+  let run: { model?: string; config?: RunConfig; lastStep?: number; examples?: { train?: number }; data?: string[]; [ADAPTER_FILES_STEP]?: number; rounds?: number };
+  try {
+    run = JSON.parse(readFileSync(join(dir, facts), 'utf8'));
+  } catch (err) {
+    throw new CliError(`${join(dir, facts)} is not readable JSON (${(err as Error).message})`, 2);
+  }
+  const hdr = facts === HDR_FILES.summary;
+  const missing = [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE].filter((n) => !existsSync(join(dir, n)));
+  if (missing.length) throw new CliError(`${dir} is a run without an adapter (no ${missing.join(' or ')}): it saved no checkpoint; train it further, or push an export instead`, 2);
+  if (!run.config?.lora) throw new CliError(`${join(dir, facts)} has no run settings (config): it is not a training or HDR run's folder`, 2);
+  const name = basename(dir);
+  // A model named by a path is nothing on the Hub; a Hub id is the card's base model.
+  const model = run.model ?? '';
+  const baseModel = isAbsolute(model) || existsSync(model) ? undefined : hubRepoId(model);
+  const config = run.config;
+  const card = (repo: string) =>
+    adapterModelCard({
+      title: repo.split('/')[1],
+      run: name,
+      repo,
+      ...(baseModel ? { baseModel } : {}),
+      config,
+      // An HDR run's adapter is its last round's.
+      ...(hdr ? { hdrRounds: run.rounds ?? 0 } : { adapterStep: run[ADAPTER_FILES_STEP] ?? run.lastStep ?? 0 }),
+      ...(run.examples?.train !== undefined ? { examples: run.examples.train } : {}),
+      ...(run.data?.length ? { dataset: run.data.map((d) => basename(d)).join(', ') } : {}),
+    });
+  return {
+    files: async (repo) => [
+      { path: ADAPTER_CONFIG_FILE, blob: await openAsBlob(join(dir, ADAPTER_CONFIG_FILE)) },
+      { path: ADAPTER_WEIGHTS_FILE, blob: await openAsBlob(join(dir, ADAPTER_WEIGHTS_FILE)) },
+      { path: 'README.md', blob: new Blob([card(repo)]) },
+    ],
+    what: `the ${hdr ? 'HDR ' : ''}adapter of run ${name}`,
+  };
+}
+
+export default command;

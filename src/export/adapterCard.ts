@@ -1,0 +1,69 @@
+// The README of a trained run's PEFT adapter pushed to the Hub: front matter the Hub reads (its base
+// model, PEFT, the tags that file it under LoRA and function calling) and, for a person, how it was
+// trained and how to load it. The studio's Runs panel and `studio push` write the same card.
+import type { LoraSettings } from '../model/lora.ts';
+import type { RunConfig } from '../train/config.ts';
+
+export interface AdapterCardFacts {
+  /** The card's heading: the repo's name. */
+  title: string;
+  run: string;
+  /** The repo the card is pushed to, for the loading snippet. */
+  repo: string;
+  /** The base model's Hub id (none for a dropped folder or the embedded model). */
+  baseModel?: string;
+  config: RunConfig;
+  /** The optimizer step the adapter's weights are from (an HDR run's are its last round's: none). */
+  adapterStep?: number;
+  /** Training examples and the dataset they came from, when known. */
+  examples?: number;
+  dataset?: string;
+  /** An HDR run's: the rounds it trained on the samples that passed the answer check. */
+  hdrRounds?: number;
+}
+
+/** "r = 16, alpha/r = 2.000" (alpha/√r with rsLoRA), as PEFT scales the update: both model cards say it. */
+export function loraScaleText(s: LoraSettings): string {
+  return s.useRsLora ? `r = ${s.rank}, alpha/√r = ${(s.alpha / Math.sqrt(s.rank)).toPrecision(4)}, rsLoRA` : `r = ${s.rank}, alpha/r = ${(s.alpha / s.rank).toPrecision(4)}`;
+}
+
+function objectiveText(config: RunConfig): string {
+  if (config.loss === 'sft') return 'a plain token mean over the assistant turns (SFT)';
+  const fixed = /^fixed:(.+)$/.exec(config.loss);
+  if (fixed) return `the reasoning and call losses combined with a fixed balance weight α = ${fixed[1]}`;
+  return `SSB: the reasoning (<think>…</think>) and call losses taken apart and combined with a learned balance weight (rule: ${config.balanceRule ?? 'grad'}), so the short call is not drowned by long reasoning`;
+}
+
+export function adapterModelCard(f: AdapterCardFacts): string {
+  const s = f.config.lora;
+  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'library_name: peft', 'pipeline_tag: text-generation', 'tags:', '- lora', '- peft', '- function-calling', '- balancesft-studio', '---'];
+  // Without a Hub id, the base model is whatever adapter_config.json names.
+  const tokenizerFrom = f.baseModel ? `"${f.baseModel}"` : 'model.peft_config["default"].base_model_name_or_path';
+  return [
+    ...front,
+    '',
+    `# ${f.title}`,
+    '',
+    `A LoRA adapter${f.baseModel ? ` for ${f.baseModel}` : ''}, trained for function calling with BalanceSFT Studio (run "${f.run}", in the browser on WebGPU).`,
+    '',
+    '## Training',
+    '',
+    `- Objective: ${objectiveText(f.config)}.`,
+    `- LoRA: ${loraScaleText(s)}, on ${s.targets.join(', ')} in ${s.layers ? `layers ${s.layers.join(', ')}` : 'every layer'}; dropout ${s.dropout}.`,
+    `- ${f.adapterStep !== undefined ? `The weights of step ${f.adapterStep} of ${f.config.steps}; learning` : 'Learning'} rate ${f.config.lr}, ${f.config.schedule} schedule, ${f.config.batchSize * f.config.gradAccum} examples a step, sequences of up to ${f.config.seqLen} tokens.`,
+    ...(f.hdrRounds !== undefined ? [`- Then ${f.hdrRounds === 1 ? 'one round' : `${f.hdrRounds} rounds`} of HDR (Hard Data Re-sampling): the cases it still got wrong sampled anew, the answers that pass the call check added, training continued.`] : []),
+    ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}.`] : f.dataset ? [`- Dataset: ${f.dataset}.`] : []),
+    '',
+    '## Use',
+    '',
+    '```python',
+    'from peft import AutoPeftModelForCausalLM',
+    'from transformers import AutoTokenizer',
+    `model = AutoPeftModelForCausalLM.from_pretrained("${f.repo}")`,
+    `tokenizer = AutoTokenizer.from_pretrained(${tokenizerFrom})`,
+    '```',
+    '',
+    `${f.baseModel ? '' : 'PEFT loads the base model that adapter_config.json names (base_model_name_or_path). '}\`model.merge_and_unload()\` gives a plain transformers model; vLLM serves the adapter with \`--enable-lora --lora-modules ${f.title}=${f.repo}\`.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,71 @@
+// The Hub form of one run (its row's "Hub" opens it): what to push (the PEFT adapter, or the model
+// with the adapter merged), to which repo, with which access token (the Model panel's, one for the
+// page, kept in memory only), and whether a repo the push creates is private.
+import { useState } from 'react';
+import { useOnnxExport, type PushForm } from '../../state/onnxExportStore.ts';
+import { useModel } from '../../state/modelStore.ts';
+
+/** A run's name as a repo name: what the Hub allows, at most 96 characters. */
+export function repoNameOf(runName: string): string {
+  return runName.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 96) || 'balancesft-adapter';
+}
+
+const REPO_PATTERN = '([A-Za-z0-9][\\w.\\-]*/)?[A-Za-z0-9][\\w.\\-]*';
+
+export function HubPushForm({ form }: { form: PushForm }) {
+  const pushToHub = useOnnxExport((s) => s.pushToHub);
+  const openPushForm = useOnnxExport((s) => s.openPushForm);
+  const busy = useOnnxExport((s) => s.busy);
+  const hubToken = useModel((s) => s.hubToken);
+  const setHubToken = useModel((s) => s.setHubToken);
+  const [what, setWhat] = useState<'adapter' | 'merged'>('adapter');
+  const [repo, setRepo] = useState(() => repoNameOf(form.runName));
+  const [isPrivate, setPrivate] = useState(true);
+  const ready = !!repo.trim() && !!hubToken && !busy;
+  return (
+    <form
+      className="hub-push"
+      aria-label={`Push ${form.runName} to the Hugging Face Hub`}
+      data-testid="hub-push-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (ready) void pushToHub(form.runId, form.runName, { what, repo, private: isPrivate });
+      }}
+    >
+      <h3>Push {form.runName} to the Hugging Face Hub</h3>
+      <fieldset>
+        <legend>What</legend>
+        <label>
+          <input type="radio" name="hub-what" checked={what === 'adapter'} onChange={() => setWhat('adapter')} data-testid="hub-what-adapter" /> The {form.hdr ? 'last HDR round’s ' : ''}LoRA adapter (PEFT, a few megabytes) with a model card
+        </label>
+        <label>
+          <input type="radio" name="hub-what" checked={what === 'merged'} onChange={() => setWhat('merged')} data-testid="hub-what-merged" /> The model with the adapter merged (safetensors, as big as the model), for transformers, vLLM and MLX without PEFT
+        </label>
+      </fieldset>
+      <div className="field">
+        <label htmlFor="hub-push-repo">Repo</label>
+        <input id="hub-push-repo" autoFocus value={repo} onChange={(e) => setRepo(e.target.value)} pattern={REPO_PATTERN} title="owner/name, or a name alone for your own account" spellCheck={false} data-testid="hub-push-repo" />
+        <span className="muted small">owner/name, or a name alone for your own account; made when it is not there, else a new commit in it.</span>
+      </div>
+      <div className="field">
+        <label htmlFor="hub-push-token">Access token (write)</label>
+        <input id="hub-push-token" type="password" autoComplete="off" spellCheck={false} placeholder="hf_…" value={hubToken} onChange={(e) => setHubToken(e.target.value)} aria-describedby="hub-push-token-note" data-testid="hub-push-token" />
+        <span className="muted small" id="hub-push-token-note">
+          A token that may write, from huggingface.co/settings/tokens. Sent only to Hugging Face, kept in memory until the page closes (the Model panel uses the same one), never stored.
+        </span>
+      </div>
+      <label>
+        <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} data-testid="hub-push-private" /> Private (for a repo this push makes; one that is there keeps its visibility)
+      </label>
+      <div className="row">
+        <button type="submit" disabled={!ready} data-testid="hub-push-submit">
+          Push
+        </button>
+        <button type="button" onClick={() => openPushForm(null)}>
+          Close
+        </button>
+        {!hubToken && <span className="muted small">Paste an access token to push.</span>}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,89 @@
+// "Hub" for a run: its PEFT adapter with a model card, or the model with the adapter merged (the
+// merged export's folder, each file gathered as a Blob as it is written, never whole in the worker's
+// memory), pushed to a Hugging Face model repo as one commit (export/hubPush.ts). A job like the
+// exports: it holds the GPU (the merge runs on it) and the page's Cancel stops it, before the commit.
+import type { LoraAdapter } from '../model/lora.ts';
+import type { RunConfig } from '../train/config.ts';
+import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
+import { adapterModelCard } from '../export/adapterCard.ts';
+import { exportMergedModel } from '../export/mergedExport.ts';
+import { pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
+import { formatBytes } from '../model/memory-plan.ts';
+import { GatheredBlob } from './gatheredBlob.ts';
+import type { JobContext } from '../jobs/context.ts';
+
+export interface HubPushInput {
+  what: 'adapter' | 'merged';
+  repo: string;
+  token: string;
+  private: boolean;
+  baseUrl?: string;
+  adapter: LoraAdapter;
+  /** What adapter_config.json names as the base model. */
+  baseRef: string;
+  /** The base model's Hub id, for the card (none for a dropped folder or the embedded model). */
+  baseModel?: string;
+  run: string;
+  config: RunConfig;
+  adapterStep: number;
+  /** An HDR run's rounds: its adapter is its last round's. */
+  hdrRounds?: number;
+  examples?: number;
+  dataset?: string;
+}
+
+export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<HubPushResult> {
+  const what = job.what === 'adapter' ? 'adapter' : 'merged model';
+  return pushToHub({
+    repo: job.repo,
+    token: job.token,
+    // Made once the token is checked, with the repo's full id for the card.
+    files: (repo) => (job.what === 'adapter' ? adapterFiles(ctx, job, repo) : mergedFiles(ctx, job, repo)),
+    message: `Upload the ${what} of run ${job.run} (step ${job.adapterStep}) with BalanceSFT Studio`,
+    private: job.private,
+    ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}),
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.progress({
+        label: p.phase === 'checking' ? 'checking the token and the repo' : p.phase === 'hashing' ? `hashing ${p.file}` : p.phase === 'uploading' ? `uploading ${p.file ?? ''} (${formatBytes(p.bytesTotal)} in all)`.replace('  ', ' ') : 'committing',
+        done: p.bytesDone,
+        total: p.bytesTotal,
+      }),
+  });
+}
+
+function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPushFile[] {
+  const title = repo.split('/')[1];
+  const peft = exportPeftAdapter(ctx.model.spec, job.adapter, job.baseRef);
+  const card = adapterModelCard({
+    title,
+    run: job.run,
+    repo,
+    ...(job.baseModel ? { baseModel: job.baseModel } : {}),
+    config: job.config,
+    ...(job.hdrRounds !== undefined ? { hdrRounds: job.hdrRounds } : { adapterStep: job.adapterStep }),
+    ...(job.examples !== undefined ? { examples: job.examples } : {}),
+    ...(job.dataset ? { dataset: job.dataset } : {}),
+  });
+  return [
+    { path: ADAPTER_CONFIG_FILE, blob: new Blob([peft.adapterConfigJson]) },
+    { path: ADAPTER_WEIGHTS_FILE, blob: new Blob([peft.adapterSafetensors as Uint8Array<ArrayBuffer>]) },
+    { path: 'README.md', blob: new Blob([card]) },
+  ];
+}
+
+async function mergedFiles(ctx: JobContext, job: HubPushInput, repo: string): Promise<HubPushFile[]> {
+  const title = repo.split('/')[1];
+  const gathered = new Map<string, GatheredBlob>();
+  await exportMergedModel(ctx.gpu, ctx.model.files, {
+    adapter: job.adapter,
+    write: (file, chunk) => {
+      if (!gathered.has(file)) gathered.set(file, new GatheredBlob());
+      gathered.get(file)!.push(chunk);
+    },
+    card: { title, run: job.run, repo, ...(job.baseModel ? { baseModel: job.baseModel } : {}) },
+    signal: ctx.signal,
+    onProgress: (p) => ctx.progress({ label: `merging the adapter into the weights (${p.tensorsDone} of ${p.tensorsTotal} tensors)`, done: p.bytesDone, total: p.bytesTotal }),
+  });
+  return [...gathered].map(([path, g]) => ({ path, blob: g.done('application/octet-stream') }));
+}

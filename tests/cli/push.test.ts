@@ -1,0 +1,136 @@
+// `studio push` against an in-memory Hub (tests/helpers/fakeHubWrites.mjs): a run folder written by
+// the CLI's own run store pushes its PEFT adapter and a model card, not its checkpoint or metrics;
+// another folder pushes every file; a file pushes itself. Bad input is refused before the Hub is
+// asked, and the Hub's refusals come back in words with exit code 1.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
+import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
+import { RunFolderStore } from '../../src/jobs/store/folder.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
+import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
+import { initLoraAdapter } from '../../src/model/lora.ts';
+import { tinyModelSpec } from '../../src/model/tiny-model.ts';
+import { NARROW } from '../helpers/tinyEngine.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'studio-push-'));
+let hub: Awaited<ReturnType<typeof startFakeHubWrites>>['hub'];
+let close: () => Promise<unknown>;
+const env = { ...process.env };
+beforeAll(async () => {
+  ({ hub, close } = await startFakeHubWrites({ users: { hf_write: { name: 'ada' }, hf_read: { name: 'ada', role: 'read' } } }));
+  process.env.HF_TOKEN = 'hf_write';
+});
+afterAll(async () => {
+  process.env = env;
+  await close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function runFolder(name: string): Promise<{ dir: string; peft: { adapterConfigJson: string; adapterSafetensors: Uint8Array } }> {
+  const dir = join(root, name);
+  const spec = tinyModelSpec(NARROW);
+  const config = { ...DEFAULT_RUN_CONFIG, steps: 30, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 4, alpha: 8, targets: ['q', 'v'] as const } };
+  const adapter = initLoraAdapter(spec, { ...config.lora, targets: [...config.lora.targets] }, 3);
+  const peft = exportPeftAdapter(spec, adapter, 'org/tiny-base');
+  const store = new RunFolderStore(dir, { model: 'org/tiny-base', data: ['/data/calls.jsonl'] });
+  await store.recordSetup({ config: { ...config, lora: { ...config.lora, targets: [...config.lora.targets] } }, examples: { train: 40, eval: 5, tooLong: 0 }, memory: { weights: 1, lora: 1, activations: 1 }, gpuAdapter: { vendor: 'test', architecture: '', description: '', isFallback: true } as never });
+  await store.saveAdapter(30, async () => ({ configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors }));
+  await store.setStatus('done', { lastStep: 30 });
+  writeFileSync(join(dir, 'checkpoint.safetensors'), new Uint8Array(64));
+  return { dir, peft };
+}
+
+const push = (...args: string[]) => studioInProcess(['push', ...args, '--hub-base', hub.base, '--quiet']);
+
+describe('studio push', () => {
+  it('pushes a run folder’s adapter with a model card, and nothing else of the run', { timeout: 60_000 }, async () => {
+    const { dir, peft } = await runFolder('calls-run');
+    const r = await push(dir, '--repo', 'ada/calls-lora', '--private');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^pushed 3 files \([\d.]+ KiB\) to ada\/calls-lora \(created, private\): http:\/\/127\.0\.0\.1:\d+\/ada\/calls-lora\/commit\/[0-9a-f]{40}$/m);
+    expect(r.out).toMatch(/^ {2}adapter_model\.safetensors {2}[\d.]+ KiB \(LFS\)$/m);
+    const repo = hub.repo('ada/calls-lora');
+    expect(repo.private).toBe(true);
+    expect([...repo.files.keys()]).toEqual([ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, 'README.md']);
+    expect(hub.file('ada/calls-lora', ADAPTER_WEIGHTS_FILE).equals(Buffer.from(peft.adapterSafetensors))).toBe(true);
+    expect(hub.file('ada/calls-lora', ADAPTER_CONFIG_FILE).toString()).toBe(peft.adapterConfigJson);
+    expect(repo.commits[0].summary).toBe('Upload the adapter of run calls-run with BalanceSFT Studio');
+    const card = hub.file('ada/calls-lora', 'README.md').toString();
+    expect(card).toMatch(/^---\nbase_model: org\/tiny-base\nlibrary_name: peft\n/);
+    expect(card).toContain('# calls-lora\n');
+    expect(card).toContain('- LoRA: r = 4, alpha/r = 2.000, on q, v in every layer; dropout 0.');
+    expect(card).toContain('- The weights of step 30 of 30;');
+    expect(card).toContain('- 40 training examples from calls.jsonl.');
+    expect(card).toContain('model = AutoPeftModelForCausalLM.from_pretrained("ada/calls-lora")\ntokenizer = AutoTokenizer.from_pretrained("org/tiny-base")');
+
+    // Again, with --json: a new commit, the weights not sent twice.
+    const again = await push(dir, '--repo', 'ada/calls-lora', '--json', '--message', 'Step 30 again');
+    expect(again.code, again.err).toBe(0);
+    const out = JSON.parse(again.out);
+    expect(out).toMatchObject({ repo: 'ada/calls-lora', created: false });
+    expect(out.files.find((f: { path: string }) => f.path === ADAPTER_WEIGHTS_FILE).sent).toBe(false);
+    expect(repo.commits.map((c: { summary: string }) => c.summary)).toEqual(['Upload the adapter of run calls-run with BalanceSFT Studio', 'Step 30 again']);
+  });
+
+  it('pushes an HDR run folder’s adapter (its last round’s) with a card that says the rounds', { timeout: 30_000 }, async () => {
+    const dir = join(root, 'hdr-run');
+    const spec = tinyModelSpec(NARROW);
+    const config = { ...DEFAULT_RUN_CONFIG, steps: 8, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 4, alpha: 8, targets: ['q', 'v'] as Array<'q' | 'v'> } };
+    const peft = exportPeftAdapter(spec, initLoraAdapter(spec, config.lora, 5), 'org/tiny-base');
+    const store = new RunFolderStore(dir, { model: 'org/tiny-base', data: ['/data/calls.jsonl'] });
+    const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS, config);
+    await store.saveAdapter(8, async () => ({ configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors }));
+    await pool.finish({ settings: DEFAULT_HDR_SETTINGS, config, stopReason: 'the round limit', failed: false, rounds: 2, poolStart: 5, poolEnd: 3, added: 4 });
+    const r = await push(dir, '--repo', 'ada/calls-hdr');
+    expect(r.code, r.err).toBe(0);
+    expect([...hub.repo('ada/calls-hdr').files.keys()]).toEqual([ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, 'README.md']);
+    expect(hub.repo('ada/calls-hdr').commits[0].summary).toBe('Upload the HDR adapter of run hdr-run with BalanceSFT Studio');
+    const card = hub.file('ada/calls-hdr', 'README.md').toString();
+    expect(card).toContain('- Then 2 rounds of HDR (Hard Data Re-sampling)');
+    expect(card).not.toContain('The weights of step');
+  });
+
+  it('pushes every file of another folder, subfolders too and hidden files left out, and a single file', { timeout: 30_000 }, async () => {
+    const dir = join(root, 'export');
+    mkdirSync(join(dir, 'onnx'), { recursive: true });
+    writeFileSync(join(dir, 'config.json'), '{"a":1}\n');
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), new Uint8Array([1, 2, 3, 0, 5]));
+    writeFileSync(join(dir, '.lock'), 'x');
+    const r = await push(dir, '--repo', 'exported');
+    expect(r.code, r.err).toBe(0);
+    expect([...hub.repo('ada/exported').files.keys()].sort()).toEqual(['config.json', 'onnx/model.onnx']);
+    const file = join(root, 'tiny.Q8_0.gguf');
+    writeFileSync(file, new Uint8Array(1000).fill(7));
+    const g = await push(file, '--repo', 'ada/tiny-gguf');
+    expect(g.code, g.err).toBe(0);
+    expect(hub.file('ada/tiny-gguf', 'tiny.Q8_0.gguf')).toEqual(Buffer.from(readFileSync(file)));
+  });
+
+  it('refuses bad input before asking the Hub, and says what the Hub refused', { timeout: 30_000 }, async () => {
+    const asked = hub.log.length;
+    expect((await push(join(root, 'nowhere'), '--repo', 'ada/x')).err).toMatch(/nowhere is not there/);
+    expect((await push(root, '--repo', 'a/b/c')).err).toMatch(/--repo “a\/b\/c” is not a Hub repo id/);
+    expect((await push('--repo', 'ada/x')).err).toMatch(/push needs the folder or file to push/);
+    const noAdapter = join(root, 'no-adapter');
+    mkdirSync(noAdapter);
+    writeFileSync(join(noAdapter, 'run.json'), '{"config": {}}\n');
+    const r = await push(noAdapter, '--repo', 'ada/x');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no-adapter is a run without an adapter \(no adapter_config\.json or adapter_model\.safetensors\): it saved no checkpoint/);
+    delete process.env.HF_TOKEN;
+    const noToken = await push(root, '--repo', 'ada/x');
+    expect(noToken.code).toBe(2);
+    expect(noToken.err).toMatch(/set HF_TOKEN to a Hugging Face access token that may write/);
+    expect(hub.log.length).toBe(asked);
+    process.env.HF_TOKEN = 'hf_read';
+    const { dir } = await runFolder('read-only');
+    const read = await push(dir, '--repo', 'ada/x');
+    expect(read.code).toBe(1);
+    expect(read.err).toMatch(/could not push to ada\/x: this access token may only read; pushing needs a write token/);
+    process.env.HF_TOKEN = 'hf_write';
+  });
+});

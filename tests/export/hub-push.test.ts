@@ -1,0 +1,137 @@
+// Pushing to the Hub against an in-memory Hub that checks what the real one checks: the files land
+// byte for byte as one commit, weights through LFS (one PUT, or multipart parts with their ETags),
+// small text inline; the Hub's upload modes are followed, its stored objects not sent again; every
+// refusal (token, rights, repo name, an LFS object error) said in words; a push stopped part-way
+// commits nothing. SHA-256 against node:crypto at every split of the input.
+import { createHash, randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pushToHub, repoIdProblem, type HubPushProgress } from '../../src/export/hubPush.ts';
+import { Sha256, sha256OfBlob } from '../../src/export/sha256.ts';
+import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
+
+const USERS = { hf_write: { name: 'ada', orgs: ['lab'] }, hf_read: { name: 'ada', role: 'read' as const }, hf_bob: { name: 'bob' } };
+let close: (() => Promise<unknown>) | null = null;
+afterEach(async () => {
+  await close?.();
+  close = null;
+});
+
+async function fakeHub(extra: { multipartAbove?: number; chunkSize?: number } = {}) {
+  const started = await startFakeHubWrites({ users: USERS, ...extra });
+  close = started.close;
+  return started.hub;
+}
+
+const weights = randomBytes(300_000);
+const files = () => [
+  { path: 'adapter_config.json', blob: new Blob([JSON.stringify({ r: 8, lora_alpha: 16 })]) },
+  { path: 'adapter_model.safetensors', blob: new Blob([weights]) },
+  { path: 'README.md', blob: new Blob(['# tiny\n']) },
+];
+
+describe('sha256', () => {
+  it('matches node:crypto for every length around the block edges, fed in pieces of every size', async () => {
+    const data = randomBytes(300);
+    for (const n of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 129, 300]) {
+      const want = createHash('sha256').update(data.subarray(0, n)).digest('hex');
+      for (const piece of [1, 7, 64, 100, 300]) {
+        const h = new Sha256();
+        for (let at = 0; at < n; at += piece) h.update(data.subarray(at, Math.min(n, at + piece)));
+        expect(h.hex(), `${n} bytes in pieces of ${piece}`).toBe(want);
+      }
+    }
+    const seen: number[] = [];
+    expect(await sha256OfBlob(new Blob([weights]), { sliceBytes: 65_536, onBytes: (d) => seen.push(d) })).toBe(createHash('sha256').update(weights).digest('hex'));
+    expect(seen).toEqual([65_536, 131_072, 196_608, 262_144, 300_000]);
+  });
+});
+
+describe('pushToHub', () => {
+  it('creates the repo and lands every file byte for byte in one commit: weights through LFS with their SHA-256, text inline', async () => {
+    const hub = await fakeHub();
+    const seen: HubPushProgress[] = [];
+    const out = await pushToHub({ repo: 'ada/tiny-adapter', token: 'hf_write', files: files(), message: 'Upload tiny', description: 'from a test', private: true, baseUrl: hub.base, onProgress: (p) => seen.push(p) });
+    expect(out).toMatchObject({ repo: 'ada/tiny-adapter', repoUrl: `${hub.base}/ada/tiny-adapter`, created: true });
+    expect(out.commitUrl).toBe(`${hub.base}/ada/tiny-adapter/commit/${out.commitOid}`);
+    expect(out.files).toEqual([
+      { path: 'adapter_config.json', bytes: 23, lfs: false, sent: true },
+      { path: 'adapter_model.safetensors', bytes: 300_000, lfs: true, sent: true },
+      { path: 'README.md', bytes: 7, lfs: false, sent: true },
+    ]);
+    const repo = hub.repo('ada/tiny-adapter');
+    expect(repo.private).toBe(true);
+    expect(repo.commits).toEqual([{ summary: 'Upload tiny', description: 'from a test', paths: ['adapter_config.json', 'adapter_model.safetensors', 'README.md'], oid: out.commitOid }]);
+    expect(hub.file('ada/tiny-adapter', 'adapter_model.safetensors').equals(weights)).toBe(true);
+    expect(hub.file('ada/tiny-adapter', 'README.md').toString()).toBe('# tiny\n');
+    const oid = createHash('sha256').update(weights).digest('hex');
+    expect(hub.log.filter((l: string) => !l.startsWith('OPTIONS'))).toEqual([
+      'GET /api/whoami-v2',
+      'POST /api/repos/create',
+      'POST /api/models/ada/tiny-adapter/preupload/main',
+      'POST /ada/tiny-adapter.git/info/lfs/objects/batch',
+      `PUT /lfs-upload/${oid}/300000`,
+      `POST /lfs-verify/${oid}`,
+      'POST /api/models/ada/tiny-adapter/commit/main',
+    ]);
+    expect(seen.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1])).toEqual(['checking', 'hashing', 'uploading', 'committing']);
+    expect(seen.at(-1)).toEqual({ phase: 'committing', bytesDone: 300_030, bytesTotal: 300_030 });
+  });
+
+  it('sends a large file in the parts the Hub asks for, each ETag handed back in order, and completes it', async () => {
+    const hub = await fakeHub({ multipartAbove: 100_000, chunkSize: 64 * 1024 });
+    const seen: number[] = [];
+    const out = await pushToHub({ repo: 'lab/big', token: 'hf_write', files: files(), message: 'Upload', baseUrl: hub.base, onProgress: (p) => p.phase === 'uploading' && seen.push(p.bytesDone) });
+    expect(out.repo).toBe('lab/big');
+    expect(hub.file('lab/big', 'adapter_model.safetensors').equals(weights)).toBe(true);
+    expect(hub.log.filter((l: string) => l.startsWith('PUT /lfs-part/')).length).toBe(5);
+    expect(hub.log.some((l: string) => l.startsWith('POST /lfs-complete/'))).toBe(true);
+    expect(seen).toEqual([0, 65_536, 131_072, 196_608, 262_144, 300_000, 300_000]);
+  });
+
+  it('writes a second commit into a repo that is there, sends no object the Hub has, and names a bare repo after the token’s user', async () => {
+    const hub = await fakeHub();
+    await pushToHub({ repo: 'tiny', token: 'hf_write', files: files(), message: 'one', baseUrl: hub.base });
+    const again = await pushToHub({ repo: 'tiny', token: 'hf_write', files: [...files(), { path: 'sub/notes.txt', blob: new Blob(['more']) }], message: 'two', baseUrl: hub.base });
+    expect(again).toMatchObject({ repo: 'ada/tiny', created: false });
+    expect(again.files.find((f) => f.path === 'adapter_model.safetensors')).toEqual({ path: 'adapter_model.safetensors', bytes: 300_000, lfs: true, sent: false });
+    expect(hub.log.filter((l: string) => l.startsWith('PUT ')).length).toBe(1);
+    const repo = hub.repo('ada/tiny');
+    expect(repo.commits.map((c: { summary: string }) => c.summary)).toEqual(['one', 'two']);
+    expect(hub.file('ada/tiny', 'sub/notes.txt').toString()).toBe('more');
+  });
+
+  it('says what is wrong with the token, the rights, the repo id or a file, and commits nothing', async () => {
+    const hub = await fakeHub();
+    const push = (repo: string, token: string, extra = {}) => pushToHub({ repo, token, files: files(), message: 'x', baseUrl: hub.base, ...extra });
+    await expect(push('ada/x', 'hf_nope')).rejects.toThrow(/does not accept this access token .*huggingface\.co\/settings\/tokens/);
+    await expect(push('ada/x', 'hf_read')).rejects.toThrow(/may only read; pushing needs a write token/);
+    await expect(push('lab/x', 'hf_bob')).rejects.toThrow(/^this token may not create lab\/x in lab: You don't have the rights/);
+    await push('ada/mine', 'hf_write');
+    await expect(push('ada/mine', 'hf_bob')).rejects.toThrow(/^this token may not write to ada\/mine: You don't have write access .*a write token of its owner/);
+    await expect(push('ada/bad name', 'hf_write')).rejects.toThrow(/is not a Hub repo id/);
+    await expect(push('ada/x', '  ')).rejects.toThrow(/needs an access token with write access/);
+    await expect(pushToHub({ repo: 'ada/x', token: 'hf_write', files: [{ path: '../up', blob: new Blob(['a']) }], message: 'x', baseUrl: hub.base })).rejects.toThrow(/“\.\.\/up” is not a path in a repo/);
+    const other = randomBytes(1000);
+    hub.lfsErrors.set(createHash('sha256').update(other).digest('hex'), { code: 422, message: 'Object too large' });
+    await expect(pushToHub({ repo: 'ada/y', token: 'hf_write', files: [{ path: 'w.safetensors', blob: new Blob([other]) }], message: 'x', baseUrl: hub.base })).rejects.toThrow('the Hub will not take w.safetensors: Object too large (422)');
+    expect(hub.repo('ada/y').commits).toEqual([]);
+    await expect(pushToHub({ repo: 'ada/z', token: 'hf_write', files: files(), message: 'x', baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(/^checking the token: no answer from 127\.0\.0\.1:9/);
+    expect(repoIdProblem('Qwen/Qwen3-0.6B')).toBeNull();
+    expect(repoIdProblem('a/b/c')).toMatch(/not a Hub repo id/);
+  });
+
+  it('stops at once when aborted mid-upload: nothing committed, the same push later lands', async () => {
+    const hub = await fakeHub();
+    let release!: () => void;
+    hub.hold = { path: '/lfs-upload/', until: new Promise<void>((r) => (release = r)) };
+    const stop = new AbortController();
+    const pushing = pushToHub({ repo: 'ada/held', token: 'hf_write', files: files(), message: 'x', baseUrl: hub.base, signal: stop.signal, onProgress: (p) => p.phase === 'uploading' && setTimeout(() => stop.abort(new DOMException('stopped', 'AbortError')), 20) });
+    await expect(pushing).rejects.toThrow('stopped');
+    release();
+    hub.hold = null;
+    expect(hub.repo('ada/held').commits).toEqual([]);
+    const out = await pushToHub({ repo: 'ada/held', token: 'hf_write', files: files(), message: 'x', baseUrl: hub.base });
+    expect(out.created).toBe(false);
+    expect(hub.repo('ada/held').commits.length).toBe(1);
+  });
+});
