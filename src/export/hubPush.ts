@@ -33,6 +33,10 @@ export interface HubPushOptions {
   baseUrl?: string;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  /** Further tries of a request the network or the Hub failed (a 5xx, a 429; default 3), after a
+   * pause of `retryPauseMs` (default 1 s) that doubles each time. */
+  retries?: number;
+  retryPauseMs?: number;
   onProgress?: (p: HubPushProgress) => void;
 }
 
@@ -100,15 +104,23 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   let bytesTotal = 0;
   const progress = (phase: HubPushProgress['phase'], bytesDone: number, file?: string) => opts.onProgress?.({ phase, bytesDone, bytesTotal, ...(file ? { file } : {}) });
 
-  const call = async (what: string, url: string, init: RequestInit): Promise<Response> => {
-    let res: Response;
-    try {
-      res = await doFetch(url, { ...init, signal });
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      throw new HubPushError(`${what}: no answer from ${new URL(url).host} (${(err as Error).message}); check the connection and push again`);
+  const retries = opts.retries ?? 3;
+  const pauseMs = opts.retryPauseMs ?? 1000;
+  // A dropped connection, a 5xx or a 429 is tried again (`once`: the commit, which may have landed
+  // though its answer was lost, is not): a gigabyte's upload should not end on one hiccup.
+  const call = async (what: string, url: string, init: RequestInit, once = false): Promise<Response> => {
+    for (let attempt = 0; ; attempt++) {
+      const last = once || attempt >= retries;
+      try {
+        const res = await doFetch(url, { ...init, signal });
+        if (last || (res.status < 500 && res.status !== 429)) return res;
+        await res.body?.cancel().catch(() => undefined);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason ?? err;
+        if (last) throw new HubPushError(`${what}: no answer from ${new URL(url).host} (${(err as Error).message})${attempt ? ` in ${attempt + 1} tries` : ''}; check the connection and push again`);
+      }
+      await pause(pauseMs * 2 ** attempt, signal);
     }
-    return res;
   };
   const refused = async (what: string, res: Response): Promise<HubPushError> => new HubPushError(`${what}: the Hub answered ${res.status}${await hubMessage(res)}`, res.status);
 
@@ -229,7 +241,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     const oid = oids.get(f.path);
     lines.push(oid ? { key: 'lfsFile', value: { path: f.path, algo: 'sha256', oid, size: f.blob.size } } : { key: 'file', value: { path: f.path, encoding: 'base64', content: base64(new Uint8Array(await f.blob.arrayBuffer())) } });
   }
-  const commit = await call(`committing to ${repo}`, `${base}/api/models/${repo}/commit/main`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') });
+  const commit = await call(`committing to ${repo}`, `${base}/api/models/${repo}/commit/main`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') }, true);
   if (!commit.ok) throw await notWritable(commit);
   const out = (await commit.json()) as { commitUrl?: string; commitOid?: string };
   progress('committing', bytesTotal);
@@ -241,6 +253,20 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     created,
     files: files.map((f) => ({ path: f.path, bytes: f.blob.size, lfs: lfs.has(f.path), sent: !lfs.has(f.path) || sent.has(f.path) })),
   };
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+  });
 }
 
 function checkFiles(files: HubPushFile[]): HubPushFile[] {

@@ -115,9 +115,24 @@ describe('pushToHub', () => {
     hub.lfsErrors.set(createHash('sha256').update(other).digest('hex'), { code: 422, message: 'Object too large' });
     await expect(pushToHub({ repo: 'ada/y', token: 'hf_write', files: [{ path: 'w.safetensors', blob: new Blob([other]) }], message: 'x', baseUrl: hub.base })).rejects.toThrow('the Hub will not take w.safetensors: Object too large (422)');
     expect(hub.repo('ada/y').commits).toEqual([]);
-    await expect(pushToHub({ repo: 'ada/z', token: 'hf_write', files: files(), message: 'x', baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(/^checking the token: no answer from 127\.0\.0\.1:9/);
+    await expect(pushToHub({ repo: 'ada/z', token: 'hf_write', files: files(), message: 'x', baseUrl: 'http://127.0.0.1:9', retryPauseMs: 1 })).rejects.toThrow(/^checking the token: no answer from 127\.0\.0\.1:9 \(.*\) in 4 tries; check the connection/);
     expect(repoIdProblem('Qwen/Qwen3-0.6B')).toBeNull();
     expect(repoIdProblem('a/b/c')).toMatch(/not a Hub repo id/);
+  });
+
+  it('tries a failed upload or request again, up to its retries, and never a commit', async () => {
+    const hub = await fakeHub({ multipartAbove: 100_000, chunkSize: 64 * 1024 });
+    hub.failNext.set('/lfs-part/', 2).set('/api/models/ada/flaky/preupload/', 1);
+    const out = await pushToHub({ repo: 'ada/flaky', token: 'hf_write', files: files(), message: 'x', baseUrl: hub.base, retryPauseMs: 1 });
+    expect(hub.file('ada/flaky', 'adapter_model.safetensors').equals(weights)).toBe(true);
+    expect(out.created).toBe(true);
+    expect(hub.log.filter((l: string) => l.startsWith('PUT /lfs-part/')).length).toBe(7);
+    hub.failNext.set('/lfs-upload/', 4);
+    const again = pushToHub({ repo: 'ada/flaky2', token: 'hf_write', files: [{ path: 'w.safetensors', blob: new Blob([randomBytes(2000)]) }], message: 'x', baseUrl: hub.base, retryPauseMs: 1 });
+    await expect(again).rejects.toThrow(/^uploading w\.safetensors: the Hub answered 503: Service Unavailable$/);
+    hub.failNext.set('/api/models/ada/flaky/commit/', 1);
+    await expect(pushToHub({ repo: 'ada/flaky', token: 'hf_write', files: files(), message: 'y', baseUrl: hub.base, retryPauseMs: 1 })).rejects.toThrow(/^pushing to ada\/flaky: the Hub answered 503/);
+    expect(hub.log.filter((l: string) => l === 'POST /api/models/ada/flaky/commit/main').length).toBe(2);
   });
 
   it('stops at once when aborted mid-upload: nothing committed, the same push later lands', async () => {

@@ -28,6 +28,7 @@ export interface FakeHubWrites {
   log: string[];
   lfsErrors: Map<string, { code: number; message: string }>;
   hold: { path: string; until: Promise<void> } | null;
+  failNext: Map<string, number>;
   repo(id: string): FakeRepo;
   file(id: string, path: string): Buffer;
   handle(req: FakeRequest): Promise<FakeResponse>;

@@ -38,6 +38,8 @@ export function createFakeHubWrites(opts) {
     lfsErrors: new Map(),
     /** When set, requests whose path starts with it wait for this promise (an upload in flight). */
     hold: null,
+    /** Path prefix → how many of the next requests there get a 503 (the Hub or its storage failing). */
+    failNext: new Map(),
     /** A repo, which must be there. */
     repo(id) {
       const repo = hub.repos.get(id);
@@ -57,6 +59,12 @@ export function createFakeHubWrites(opts) {
       hub.log.push(`${req.method} ${path}`);
       if (req.method === 'OPTIONS') return reply(204, '');
       if (hub.hold && path.startsWith(hub.hold.path)) await hub.hold.until;
+      for (const [prefix, left] of hub.failNext) {
+        if (left > 0 && path.startsWith(prefix)) {
+          hub.failNext.set(prefix, left - 1);
+          return error(503, 'Service Unavailable');
+        }
+      }
       const user = userOf(req);
       let m;
       if (req.method === 'GET' && path === '/api/whoami-v2') {
