@@ -14,7 +14,7 @@ import { validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { readModelText, type ModelFiles } from '../model/model-files.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { elementCount, readTensorRange, safetensorsHeader, writeOrder } from '../model/safetensors.ts';
-import { loraScaleText } from './adapterCard.ts';
+import { loraScaleText } from './hubCards.ts';
 import { GPU_DTYPE, loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
 import { TOKENIZER_FILES } from './onnxExport.ts';
 

@@ -56,7 +56,9 @@ export interface MergedSaved {
 export interface HubPushed extends HubPushOutcome {
   runId: string;
   runName: string;
-  what: 'adapter' | 'merged';
+  what: 'adapter' | 'merged' | 'gguf';
+  /** The GGUF file's weight type, for a GGUF pushed. */
+  ggufType?: GgufType;
   private: boolean;
 }
 
@@ -66,6 +68,10 @@ export interface PushForm {
   runName: string;
   /** An HDR run's adapter is its last round's. */
   hdr: boolean;
+  /** The GGUF file of this run the page saved last, which the form offers too (chosen first when
+   * the form was opened from its notice). */
+  gguf?: { fileName: string; type: GgufType; bytes: number };
+  what?: 'adapter' | 'merged' | 'gguf';
 }
 
 export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
@@ -132,10 +138,12 @@ interface OnnxExportState {
   /** The run whose Hub form shows (one at a time), and the last push that landed (its ✕ sets it to null). */
   pushForm: PushForm | null;
   pushed: HubPushed | null;
-  openPushForm(form: PushForm | null): void;
-  /** Pushes the run's adapter (with a model card) or its merged model to a Hugging Face model repo,
-   * with the access token the Model panel holds (one token for the page, kept in memory only). */
-  pushToHub(runId: string, runName: string, push: { what: 'adapter' | 'merged'; repo: string; private: boolean }): Promise<void>;
+  /** Opens the run's Hub form (null closes it), offering the GGUF file of the run the page saved last. */
+  openPushForm(form: Omit<PushForm, 'gguf'> | null): void;
+  /** Pushes the run's adapter (with a model card), its merged model or its saved GGUF file to a
+   * Hugging Face model repo, with the access token the Model panel holds (one token for the page,
+   * kept in memory only). */
+  pushToHub(runId: string, runName: string, push: { what: 'adapter' | 'merged' | 'gguf'; repo: string; private: boolean }): Promise<void>;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
   /** Whether a K-quant export is rounded with an importance matrix of the run's training examples
    * (llama-quantize --imatrix's rounding; on unless the user turned it off, remembered). */
@@ -243,16 +251,24 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   pushForm: null,
   pushed: null,
   openPushForm(form) {
-    set({ pushForm: form });
+    const g = get().gguf;
+    const gguf = form && g?.kind === 'model' && g.file && g.runId === form.runId ? { fileName: g.fileName, type: g.type, bytes: g.bytes } : undefined;
+    set({ pushForm: form && { ...form, ...(gguf ? { gguf } : {}), ...(form.what === 'gguf' && !gguf ? { what: undefined } : {}) } });
   },
   async pushToHub(runId, runName, push) {
     if (get().busy) return;
     const token = useModel.getState().hubToken;
+    const g = get().gguf;
+    const gguf = push.what === 'gguf' && g?.file && g.runId === runId ? { file: g.file, type: g.type } : undefined;
+    if (push.what === 'gguf' && !gguf) {
+      set({ error: `Could not push the GGUF file of ${runName} to the Hub: it is no longer held here (its notice was closed, or another export replaced it); export it again.` });
+      return;
+    }
     const busy = (label: string, done: number, total: number) => ({ kind: 'Hub push' as const, runId, runName, label, done, total, cancellable: true });
     set({ busy: busy('starting', 0, 1), exporting: true, error: null, fp32Instead: null, pushed: null, cancelled: null });
     try {
-      const out = await engineClient().request('pushToHub', { runId, what: push.what, repo: push.repo.trim(), token, private: push.private }, (p) => set({ busy: busy(p.label, p.done, p.total) }));
-      set({ pushed: { ...out, runId, runName, what: push.what, private: push.private }, pushForm: null });
+      const out = await engineClient().request('pushToHub', { runId, what: push.what, ...(gguf ? { gguf } : {}), repo: push.repo.trim(), token, private: push.private }, (p) => set({ busy: busy(p.label, p.done, p.total) }));
+      set({ pushed: { ...out, runId, runName, what: push.what, ...(gguf ? { ggufType: gguf.type } : {}), private: push.private }, pushForm: null });
     } catch (err) {
       if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'Hub push', runName } });
       else set({ error: `Could not push ${runName} to the Hub: ${(err as Error).message}.` });
@@ -315,12 +331,18 @@ export function describeMerged(m: MergedSaved): string {
 export function describePushed(p: HubPushed): string {
   const bytes = p.files.reduce((n, f) => n + f.bytes, 0);
   const had = p.files.filter((f) => !f.sent).length;
-  const what = p.what === 'adapter' ? `the adapter of ${p.runName} (PEFT, with a model card)` : `${p.runName} with its adapter merged (safetensors, config, tokenizer and a model card)`;
+  const type = p.ggufType?.toUpperCase();
+  const what = p.what === 'adapter' ? `the adapter of ${p.runName} (PEFT, with a model card)` : p.what === 'gguf' ? `the ${type} GGUF file of ${p.runName} (the adapter merged, with a model card)` : `${p.runName} with its adapter merged (safetensors, config, tokenizer and a model card)`;
   const repo = p.created ? `${p.repo}, a new ${p.private ? 'private' : 'public'} repo` : p.repo;
   const files = `${p.files.length === 1 ? 'one file' : `${p.files.length} files`}, ${formatBytesShort(bytes)}${had ? `; ${had === 1 ? 'one' : had} the repo had already, not sent again` : ''}`;
   const behind = p.adapterStep < p.runStep ? ` It holds the adapter of step ${p.adapterStep}, the run's newest checkpoint, not of step ${p.runStep} where the run stopped.` : '';
-  const load = p.what === 'adapter' ? `AutoPeftModelForCausalLM.from_pretrained("${p.repo}") in PEFT` : `AutoModelForCausalLM.from_pretrained("${p.repo}") in transformers, or vllm serve ${p.repo}`;
-  return `Pushed ${what} to ${repo} (${files}) as one commit: ${p.commitUrl}.${behind} Load it with ${load}.`;
+  const load =
+    p.what === 'adapter'
+      ? `Load it with AutoPeftModelForCausalLM.from_pretrained("${p.repo}") in PEFT`
+      : p.what === 'gguf'
+        ? `Run it with ollama run hf.co/${p.repo}:${type}, or llama-server -hf ${p.repo}:${type} --jinja`
+        : `Load it with AutoModelForCausalLM.from_pretrained("${p.repo}") in transformers, or vllm serve ${p.repo}`;
+  return `Pushed ${what} to ${repo} (${files}) as one commit: ${p.commitUrl}.${behind} ${load}.`;
 }
 
 /** What a saved GGUF is and how to run it, in the words of the tools that load it. */

@@ -550,15 +550,15 @@ export class StudioEngine {
       return { ...out, folder, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
-    pushToHub: async ({ runId, what, repo, token, private: isPrivate, baseUrl }, progress) => {
+    pushToHub: async ({ runId, what, gguf, repo, token, private: isPrivate, baseUrl }, progress) => {
       const db = this.requireDb();
       const { adapter, run, baseRef } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
       const dataset = (await db.datasets.get(run.datasetId))?.name;
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
-      const input = { what, repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}) };
-      const out = await this.jobs.run(what === 'adapter' ? 'a push to the Hub' : 'a merged model’s push to the Hub', runHubPush, input, progress);
+      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}) };
+      const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
       return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 

@@ -1,11 +1,12 @@
-// "Hub" for a run: its PEFT adapter with a model card, or the model with the adapter merged (the
+// "Hub" for a run: its PEFT adapter with a model card, the model with the adapter merged (the
 // merged export's folder, each file gathered as a Blob as it is written, never whole in the worker's
-// memory), pushed to a Hugging Face model repo as one commit (export/hubPush.ts). A job like the
+// memory), or the GGUF file the page saved, pushed to a Hugging Face model repo as one commit
+// (export/hubPush.ts). A job like the
 // exports: it holds the GPU (the merge runs on it) and the page's Cancel stops it, before the commit.
 import type { LoraAdapter } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { adapterModelCard } from '../export/adapterCard.ts';
+import { adapterModelCard, ggufModelCard } from '../export/hubCards.ts';
 import { exportMergedModel } from '../export/mergedExport.ts';
 import { pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
 import { formatBytes } from '../model/memory-plan.ts';
@@ -13,7 +14,8 @@ import { GatheredBlob } from './gatheredBlob.ts';
 import type { JobContext } from '../jobs/context.ts';
 
 export interface HubPushInput {
-  what: 'adapter' | 'merged';
+  what: 'adapter' | 'merged' | 'gguf';
+  gguf?: { file: Blob; type: string };
   repo: string;
   token: string;
   private: boolean;
@@ -33,12 +35,13 @@ export interface HubPushInput {
 }
 
 export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<HubPushResult> {
-  const what = job.what === 'adapter' ? 'adapter' : 'merged model';
+  const what = job.what === 'adapter' ? 'adapter' : job.what === 'merged' ? 'merged model' : `${job.gguf?.type.toUpperCase()} GGUF`;
+  if (job.what === 'gguf' && !job.gguf) throw new Error('there is no GGUF file to push: export one first');
   return pushToHub({
     repo: job.repo,
     token: job.token,
     // Made once the token is checked, with the repo's full id for the card.
-    files: (repo) => (job.what === 'adapter' ? adapterFiles(ctx, job, repo) : mergedFiles(ctx, job, repo)),
+    files: (repo) => (job.what === 'adapter' ? adapterFiles(ctx, job, repo) : job.what === 'merged' ? mergedFiles(ctx, job, repo) : ggufFiles(job, job.gguf!, repo)),
     message: `Upload the ${what} of run ${job.run} (step ${job.adapterStep}) with BalanceSFT Studio`,
     private: job.private,
     ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}),
@@ -86,4 +89,16 @@ async function mergedFiles(ctx: JobContext, job: HubPushInput, repo: string): Pr
     onProgress: (p) => ctx.progress({ label: `merging the adapter into the weights (${p.tensorsDone} of ${p.tensorsTotal} tensors)`, done: p.bytesDone, total: p.bytesTotal }),
   });
   return [...gathered].map(([path, g]) => ({ path, blob: g.done('application/octet-stream') }));
+}
+
+/** The file named as Ollama's and llama.cpp's `hf.co/<repo>:<TYPE>` find it, with its card. */
+function ggufFiles(job: HubPushInput, gguf: { file: Blob; type: string }, repo: string): HubPushFile[] {
+  const title = repo.split('/')[1];
+  const type = gguf.type.toUpperCase();
+  const fileName = `${title}-${type}.gguf`;
+  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, ...(job.baseModel ? { baseModel: job.baseModel } : {}) });
+  return [
+    { path: fileName, blob: gguf.file },
+    { path: 'README.md', blob: new Blob([card]) },
+  ];
 }

@@ -128,7 +128,9 @@ export interface AdapterFiles {
 
 export interface HubPushRequest {
   runId: string;
-  what: 'adapter' | 'merged';
+  /** `gguf`: the GGUF file the page saved (`gguf`), of the run's model with its adapter merged. */
+  what: 'adapter' | 'merged' | 'gguf';
+  gguf?: { file: Blob; type: GgufExportType };
   /** `owner/name`, or `name` for one of the token's own user. */
   repo: string;
   /** A Hugging Face access token that may write; sent to the Hub only. */

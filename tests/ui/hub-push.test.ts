@@ -106,6 +106,25 @@ describe('the Runs panel’s push to the Hub', () => {
     expect(html).toContain('AutoModelForCausalLM.from_pretrained(&quot;ada/tool-calls&quot;) in transformers, or vllm serve ada/tool-calls.');
   });
 
+  it('offers the GGUF file this run saved last, and pushes that file: the notice says how Ollama and llama.cpp run it', async () => {
+    const file = { size: 15.6 * 2 ** 20 } as Blob;
+    useOnnxExport.setState({ gguf: { kind: 'model', runId: 'r1', runName: 'tool calls', fileName: 'tool-calls-q4_k_m.gguf', bytes: file.size, type: 'q4_k_m', adapterStep: 40, runStep: 40, file } });
+    useOnnxExport.getState().openPushForm({ runId: 'r2', runName: 'other', hdr: false, what: 'gguf' });
+    expect(useOnnxExport.getState().pushForm).toEqual({ runId: 'r2', runName: 'other', hdr: false });
+    useOnnxExport.getState().openPushForm({ runId: 'r1', runName: 'tool calls', hdr: false, what: 'gguf' });
+    const form = status();
+    expect(form).toMatch(/data-testid="hub-what-gguf"[^>]*checked|checked=""[^>]*data-testid="hub-what-gguf"/);
+    expect(form).toContain('tool-calls-q4_k_m.gguf (Q4_K_M, 15.6 MiB), for Ollama and llama.cpp straight from the Hub');
+    worker.reply = { files: [{ path: 'tool-calls-Q4_K_M.gguf', bytes: file.size, lfs: true, sent: true }, { path: 'README.md', bytes: 900, lfs: false, sent: true }] };
+    await useOnnxExport.getState().pushToHub('r1', 'tool calls', { what: 'gguf', repo: 'tool-calls', private: false });
+    expect(worker.asked).toEqual([{ runId: 'r1', what: 'gguf', gguf: { file, type: 'q4_k_m' }, repo: 'tool-calls', token: '', private: false }]);
+    expect(status()).toContain('Pushed the Q4_K_M GGUF file of tool calls (the adapter merged, with a model card) to ada/tool-calls, a new public repo (2 files, 15.6 MiB) as one commit: https://huggingface.co/ada/tool-calls/commit/abc123. Run it with ollama run hf.co/ada/tool-calls:Q4_K_M, or llama-server -hf ada/tool-calls:Q4_K_M --jinja.');
+    useOnnxExport.setState({ gguf: null });
+    await useOnnxExport.getState().pushToHub('r1', 'tool calls', { what: 'gguf', repo: 'tool-calls', private: false });
+    expect(worker.asked.length).toBe(1);
+    expect(useOnnxExport.getState().error).toBe("Could not push the GGUF file of tool calls to the Hub: it is no longer held here (its notice was closed, or another export replaced it); export it again.");
+  });
+
   it('shows its progress and is cancelled with its Cancel: nothing committed, the notice says so', async () => {
     let release = () => undefined as void;
     worker.hold = new Promise<void>((r) => (release = r));

@@ -147,6 +147,11 @@ describe('worker engine: generation jobs', () => {
       expect(hub.file('ada/one-step', 'adapter_model.safetensors').equals(Buffer.from(own.weights))).toBe(true);
       expect(hub.file('ada/one-step', 'adapter_config.json').toString()).toBe(own.configJson);
       expect(hub.file('ada/one-step', 'README.md').toString()).toMatch(/# one-step\n\nA LoRA adapter, trained for function calling with BalanceSFT Studio \(run "one step"[\s\S]*- The weights of step 1 of 1;[\s\S]*- Dataset: demo\./);
+      // The GGUF file the page saved, named as Ollama's hf.co/<repo>:F32 finds it, with a card that says so.
+      const pushedGguf = await engine.handlers.pushToHub({ runId: 'run-1', what: 'gguf', gguf: { file: f32, type: 'f32' }, repo: 'one-step-gguf', token: 'hf_w', private: false, baseUrl: hub.base }, () => undefined);
+      expect(pushedGguf.files.map((f) => [f.path, f.bytes, f.lfs])).toEqual([['one-step-gguf-F32.gguf', f32.size, true], ['README.md', expect.any(Number), false]]);
+      expect(hub.file('ada/one-step-gguf', 'one-step-gguf-F32.gguf').equals(Buffer.from(await f32.arrayBuffer()))).toBe(true);
+      expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain('ollama run hf.co/ada/one-step-gguf:F32\nllama-server -hf ada/one-step-gguf:F32 --jinja');
       await expect(engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/x', token: 'hf_r', private: true, baseUrl: hub.base }, () => undefined)).rejects.toThrow(/may only read; pushing needs a write token/);
     } finally {
       await close();

@@ -11,7 +11,7 @@ import { stoppableExport } from '../interrupt.ts';
 import { hubBaseUrl, hubToken } from '../modelSource.ts';
 import { formatBytes } from '../../data/record-limits.ts';
 import { plural } from '../../data/plural.ts';
-import { adapterModelCard } from '../../export/adapterCard.ts';
+import { adapterModelCard } from '../../export/hubCards.ts';
 import { hubRepoId } from '../../export/mergedExport.ts';
 import { HubPushError, pushToHub, repoIdProblem, type HubPushFile, type HubPushProgress } from '../../export/hubPush.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';

@@ -1,9 +1,10 @@
-// The Hub form of one run (its row's "Hub" opens it): what to push (the PEFT adapter, or the model
-// with the adapter merged), to which repo, with which access token (the Model panel's, one for the
+// The Hub form of one run (its row's "Hub" opens it, and a saved GGUF's notice): what to push (the
+// PEFT adapter, the model with the adapter merged, or the GGUF file just saved), to which repo, with which access token (the Model panel's, one for the
 // page, kept in memory only), and whether a repo the push creates is private.
 import { useState } from 'react';
 import { useOnnxExport, type PushForm } from '../../state/onnxExportStore.ts';
 import { useModel } from '../../state/modelStore.ts';
+import { formatBytesShort } from '../../state/formatBytesShort.ts';
 
 /** A run's name as a repo name: what the Hub allows, at most 96 characters. */
 export function repoNameOf(runName: string): string {
@@ -18,7 +19,7 @@ export function HubPushForm({ form }: { form: PushForm }) {
   const busy = useOnnxExport((s) => s.busy);
   const hubToken = useModel((s) => s.hubToken);
   const setHubToken = useModel((s) => s.setHubToken);
-  const [what, setWhat] = useState<'adapter' | 'merged'>('adapter');
+  const [what, setWhat] = useState<'adapter' | 'merged' | 'gguf'>(form.what ?? 'adapter');
   const [repo, setRepo] = useState(() => repoNameOf(form.runName));
   const [isPrivate, setPrivate] = useState(true);
   const ready = !!repo.trim() && !!hubToken && !busy;
@@ -41,6 +42,11 @@ export function HubPushForm({ form }: { form: PushForm }) {
         <label>
           <input type="radio" name="hub-what" checked={what === 'merged'} onChange={() => setWhat('merged')} data-testid="hub-what-merged" /> The model with the adapter merged (safetensors, as big as the model), for transformers, vLLM and MLX without PEFT
         </label>
+        {form.gguf && (
+          <label>
+            <input type="radio" name="hub-what" checked={what === 'gguf'} onChange={() => setWhat('gguf')} data-testid="hub-what-gguf" /> {form.gguf.fileName} ({form.gguf.type.toUpperCase()}, {formatBytesShort(form.gguf.bytes)}), for Ollama and llama.cpp straight from the Hub
+          </label>
+        )}
       </fieldset>
       <div className="field">
         <label htmlFor="hub-push-repo">Repo</label>

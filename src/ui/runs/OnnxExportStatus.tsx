@@ -18,6 +18,7 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
   const merged = useOnnxExport((s) => s.merged);
   const pushed = useOnnxExport((s) => s.pushed);
   const pushForm = useOnnxExport((s) => s.pushForm);
+  const openPushForm = useOnnxExport((s) => s.openPushForm);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
   const exportGgufAdapter = useOnnxExport((s) => s.exportGgufAdapter);
   const cancelExport = useOnnxExport((s) => s.cancelExport);
@@ -75,7 +76,7 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
           }
         />
       )}
-      {pushForm && <HubPushForm key={pushForm.runId} form={pushForm} />}
+      {pushForm && <HubPushForm key={`${pushForm.runId}:${pushForm.what ?? ''}`} form={pushForm} />}
       {gguf && !busy && (
         <Alert
           kind={gguf.check && !gguf.check.passed ? 'error' : 'notice'}
@@ -92,6 +93,11 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
                 {gguf.file && !gguf.check && (
                   <button aria-label={`Check ${gguf.fileName}: run its weights, read back as llama.cpp reads them, in this engine against the trained model`} onClick={() => void checkGguf()} data-testid="gguf-check">
                     Check it
+                  </button>
+                )}
+                {gguf.file && (
+                  <button aria-label={`Push ${gguf.fileName} to the Hugging Face Hub, where Ollama and llama.cpp run it by the repo's name`} onClick={() => openPushForm({ runId: gguf.runId, runName: gguf.runName, hdr: false, what: 'gguf' })} data-testid="gguf-push">
+                    Push to the Hub
                   </button>
                 )}
                 {gguf.file && (

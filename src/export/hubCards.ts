@@ -1,6 +1,8 @@
-// The README of a trained run's PEFT adapter pushed to the Hub: front matter the Hub reads (its base
-// model, PEFT, the tags that file it under LoRA and function calling) and, for a person, how it was
-// trained and how to load it. The studio's Runs panel and `studio push` write the same card.
+// The README of what a run pushes to the Hub: its PEFT adapter, or a GGUF file of the model with the
+// adapter merged. Front matter the Hub reads (the base model, the library, the tags that file it under
+// LoRA, GGUF and function calling) and, for a person, how it was trained and how to load or run it.
+// The studio's Runs panel and `studio push` write the same card. (The merged folder's own card is
+// written with the folder: mergedExport.ts.)
 import type { LoraSettings } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 
@@ -64,6 +66,39 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     '```',
     '',
     `${f.baseModel ? '' : 'PEFT loads the base model that adapter_config.json names (base_model_name_or_path). '}\`model.merge_and_unload()\` gives a plain transformers model; vLLM serves the adapter with \`--enable-lora --lora-modules ${f.title}=${f.repo}\`.`,
+    '',
+  ].join('\n');
+}
+
+export interface GgufCardFacts {
+  title: string;
+  run: string;
+  repo: string;
+  baseModel?: string;
+  /** The file's name in the repo, and its weight type as llama.cpp names it (Q4_K_M, Q8_0, F16…). */
+  fileName: string;
+  type: string;
+  bytes: number;
+}
+
+/** A GGUF repo's card: what Ollama's and llama.cpp's Hub names pull (`hf.co/<repo>:<type>`). */
+export function ggufModelCard(f: GgufCardFacts): string {
+  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'library_name: gguf', 'pipeline_tag: text-generation', 'tags:', '- gguf', '- llama.cpp', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
+  return [
+    ...front,
+    '',
+    `# ${f.title}`,
+    '',
+    `${f.baseModel ?? 'The model'} with the LoRA adapter of the BalanceSFT Studio run "${f.run}" merged, as one GGUF file (${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB) with its tokenizer and chat template, as llama.cpp's convert_hf_to_gguf.py and llama-quantize write it.`,
+    '',
+    '## Run it',
+    '',
+    '```sh',
+    `ollama run hf.co/${f.repo}:${f.type}`,
+    `llama-server -hf ${f.repo}:${f.type} --jinja`,
+    '```',
+    '',
+    'LM Studio finds it by the repo name too. `--jinja` makes llama.cpp use the chat template in the file, which writes the tool calls.',
     '',
   ].join('\n');
 }
