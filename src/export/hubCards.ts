@@ -22,7 +22,12 @@ export interface AdapterCardFacts {
   dataset?: string;
   /** An HDR run's: the rounds it trained on the samples that passed the answer check. */
   hdrRounds?: number;
+  /** The newest finished evaluation of this adapter on the run's held-out examples, and the base
+   * model's on the same examples and answer length when there is one. */
+  evaluation?: { correct: number; total: number; maxNewTokens: number; base?: { correct: number; total: number } };
 }
+
+const percent = (correct: number, total: number) => `${((100 * correct) / total).toFixed(1)}%`;
 
 /** "r = 16, alpha/r = 2.000" (alpha/√r with rsLoRA), as PEFT scales the update: both model cards say it. */
 export function loraScaleText(s: LoraSettings): string {
@@ -55,6 +60,7 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     `- ${f.adapterStep !== undefined ? `The weights of step ${f.adapterStep} of ${f.config.steps}; learning` : 'Learning'} rate ${f.config.lr}, ${f.config.schedule} schedule, ${f.config.batchSize * f.config.gradAccum} examples a step, sequences of up to ${f.config.seqLen} tokens.`,
     ...(f.hdrRounds !== undefined ? [`- Then ${f.hdrRounds === 1 ? 'one round' : `${f.hdrRounds} rounds`} of HDR (Hard Data Re-sampling): the cases it still got wrong sampled anew, the answers that pass the call check added, training continued.`] : []),
     ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}.`] : f.dataset ? [`- Dataset: ${f.dataset}.`] : []),
+    ...(f.evaluation ? ['', '## Evaluation', '', evaluationText(f.evaluation)] : []),
     '',
     '## Use',
     '',
@@ -68,6 +74,11 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     `${f.baseModel ? '' : 'PEFT loads the base model that adapter_config.json names (base_model_name_or_path). '}\`model.merge_and_unload()\` gives a plain transformers model; vLLM serves the adapter with \`--enable-lora --lora-modules ${f.title}=${f.repo}\`.`,
     '',
   ].join('\n');
+}
+
+function evaluationText(e: NonNullable<AdapterCardFacts['evaluation']>): string {
+  const base = e.base ? `, against ${percent(e.base.correct, e.base.total)} (${e.base.correct} of ${e.base.total}) for the base model` : '';
+  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, answers of up to ${e.maxNewTokens} tokens) by the studio's AST checker, which checks calls as BFCL's does${base}.`;
 }
 
 export interface GgufCardFacts {

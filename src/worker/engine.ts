@@ -20,7 +20,7 @@ import { leftOutCount } from '../data/dataset-store.ts';
 import type { Example } from '../data/example.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
-import { firstMinable, validateHdrSettings, type HdrRunRow } from '../hdr/index.ts';
+import { firstMinable, validateHdrSettings, type EvalRunRow, type HdrRunRow } from '../hdr/index.ts';
 import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
@@ -49,6 +49,7 @@ import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
 import { runHubPush } from './hubPushJob.ts';
+import type { AdapterCardFacts } from '../export/hubCards.ts';
 import { hubRepoId } from '../export/mergedExport.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
@@ -557,7 +558,8 @@ export class StudioEngine {
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
       const dataset = (await db.datasets.get(run.datasetId))?.name;
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
-      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}) };
+      const evaluation = await adapterEvaluation(db, run);
+      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(evaluation ? { evaluation } : {}) };
       const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
       return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
@@ -571,6 +573,19 @@ export class StudioEngine {
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),
   };
+}
+
+/** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
+ * file of it), and the newest of the base model on the same dataset, model and answer length. */
+async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterCardFacts['evaluation']> {
+  const evals = (await db.runs.where('datasetId').equals(run.datasetId).toArray())
+    .filter((r): r is EvalRunRow => r.kind === 'eval' && r.status === 'done' && !(r as EvalRunRow).stopped && !(r as EvalRunRow).config.gguf && r.modelRef === run.modelRef)
+    .sort((a, b) => b.createdAt - a.createdAt);
+  const own = evals.find((r) => r.config.adapterRunId === run.id);
+  if (!own || own.summary.total === 0) return undefined;
+  const base = evals.find((r) => r.config.adapterRunId === null && r.config.maxNewTokens === own.config.maxNewTokens && r.config.limit === own.config.limit);
+  const tally = (r: EvalRunRow) => ({ correct: r.summary.correct, total: r.summary.total });
+  return { ...tally(own), maxNewTokens: own.config.maxNewTokens, ...(base && base.summary.total ? { base: tally(base) } : {}) };
 }
 
 function modelInfo(ref: string, spec: ModelSpec, tokenizer: string): ModelInfo {

@@ -6,7 +6,7 @@
 import type { LoraAdapter } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { adapterModelCard, ggufModelCard } from '../export/hubCards.ts';
+import { adapterModelCard, ggufModelCard, type AdapterCardFacts } from '../export/hubCards.ts';
 import { exportMergedModel } from '../export/mergedExport.ts';
 import { pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
 import { formatBytes } from '../model/memory-plan.ts';
@@ -32,6 +32,7 @@ export interface HubPushInput {
   hdrRounds?: number;
   examples?: number;
   dataset?: string;
+  evaluation?: AdapterCardFacts['evaluation'];
 }
 
 export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<HubPushResult> {
@@ -67,6 +68,7 @@ function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPush
     ...(job.hdrRounds !== undefined ? { hdrRounds: job.hdrRounds } : { adapterStep: job.adapterStep }),
     ...(job.examples !== undefined ? { examples: job.examples } : {}),
     ...(job.dataset ? { dataset: job.dataset } : {}),
+    ...(job.evaluation ? { evaluation: job.evaluation } : {}),
   });
   return [
     { path: ADAPTER_CONFIG_FILE, blob: new Blob([peft.adapterConfigJson]) },

@@ -7,6 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushToHub, repoIdProblem, type HubPushProgress } from '../../src/export/hubPush.ts';
 import { Sha256, sha256OfBlob } from '../../src/export/sha256.ts';
+import { adapterModelCard, ggufModelCard } from '../../src/export/hubCards.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
 
 const USERS = { hf_write: { name: 'ada', orgs: ['lab'] }, hf_read: { name: 'ada', role: 'read' as const }, hf_bob: { name: 'bob' } };
@@ -43,6 +45,34 @@ describe('sha256', () => {
     const seen: number[] = [];
     expect(await sha256OfBlob(new Blob([weights]), { sliceBytes: 65_536, onBytes: (d) => seen.push(d) })).toBe(createHash('sha256').update(weights).digest('hex'));
     expect(seen).toEqual([65_536, 131_072, 196_608, 262_144, 300_000]);
+  });
+});
+
+describe('the cards of what a run pushes', () => {
+  const config = { ...DEFAULT_RUN_CONFIG, steps: 40, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 16, alpha: 32, useRsLora: true } };
+  it('an adapter’s: base model, objective, LoRA, the step, the evaluation against the base model, how to load it', () => {
+    const card = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', config, adapterStep: 30, examples: 900, dataset: 'calls.jsonl', evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31 } } });
+    expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\nlibrary_name: peft\npipeline_tag: text-generation\ntags:\n- lora\n/);
+    expect(card).toContain('- Objective: SSB: the reasoning (<think>…</think>) and call losses taken apart and combined with a learned balance weight (rule: grad)');
+    expect(card).toContain('- LoRA: r = 16, alpha/√r = 8.000, rsLoRA, on q, k, v, o, gate, up, down in every layer;');
+    expect(card).toContain('- The weights of step 30 of 40;');
+    expect(card).toContain('- 900 training examples from calls.jsonl.');
+    expect(card).toContain('80.6% of the calls correct (25 of 31 held-out examples, answers of up to 96 tokens) by the studio\'s AST checker, which checks calls as BFCL\'s does, against 74.2% (23 of 31) for the base model.');
+    expect(card).toContain('tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen3-0.6B")');
+    const bare = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config: { ...config, loss: 'fixed:0.5' }, hdrRounds: 1 });
+    expect(bare).toMatch(/^---\nlibrary_name: peft\n/);
+    expect(bare).toContain('combined with a fixed balance weight α = 0.5');
+    expect(bare).toContain('- Then one round of HDR (Hard Data Re-sampling)');
+    expect(bare).toContain('- Learning rate');
+    expect(bare).not.toContain('## Evaluation');
+    expect(bare).toContain('AutoTokenizer.from_pretrained(model.peft_config["default"].base_model_name_or_path)');
+  });
+
+  it('a GGUF file’s: what Ollama and llama.cpp pull by the repo’s name', () => {
+    const card = ggufModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', fileName: 'calls-Q4_K_M.gguf', type: 'Q4_K_M', bytes: 400 * 2 ** 20 });
+    expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\nlibrary_name: gguf\n/);
+    expect(card).toContain('(calls-Q4_K_M.gguf, Q4_K_M weights, 400.0 MiB)');
+    expect(card).toContain('ollama run hf.co/ada/calls:Q4_K_M\nllama-server -hf ada/calls:Q4_K_M --jinja');
   });
 });
 

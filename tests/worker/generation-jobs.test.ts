@@ -146,7 +146,11 @@ describe('worker engine: generation jobs', () => {
       const own = await engine.handlers.exportAdapter({ runId: 'run-1' }, () => undefined);
       expect(hub.file('ada/one-step', 'adapter_model.safetensors').equals(Buffer.from(own.weights))).toBe(true);
       expect(hub.file('ada/one-step', 'adapter_config.json').toString()).toBe(own.configJson);
-      expect(hub.file('ada/one-step', 'README.md').toString()).toMatch(/# one-step\n\nA LoRA adapter, trained for function calling with BalanceSFT Studio \(run "one step"[\s\S]*- The weights of step 1 of 1;[\s\S]*- Dataset: demo\./);
+      const card = hub.file('ada/one-step', 'README.md').toString();
+      expect(card).toMatch(/# one-step\n\nA LoRA adapter, trained for function calling with BalanceSFT Studio \(run "one step"[\s\S]*- The weights of step 1 of 1;[\s\S]*- Dataset: demo\./);
+      // Its evaluation above (not the GGUF file's), with no base-model evaluation to set beside it.
+      const { correct, total } = evaluated.summary;
+      expect(card).toContain(`## Evaluation\n\n${((100 * correct) / total).toFixed(1)}% of the calls correct (${correct} of ${total} held-out examples, answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does.\n`);
       // The GGUF file the page saved, named as Ollama's hf.co/<repo>:F32 finds it, with a card that says so.
       const pushedGguf = await engine.handlers.pushToHub({ runId: 'run-1', what: 'gguf', gguf: { file: f32, type: 'f32' }, repo: 'one-step-gguf', token: 'hf_w', private: false, baseUrl: hub.base }, () => undefined);
       expect(pushedGguf.files.map((f) => [f.path, f.bytes, f.lfs])).toEqual([['one-step-gguf-F32.gguf', f32.size, true], ['README.md', expect.any(Number), false]]);
