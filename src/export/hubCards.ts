@@ -83,7 +83,8 @@ function evaluationText(e: NonNullable<AdapterCardFacts['evaluation']>): string 
 
 export interface GgufCardFacts {
   title: string;
-  run: string;
+  /** The studio run whose adapter the file has merged (none: a file the studio did not say it made). */
+  run?: string;
   repo: string;
   baseModel?: string;
   /** The file's name in the repo, and its weight type as llama.cpp names it (Q4_K_M, Q8_0, F16…). */
@@ -100,7 +101,9 @@ export function ggufModelCard(f: GgufCardFacts): string {
     '',
     `# ${f.title}`,
     '',
-    `${f.baseModel ?? 'The model'} with the LoRA adapter of the BalanceSFT Studio run "${f.run}" merged, as one GGUF file (${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB) with its tokenizer and chat template, as llama.cpp's convert_hf_to_gguf.py and llama-quantize write it.`,
+    f.run
+      ? `${f.baseModel ?? 'The model'} with the LoRA adapter of the BalanceSFT Studio run "${f.run}" merged, as one GGUF file (${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB) with its tokenizer and chat template, as llama.cpp's convert_hf_to_gguf.py and llama-quantize write it.`
+      : `One GGUF file: ${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB.`,
     '',
     '## Run it',
     '',

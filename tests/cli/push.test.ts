@@ -14,7 +14,7 @@ import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
 import { initLoraAdapter } from '../../src/model/lora.ts';
 import { tinyModelSpec } from '../../src/model/tiny-model.ts';
-import { NARROW } from '../helpers/tinyEngine.ts';
+import { NARROW, tinyModelMap } from '../helpers/tinyEngine.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'studio-push-'));
 let hub: Awaited<ReturnType<typeof startFakeHubWrites>>['hub'];
@@ -103,11 +103,34 @@ describe('studio push', () => {
     const r = await push(dir, '--repo', 'exported');
     expect(r.code, r.err).toBe(0);
     expect([...hub.repo('ada/exported').files.keys()].sort()).toEqual(['config.json', 'onnx/model.onnx']);
-    const file = join(root, 'tiny.Q8_0.gguf');
+    const file = join(root, 'notes.bin');
     writeFileSync(file, new Uint8Array(1000).fill(7));
-    const g = await push(file, '--repo', 'ada/tiny-gguf');
+    const g = await push(file, '--repo', 'ada/tiny-bin');
     expect(g.code, g.err).toBe(0);
-    expect(hub.file('ada/tiny-gguf', 'tiny.Q8_0.gguf')).toEqual(Buffer.from(readFileSync(file)));
+    expect([...hub.repo('ada/tiny-bin').files.keys()]).toEqual(['notes.bin']);
+    expect(hub.file('ada/tiny-bin', 'notes.bin').equals(readFileSync(file))).toBe(true);
+  });
+
+  it('pushes a GGUF file named so that Ollama finds it by its type, with a card that says how; one it cannot read goes as it is', { timeout: 60_000 }, async () => {
+    const { dir } = await runFolder('gguf-run');
+    const gguf = join(root, 'calls.gguf');
+    const model = join(root, 'gguf-model');
+    mkdirSync(model);
+    for (const [name, data] of tinyModelMap()) writeFileSync(join(model, name), data);
+    const exported = await studioInProcess(['export-gguf', '--model', model, '--adapter', dir, '--out', gguf, '--no-check', '--quiet']);
+    expect(exported.code, exported.err).toBe(0);
+    const r = await push(gguf, '--repo', 'ada/calls-gguf');
+    expect(r.code, r.err).toBe(0);
+    expect([...hub.repo('ada/calls-gguf').files.keys()]).toEqual(['calls-Q8_0.gguf', 'README.md']);
+    expect(hub.file('ada/calls-gguf', 'calls-Q8_0.gguf').equals(readFileSync(gguf))).toBe(true);
+    const card = hub.file('ada/calls-gguf', 'README.md').toString();
+    expect(card).toContain('One GGUF file: calls-Q8_0.gguf, Q8_0 weights');
+    expect(card).toContain('ollama run hf.co/ada/calls-gguf:Q8_0');
+    const notGguf = join(root, 'broken.gguf');
+    writeFileSync(notGguf, 'not a gguf');
+    const b = await push(notGguf, '--repo', 'ada/broken');
+    expect(b.code, b.err).toBe(0);
+    expect([...hub.repo('ada/broken').files.keys()]).toEqual(['broken.gguf']);
   });
 
   it('refuses bad input before asking the Hub, and says what the Hub refused', { timeout: 30_000 }, async () => {

@@ -11,7 +11,10 @@ import { stoppableExport } from '../interrupt.ts';
 import { hubBaseUrl, hubToken } from '../modelSource.ts';
 import { formatBytes } from '../../data/record-limits.ts';
 import { plural } from '../../data/plural.ts';
-import { adapterModelCard } from '../../export/hubCards.ts';
+import { adapterModelCard, ggufModelCard } from '../../export/hubCards.ts';
+import { readGgufHeader } from '../../export/ggufReadBack.ts';
+import { nodeFileSource } from '../../model/byte-source-node.ts';
+import { releaseAfter } from '../../model/releaseAfter.ts';
 import { hubRepoId } from '../../export/mergedExport.ts';
 import { HubPushError, pushToHub, repoIdProblem, type HubPushFile, type HubPushProgress } from '../../export/hubPush.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
@@ -26,7 +29,10 @@ Pushes to a Hugging Face model repo as one commit, creating the repo when it is 
                                             its checkpoint, metrics and data stay here
   any other folder (studio export-merged,   every file in it and its subfolders (hidden ones
   export-onnx)                              left out)
-  a file (studio export-gguf)               that file
+  a GGUF file (studio export-gguf)          that file with a model card, named <name>-<TYPE>.gguf
+                                            unless its name has the type, so that
+                                            ollama run hf.co/<repo>:<TYPE> finds it
+  any other file                            that file
 Weights go up through Git LFS; a file the repo has already is not sent again.
 
 options:
@@ -61,7 +67,7 @@ const command: CliCommand = {
     const path = resolve(f._[0]);
     if (!existsSync(path)) throw new CliError(`${f._[0]} is not there`, 2);
     const baseUrl = hubBaseUrl(f['hub-base']);
-    const pushed = statSync(path).isDirectory() ? await folderFiles(path) : { files: [{ path: basename(path), blob: await openAsBlob(path) }], what: basename(path) };
+    const pushed = statSync(path).isDirectory() ? await folderFiles(path) : path.toLowerCase().endsWith('.gguf') ? await ggufFiles(path) : { files: [{ path: basename(path), blob: await openAsBlob(path) }], what: basename(path) };
     const progress = new ProgressLine(f.quiet ?? false);
     const stop = new AbortController();
     return stoppableExport(progress, stop, 'stopping the push', () => `interrupted: nothing was committed to ${repo}`, async () => {
@@ -101,6 +107,32 @@ function progressText(p: HubPushProgress): string {
   if (p.phase === 'hashing') return `hashing ${p.file}${share}`;
   if (p.phase === 'uploading') return `uploading${p.file ? ` ${p.file}` : ''}${share} of ${formatBytes(p.bytesTotal)}`;
   return 'committing…';
+}
+
+/** A GGUF file with a card, named so that Ollama's and llama.cpp's `hf.co/<repo>:<TYPE>` find it
+ * (its own name when that holds the type already). A file the read-back cannot read goes as it is. */
+async function ggufFiles(path: string): Promise<Pushed> {
+  const name = basename(path);
+  let header;
+  try {
+    const source = await nodeFileSource(path);
+    header = await releaseAfter(() => readGgufHeader(source, ['general.name']), () => source.close());
+  } catch {
+    return { files: [{ path: name, blob: await openAsBlob(path) }], what: name };
+  }
+  const type = header.fileType;
+  if (!type || type.startsWith('file type')) return { files: [{ path: name, blob: await openAsBlob(path) }], what: name };
+  const fileName = name.toLowerCase().includes(type.toLowerCase()) ? name : `${name.replace(/\.gguf$/i, '')}-${type}.gguf`;
+  const blob = await openAsBlob(path);
+  // Whose file it is the CLI cannot tell (the studio's GGUF names its run in general.name, as others name theirs).
+  const title = String(header.values.get('general.name') ?? name.replace(/\.gguf$/i, ''));
+  return {
+    files: async (repo) => [
+      { path: fileName, blob },
+      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size })]) },
+    ],
+    what: fileName,
+  };
 }
 
 /** A run folder's adapter and card, or every file of any other folder. */
