@@ -89,7 +89,7 @@ export function App() {
   const header = (
     <header className="topbar">
       <h1>BalanceSFT Studio</h1>
-      <p className="tagline">Fine-tune function-calling models with LoRA on your own GPU. Nothing leaves this browser.</p>
+      <p className="tagline">Fine-tune function-calling models with LoRA on your own GPU. Nothing leaves this browser unless you push it to the Hub.</p>
       <button className="theme-toggle" aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => setTheme(applyTheme(theme === 'dark' ? 'light' : 'dark'))}>
         {theme === 'dark' ? '☀ Light' : '☾ Dark'}
       </button>
