@@ -351,6 +351,8 @@ export const tests = {
     const pushForm = page.getByTestId('hub-push-form');
     assert.equal(await pushForm.getByTestId('hub-push-repo').inputValue(), 'my-first-run');
     assert.ok(await pushForm.getByTestId('hub-push-private').isChecked(), 'a new repo is private unless unticked');
+    // The GGUF file saved above is offered too, for Ollama and llama.cpp to pull by the repo's name.
+    assert.match(await pushForm.innerText(), /my-first-run-q4_k_m\.gguf \(Q4_K_M, [\d.]+ MiB\), for Ollama and llama\.cpp straight from the Hub/);
     await pushForm.getByTestId('hub-push-token').fill('hf_demo_write');
     await screenshot('runs-hub-form', page);
     await pushForm.getByTestId('hub-push-submit').click();
@@ -363,7 +365,10 @@ export const tests = {
     assert.deepEqual([...pushedRepo.files.keys()], ['adapter_config.json', 'adapter_model.safetensors', 'README.md']);
     const snapshotFiles = unzipSync(new Uint8Array(zipBytes));
     assert.ok(hub.file('demo-user/my-first-run', 'adapter_model.safetensors').equals(Buffer.from(snapshotFiles['adapter_model.safetensors'])), 'the adapter pushed is the one the snapshot holds');
-    assert.match(hub.file('demo-user/my-first-run', 'README.md').toString(), /^---\nlibrary_name: peft\n[\s\S]*# my-first-run\n[\s\S]*- The weights of step 30 of 30;/);
+    const pushedCard = hub.file('demo-user/my-first-run', 'README.md').toString();
+    assert.match(pushedCard, /^---\nlibrary_name: peft\n[\s\S]*# my-first-run\n[\s\S]*- The weights of step 30 of 30;/);
+    // The card says how the adapter did: its evaluation above, beside the base model's on the same examples.
+    assert.match(pushedCard, /\n## Evaluation\n\n[\d.]+% of the calls correct \(\d+ of 31 held-out examples, answers of up to \d+ tokens\) by the studio's AST checker, which checks calls as BFCL's does, against [\d.]+% \(\d+ of 31\) for the base model\.\n/);
     assert.ok(hub.log.includes('PUT /lfs-upload/' + createHash('sha256').update(snapshotFiles['adapter_model.safetensors']).digest('hex') + '/' + snapshotFiles['adapter_model.safetensors'].length), 'the weights went through LFS');
     await screenshot('runs-hub-pushed', page);
     await context.unroute('https://huggingface.co/**');
