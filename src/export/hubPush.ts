@@ -8,7 +8,7 @@
 // file is hashed and sent a slice at a time.
 // Owns the words of every refusal: a token the Hub rejects, one that may only read, a repo name it
 // refuses, a repo the token may not write, a file the Hub failed to take.
-import { sha256OfBlob } from './sha256.ts';
+import { sha256OfBlob, type Sha256Hasher } from './sha256.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
@@ -37,6 +37,9 @@ export interface HubPushOptions {
    * pause of `retryPauseMs` (default 1 s) that doubles each time. */
   retries?: number;
   retryPauseMs?: number;
+  /** A new SHA-256 for each LFS file: this project's Sha256 (plain TypeScript, ~140 MB/s) by
+   * default; the CLI gives node:crypto's, ten times faster. */
+  hasher?: () => Sha256Hasher;
   onProgress?: (p: HubPushProgress) => void;
 }
 
@@ -173,7 +176,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   let hashed = 0;
   for (const f of lfsFiles) {
     const before = hashed;
-    oids.set(f.path, await sha256OfBlob(f.blob, { signal, onBytes: (done) => progress('hashing', before + done, f.path) }));
+    oids.set(f.path, await sha256OfBlob(f.blob, { signal, onBytes: (done) => progress('hashing', before + done, f.path), ...(opts.hasher ? { hasher: opts.hasher() } : {}) }));
     hashed += f.blob.size;
   }
 

@@ -2,6 +2,7 @@
 // repo as one commit (export/hubPush.ts). A studio run folder pushes its PEFT adapter with a model
 // card and nothing else of the run (its checkpoint, metrics and data stay here); any other folder
 // pushes every file in it. Owns reading what is pushed, the card of a run, and printing.
+import { createHash } from 'node:crypto';
 import { existsSync, openAsBlob, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
@@ -16,6 +17,7 @@ import { readGgufHeader } from '../../export/ggufReadBack.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { releaseAfter } from '../../model/releaseAfter.ts';
 import { hubRepoId } from '../../export/mergedExport.ts';
+import type { Sha256Hasher } from '../../export/sha256.ts';
 import { HubPushError, pushToHub, repoIdProblem, type HubPushFile, type HubPushProgress } from '../../export/hubPush.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
@@ -80,6 +82,7 @@ const command: CliCommand = {
           private: f.private ?? false,
           baseUrl,
           signal: stop.signal,
+          hasher: nodeSha256,
           onProgress: (p) => progress.update(progressText(p), p.phase !== 'hashing' && p.phase !== 'uploading'),
         });
         progress.done();
@@ -100,6 +103,12 @@ const command: CliCommand = {
     });
   },
 };
+
+/** node:crypto's SHA-256: a 3 GB folder hashed in seconds, not half a minute. */
+function nodeSha256(): Sha256Hasher {
+  const hash = createHash('sha256');
+  return { update: (bytes) => hash.update(bytes), hex: () => hash.digest('hex') };
+}
 
 function progressText(p: HubPushProgress): string {
   const share = p.bytesTotal ? ` ${Math.floor((p.bytesDone / p.bytesTotal) * 100)}%` : '';
