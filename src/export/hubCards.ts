@@ -95,7 +95,7 @@ export interface GgufCardFacts {
 
 /** A GGUF repo's card: what Ollama's and llama.cpp's Hub names pull (`hf.co/<repo>:<type>`). */
 export function ggufModelCard(f: GgufCardFacts): string {
-  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'library_name: gguf', 'pipeline_tag: text-generation', 'tags:', '- gguf', '- llama.cpp', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
+  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'pipeline_tag: text-generation', 'tags:', '- gguf', '- llama.cpp', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
   return [
     ...front,
     '',

@@ -141,7 +141,8 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   const create = await call(`creating ${repo}`, `${base}/api/repos/create`, {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name, ...(owner !== me.name ? { organization: owner } : {}), type: 'model', private: opts.private ?? false }),
+    // As huggingface_hub 2.0 asks (organization: the owner, the user's own too; visibility).
+    body: JSON.stringify({ name, organization: owner, visibility: opts.private ? 'private' : 'public' }),
   });
   // 409: it is there already, and this push adds a commit to it. 403: the token may not create repos
   // there, which is no matter when the repo is there and the token may write to it (huggingface_hub
@@ -187,7 +188,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     const res = await call(`uploading to ${repo}`, `${base}/${repo}.git/info/lfs/objects/batch`, {
       method: 'POST',
       headers: { ...auth, ...LFS_HEADERS },
-      body: JSON.stringify({ operation: 'upload', transfers: ['basic', 'multipart'], hash_algo: 'sha_256', ref: { name: 'main' }, objects: lfsFiles.map((f) => ({ oid: oids.get(f.path), size: f.blob.size })) }),
+      body: JSON.stringify({ operation: 'upload', transfers: ['basic', 'multipart'], hash_algo: 'sha256', ref: { name: 'main' }, objects: lfsFiles.map((f) => ({ oid: oids.get(f.path), size: f.blob.size })) }),
     });
     if (!res.ok) throw await notWritable(res);
     const answer = (await res.json()) as { objects: LfsObject[] };

@@ -70,7 +70,7 @@ describe('the cards of what a run pushes', () => {
 
   it('a GGUF file’s: what Ollama and llama.cpp pull by the repo’s name', () => {
     const card = ggufModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', fileName: 'calls-Q4_K_M.gguf', type: 'Q4_K_M', bytes: 400 * 2 ** 20 });
-    expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\nlibrary_name: gguf\n/);
+    expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\npipeline_tag: text-generation\ntags:\n- gguf\n/);
     expect(card).toContain('(calls-Q4_K_M.gguf, Q4_K_M weights, 400.0 MiB)');
     expect(card).toContain('ollama run hf.co/ada/calls:Q4_K_M\nllama-server -hf ada/calls:Q4_K_M --jinja');
   });

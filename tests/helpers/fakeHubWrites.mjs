@@ -5,6 +5,9 @@
 // API calls (401 unknown, 403 read-only or another user's repo), LFS bytes against their SHA-256 and
 // size, a commit's lfsFile only once its object is stored. One plain handler, `handle(request)`, so
 // the same fake serves a Node http server (vitest) and Playwright's route (the studio in Chromium).
+// Checked once against huggingface_hub 2.0 (Python), the Hub's reference client: its upload_folder,
+// single and multipart, lands here byte for byte, and asks with the same bodies as hubPush.ts (it
+// also asks /api/validate-yaml about a README first, which this fake does not answer).
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -80,7 +83,8 @@ export function createFakeHubWrites(opts) {
         if (!mayWrite(user, owner)) return error(403, `You don't have the rights to create a model under the namespace "${owner}"`);
         const id = `${owner}/${body.name}`;
         if (hub.repos.has(id)) return error(409, 'You already created this model repo');
-        hub.repos.set(id, { private: !!body.private, files: new Map(), commits: [] });
+        // huggingface_hub 2.0 says `visibility`, earlier clients `private`.
+        hub.repos.set(id, { private: body.visibility ? body.visibility === 'private' : !!body.private, files: new Map(), commits: [] });
         return json(200, { url: `${hub.base}/${id}`, name: id, id });
       }
       if ((m = /^\/api\/models\/([^/]+\/[^/]+)$/.exec(path)) && req.method === 'GET') {
@@ -98,7 +102,8 @@ export function createFakeHubWrites(opts) {
         const refused = writable(user, m[1]);
         if (refused) return refused;
         const body = JSON.parse(text(req.body));
-        if (body.operation !== 'upload' || body.hash_algo !== 'sha_256' || !body.transfers.includes('basic')) return error(422, 'Unsupported batch request');
+        // huggingface_hub sends the Git LFS spec's sha256, huggingface.js sha_256: the Hub takes both.
+        if (body.operation !== 'upload' || !['sha256', 'sha_256', undefined].includes(body.hash_algo) || !body.transfers.includes('basic')) return error(422, 'Unsupported batch request');
         const multipart = body.transfers.includes('multipart');
         const objects = body.objects.map((o) => {
           const err = hub.lfsErrors.get(o.oid);
