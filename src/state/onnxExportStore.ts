@@ -167,6 +167,11 @@ const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 /** Why a job cannot start while an export runs. */
 export const EXPORTING_REASON = 'A model export (ONNX, GGUF or merged), a GGUF check or a push to the Hub is running (Runs panel); wait for it to finish.';
 
+/** A run's name as a Hub repo's name: what the Hub allows, at most 96 characters. */
+export function repoNameOf(runName: string): string {
+  return runName.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 96) || 'balancesft-adapter';
+}
+
 /** A run's name as a file name. */
 const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
 

@@ -1,8 +1,8 @@
 // "Hub" for a run: its PEFT adapter with a model card, the model with the adapter merged (the
 // merged export's folder, each file gathered as a Blob as it is written, never whole in the worker's
 // memory), or the GGUF file the page saved, pushed to a Hugging Face model repo as one commit
-// (export/hubPush.ts). A job like the
-// exports: it holds the GPU (the merge runs on it) and the page's Cancel stops it, before the commit.
+// (export/hubPush.ts). A job like the exports: it holds the GPU (the merge runs on it) and the
+// page's Cancel stops it, before the commit.
 import type { LoraAdapter } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
@@ -43,13 +43,13 @@ export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<Hu
     token: job.token,
     // Made once the token is checked, with the repo's full id for the card.
     files: (repo) => (job.what === 'adapter' ? adapterFiles(ctx, job, repo) : job.what === 'merged' ? mergedFiles(ctx, job, repo) : ggufFiles(job, job.gguf!, repo)),
-    message: `Upload the ${what} of run ${job.run} (step ${job.adapterStep}) with BalanceSFT Studio`,
+    message: `Upload the ${what} of run ${job.run} (${job.hdrRounds !== undefined ? `after ${job.hdrRounds} HDR round${job.hdrRounds === 1 ? '' : 's'}` : `step ${job.adapterStep}`}) with BalanceSFT Studio`,
     private: job.private,
     ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}),
     signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress({
-        label: p.phase === 'checking' ? 'checking the token and the repo' : p.phase === 'hashing' ? `hashing ${p.file}` : p.phase === 'uploading' ? `uploading ${p.file ?? ''} (${formatBytes(p.bytesTotal)} in all)`.replace('  ', ' ') : 'committing',
+        label: p.phase === 'checking' ? 'checking the token and the repo' : p.phase === 'hashing' ? `hashing ${p.file}` : p.phase === 'uploading' ? `uploading${p.file ? ` ${p.file}` : ''} (${formatBytes(p.bytesTotal)} in all)` : 'committing',
         done: p.bytesDone,
         total: p.bytesTotal,
       }),

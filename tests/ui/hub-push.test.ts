@@ -47,10 +47,9 @@ vi.mock('../../src/state/engine.ts', () => ({
   }),
 }));
 
-const { useOnnxExport } = await import('../../src/state/onnxExportStore.ts');
+const { repoNameOf, useOnnxExport } = await import('../../src/state/onnxExportStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
-const { repoNameOf } = await import('../../src/ui/runs/HubPushForm.tsx');
 
 const initial = useOnnxExport.getState();
 const status = () => renderNow(createElement(OnnxExportStatus, { onOpenEval: () => undefined }));

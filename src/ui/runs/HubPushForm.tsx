@@ -1,15 +1,11 @@
 // The Hub form of one run (its row's "Hub" opens it, and a saved GGUF's notice): what to push (the
-// PEFT adapter, the model with the adapter merged, or the GGUF file just saved), to which repo, with which access token (the Model panel's, one for the
-// page, kept in memory only), and whether a repo the push creates is private.
+// PEFT adapter, the model with the adapter merged, or the GGUF file just saved), to which repo, with
+// which access token (the Model panel's, one for the page, kept in memory only), and whether a repo
+// the push creates is private.
 import { useState } from 'react';
-import { useOnnxExport, type PushForm } from '../../state/onnxExportStore.ts';
+import { repoNameOf, useOnnxExport, type PushForm } from '../../state/onnxExportStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { formatBytesShort } from '../../state/formatBytesShort.ts';
-
-/** A run's name as a repo name: what the Hub allows, at most 96 characters. */
-export function repoNameOf(runName: string): string {
-  return runName.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 96) || 'balancesft-adapter';
-}
 
 const REPO_PATTERN = '([A-Za-z0-9][\\w.\\-]*/)?[A-Za-z0-9][\\w.\\-]*';
 
