@@ -19,13 +19,10 @@ import { NARROW, tinyModelMap } from '../helpers/tinyEngine.ts';
 const root = mkdtempSync(join(tmpdir(), 'studio-push-'));
 let hub: Awaited<ReturnType<typeof startFakeHubWrites>>['hub'];
 let close: () => Promise<unknown>;
-const env = { ...process.env };
 beforeAll(async () => {
   ({ hub, close } = await startFakeHubWrites({ users: { hf_write: { name: 'ada' }, hf_read: { name: 'ada', role: 'read' } } }));
-  process.env.HF_TOKEN = 'hf_write';
 });
 afterAll(async () => {
-  process.env = env;
   await close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -44,7 +41,9 @@ async function runFolder(name: string): Promise<{ dir: string; peft: { adapterCo
   return { dir, peft };
 }
 
-const push = (...args: string[]) => studioInProcess(['push', ...args, '--hub-base', hub.base, '--quiet']);
+// The token as the command reads it (studioInProcess sets it for the command and puts it back).
+const pushWith = (token: string | undefined, ...args: string[]) => studioInProcess(['push', ...args, '--hub-base', hub.base, '--quiet'], { HF_TOKEN: token, HUGGING_FACE_HUB_TOKEN: undefined });
+const push = (...args: string[]) => pushWith('hf_write', ...args);
 
 describe('studio push', () => {
   it('pushes a run folder’s adapter with a model card, and nothing else of the run', { timeout: 60_000 }, async () => {
@@ -144,16 +143,13 @@ describe('studio push', () => {
     const r = await push(noAdapter, '--repo', 'ada/x');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no-adapter is a run without an adapter \(no adapter_config\.json or adapter_model\.safetensors\): it saved no checkpoint/);
-    delete process.env.HF_TOKEN;
-    const noToken = await push(root, '--repo', 'ada/x');
+    const noToken = await pushWith(undefined, root, '--repo', 'ada/x');
     expect(noToken.code).toBe(2);
     expect(noToken.err).toMatch(/set HF_TOKEN to a Hugging Face access token that may write/);
     expect(hub.log.length).toBe(asked);
-    process.env.HF_TOKEN = 'hf_read';
     const { dir } = await runFolder('read-only');
-    const read = await push(dir, '--repo', 'ada/x');
+    const read = await pushWith('hf_read', dir, '--repo', 'ada/x');
     expect(read.code).toBe(1);
     expect(read.err).toMatch(/could not push to ada\/x: this access token may only read; pushing needs a write token/);
-    process.env.HF_TOKEN = 'hf_write';
   });
 });
