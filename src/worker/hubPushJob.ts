@@ -7,7 +7,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { adapterModelCard, ggufModelCard, type AdapterCardFacts } from '../export/hubCards.ts';
-import { exportMergedModel } from '../export/mergedExport.ts';
+import { mergeInWorker } from './mergedExportJob.ts';
 import { pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
 import { formatBytes } from '../model/memory-plan.ts';
 import { GatheredBlob } from './gatheredBlob.ts';
@@ -30,7 +30,6 @@ export interface HubPushInput {
   adapterStep: number;
   /** An HDR run's rounds: its adapter is its last round's. */
   hdrRounds?: number;
-  examples?: number;
   dataset?: string;
   evaluation?: AdapterCardFacts['evaluation'];
 }
@@ -66,7 +65,6 @@ function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPush
     ...(job.baseModel ? { baseModel: job.baseModel } : {}),
     config: job.config,
     ...(job.hdrRounds !== undefined ? { hdrRounds: job.hdrRounds } : { adapterStep: job.adapterStep }),
-    ...(job.examples !== undefined ? { examples: job.examples } : {}),
     ...(job.dataset ? { dataset: job.dataset } : {}),
     ...(job.evaluation ? { evaluation: job.evaluation } : {}),
   });
@@ -80,15 +78,9 @@ function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPush
 async function mergedFiles(ctx: JobContext, job: HubPushInput, repo: string): Promise<HubPushFile[]> {
   const title = repo.split('/')[1];
   const gathered = new Map<string, GatheredBlob>();
-  await exportMergedModel(ctx.gpu, ctx.model.files, {
-    adapter: job.adapter,
-    write: (file, chunk) => {
-      if (!gathered.has(file)) gathered.set(file, new GatheredBlob());
-      gathered.get(file)!.push(chunk);
-    },
-    card: { title, run: job.run, repo, ...(job.baseModel ? { baseModel: job.baseModel } : {}) },
-    signal: ctx.signal,
-    onProgress: (p) => ctx.progress({ label: `merging the adapter into the weights (${p.tensorsDone} of ${p.tensorsTotal} tensors)`, done: p.bytesDone, total: p.bytesTotal }),
+  await mergeInWorker(ctx, job.adapter, { title, run: job.run, repo, ...(job.baseModel ? { baseModel: job.baseModel } : {}) }, (file, chunk) => {
+    if (!gathered.has(file)) gathered.set(file, new GatheredBlob());
+    gathered.get(file)!.push(chunk);
   });
   return [...gathered].map(([path, g]) => ({ path, blob: g.done('application/octet-stream') }));
 }

@@ -8,7 +8,7 @@ import { DTYPE_BYTES } from '../model/dtype.ts';
 import { formatBytes } from '../model/memory-plan.ts';
 import { ZipStream, ZIP_MAX_BYTES } from '../snapshot/zip.ts';
 import { GatheredBlob } from './gatheredBlob.ts';
-import { exportMergedModel, type MergedDtype } from '../export/mergedExport.ts';
+import { exportMergedModel, type MergedDtype, type MergedExportOptions, type MergedExportResult } from '../export/mergedExport.ts';
 import type { JobContext } from '../jobs/context.ts';
 
 export interface MergedExportInput {
@@ -30,7 +30,7 @@ export interface MergedExportOutput {
 }
 
 export async function runMergedExport(ctx: JobContext, job: MergedExportInput): Promise<MergedExportOutput> {
-  const { spec, files: source } = ctx.model;
+  const { spec } = ctx.model;
   // Said before the merge, not by the zip writer after it.
   const weightBytes = parameterCount(spec) * DTYPE_BYTES[spec.dtype];
   if (weightBytes > ZIP_MAX_BYTES) {
@@ -39,19 +39,25 @@ export async function runMergedExport(ctx: JobContext, job: MergedExportInput): 
   const gathered = new GatheredBlob();
   const zip = new ZipStream((part) => gathered.push(part), new Date());
   let entry: string | null = null;
-  const result = await exportMergedModel(ctx.gpu, source, {
-    adapter: job.adapter,
-    write: (file, chunk) => {
-      // A file's chunks come one after another: its entry ends where the next file starts.
-      if (file !== entry) zip.entry(`${job.folder}/${file}`, file.endsWith('.safetensors') ? 0 : 6);
-      entry = file;
-      zip.push(chunk);
-    },
-    card: { title: job.folder, run: job.run, ...(job.baseModel ? { baseModel: job.baseModel } : {}) },
-    // The page's Cancel (cancelJob): the merge stops before its next tensor.
-    signal: ctx.signal,
-    onProgress: (p) => ctx.progress({ label: `merging the adapter into the weights (${p.tensorsDone} of ${p.tensorsTotal} tensors)`, done: p.bytesDone, total: p.bytesTotal }),
+  const result = await mergeInWorker(ctx, job.adapter, { title: job.folder, run: job.run, ...(job.baseModel ? { baseModel: job.baseModel } : {}) }, (file, chunk) => {
+    // A file's chunks come one after another: its entry ends where the next file starts.
+    if (file !== entry) zip.entry(`${job.folder}/${file}`, file.endsWith('.safetensors') ? 0 : 6);
+    entry = file;
+    zip.push(chunk);
   });
   zip.end();
   return { zip: gathered.done('application/zip'), files: result.files.map((f) => f.name), dtype: result.dtype, weightBytes: result.weightBytes, weightFiles: result.weightFiles.length, merged: result.merged };
+}
+
+/** The loaded model's folder with `adapter` merged, handed to `write` a chunk at a time, with the
+ * job's progress, stopped by the page's Cancel (cancelJob) before its next tensor: the Merged
+ * export's .zip and the Hub push's files both come from here. */
+export function mergeInWorker(ctx: JobContext, adapter: LoraAdapter, card: MergedExportOptions['card'], write: MergedExportOptions['write']): Promise<MergedExportResult> {
+  return exportMergedModel(ctx.gpu, ctx.model.files, {
+    adapter,
+    write,
+    card,
+    signal: ctx.signal,
+    onProgress: (p) => ctx.progress({ label: `merging the adapter into the weights (${p.tensorsDone} of ${p.tensorsTotal} tensors)`, done: p.bytesDone, total: p.bytesTotal }),
+  });
 }

@@ -69,7 +69,7 @@ const command: CliCommand = {
     const path = resolve(f._[0]);
     if (!existsSync(path)) throw new CliError(`${f._[0]} is not there`, 2);
     const baseUrl = hubBaseUrl(f['hub-base']);
-    const pushed = statSync(path).isDirectory() ? await folderFiles(path) : path.toLowerCase().endsWith('.gguf') ? await ggufFiles(path) : { files: [{ path: basename(path), blob: await openAsBlob(path) }], what: basename(path) };
+    const pushed = statSync(path).isDirectory() ? await folderFiles(path) : path.toLowerCase().endsWith('.gguf') ? await ggufFiles(path) : await asItIs(path);
     const progress = new ProgressLine(f.quiet ?? false);
     const stop = new AbortController();
     return stoppableExport(progress, stop, 'stopping the push', () => `interrupted: nothing was committed to ${repo}`, async () => {
@@ -118,6 +118,11 @@ function progressText(p: HubPushProgress): string {
   return 'committing…';
 }
 
+/** One file under its own name, nothing added. */
+async function asItIs(path: string): Promise<Pushed> {
+  return { files: [{ path: basename(path), blob: await openAsBlob(path) }], what: basename(path) };
+}
+
 /** A GGUF file with a card, named so that Ollama's and llama.cpp's `hf.co/<repo>:<TYPE>` find it
  * (its own name when that holds the type already). A file the read-back cannot read goes as it is. */
 async function ggufFiles(path: string): Promise<Pushed> {
@@ -127,10 +132,10 @@ async function ggufFiles(path: string): Promise<Pushed> {
     const source = await nodeFileSource(path);
     header = await releaseAfter(() => readGgufHeader(source, ['general.name']), () => source.close());
   } catch {
-    return { files: [{ path: name, blob: await openAsBlob(path) }], what: name };
+    return asItIs(path);
   }
   const type = header.fileType;
-  if (!type || type.startsWith('file type')) return { files: [{ path: name, blob: await openAsBlob(path) }], what: name };
+  if (!type || type.startsWith('file type')) return asItIs(path);
   const fileName = name.toLowerCase().includes(type.toLowerCase()) ? name : `${name.replace(/\.gguf$/i, '')}-${type}.gguf`;
   const blob = await openAsBlob(path);
   // Whose file it is the CLI cannot tell (the studio's GGUF names its run in general.name, as others name theirs).

@@ -7,6 +7,13 @@ import { useJobs } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 
+/** An export job in words, while it runs and once cancelled. */
+function jobTitle(kind: NonNullable<ReturnType<typeof useOnnxExport.getState>['busy']>['kind'], runName: string): string {
+  if (kind === 'GGUF check') return `GGUF check of ${runName}`;
+  if (kind === 'Hub push') return `push of ${runName} to the Hub`;
+  return `${kind === 'Merged model' ? 'merged-model' : kind} export of ${runName}`;
+}
+
 /** `onOpenEval`: opens the Evaluation panel, where a saved GGUF's "Evaluate it" leads. */
 export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
   const busy = useOnnxExport((s) => s.busy);
@@ -32,8 +39,8 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
     void chooseEvalGguf({ file, fileName: g.fileName, runId: g.runId, runName: g.runName });
     onOpenEval();
   };
-  const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : busy.kind === 'Hub push' ? `push of ${busy.runName} to the Hub` : `${busy.kind === 'Merged model' ? 'merged-model' : busy.kind} export of ${busy.runName}`);
-  const cancelledTitle = cancelled && (cancelled.kind === 'Hub push' ? `push of ${cancelled.runName} to the Hub` : `${cancelled.kind === 'Merged model' ? 'merged-model' : cancelled.kind} export of ${cancelled.runName}`);
+  const title = busy && jobTitle(busy.kind, busy.runName);
+  const cancelledTitle = cancelled && jobTitle(cancelled.kind, cancelled.runName);
   return (
     <>
       {busy && <ProgressBar label={`${title}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}

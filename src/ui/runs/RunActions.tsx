@@ -79,7 +79,10 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const ggufWhy = hdrAdapter ? (active ? 'GGUF and merged wait for the run that is training; export it once that ends' : null) : onnxWhy;
   const ggufHeld = (train || hdrAdapter) && !written && !ggufWhy && !onnxBusy ? resumeHeld : null;
   const gpuHeldWhy = resumable || onnxHeld || ggufHeld ? resumeHeld : null;
+  // GGUF, Merged and Hub merge the same adapter: off together, for the same reason.
+  const mergedOff = !!onnxBusy || written || !!ggufWhy || !!ggufHeld;
   const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}`, restart: `run-restart-why-${run.id}` };
+  const mergedWhyId = written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null;
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
   return (
@@ -133,8 +136,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {(train || hdrAdapter) && (
         <KeepFocusButton
           aria-label={`Export ${name} as one GGUF file for llama.cpp, Ollama and LM Studio (Q8_0 weights, the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged)`}
-          disabled={!!onnxBusy || written || !!ggufWhy || !!ggufHeld}
-          reasonId={written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null}
+          disabled={mergedOff}
+          reasonId={mergedWhyId}
           onClick={() => void exportGguf(run.id, name, 'q8_0')}
           data-testid="export-gguf"
         >
@@ -144,8 +147,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {(train || hdrAdapter) && (
         <KeepFocusButton
           aria-label={`Export ${name} as a Hugging Face model folder (.zip): safetensors with the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged, for transformers, vLLM and MLX without PEFT`}
-          disabled={!!onnxBusy || written || !!ggufWhy || !!ggufHeld}
-          reasonId={written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null}
+          disabled={mergedOff}
+          reasonId={mergedWhyId}
           onClick={() => void exportMerged(run.id, name)}
           data-testid="export-merged"
         >
@@ -155,8 +158,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {(train || hdrAdapter) && (
         <KeepFocusButton
           aria-label={`Push ${name} to the Hugging Face Hub: the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter with a model card, or the model with it merged`}
-          disabled={!!onnxBusy || written || !!ggufWhy || !!ggufHeld}
-          reasonId={written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null}
+          disabled={mergedOff}
+          reasonId={mergedWhyId}
           onClick={() => openPushForm({ runId: run.id, runName: name, hdr: !!hdrAdapter })}
           data-testid="push-hub"
         >
