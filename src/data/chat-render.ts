@@ -7,7 +7,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { bfclSystemPrompt, functionsFromSystemPrompt } from './bfcl-prompt.ts';
 import type { Call, Example, Message } from './example.ts';
-import { formatCallsPython } from './python/format.ts';
+import { formatCallsPython, withPythonCalls } from './python/format.ts';
 import { targetCalls, templateArguments, templatePrintsArgumentText, WholeFloatMarkers } from './whole-floats.ts';
 
 export const THINK_OPEN = '<think>';
@@ -93,11 +93,6 @@ function assistantMessage(content: string, calls: Call[] | undefined, reasoning:
     else m.content = `${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE}\n\n${content}`;
   }
   return m;
-}
-
-/** Calls written as Python-call text after any text, the way a Python-syntax target writes them. */
-function withPythonCalls(content: string, calls: Call[]): string {
-  return content ? `${content}\n${formatCallsPython(calls)}` : formatCallsPython(calls);
 }
 
 function promptMessage(m: Message, readsReasoning: boolean, python: boolean, writing: ArgumentWriting): TemplateMessage {

@@ -5,6 +5,7 @@
 // written with the folder: mergedExport.ts.)
 import type { LoraSettings } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
+import { plural } from '../data/plural.ts';
 
 export interface AdapterCardFacts {
   /** The card's heading: the repo's name. */
@@ -113,6 +114,81 @@ export function ggufModelCard(f: GgufCardFacts): string {
     '```',
     '',
     'LM Studio finds it by the repo name too. `--jinja` makes llama.cpp use the chat template in the file, which writes the tool calls.',
+    '',
+  ].join('\n');
+}
+
+export interface DatasetCardFacts {
+  /** The card's heading: the repo's name. */
+  title: string;
+  repo: string;
+  /** The studio dataset it is, by its name there. */
+  dataset: string;
+  /** Its path in the repo. */
+  file: string;
+  examples: number;
+  /** Stored examples not pushed: those the user left out of training. */
+  leftOut: number;
+  /** Examples by the format they were imported from (`hdr`: HDR's samples). */
+  sources: Record<string, number>;
+  /** HDR's samples, and the most rounds one of them took. */
+  hdr: { examples: number; rounds: number };
+  withReasoning: number;
+  /** Examples whose calls are written `[f(a=1)]` (FunReason, BFCL's prompt mode). */
+  python: number;
+  /** Examples that answer with no call (BFCL's irrelevance). */
+  noCall: number;
+  /** Examples with BFCL's accepted values, and their BFCL categories. */
+  withPossibleAnswer: number;
+  categories: Record<string, number>;
+}
+
+/** The Hub's size class for a dataset of `n` rows. */
+function sizeCategory(n: number): string {
+  const bounds: Array<[number, string]> = [[1e3, 'n<1K'], [1e4, '1K<n<10K'], [1e5, '10K<n<100K'], [1e6, '100K<n<1M'], [1e7, '1M<n<10M']];
+  return bounds.find(([limit]) => n < limit)?.[1] ?? '10M<n<100M';
+}
+
+const counted = (counts: Record<string, number>) => Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} ${n}`).join(', ');
+
+/** A dataset repo's card: the data file as the Hub's viewer and datasets.load_dataset find it
+ * (`configs`), what the examples are, their columns, and how to read them. */
+export function datasetCard(f: DatasetCardFacts): string {
+  const front = ['---', 'configs:', '- config_name: default', '  data_files:', '  - split: train', `    path: ${f.file}`, 'task_categories:', '- text-generation', 'tags:', '- function-calling', '- tool-use', '- reasoning', '- balancesft-studio', 'size_categories:', `- ${sizeCategory(f.examples)}`, '---'];
+  const pct = (n: number) => `${n} (${((100 * n) / Math.max(1, f.examples)).toFixed(0)}%)`;
+  return [
+    ...front,
+    '',
+    `# ${f.title}`,
+    '',
+    `Function-calling conversations for supervised fine-tuning: the dataset "${f.dataset}" of BalanceSFT Studio, ${f.examples} example${f.examples === 1 ? '' : 's'} in OpenAI's messages form${f.leftOut ? ` (${plural(f.leftOut, 'example')} left out of training ${f.leftOut === 1 ? 'is' : 'are'} not here)` : ''}. Each ends in the assistant turn to learn: its reasoning, then its calls.`,
+    '',
+    '## What is in it',
+    '',
+    `- Imported from: ${counted(f.sources)}.`,
+    ...(f.hdr.examples ? [`- ${f.hdr.examples} example${f.hdr.examples === 1 ? '' : 's'} added by HDR (Hard Data Re-sampling) in ${f.hdr.rounds === 1 ? 'one round' : `${f.hdr.rounds} rounds`}: new reasoning and calls sampled for cases a trained model got wrong, kept only where the calls passed the answer check (column \`hdr_round\`).`] : []),
+    `- With reasoning (\`reasoning_content\`): ${pct(f.withReasoning)}. Answering without a call: ${pct(f.noCall)}.`,
+    ...(f.python ? [`- ${f.python} answer${f.python === 1 ? '' : 's'} write${f.python === 1 ? 's' : ''} the calls as Python, \`[f(a=1)]\`, in the content (FunReason's and BFCL's prompt form) rather than as \`tool_calls\`.`] : []),
+    ...(f.withPossibleAnswer ? [`- ${f.withPossibleAnswer} with BFCL's accepted values per argument (column \`possible_answer\`)${Object.keys(f.categories).length ? `; categories: ${counted(f.categories)}` : ''}.`] : Object.keys(f.categories).length ? [`- Categories: ${counted(f.categories)}.`] : []),
+    '',
+    '## Columns',
+    '',
+    '- `id`: the example\'s id.',
+    '- `messages`: the conversation, `role` and `content`; an assistant turn has `reasoning_content` and `tool_calls` (`{"type": "function", "function": {"name", "arguments"}}`, the arguments as JSON text, as OpenAI\'s API writes them); a tool\'s result has the function\'s `name`.',
+    '- `tools`: the functions the assistant may call, OpenAI\'s `[{"type": "function", "function": {...}}]` as JSON text (their schemas differ from row to row, which one table column cannot hold).',
+    '- `source`: the format the example was imported from; `category`, `possible_answer` (JSON text) and `hdr_round` where known.',
+    '',
+    '## Use',
+    '',
+    '```python',
+    'import json',
+    'from datasets import load_dataset',
+    `ds = load_dataset("${f.repo}", split="train")`,
+    'row = ds[0]',
+    'text = tokenizer.apply_chat_template(row["messages"], tools=json.loads(row["tools"]), tokenize=False)',
+    '```',
+    '',
+    `BalanceSFT Studio imports it by its id (${f.repo}) in the Dataset panel, with its categories, accepted values and HDR rounds.`,
     '',
   ].join('\n');
 }

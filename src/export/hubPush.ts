@@ -1,8 +1,9 @@
-// Pushes files to a Hugging Face model repo as one commit, over the Hub's HTTP API as huggingface_hub
-// and huggingface.js speak it: the token checked (whoami-v2), the repo created when it is not there
-// (an existing one is written to), each file's upload mode asked (preupload), the large ones uploaded
-// through Git LFS (batch: a single PUT, or the Hub's multipart parts and completion; verify when the
-// Hub asks), then one commit (NDJSON) naming the LFS files by SHA-256 and carrying the small ones.
+// Pushes files to a Hugging Face model or dataset repo as one commit, over the Hub's HTTP API as
+// huggingface_hub and huggingface.js speak it: the token checked (whoami-v2), the repo created when
+// it is not there (an existing one is written to), each file's upload mode asked (preupload), the
+// large ones uploaded through Git LFS (batch: a single PUT, or the Hub's multipart parts and
+// completion; verify when the Hub asks), then one commit (NDJSON) naming the LFS files by SHA-256
+// and carrying the small ones.
 // Xet is not asked for: the Hub takes LFS uploads into any repo, and plain LFS needs no WASM chunker.
 // Runs in the worker and in Node alike (fetch, Blob); never holds a whole file in memory: a weight
 // file is hashed and sent a slice at a time.
@@ -21,6 +22,8 @@ export interface HubPushFile {
 export interface HubPushOptions {
   /** `owner/name`, or `name` for a repo of the token's own user. */
   repo: string;
+  /** Default 'model'. */
+  repoType?: 'model' | 'dataset';
   token: string;
   /** The files, or what makes them once the token is checked, given the repo's full id (`owner/name`):
    * a model card names it, and a merge that takes minutes does not start for a token the Hub refuses. */
@@ -135,6 +138,10 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   if (me.auth?.accessToken?.role === 'read') throw new HubPushError('this access token may only read; pushing needs a write token (or a fine-grained one that may write to the repo): huggingface.co/settings/tokens', 403);
   const repo = opts.repo.includes('/') ? opts.repo : `${me.name}/${opts.repo}`;
   const [owner, name] = repo.split('/');
+  // The API names a dataset repo under /api/datasets/, its Git (LFS) and pages under /datasets/.
+  const dataset = opts.repoType === 'dataset';
+  const api = `${base}/api/${dataset ? 'datasets' : 'models'}/${repo}`;
+  const repoUrl = `${base}/${dataset ? 'datasets/' : ''}${repo}`;
   const files = Array.isArray(opts.files) ? opts.files : checkFiles(await opts.files(repo));
   bytesTotal = files.reduce((s, f) => s + f.blob.size, 0);
 
@@ -142,7 +149,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json' },
     // As huggingface_hub 2.0 asks (organization: the owner, the user's own too; visibility).
-    body: JSON.stringify({ name, organization: owner, visibility: opts.private ? 'private' : 'public' }),
+    body: JSON.stringify({ name, organization: owner, visibility: opts.private ? 'private' : 'public', ...(dataset ? { type: 'dataset' } : {}) }),
   });
   // 409: it is there already, and this push adds a commit to it. 403: the token may not create repos
   // there, which is no matter when the repo is there and the token may write to it (huggingface_hub
@@ -150,7 +157,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   if (!create.ok && create.status !== 409) {
     if (create.status === 403 || create.status === 401) {
       const said = await hubMessage(create);
-      const info = await call(`looking for ${repo}`, `${base}/api/models/${repo}`, { headers: auth });
+      const info = await call(`looking for ${repo}`, api, { headers: auth });
       if (!info.ok) throw new HubPushError(`this token may not create ${repo}${owner !== me.name ? ` in ${owner}` : ''}${said}`, create.status);
     } else throw await refused(`creating ${repo}`, create);
   }
@@ -163,7 +170,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   for (let i = 0; i < files.length; i += 100) {
     const batch = files.slice(i, i + 100);
     const asked = await Promise.all(batch.map(async (f) => ({ path: f.path, size: f.blob.size, sample: base64(new Uint8Array(await f.blob.slice(0, 512).arrayBuffer())) })));
-    const res = await call(`asking ${repo} how to upload`, `${base}/api/models/${repo}/preupload/main`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ files: asked }) });
+    const res = await call(`asking ${repo} how to upload`, `${api}/preupload/main`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ files: asked }) });
     if (!res.ok) throw await notWritable(res);
     const answer = (await res.json()) as { files: Array<{ path: string; uploadMode: 'lfs' | 'regular'; shouldIgnore?: boolean }> };
     for (const f of answer.files) {
@@ -185,7 +192,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   let uploaded = 0;
   progress('uploading', 0);
   if (lfsFiles.length) {
-    const res = await call(`uploading to ${repo}`, `${base}/${repo}.git/info/lfs/objects/batch`, {
+    const res = await call(`uploading to ${repo}`, `${repoUrl}.git/info/lfs/objects/batch`, {
       method: 'POST',
       headers: { ...auth, ...LFS_HEADERS },
       body: JSON.stringify({ operation: 'upload', transfers: ['basic', 'multipart'], hash_algo: 'sha256', ref: { name: 'main' }, objects: lfsFiles.map((f) => ({ oid: oids.get(f.path), size: f.blob.size })) }),
@@ -245,14 +252,14 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     const oid = oids.get(f.path);
     lines.push(oid ? { key: 'lfsFile', value: { path: f.path, algo: 'sha256', oid, size: f.blob.size } } : { key: 'file', value: { path: f.path, encoding: 'base64', content: base64(new Uint8Array(await f.blob.arrayBuffer())) } });
   }
-  const commit = await call(`committing to ${repo}`, `${base}/api/models/${repo}/commit/main`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') }, true);
+  const commit = await call(`committing to ${repo}`, `${api}/commit/main`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') }, true);
   if (!commit.ok) throw await notWritable(commit);
   const out = (await commit.json()) as { commitUrl?: string; commitOid?: string };
   progress('committing', bytesTotal);
   return {
     repo,
-    repoUrl: `${base}/${repo}`,
-    commitUrl: out.commitUrl ?? `${base}/${repo}`,
+    repoUrl,
+    commitUrl: out.commitUrl ?? repoUrl,
     commitOid: out.commitOid ?? '',
     created,
     files: files.map((f) => ({ path: f.path, bytes: f.blob.size, lfs: lfs.has(f.path), sent: !lfs.has(f.path) || sent.has(f.path) })),

@@ -5,7 +5,7 @@
 // Read in one transaction, so a job adding examples meanwhile gives all of them or none; a chunk of
 // rows at a time, turned into lines at once, so the worker holds the file's bytes but never every
 // row of a large dataset.
-import type { StudioDb } from '../data/db.ts';
+import type { ExampleRow, StudioDb } from '../data/db.ts';
 import { encodeDatasetJsonl } from './dataset-jsonl.ts';
 
 const ROWS_PER_CHUNK = 2000;
@@ -21,22 +21,33 @@ export interface DatasetExport {
 const NOT_IN_FILE_NAMES = /[\\/:*?"<>|\u0000-\u001f]+/g;
 
 export async function exportDatasetJsonl(db: StudioDb, datasetId: string, onProgress?: (done: number, total: number) => void, rowsPerChunk = ROWS_PER_CHUNK): Promise<DatasetExport> {
+  const parts: Uint8Array[] = [];
+  const { name, rows } = await readDatasetInChunks(db, datasetId, (rows) => parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1])))), onProgress, rowsPerChunk);
+  return { name: `${datasetFileName(name)}.jsonl`, file: new Blob(parts as BlobPart[], { type: 'application/jsonl' }), examples: rows };
+}
+
+/** A dataset's name as a file name's stem. */
+function datasetFileName(name: string): string {
+  return name.replace(NOT_IN_FILE_NAMES, '-').replace(/^[.\s-]+|[.\s]+$/g, '') || 'dataset';
+}
+
+/** Every stored row of a dataset in order, handed to `each` a chunk at a time, in one transaction
+ * (a job adding examples meanwhile gives all of them or none): its name and how many rows. */
+export async function readDatasetInChunks(db: StudioDb, datasetId: string, each: (rows: ExampleRow[]) => void, onProgress?: (done: number, total: number) => void, rowsPerChunk = ROWS_PER_CHUNK): Promise<{ name: string; rows: number }> {
   return db.transaction('r', db.datasets, db.examples, async () => {
     const row = await db.datasets.get(datasetId);
     if (!row) throw new Error('this dataset is no longer stored (deleted in another tab?)');
     const total = await db.examples.where('datasetId').equals(datasetId).count();
-    const parts: Uint8Array[] = [];
     let done = 0;
     let after = -Infinity;
     for (;;) {
       const rows = await db.examples.where('[datasetId+ord]').between([datasetId, after], [datasetId, Infinity], false, true).limit(rowsPerChunk).toArray();
       if (!rows.length) break;
-      parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1]))));
+      each(rows);
       done += rows.length;
       after = rows.at(-1)!.ord;
       onProgress?.(done, total);
     }
-    const stem = row.name.replace(NOT_IN_FILE_NAMES, '-').replace(/^[.\s-]+|[.\s]+$/g, '') || 'dataset';
-    return { name: `${stem}.jsonl`, file: new Blob(parts as BlobPart[], { type: 'application/jsonl' }), examples: done };
+    return { name: row.name, rows: done };
   });
 }

@@ -5,6 +5,7 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
+import { hubRepoNameOf } from './hubRepoName.ts';
 import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance, type HubPushOutcome } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
@@ -167,10 +168,8 @@ const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 /** Why a job cannot start while an export runs. */
 export const EXPORTING_REASON = 'A model export (ONNX, GGUF or merged), a GGUF check or a push to the Hub is running (Runs panel); wait for it to finish.';
 
-/** A run's name as a Hub repo's name: what the Hub allows, at most 96 characters. */
-export function repoNameOf(runName: string): string {
-  return runName.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 96) || 'balancesft-adapter';
-}
+/** A run's name as a Hub repo's name. */
+export const repoNameOf = (runName: string): string => hubRepoNameOf(runName, 'balancesft-adapter');
 
 /** A run's name as a file name. */
 const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';

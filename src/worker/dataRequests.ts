@@ -28,6 +28,7 @@ import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './data
 import { plural } from '../data/plural.ts';
 import { datasetFileStem } from '../data/fileKinds.ts';
 import { exportDatasetJsonl } from '../snapshot/dataset-export.ts';
+import { pushDatasetToHub } from './datasetHubPush.ts';
 import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -39,7 +40,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -130,6 +131,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   /** The import under way (its download first, for a Hub dataset), for cancelImport. One at a time:
    * the page asks for no second while one runs. */
   let importing: AbortController | null = null;
+  /** The dataset push under way, for cancelDatasetPush. */
+  let pushingDataset: AbortController | null = null;
   let datasetCache: ModelCache | null = null;
   const downloads = () => (datasetCache ??= ctx.datasetCache?.() ?? opfsModelCache(undefined, 'datasets'));
   const listDownloads = async (): Promise<DatasetDownload[]> => {
@@ -219,6 +222,23 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     },
 
     exportDataset: ({ datasetId }, progress) => exportDatasetJsonl(ctx.db(), datasetId, (done, total) => progress({ label: 'examples', done, total })),
+
+    pushDatasetToHub: async (push, progress) => {
+      if (pushingDataset) throw new Error('a dataset is being pushed to the Hub already; wait for it to finish');
+      const cancel = new AbortController();
+      pushingDataset = cancel;
+      try {
+        return await pushDatasetToHub(ctx.db(), push, cancel.signal, progress);
+      } finally {
+        pushingDataset = null;
+      }
+    },
+
+    cancelDatasetPush: async () => {
+      if (!pushingDataset) return false;
+      pushingDataset.abort(new DOMException('the push was cancelled; nothing was committed', 'AbortError'));
+      return true;
+    },
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),
 

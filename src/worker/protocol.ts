@@ -153,6 +153,30 @@ export interface HubPushOutcome {
   runStep: number;
 }
 
+export interface DatasetHubPushRequest {
+  datasetId: string;
+  /** `owner/name`, or `name` for one of the token's own user. */
+  repo: string;
+  /** A Hugging Face access token that may write; sent to the Hub only. */
+  token: string;
+  private: boolean;
+  /** Only the examples training uses (the others are counted in the card, not pushed). */
+  onlyIncluded: boolean;
+  baseUrl?: string;
+}
+
+/** A dataset push that landed: the repo, its commit and files, how many examples went and how many
+ * stayed (left out of training). */
+export interface DatasetHubPushOutcome {
+  repo: string;
+  repoUrl: string;
+  commitUrl: string;
+  created: boolean;
+  files: Array<{ path: string; bytes: number; lfs: boolean; sent: boolean }>;
+  examples: number;
+  leftOut: number;
+}
+
 /** Which optional parts an exported snapshot holds (run.json is always there). */
 export interface SnapshotHoldings {
   adapter: boolean;
@@ -330,6 +354,12 @@ export interface RequestMap {
   /** A stored dataset as a JSONL file in the studio's format (a snapshot's dataset.jsonl), with each
    * example's use; progress in examples. */
   exportDataset: [{ datasetId: string }, { name: string; file: Blob; examples: number }];
+  /** A stored dataset pushed to a Hugging Face dataset repo as one commit: its examples in OpenAI's
+   * messages form (data/train.jsonl) and a dataset card; progress in examples read, then bytes. Needs
+   * no GPU, so it runs beside any job. */
+  pushDatasetToHub: [DatasetHubPushRequest, DatasetHubPushOutcome];
+  /** Stops the dataset push under way before its commit; false when none runs. */
+  cancelDatasetPush: [Record<string, never>, boolean];
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];

@@ -1,6 +1,7 @@
 // `studio push` against an in-memory Hub (tests/helpers/fakeHubWrites.mjs): a run folder written by
 // the CLI's own run store pushes its PEFT adapter and a model card, not its checkpoint or metrics;
-// another folder pushes every file; a file pushes itself. Bad input is refused before the Hub is
+// another folder pushes every file; a file pushes itself; dataset files (--data) go to a dataset
+// repo as the Dataset panel's push writes them. Bad input is refused before the Hub is
 // asked, and the Hub's refusals come back in words with exit code 1.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +131,33 @@ describe('studio push', () => {
     const b = await push(notGguf, '--repo', 'ada/broken');
     expect(b.code, b.err).toBe(0);
     expect([...hub.repo('ada/broken').files.keys()]).toEqual(['broken.gguf']);
+  });
+
+  it('pushes dataset files (--data) to a dataset repo as data/train.jsonl with a card: the examples studio train uses, or --all', { timeout: 30_000 }, async () => {
+    const data = join(root, 'calls.jsonl');
+    const line = (id: string, name: string) =>
+      JSON.stringify({ id, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }], messages: [{ role: 'user', content: `Weather in ${id}?` }, { role: 'assistant', content: '', reasoning_content: 'One call.', tool_calls: [{ type: 'function', function: { name, arguments: `{"city": "${id}"}` } }] }] });
+    // A call of a tool the example does not list fails the quality check: studio train leaves it out.
+    writeFileSync(data, [line('Oslo', 'get_weather'), line('Rome', 'get_weather'), line('Lima', 'nope'), line('Kyiv', 'get_weather')].join('\n') + '\n{"broken"\n');
+    const r = await pushWith('hf_write', '--data', data, '--repo', 'calls-data');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^pushed 2 files \([\d.]+ KiB\) to ada\/calls-data \(created\): http:\/\/127\.0\.0\.1:\d+\/datasets\/ada\/calls-data\/commit\/[0-9a-f]{40}$/m);
+    const repo = hub.repo('datasets/ada/calls-data');
+    expect([...repo.files.keys()]).toEqual(['data/train.jsonl', 'README.md']);
+    expect(repo.commits[0].summary).toBe('Upload the dataset calls.jsonl (3 examples) with BalanceSFT Studio');
+    const ids = (path: string) => hub.file(path, 'data/train.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids('datasets/ada/calls-data')).toEqual(['Oslo', 'Rome', 'Kyiv']);
+    expect(hub.file('datasets/ada/calls-data', 'README.md').toString()).toContain('the dataset "calls.jsonl" of BalanceSFT Studio, 3 examples in OpenAI\'s messages form (1 example left out of training is not here)');
+
+    const loud = await studioInProcess(['push', '--data', data, '--repo', 'calls-all', '--all', '--hub-base', hub.base], { HF_TOKEN: 'hf_write', HUGGING_FACE_HUB_TOKEN: undefined });
+    expect(loud.code, loud.err).toBe(0);
+    expect(loud.err).toMatch(/note: .*line 5/);
+    expect(ids('datasets/ada/calls-all')).toEqual(['Oslo', 'Rome', 'Lima', 'Kyiv']);
+    expect(hub.repos.has('ada/calls-data')).toBe(false);
+
+    expect((await push('--data', data, root, '--repo', 'x')).err).toMatch(/push takes dataset files as --data, or one folder or file, not both/);
+    expect((await push(root, '--all', '--repo', 'x')).err).toMatch(/--all is for --data/);
+    expect((await push('--data', join(root, 'none.jsonl'), '--repo', 'x')).err).toMatch(/--data .*none\.jsonl: no such file/);
   });
 
   it('refuses bad input before asking the Hub, and says what the Hub refused', { timeout: 30_000 }, async () => {

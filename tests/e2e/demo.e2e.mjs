@@ -371,6 +371,22 @@ export const tests = {
     assert.match(pushedCard, /\n## Evaluation\n\n[\d.]+% of the calls correct \(\d+ of 31 held-out examples, answers of up to \d+ tokens\) by the studio's AST checker, which checks calls as BFCL's does, against [\d.]+% \(\d+ of 31\) for the base model\.\n/);
     assert.ok(hub.log.includes('PUT /lfs-upload/' + createHash('sha256').update(snapshotFiles['adapter_model.safetensors']).digest('hex') + '/' + snapshotFiles['adapter_model.safetensors'].length), 'the weights went through LFS');
     await screenshot('runs-hub-pushed', page);
+    // The dataset too, HDR's added example with it, to a dataset repo in OpenAI's messages form.
+    await openPanel(page, 'Dataset');
+    await page.getByRole('button', { name: 'Push dataset demo-dataset to the Hugging Face Hub' }).click();
+    const datasetForm = page.getByTestId('dataset-push-form');
+    assert.equal(await datasetForm.getByTestId('dataset-push-repo').inputValue(), 'demo-dataset');
+    assert.equal(await datasetForm.getByTestId('dataset-push-token').inputValue(), 'hf_demo_write', 'one token for the page');
+    await datasetForm.getByTestId('dataset-push-submit').click();
+    const datasetPushed = page.getByTestId('dataset-pushed');
+    await datasetPushed.waitFor({ timeout: 60_000 });
+    const pushedCount = Number(/^Pushed (\d+) examples of “demo-dataset” to demo-user\/demo-dataset, a new private dataset repo \(data\/train\.jsonl/.exec(await datasetPushed.innerText())?.[1]);
+    const trainLines = hub.file('datasets/demo-user/demo-dataset', 'data/train.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(trainLines.length, pushedCount);
+    assert.ok(pushedCount > 300, `the demo's examples used for training: ${pushedCount}`);
+    assert.ok(trainLines.some((r) => r.source === 'hdr' && r.hdr_round === 1), "HDR's added example is marked with its round");
+    assert.match(hub.file('datasets/demo-user/demo-dataset', 'README.md').toString(), /^---\nconfigs:\n- config_name: default\n[\s\S]*path: data\/train\.jsonl\n/);
+    await screenshot('dataset-hub-pushed', page);
     await context.unroute('https://huggingface.co/**');
     mark('pushed to the Hub');
 

@@ -23,6 +23,7 @@ export interface FakeRepo {
 export interface FakeHubWrites {
   base: string;
   users: Record<string, FakeUser>;
+  /** By `owner/name` for a model repo, `datasets/owner/name` for a dataset repo. */
   repos: Map<string, FakeRepo>;
   lfs: Map<string, Uint8Array>;
   log: string[];

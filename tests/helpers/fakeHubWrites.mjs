@@ -1,10 +1,11 @@
 // The write side of the Hugging Face Hub's HTTP API, in memory, for tests of pushes (src/export/hubPush.ts):
 // whoami-v2, repos/create, preupload, the Git LFS batch API (basic PUT, or the Hub's multipart parts
 // with ETags and a completion POST; a verify action), the NDJSON commit, and `resolve` to read a
-// pushed file back. It checks what the real Hub checks and answers as it does: a bearer token on the
-// API calls (401 unknown, 403 read-only or another user's repo), LFS bytes against their SHA-256 and
-// size, a commit's lfsFile only once its object is stored. One plain handler, `handle(request)`, so
-// the same fake serves a Node http server (vitest) and Playwright's route (the studio in Chromium).
+// pushed file back; model repos and dataset repos (kept as `datasets/owner/name`). It checks what
+// the real Hub checks and answers as it does: a bearer token on the API calls (401 unknown, 403
+// read-only or another user's repo), LFS bytes against their SHA-256 and size, a commit's lfsFile
+// only once its object is stored. One plain handler, `handle(request)`, so the same fake serves a
+// Node http server (vitest) and Playwright's route (the studio in Chromium).
 // Checked once against huggingface_hub 2.0 (Python), the Hub's reference client: its upload_folder,
 // single and multipart, lands here byte for byte, and asks with the same bodies as hubPush.ts (it
 // also asks /api/validate-yaml about a README first, which this fake does not answer).
@@ -81,24 +82,27 @@ export function createFakeHubWrites(opts) {
         if (!/^[A-Za-z0-9][\w.-]*$/.test(body.name ?? '')) return error(400, 'Invalid repo name');
         // As the Hub does: the namespace's rights first, then whether the repo is there.
         if (!mayWrite(user, owner)) return error(403, `You don't have the rights to create a model under the namespace "${owner}"`);
-        const id = `${owner}/${body.name}`;
-        if (hub.repos.has(id)) return error(409, 'You already created this model repo');
+        // A dataset repo is kept under the path the Hub serves it at: datasets/owner/name.
+        const kind = body.type === 'dataset' ? 'dataset' : 'model';
+        const id = `${kind === 'dataset' ? 'datasets/' : ''}${owner}/${body.name}`;
+        if (hub.repos.has(id)) return error(409, `You already created this ${kind} repo`);
         // huggingface_hub 2.0 says `visibility`, earlier clients `private`.
         hub.repos.set(id, { private: body.visibility ? body.visibility === 'private' : !!body.private, files: new Map(), commits: [] });
         return json(200, { url: `${hub.base}/${id}`, name: id, id });
       }
-      if ((m = /^\/api\/models\/([^/]+\/[^/]+)$/.exec(path)) && req.method === 'GET') {
-        const repo = hub.repos.get(m[1]);
-        if (!repo || (repo.private && !(user && mayWrite(user, m[1].split('/')[0])))) return error(404, 'Repository not found');
-        return json(200, { id: m[1], private: repo.private });
+      if ((m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)$/.exec(path)) && req.method === 'GET') {
+        const id = keyOf(m[1], m[2]);
+        const repo = hub.repos.get(id);
+        if (!repo || (repo.private && !(user && mayWrite(user, m[2].split('/')[0])))) return error(404, 'Repository not found');
+        return json(200, { id: m[2], private: repo.private });
       }
-      if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/preupload\/main$/.exec(path)) && req.method === 'POST') {
-        const refused = writable(user, m[1]);
+      if ((m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/preupload\/main$/.exec(path)) && req.method === 'POST') {
+        const refused = writable(user, keyOf(m[1], m[2]));
         if (refused) return refused;
         const { files } = JSON.parse(text(req.body));
         return json(200, { files: files.map((f) => ({ path: f.path, uploadMode: isLfs(f), shouldIgnore: false })) });
       }
-      if ((m = /^\/([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/.exec(path)) && req.method === 'POST') {
+      if ((m = /^\/((?:datasets\/)?[^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/.exec(path)) && req.method === 'POST') {
         const refused = writable(user, m[1]);
         if (refused) return refused;
         const body = JSON.parse(text(req.body));
@@ -149,8 +153,9 @@ export function createFakeHubWrites(opts) {
         if (!bytes || bytes.length !== body.size) return error(404, 'Object not found');
         return json(200, { message: 'ok' });
       }
-      if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/commit\/main$/.exec(path)) && req.method === 'POST') {
-        const refused = writable(user, m[1]);
+      if ((m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/commit\/main$/.exec(path)) && req.method === 'POST') {
+        const id = keyOf(m[1], m[2]);
+        const refused = writable(user, id);
         if (refused) return refused;
         const lines = text(req.body).split('\n').filter(Boolean).map((l) => JSON.parse(l));
         const header = lines.find((l) => l.key === 'header');
@@ -166,15 +171,15 @@ export function createFakeHubWrites(opts) {
             files.set(value.path, bytes);
           }
         }
-        const repo = hub.repos.get(m[1]);
+        const repo = hub.repos.get(id);
         for (const [p, bytes] of files) repo.files.set(p, bytes);
-        const oid = createHash('sha1').update(JSON.stringify([m[1], repo.commits.length])).digest('hex');
+        const oid = createHash('sha1').update(JSON.stringify([id, repo.commits.length])).digest('hex');
         repo.commits.push({ summary: header.value.summary, description: header.value.description ?? '', paths: [...files.keys()], oid });
-        return json(200, { success: true, commitOid: oid, commitUrl: `${hub.base}/${m[1]}/commit/${oid}` });
+        return json(200, { success: true, commitOid: oid, commitUrl: `${hub.base}/${id}/commit/${oid}` });
       }
-      if ((m = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(path)) && req.method === 'GET') {
+      if ((m = /^\/((?:datasets\/)?[^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(path)) && req.method === 'GET') {
         const repo = hub.repos.get(m[1]);
-        const bytes = repo && (!repo.private || (user && mayWrite(user, m[1].split('/')[0]))) ? repo.files.get(m[2]) : undefined;
+        const bytes = repo && (!repo.private || (user && mayWrite(user, ownerOf(m[1])))) ? repo.files.get(m[2]) : undefined;
         return bytes ? { status: 200, headers: { ...CORS, 'content-type': 'application/octet-stream' }, body: bytes } : error(404, 'Entry not found');
       }
       return error(404, `Not a fake Hub route: ${req.method} ${path}`);
@@ -191,7 +196,7 @@ export function createFakeHubWrites(opts) {
   function writable(user, id) {
     if (!user) return error(401, 'Invalid credentials in Authorization header');
     if (!hub.repos.has(id)) return error(404, 'Repository not found');
-    if (!mayWrite(user, id.split('/')[0])) return error(403, `You don't have write access to ${id}`);
+    if (!mayWrite(user, ownerOf(id))) return error(403, `You don't have write access to ${id}`);
     return null;
   }
   function store(oid, size, bytes) {
@@ -201,6 +206,14 @@ export function createFakeHubWrites(opts) {
     return null;
   }
   return hub;
+}
+
+/** The key a repo is kept under: `owner/name` for a model, `datasets/owner/name` for a dataset. */
+function keyOf(kind, id) {
+  return kind === 'datasets' ? `datasets/${id}` : id;
+}
+function ownerOf(key) {
+  return key.replace(/^datasets\//, '').split('/')[0];
 }
 
 /** LFS as the Hub decides it: weights and archives by name, anything binary or of 10 MB and more. */

@@ -1,7 +1,9 @@
 // `studio push`: a run's adapter, an exported model folder or one file, pushed to a Hugging Face model
 // repo as one commit (export/hubPush.ts). A studio run folder pushes its PEFT adapter with a model
 // card and nothing else of the run (its checkpoint, metrics and data stay here); any other folder
-// pushes every file in it. Owns reading what is pushed, the card of a run, and printing.
+// pushes every file in it. `--data` pushes dataset files to a dataset repo instead, read as studio
+// train reads them and written as the Dataset panel's push writes them (export/hubDataset.ts).
+// Owns reading what is pushed, the card of a run, and printing.
 import { createHash } from 'node:crypto';
 import { existsSync, openAsBlob, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
@@ -20,10 +22,15 @@ import { hubRepoId } from '../../export/mergedExport.ts';
 import type { Sha256Hasher } from '../../export/sha256.ts';
 import { HubPushError, pushToHub, repoIdProblem, type HubPushFile, type HubPushProgress } from '../../export/hubPush.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
+import { HubDatasetWriter } from '../../export/hubDataset.ts';
+import { fileExamples } from '../../jobs/data.ts';
+import { DEFAULT_SPLIT } from '../../data/split.ts';
+import { datasetFiles, printNotes } from '../localFiles.ts';
 import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
 import type { RunConfig } from '../../train/config.ts';
 
 const usage = `usage: studio push <folder|file> --repo <owner/name> [options]
+       studio push --data <files> --repo <owner/name> [--all] [options]
 
 Pushes to a Hugging Face model repo as one commit, creating the repo when it is not there:
   a studio run folder (studio train, hdr)   its PEFT adapter (adapter_config.json,
@@ -35,10 +42,16 @@ Pushes to a Hugging Face model repo as one commit, creating the repo when it is 
                                             unless its name has the type, so that
                                             ollama run hf.co/<repo>:<TYPE> finds it
   any other file                            that file
+  --data <files>                            a dataset repo: the examples of the dataset files
+                                            (any format studio train reads; hf://datasets/… too)
+                                            as data/train.jsonl in OpenAI's messages form, and a
+                                            dataset card; those studio train would leave out (the
+                                            quality check, a line's "included": false) stay here
 Weights go up through Git LFS; a file the repo has already is not sent again.
 
 options:
   --repo <owner/name>   the repo (a name alone: one of the token's own user)
+  --all                 with --data: every example, those studio train would leave out too
   --private             a repo this push creates is private (one that is there keeps its visibility)
   --message <text>      the commit's title (default: "Upload <what> with BalanceSFT Studio")
   --hub-base <url>      Hugging Face endpoint (default: $HF_ENDPOINT, else huggingface.co)
@@ -46,36 +59,38 @@ options:
   --quiet               no progress line
 The access token comes from $HF_TOKEN and must be allowed to write (huggingface.co/settings/tokens).`;
 
-const flagsSpec = { repo: 'string', private: 'boolean', message: 'string', 'hub-base': 'string', json: 'boolean', quiet: 'boolean' } as const;
+const flagsSpec = { repo: 'string', data: 'strings', all: 'boolean', private: 'boolean', message: 'string', 'hub-base': 'string', json: 'boolean', quiet: 'boolean' } as const;
 
 interface Pushed {
   /** A run's card names the repo by its full id, known once the token is checked. */
   files: HubPushFile[] | ((repo: string) => Promise<HubPushFile[]>);
   /** For the default commit title. */
   what: string;
+  repoType?: 'dataset';
 }
 
 const command: CliCommand = {
-  summary: 'push a run’s adapter, an exported model folder or a file to a Hugging Face model repo',
+  summary: 'push a run’s adapter, an exported model folder or a file to a Hugging Face model repo, or dataset files to a dataset repo',
   usage,
   async run(argv) {
     const f = parseFlags(argv, flagsSpec, { positionals: true });
-    if (f._.length !== 1) throw new CliError(f._.length ? `push takes one folder or file, got ${f._.length}: ${f._.join(', ')}` : 'push needs the folder or file to push', 2);
+    if (f.data && f._.length) throw new CliError(`push takes dataset files as --data, or one folder or file, not both (got ${f._.join(', ')} beside --data)`, 2);
+    if (f.all && !f.data) throw new CliError('--all is for --data (every example of the dataset files)', 2);
+    if (!f.data && f._.length !== 1) throw new CliError(f._.length ? `push takes one folder or file, got ${f._.length}: ${f._.join(', ')}` : 'push needs the folder or file to push (or dataset files as --data)', 2);
     const repo = requireFlag(f.repo, 'repo');
     const problem = repoIdProblem(repo);
     if (problem) throw new CliError(`--repo ${problem}`, 2);
     const token = hubToken();
     if (!token) throw new CliError('set HF_TOKEN to a Hugging Face access token that may write (huggingface.co/settings/tokens)', 2);
-    const path = resolve(f._[0]);
-    if (!existsSync(path)) throw new CliError(`${f._[0]} is not there`, 2);
     const baseUrl = hubBaseUrl(f['hub-base']);
-    const pushed = statSync(path).isDirectory() ? await folderFiles(path) : path.toLowerCase().endsWith('.gguf') ? await ggufFiles(path) : await asItIs(path);
+    const pushed = f.data ? await datasetPush(f.data, f.all ?? false, f.quiet ?? false) : await pathFiles(f._[0]);
     const progress = new ProgressLine(f.quiet ?? false);
     const stop = new AbortController();
     return stoppableExport(progress, stop, 'stopping the push', () => `interrupted: nothing was committed to ${repo}`, async () => {
       try {
         const out = await pushToHub({
           repo,
+          ...(pushed.repoType ? { repoType: pushed.repoType } : {}),
           token,
           files: pushed.files,
           message: f.message ?? `Upload ${pushed.what} with BalanceSFT Studio`,
@@ -116,6 +131,28 @@ function progressText(p: HubPushProgress): string {
   if (p.phase === 'hashing') return `hashing ${p.file}${share}`;
   if (p.phase === 'uploading') return `uploading${p.file ? ` ${p.file}` : ''}${share} of ${formatBytes(p.bytesTotal)}`;
   return 'committing…';
+}
+
+async function pathFiles(given: string): Promise<Pushed> {
+  const path = resolve(given);
+  if (!existsSync(path)) throw new CliError(`${given} is not there`, 2);
+  return statSync(path).isDirectory() ? folderFiles(path) : path.toLowerCase().endsWith('.gguf') ? ggufFiles(path) : asItIs(path);
+}
+
+/** Dataset files' examples as a dataset repo's files: those studio train uses (its quality check and
+ * the lines' "included"), or `all`. */
+async function datasetPush(paths: string[], all: boolean, quiet: boolean): Promise<Pushed> {
+  const files = await datasetFiles(paths, { quiet });
+  const data = await fileExamples(files, { split: DEFAULT_SPLIT });
+  if (!quiet) printNotes(data.problems);
+  const used = new Set([...data.train, ...data.eval, ...(data.heldOutSamples ?? [])].map((e) => e.id));
+  const kept = all ? data.all : data.all.filter((e) => used.has(e.id));
+  const writer = new HubDatasetWriter();
+  writer.add(kept);
+  const leftOut = data.all.length - kept.length;
+  if (!quiet && leftOut) console.error(`${plural(leftOut, 'example')} left out, as studio train leaves them out (--all pushes them too)`);
+  const name = files.map((f) => basename(f.name)).join(', ');
+  return { files: async (repo) => writer.files(repo, name, leftOut), what: `the dataset ${name} (${plural(kept.length, 'example')})`, repoType: 'dataset' };
 }
 
 /** One file under its own name, nothing added. */

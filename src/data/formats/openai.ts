@@ -1,13 +1,16 @@
 // OpenAI chat format: `{messages: [{role, content, tool_calls?, reasoning_content?}], tools: [...]}`.
 // Assistant reasoning may be in `reasoning_content`/`reasoning` or inline as `<think>…</think>`.
 // Never accepts roles outside system/user/assistant/tool (function → tool is the one alias).
-import type { Call, Role } from '../example.ts';
+// Reads the columns the studio writes beside them when it pushes a dataset (openai-record.ts):
+// `possible_answer` (BFCL's accepted values) with its `category`, and `hdr_round` (an HDR sample).
+import type { Call, PossibleAnswer, Role } from '../example.ts';
 import { callFromObject } from '../assistant-text.ts';
 import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { contentText, exampleFromTurns, isObject, recordId, toolsOrListedInSystem, withRecordSystem, type RawTurn } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
+import { bfclCategory, readPossibleAnswer } from './bfcl.ts';
 
 const ROLES: Record<string, Role> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool', function: 'tool' };
 
@@ -43,6 +46,23 @@ export function openaiTurns(messages: unknown, where = 'messages'): RawTurn[] {
   });
 }
 
+/** `possible_answer` as BFCL's ground truth (`[{fname: {arg: [values…]}}]`), a list or its JSON text. */
+function possibleAnswerColumn(value: unknown, id: string): PossibleAnswer {
+  let list = value;
+  if (typeof list === 'string') {
+    try {
+      list = JSON.parse(list);
+    } catch (err) {
+      throw new RecordError(`"possible_answer" is a string that is not valid JSON (${(err as Error).message})`);
+    }
+  }
+  try {
+    return readPossibleAnswer({ id, ground_truth: list }).answer;
+  } catch (err) {
+    throw new RecordError((err as Error).message.replace('ground_truth', 'possible_answer'));
+  }
+}
+
 export const openaiParser: FormatParser = {
   format: 'openai',
   label: 'OpenAI messages (tools, tool_calls)',
@@ -54,6 +74,22 @@ export const openaiParser: FormatParser = {
     if (!isObject(record)) throw new RecordError(`record is ${describe(record)}, expected an object`);
     const turns = withRecordSystem(record, openaiTurns(record.messages));
     const tools = toolsOrListedInSystem(normalizeToolList(record.tools ?? record.functions, 'tools'), turns);
-    return exampleFromTurns(recordId(record, ctx.fallbackId), tools, turns, 'openai');
+    const id = recordId(record, ctx.fallbackId);
+    const example = exampleFromTurns(id, tools, turns, 'openai');
+    // The columns a dataset the studio pushed to the Hub carries beside the messages (openai-record.ts).
+    // BFCL's accepted values, and the category whose checker they are checked by. A category alone is
+    // not read: other datasets label theirs loosely ("simple" with three tools offered, "finance"),
+    // and the answer check goes by it; without one it follows from the tools and calls.
+    if (record.possible_answer !== undefined && record.possible_answer !== null) {
+      example.possibleAnswer = possibleAnswerColumn(record.possible_answer, id);
+      if (typeof record.category === 'string' && bfclCategory(record.category) === record.category) example.category = record.category;
+    }
+    if (record.hdr_round !== undefined && record.hdr_round !== null) {
+      // HDR's samples stay on the training side: each is a re-answer of a training example.
+      if (!Number.isSafeInteger(record.hdr_round) || (record.hdr_round as number) < 0) throw new RecordError(`"hdr_round" is ${describe(record.hdr_round)}, expected a round number`);
+      example.source = 'hdr';
+      example.hdrRound = record.hdr_round as number;
+    }
+    return example;
   },
 };

@@ -9,6 +9,11 @@ import { IntegralFloat, pythonFloatRepr } from './integral-float.ts';
 const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Calls written as Python-call text after any text, the way a Python-syntax target writes them. */
+export function withPythonCalls(content: string, calls: Call[]): string {
+  return content ? `${content}\n${formatCallsPython(calls)}` : formatCallsPython(calls);
+}
+
 /** `[f(a=1), g(b='x')]`; an empty list of calls is `[]`. */
 export function formatCallsPython(calls: Call[]): string {
   return `[${calls.map((call, index) => formatCallPython(call, index)).join(', ')}]`;

@@ -1,16 +1,21 @@
-// The stored datasets: select one, download it as JSONL, or delete it after confirming what goes with it.
+// The stored datasets: select one, download it as JSONL, push it to the Hub, or delete it after
+// confirming what goes with it.
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
+import { useDatasetPush } from '../../state/datasetPushStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { plural } from '../format.ts';
 import { formatIssue } from '../../data/record-error.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { dialogKeys } from '../shell/dialogKeys.ts';
 import { useFocusReturn } from '../shell/focusReturn.ts';
+import { DatasetHubPush } from './DatasetHubPush.tsx';
 
 export const deleteDatasetButtonId = (datasetId: string) => `delete-dataset-${datasetId}`;
 
 export function DatasetList() {
   const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset, downloadDataset, exporting } = useDatasets();
+  const pushing = useDatasetPush((s) => !!s.running);
+  const openPushForm = useDatasetPush((s) => s.openForm);
   // A run training on the dataset reads its examples and writes its hard cases: not while it runs.
   const trainingOn = useRuns((s) => (s.active ? (s.runs.find((r) => r.id === s.active!.runId)?.datasetId ?? null) : null));
   // The confirmation closes: back to the dataset's Delete button, or (it was deleted) the list's heading.
@@ -44,6 +49,15 @@ export function DatasetList() {
             >
               {exporting === d.id ? 'Saving…' : 'Download'}
             </button>
+            <button
+              aria-label={`Push dataset ${nameOf(d)} to the Hugging Face Hub`}
+              title="To a Hugging Face dataset repo, in OpenAI's messages form with a dataset card: for datasets.load_dataset, TRL, or this studio elsewhere"
+              aria-disabled={!!pushing || undefined}
+              onClick={() => !pushing && openPushForm({ datasetId: d.id, datasetName: nameOf(d) })}
+              data-testid="dataset-push-hub"
+            >
+              Hub
+            </button>
             <button id={deleteDatasetButtonId(d.id)} aria-label={`Delete dataset ${nameOf(d)}`} onClick={() => void askToDeleteDataset(d.id)}>
               Delete
             </button>
@@ -61,6 +75,7 @@ export function DatasetList() {
           </li>
         ))}
       </ul>
+      <DatasetHubPush />
       {pendingDeletion && (
         // Escape keeps the dataset; Tab stays on the dialog's two buttons until one is pressed.
         <div className="confirm" role="alertdialog" aria-modal="true" aria-labelledby="del-title" onKeyDown={dialogKeys(cancelDeleteDataset, { trap: true })}>

@@ -6,15 +6,13 @@ import { useState } from 'react';
 import { repoNameOf, useOnnxExport, type PushForm } from '../../state/onnxExportStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { formatBytesShort } from '../../state/formatBytesShort.ts';
-
-const REPO_PATTERN = '([A-Za-z0-9][\\w.\\-]*/)?[A-Za-z0-9][\\w.\\-]*';
+import { HubRepoFields } from '../shell/HubRepoFields.tsx';
 
 export function HubPushForm({ form }: { form: PushForm }) {
   const pushToHub = useOnnxExport((s) => s.pushToHub);
   const openPushForm = useOnnxExport((s) => s.openPushForm);
   const busy = useOnnxExport((s) => s.busy);
   const hubToken = useModel((s) => s.hubToken);
-  const setHubToken = useModel((s) => s.setHubToken);
   const [what, setWhat] = useState<'adapter' | 'merged' | 'gguf'>(form.what ?? 'adapter');
   const [repo, setRepo] = useState(() => repoNameOf(form.runName));
   const [isPrivate, setPrivate] = useState(true);
@@ -44,18 +42,7 @@ export function HubPushForm({ form }: { form: PushForm }) {
           </label>
         )}
       </fieldset>
-      <div className="field">
-        <label htmlFor="hub-push-repo">Repo</label>
-        <input id="hub-push-repo" autoFocus value={repo} onChange={(e) => setRepo(e.target.value)} pattern={REPO_PATTERN} title="owner/name, or a name alone for your own account" spellCheck={false} data-testid="hub-push-repo" />
-        <span className="muted small">owner/name, or a name alone for your own account; made when it is not there, else a new commit in it.</span>
-      </div>
-      <div className="field">
-        <label htmlFor="hub-push-token">Access token (write)</label>
-        <input id="hub-push-token" type="password" autoComplete="off" spellCheck={false} placeholder="hf_…" value={hubToken} onChange={(e) => setHubToken(e.target.value)} aria-describedby="hub-push-token-note" data-testid="hub-push-token" />
-        <span className="muted small" id="hub-push-token-note">
-          A token that may write, from huggingface.co/settings/tokens. Sent only to Hugging Face, kept in memory until the page closes (the Model panel uses the same one), never stored.
-        </span>
-      </div>
+      <HubRepoFields id="hub-push" repo={repo} onRepo={setRepo} />
       <label>
         <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} data-testid="hub-push-private" /> Private (for a repo this push makes; one that is there keeps its visibility)
       </label>

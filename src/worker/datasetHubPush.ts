@@ -1,0 +1,44 @@
+// "Push to the Hub" for a stored dataset: its examples read from IndexedDB a chunk at a time (in one
+// transaction: HDR adding samples meanwhile gives all of them or none), written as a Hugging Face
+// dataset repo's files (export/hubDataset.ts), then pushed as one commit (export/hubPush.ts). A data
+// request, not a job: it needs no GPU, so it runs beside training. Cancel stops it before the commit.
+import type { StudioDb } from '../data/db.ts';
+import { HubDatasetWriter } from '../export/hubDataset.ts';
+import { pushToHub } from '../export/hubPush.ts';
+import { formatBytes } from '../model/memory-plan.ts';
+import { readDatasetInChunks } from '../snapshot/dataset-export.ts';
+import type { DatasetHubPushOutcome, DatasetHubPushRequest, ProgressInfo } from './protocol.ts';
+
+export async function pushDatasetToHub(db: StudioDb, push: DatasetHubPushRequest, signal: AbortSignal, progress: (p: ProgressInfo) => void): Promise<DatasetHubPushOutcome> {
+  const writer = new HubDatasetWriter();
+  let leftOut = 0;
+  const { name } = await readDatasetInChunks(
+    db,
+    push.datasetId,
+    (rows) => {
+      const kept = push.onlyIncluded ? rows.filter((r) => r.included === 1) : rows;
+      leftOut += rows.length - kept.length;
+      writer.add(kept.map((r) => r.example));
+    },
+    (done, total) => progress({ label: 'reading the examples', done, total }),
+  );
+  signal.throwIfAborted();
+  const out = await pushToHub({
+    repo: push.repo,
+    repoType: 'dataset',
+    token: push.token,
+    files: (repo) => writer.files(repo, name, leftOut),
+    message: `Upload the dataset “${name}” (${writer.counts.examples} examples) with BalanceSFT Studio`,
+    private: push.private,
+    ...(push.baseUrl ? { baseUrl: push.baseUrl } : {}),
+    signal,
+    onProgress: (p) =>
+      progress({
+        label: p.phase === 'checking' ? 'checking the token and the repo' : p.phase === 'hashing' ? `hashing ${p.file}` : p.phase === 'uploading' ? `uploading (${formatBytes(p.bytesTotal)} in all)` : 'committing',
+        done: p.bytesDone,
+        total: p.bytesTotal,
+        unit: 'bytes',
+      }),
+  });
+  return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, examples: writer.counts.examples, leftOut };
+}
