@@ -1,8 +1,8 @@
 // A studio dataset as a Hugging Face dataset repo's files: its examples in OpenAI's messages form as
 // one JSON Lines file (data/openai-record.ts) and a dataset card that names it and says what is in
 // it. Examples are added a chunk at a time, each chunk written at once, so a large dataset is never
-// held as rows. The studio's Dataset panel (from IndexedDB) and `studio push --dataset` (from a
-// dataset file) both push what this writes.
+// held as rows. The studio's Dataset panel (from IndexedDB) and `studio push --data` (from dataset
+// files) both push what this writes.
 import type { Example } from '../data/example.ts';
 import { openaiJsonl } from '../data/openai-record.ts';
 import { datasetCard, type DatasetCardFacts } from './hubCards.ts';

@@ -6,6 +6,7 @@ import type { StudioDb } from '../data/db.ts';
 import { HubDatasetWriter } from '../export/hubDataset.ts';
 import { pushToHub } from '../export/hubPush.ts';
 import { formatBytes } from '../model/memory-plan.ts';
+import { plural } from '../data/plural.ts';
 import { readDatasetInChunks } from '../snapshot/dataset-export.ts';
 import type { DatasetHubPushOutcome, DatasetHubPushRequest, ProgressInfo } from './protocol.ts';
 
@@ -28,7 +29,7 @@ export async function pushDatasetToHub(db: StudioDb, push: DatasetHubPushRequest
     repoType: 'dataset',
     token: push.token,
     files: (repo) => writer.files(repo, name, leftOut),
-    message: `Upload the dataset “${name}” (${writer.counts.examples} examples) with BalanceSFT Studio`,
+    message: `Upload the dataset “${name}” (${plural(writer.counts.examples, 'example')}) with BalanceSFT Studio`,
     private: push.private,
     ...(push.baseUrl ? { baseUrl: push.baseUrl } : {}),
     signal,

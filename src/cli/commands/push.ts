@@ -32,7 +32,8 @@ import type { RunConfig } from '../../train/config.ts';
 const usage = `usage: studio push <folder|file> --repo <owner/name> [options]
        studio push --data <files> --repo <owner/name> [--all] [options]
 
-Pushes to a Hugging Face model repo as one commit, creating the repo when it is not there:
+Pushes to a Hugging Face repo (a model repo; a dataset repo for --data) as one commit, creating it
+when it is not there:
   a studio run folder (studio train, hdr)   its PEFT adapter (adapter_config.json,
                                             adapter_model.safetensors) and a README model card;
                                             its checkpoint, metrics and data stay here
@@ -42,7 +43,7 @@ Pushes to a Hugging Face model repo as one commit, creating the repo when it is 
                                             unless its name has the type, so that
                                             ollama run hf.co/<repo>:<TYPE> finds it
   any other file                            that file
-  --data <files>                            a dataset repo: the examples of the dataset files
+  dataset files, given as --data <files>    a dataset repo: the examples of the dataset files
                                             (any format studio train reads; hf://datasets/… too)
                                             as data/train.jsonl in OpenAI's messages form, and a
                                             dataset card; those studio train would leave out (the
