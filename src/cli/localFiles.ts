@@ -180,7 +180,8 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
     const hdr = unfinishedHdrRounds(dir);
     const ended = hdr === undefined ? endedHdrWithoutRound(dir) : undefined;
     const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : (ended ?? '');
-    throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
+    // A flag naming a folder with no adapter is the command line's mistake (exit 2), not a failed run.
+    throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`, 2);
   }
   const base = adapterBaseModel(dir);
   const otherBase = base !== undefined && modelName(base) !== modelName(modelArg);

@@ -92,10 +92,25 @@ export interface GgufCardFacts {
   fileName: string;
   type: string;
   bytes: number;
+  /** The repo's other files (this push leaves them there): its other GGUF types are named too. */
+  others?: string[];
 }
 
-/** A GGUF repo's card: what Ollama's and llama.cpp's Hub names pull (`hf.co/<repo>:<type>`). */
+/** The weight type in a GGUF file's name as the Hub and Ollama read it (`calls-Q4_K_M.gguf`:
+ * Q4_K_M), or null for a name without one. */
+export function ggufTypeInName(fileName: string): string | null {
+  const m = /[-_.]((?:I?Q[1-8](?:_[0-9A-Z]+)*)|BF16|F16|F32)\.gguf$/i.exec(fileName);
+  return m ? m[1].toUpperCase() : null;
+}
+
+/** A GGUF repo's card: what Ollama's and llama.cpp's Hub names pull (`hf.co/<repo>:<type>`), for
+ * this file and the repo's other GGUF types, each a card of its own would otherwise forget. */
 export function ggufModelCard(f: GgufCardFacts): string {
+  const others = (f.others ?? [])
+    .filter((p) => p !== f.fileName && !p.includes('/') && p.toLowerCase().endsWith('.gguf'))
+    .map((p) => ({ fileName: p, type: ggufTypeInName(p) }))
+    .filter((o): o is { fileName: string; type: string } => o.type !== null && o.type !== f.type)
+    .sort((a, b) => a.fileName.localeCompare(b.fileName));
   const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'pipeline_tag: text-generation', 'tags:', '- gguf', '- llama.cpp', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
   return [
     ...front,
@@ -106,6 +121,7 @@ export function ggufModelCard(f: GgufCardFacts): string {
       ? `${f.baseModel ?? 'The model'} with the LoRA adapter of the BalanceSFT Studio run "${f.run}" merged, as one GGUF file (${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB) with its tokenizer and chat template, as llama.cpp's convert_hf_to_gguf.py and llama-quantize write it.`
       : `One GGUF file: ${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB.`,
     '',
+    ...(others.length ? [`Other weight types in this repo: ${others.map((o) => `${o.fileName} (${o.type})`).join(', ')}.`, ''] : []),
     '## Run it',
     '',
     '```sh',
@@ -113,6 +129,7 @@ export function ggufModelCard(f: GgufCardFacts): string {
     `llama-server -hf ${f.repo}:${f.type} --jinja`,
     '```',
     '',
+    ...(others.length ? [`Another type by its name: ${others.map((o) => `\`hf.co/${f.repo}:${o.type}\``).join(', ')}.`, ''] : []),
     'LM Studio finds it by the repo name too. `--jinja` makes llama.cpp use the chat template in the file, which writes the tool calls.',
     '',
   ].join('\n');

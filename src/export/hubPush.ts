@@ -26,8 +26,10 @@ export interface HubPushOptions {
   repoType?: 'model' | 'dataset';
   token: string;
   /** The files, or what makes them once the token is checked, given the repo's full id (`owner/name`):
-   * a model card names it, and a merge that takes minutes does not start for a token the Hub refuses. */
-  files: HubPushFile[] | ((repo: string) => HubPushFile[] | Promise<HubPushFile[]>);
+   * a model card names it, and a merge that takes minutes does not start for a token the Hub refuses.
+   * `existing` lists the paths the repo holds now (none when it is not there yet), for a card that
+   * names the files a push leaves beside its own. */
+  files: HubPushFile[] | ((repo: string, existing: () => Promise<string[]>) => HubPushFile[] | Promise<HubPushFile[]>);
   /** The commit's title. */
   message: string;
   description?: string;
@@ -142,7 +144,26 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
   const dataset = opts.repoType === 'dataset';
   const api = `${base}/api/${dataset ? 'datasets' : 'models'}/${repo}`;
   const repoUrl = `${base}/${dataset ? 'datasets/' : ''}${repo}`;
-  const files = Array.isArray(opts.files) ? opts.files : checkFiles(await opts.files(repo));
+  // The repo's files as the tree API lists them (paged: Link rel="next"); none for a repo not there.
+  // A card's nicety: a listing the Hub does not give is no reason to stop the push.
+  const existing = async (): Promise<string[]> => {
+    const paths: string[] = [];
+    let url: string | null = `${api}/tree/main?recursive=true`;
+    while (url) {
+      const res = await call(`listing ${repo}`, url, { headers: auth });
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        return paths;
+      }
+      const page = (await res.json()) as Array<{ type?: string; path?: string }>;
+      if (!Array.isArray(page)) return paths;
+      for (const e of page) if (e.type === 'file' && typeof e.path === 'string') paths.push(e.path);
+      const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+      url = next ? new URL(next, base).href : null;
+    }
+    return paths;
+  };
+  const files = Array.isArray(opts.files) ? opts.files : checkFiles(await opts.files(repo, existing));
   bytesTotal = files.reduce((s, f) => s + f.blob.size, 0);
 
   const create = await call(`creating ${repo}`, `${base}/api/repos/create`, {

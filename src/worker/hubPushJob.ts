@@ -41,7 +41,7 @@ export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<Hu
     repo: job.repo,
     token: job.token,
     // Made once the token is checked, with the repo's full id for the card.
-    files: (repo) => (job.what === 'adapter' ? adapterFiles(ctx, job, repo) : job.what === 'merged' ? mergedFiles(ctx, job, repo) : ggufFiles(job, job.gguf!, repo)),
+    files: async (repo, existing) => (job.what === 'adapter' ? adapterFiles(ctx, job, repo) : job.what === 'merged' ? mergedFiles(ctx, job, repo) : ggufFiles(job, job.gguf!, repo, await existing())),
     message: `Upload the ${what} of run ${job.run} (${job.hdrRounds !== undefined ? `after ${job.hdrRounds} HDR round${job.hdrRounds === 1 ? '' : 's'}` : `step ${job.adapterStep}`}) with BalanceSFT Studio`,
     private: job.private,
     ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}),
@@ -86,11 +86,11 @@ async function mergedFiles(ctx: JobContext, job: HubPushInput, repo: string): Pr
 }
 
 /** The file named as Ollama's and llama.cpp's `hf.co/<repo>:<TYPE>` find it, with its card. */
-function ggufFiles(job: HubPushInput, gguf: { file: Blob; type: string }, repo: string): HubPushFile[] {
+function ggufFiles(job: HubPushInput, gguf: { file: Blob; type: string }, repo: string, others: string[]): HubPushFile[] {
   const title = repo.split('/')[1];
   const type = gguf.type.toUpperCase();
   const fileName = `${title}-${type}.gguf`;
-  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, ...(job.baseModel ? { baseModel: job.baseModel } : {}) });
+  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}) });
   return [
     { path: fileName, blob: gguf.file },
     { path: 'README.md', blob: new Blob([card]) },

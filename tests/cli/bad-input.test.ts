@@ -173,7 +173,9 @@ describe('studio on bad input (before any GPU work)', () => {
     mkdirSync(run);
     writeFileSync(join(run, 'run.json'), JSON.stringify({ status: 'paused', lastStep: 5 }));
     writeFileSync(join(run, 'checkpoint.safetensors'), 'a checkpoint');
-    expect((await studio('eval', '--model', model, '--data', data, '--adapter', run, '--out', join(dir, 'e.jsonl'))).err).toBe(`studio eval: --adapter ${run}: no adapter_config.json; it is a training run paused at step 5: resume it (studio train … --out ${run} --resume --steps 5 writes its adapter as it is now)`);
+    const paused = await studio('eval', '--model', model, '--data', data, '--adapter', run, '--out', join(dir, 'e.jsonl'));
+    expect(paused.err).toBe(`studio eval: --adapter ${run}: no adapter_config.json; it is a training run paused at step 5: resume it (studio train … --out ${run} --resume --steps 5 writes its adapter as it is now)`);
+    expect(paused.code).toBe(2);
     expect((await studio('train', '--model', model, '--data', data, '--out', run, '--resume', '--steps', '3')).err).toBe(`studio train: --resume: ${run} has trained 5 steps already, more than --steps 3; give --steps 5 (writes the adapter as it is now) or more`);
     const failed = join(dir, 'failed-at-start');
     mkdirSync(failed);

@@ -119,13 +119,18 @@ describe('studio push', () => {
     for (const [name, data] of tinyModelMap()) writeFileSync(join(model, name), data);
     const exported = await studioInProcess(['export-gguf', '--model', model, '--adapter', dir, '--out', gguf, '--no-check', '--quiet']);
     expect(exported.code, exported.err).toBe(0);
+    // Another type there already (a file it cannot read goes as it is): the card names it too.
+    const f16 = join(root, 'calls-F16.gguf');
+    writeFileSync(f16, 'stands for an F16 file');
+    expect((await push(f16, '--repo', 'ada/calls-gguf')).code).toBe(0);
     const r = await push(gguf, '--repo', 'ada/calls-gguf');
     expect(r.code, r.err).toBe(0);
-    expect([...hub.repo('ada/calls-gguf').files.keys()]).toEqual(['calls-Q8_0.gguf', 'README.md']);
+    expect([...hub.repo('ada/calls-gguf').files.keys()]).toEqual(['calls-F16.gguf', 'calls-Q8_0.gguf', 'README.md']);
     expect(hub.file('ada/calls-gguf', 'calls-Q8_0.gguf').equals(readFileSync(gguf))).toBe(true);
     const card = hub.file('ada/calls-gguf', 'README.md').toString();
     expect(card).toContain('One GGUF file: calls-Q8_0.gguf, Q8_0 weights');
     expect(card).toContain('ollama run hf.co/ada/calls-gguf:Q8_0');
+    expect(card).toContain('Other weight types in this repo: calls-F16.gguf (F16).');
     const notGguf = join(root, 'broken.gguf');
     writeFileSync(notGguf, 'not a gguf');
     const b = await push(notGguf, '--repo', 'ada/broken');

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushToHub, repoIdProblem, type HubPushProgress } from '../../src/export/hubPush.ts';
 import { Sha256, sha256OfBlob } from '../../src/export/sha256.ts';
-import { adapterModelCard, ggufModelCard } from '../../src/export/hubCards.ts';
+import { adapterModelCard, ggufModelCard, ggufTypeInName } from '../../src/export/hubCards.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
 
@@ -73,6 +73,33 @@ describe('the cards of what a run pushes', () => {
     expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\npipeline_tag: text-generation\ntags:\n- gguf\n/);
     expect(card).toContain('(calls-Q4_K_M.gguf, Q4_K_M weights, 400.0 MiB)');
     expect(card).toContain('ollama run hf.co/ada/calls:Q4_K_M\nllama-server -hf ada/calls:Q4_K_M --jinja');
+    expect(card).not.toContain('Other weight types');
+    expect([ggufTypeInName('calls-Q4_K_M.gguf'), ggufTypeInName('my-run-q8_0.gguf'), ggufTypeInName('m.IQ4_XS.gguf'), ggufTypeInName('m-BF16.gguf'), ggufTypeInName('model.gguf'), ggufTypeInName('q4.txt')]).toEqual(['Q4_K_M', 'Q8_0', 'IQ4_XS', 'BF16', null, null]);
+  });
+
+  it('a GGUF file’s, pushed beside other types: names them, so a second push does not forget the first', async () => {
+    const hub = await fakeHub();
+    const gguf = (fileName: string, type: string) => ({
+      repo: 'ada/calls-gguf',
+      token: 'hf_write',
+      baseUrl: hub.base,
+      message: `Upload ${type}`,
+      files: async (repo: string, existing: () => Promise<string[]>) => [
+        { path: fileName, blob: new Blob([new Uint8Array(64).fill(1)]) },
+        { path: 'README.md', blob: new Blob([ggufModelCard({ title: 'calls', repo, fileName, type, bytes: 64, others: await existing() })]) },
+      ],
+    });
+    await pushToHub(gguf('calls-Q8_0.gguf', 'Q8_0'));
+    expect(hub.file('ada/calls-gguf', 'README.md').toString()).not.toContain('Other weight types');
+    await pushToHub(gguf('calls-Q4_K_M.gguf', 'Q4_K_M'));
+    const card = hub.file('ada/calls-gguf', 'README.md').toString();
+    expect(card).toContain('\nOther weight types in this repo: calls-Q8_0.gguf (Q8_0).\n');
+    expect(card).toContain('ollama run hf.co/ada/calls-gguf:Q4_K_M');
+    expect(card).toContain('Another type by its name: `hf.co/ada/calls-gguf:Q8_0`.');
+    expect(hub.log).toContain('GET /api/models/ada/calls-gguf/tree/main');
+    // The same type again replaces its file: not listed as another.
+    await pushToHub(gguf('calls-Q4_K_M.gguf', 'Q4_K_M'));
+    expect(hub.file('ada/calls-gguf', 'README.md').toString()).toContain('Other weight types in this repo: calls-Q8_0.gguf (Q8_0).');
   });
 });
 

@@ -1,5 +1,5 @@
 // The write side of the Hugging Face Hub's HTTP API, in memory, for tests of pushes (src/export/hubPush.ts):
-// whoami-v2, repos/create, preupload, the Git LFS batch API (basic PUT, or the Hub's multipart parts
+// whoami-v2, repos/create, the tree listing, preupload, the Git LFS batch API (basic PUT, or the Hub's multipart parts
 // with ETags and a completion POST; a verify action), the NDJSON commit, and `resolve` to read a
 // pushed file back; model repos and dataset repos (kept as `datasets/owner/name`). It checks what
 // the real Hub checks and answers as it does: a bearer token on the API calls (401 unknown, 403
@@ -95,6 +95,11 @@ export function createFakeHubWrites(opts) {
         const repo = hub.repos.get(id);
         if (!repo || (repo.private && !(user && mayWrite(user, m[2].split('/')[0])))) return error(404, 'Repository not found');
         return json(200, { id: m[2], private: repo.private });
+      }
+      if ((m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/tree\/main$/.exec(path)) && req.method === 'GET') {
+        const repo = hub.repos.get(keyOf(m[1], m[2]));
+        if (!repo || (repo.private && !(user && mayWrite(user, m[2].split('/')[0])))) return error(404, 'Repository not found');
+        return json(200, [...repo.files].map(([p, bytes]) => ({ type: 'file', path: p, size: bytes.length })));
       }
       if ((m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/preupload\/main$/.exec(path)) && req.method === 'POST') {
         const refused = writable(user, keyOf(m[1], m[2]));

@@ -64,7 +64,7 @@ const flagsSpec = { repo: 'string', data: 'strings', all: 'boolean', private: 'b
 
 interface Pushed {
   /** A run's card names the repo by its full id, known once the token is checked. */
-  files: HubPushFile[] | ((repo: string) => Promise<HubPushFile[]>);
+  files: HubPushFile[] | ((repo: string, existing: () => Promise<string[]>) => Promise<HubPushFile[]>);
   /** For the default commit title. */
   what: string;
   repoType?: 'dataset';
@@ -179,9 +179,9 @@ async function ggufFiles(path: string): Promise<Pushed> {
   // Whose file it is the CLI cannot tell (the studio's GGUF names its run in general.name, as others name theirs).
   const title = String(header.values.get('general.name') ?? name.replace(/\.gguf$/i, ''));
   return {
-    files: async (repo) => [
+    files: async (repo, existing) => [
       { path: fileName, blob },
-      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size })]) },
+      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size, others: await existing() })]) },
     ],
     what: fileName,
   };
