@@ -10,6 +10,7 @@
 // Owns the words of every refusal: a token the Hub rejects, one that may only read, a repo name it
 // refuses, a repo the token may not write, a file the Hub failed to take.
 import { sha256OfBlob, type Sha256Hasher } from './sha256.ts';
+import { formatBytes } from '../model/memory-plan.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
@@ -55,6 +56,14 @@ export interface HubPushProgress {
   /** Over all files: hashed while hashing, sent while uploading. */
   bytesDone: number;
   bytesTotal: number;
+}
+
+/** A push's step in a few words, for a progress bar (a run's push and a dataset's in the studio). */
+export function hubPushStepLabel(p: HubPushProgress): string {
+  if (p.phase === 'checking') return 'checking the token and the repo';
+  if (p.phase === 'hashing') return `hashing ${p.file}`;
+  if (p.phase === 'uploading') return `uploading${p.file ? ` ${p.file}` : ''} (${formatBytes(p.bytesTotal)} in all)`;
+  return 'committing';
 }
 
 export interface HubPushResult {

@@ -4,8 +4,7 @@
 // request, not a job: it needs no GPU, so it runs beside training. Cancel stops it before the commit.
 import type { StudioDb } from '../data/db.ts';
 import { HubDatasetWriter } from '../export/hubDataset.ts';
-import { pushToHub } from '../export/hubPush.ts';
-import { formatBytes } from '../model/memory-plan.ts';
+import { hubPushStepLabel, pushToHub } from '../export/hubPush.ts';
 import { plural } from '../data/plural.ts';
 import { readDatasetInChunks } from '../snapshot/dataset-export.ts';
 import type { DatasetHubPushOutcome, DatasetHubPushRequest, ProgressInfo } from './protocol.ts';
@@ -35,7 +34,7 @@ export async function pushDatasetToHub(db: StudioDb, push: DatasetHubPushRequest
     signal,
     onProgress: (p) =>
       progress({
-        label: p.phase === 'checking' ? 'checking the token and the repo' : p.phase === 'hashing' ? `hashing ${p.file}` : p.phase === 'uploading' ? `uploading (${formatBytes(p.bytesTotal)} in all)` : 'committing',
+        label: hubPushStepLabel(p),
         done: p.bytesDone,
         total: p.bytesTotal,
         unit: 'bytes',

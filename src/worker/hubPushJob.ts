@@ -8,8 +8,7 @@ import type { RunConfig } from '../train/config.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { adapterModelCard, ggufModelCard, type AdapterCardFacts } from '../export/hubCards.ts';
 import { mergeInWorker } from './mergedExportJob.ts';
-import { pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
-import { formatBytes } from '../model/memory-plan.ts';
+import { hubPushStepLabel, pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
 import { GatheredBlob } from './gatheredBlob.ts';
 import type { JobContext } from '../jobs/context.ts';
 
@@ -48,7 +47,7 @@ export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<Hu
     signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress({
-        label: p.phase === 'checking' ? 'checking the token and the repo' : p.phase === 'hashing' ? `hashing ${p.file}` : p.phase === 'uploading' ? `uploading${p.file ? ` ${p.file}` : ''} (${formatBytes(p.bytesTotal)} in all)` : 'committing',
+        label: hubPushStepLabel(p),
         done: p.bytesDone,
         total: p.bytesTotal,
       }),

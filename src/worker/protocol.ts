@@ -141,14 +141,18 @@ export interface HubPushRequest {
   baseUrl?: string;
 }
 
-/** A push that landed: the repo, its commit, each file (`sent` false: the repo had its bytes), and
- * the step the adapter is from (`adapterStep` < `runStep`: the run failed after its newest checkpoint). */
-export interface HubPushOutcome {
+/** What any push that landed says: the repo, its commit, each file (`sent` false: the repo had its bytes). */
+export interface HubPushLanded {
   repo: string;
   repoUrl: string;
   commitUrl: string;
   created: boolean;
   files: Array<{ path: string; bytes: number; lfs: boolean; sent: boolean }>;
+}
+
+/** A run's push that landed, and the step the adapter is from (`adapterStep` < `runStep`: the run
+ * failed after its newest checkpoint). */
+export interface HubPushOutcome extends HubPushLanded {
   adapterStep: number;
   runStep: number;
 }
@@ -165,14 +169,8 @@ export interface DatasetHubPushRequest {
   baseUrl?: string;
 }
 
-/** A dataset push that landed: the repo, its commit and files, how many examples went and how many
- * stayed (left out of training). */
-export interface DatasetHubPushOutcome {
-  repo: string;
-  repoUrl: string;
-  commitUrl: string;
-  created: boolean;
-  files: Array<{ path: string; bytes: number; lfs: boolean; sent: boolean }>;
+/** A dataset push that landed: how many examples went and how many stayed (left out of training). */
+export interface DatasetHubPushOutcome extends HubPushLanded {
   examples: number;
   leftOut: number;
 }

@@ -7,7 +7,7 @@ import { describeDatasetPushed, useDatasetPush, type DatasetPushForm } from '../
 import { hubRepoNameOf } from '../../state/hubRepoName.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { formatBytesShort } from '../../state/formatBytesShort.ts';
-import { HubRepoFields } from '../shell/HubRepoFields.tsx';
+import { HubPushFooter, HubRepoFields } from '../shell/HubRepoFields.tsx';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 
@@ -68,18 +68,7 @@ function DatasetHubForm({ form }: { form: DatasetPushForm }) {
       <label>
         <input type="checkbox" checked={onlyIncluded} onChange={(e) => setOnlyIncluded(e.target.checked)} data-testid="dataset-push-only-included" /> Only the examples used for training (those left out stay here)
       </label>
-      <label>
-        <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} data-testid="dataset-push-private" /> Private (for a repo this push makes; one that is there keeps its visibility)
-      </label>
-      <div className="row">
-        <button type="submit" disabled={!ready} data-testid="dataset-push-submit">
-          Push
-        </button>
-        <button type="button" onClick={() => openForm(null)}>
-          Close
-        </button>
-        {!hubToken && <span className="muted small">Paste an access token to push.</span>}
-      </div>
+      <HubPushFooter id="dataset-push" isPrivate={isPrivate} onPrivate={setPrivate} ready={ready} onClose={() => openForm(null)} />
     </form>
   );
 }

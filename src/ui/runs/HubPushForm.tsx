@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { repoNameOf, useOnnxExport, type PushForm } from '../../state/onnxExportStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { formatBytesShort } from '../../state/formatBytesShort.ts';
-import { HubRepoFields } from '../shell/HubRepoFields.tsx';
+import { HubPushFooter, HubRepoFields } from '../shell/HubRepoFields.tsx';
 
 export function HubPushForm({ form }: { form: PushForm }) {
   const pushToHub = useOnnxExport((s) => s.pushToHub);
@@ -43,18 +43,7 @@ export function HubPushForm({ form }: { form: PushForm }) {
         )}
       </fieldset>
       <HubRepoFields id="hub-push" repo={repo} onRepo={setRepo} />
-      <label>
-        <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} data-testid="hub-push-private" /> Private (for a repo this push makes; one that is there keeps its visibility)
-      </label>
-      <div className="row">
-        <button type="submit" disabled={!ready} data-testid="hub-push-submit">
-          Push
-        </button>
-        <button type="button" onClick={() => openPushForm(null)}>
-          Close
-        </button>
-        {!hubToken && <span className="muted small">Paste an access token to push.</span>}
-      </div>
+      <HubPushFooter id="hub-push" isPrivate={isPrivate} onPrivate={setPrivate} ready={ready} onClose={() => openPushForm(null)} />
     </form>
   );
 }
