@@ -1,5 +1,5 @@
 // Which test files share worker processes (scripts/test-projects.mjs), on a made-up tests folder:
-// a file shares only from the engine/CLI/job folders and only if neither it nor a helper it imports
+// a file shares only from the engine/CLI/job/worker/data folders and only if neither it nor a helper it imports
 // leaves state behind; spies (restored after every test) and studioInProcess (puts back what it
 // sets) do not keep a file out; the onnxruntime global transformers.js binds to does.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ describe('the test files that share processes', () => {
       'jobs/global.test.ts': 'globalThis.fetch = f;',
       'jobs/signal.test.ts': "process.on('SIGINT', h);",
       'export/ort.test.ts': "import '../../src/export/ortGlobal.ts';",
+      'worker/global-idb.test.ts': "import 'fake-indexeddb/auto';",
+      'worker/own-idb.test.ts': "import { indexedDB } from 'fake-indexeddb';",
       'ui/clean.test.ts': 'export {};',
       'jobs/notes.md': 'not a test',
     };
@@ -33,6 +35,6 @@ describe('the test files that share processes', () => {
       mkdirSync(join(root, 'tests', path, '..'), { recursive: true });
       writeFileSync(join(root, 'tests', path), text);
     }
-    expect(sharedProcessTests(root)).toEqual(['tests/jobs/clean.test.ts', 'tests/jobs/spies.test.ts', 'tests/cli/in-process.test.ts']);
+    expect(sharedProcessTests(root)).toEqual(['tests/jobs/clean.test.ts', 'tests/jobs/spies.test.ts', 'tests/cli/in-process.test.ts', 'tests/worker/own-idb.test.ts']);
   });
 });

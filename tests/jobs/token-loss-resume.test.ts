@@ -2,7 +2,6 @@
 // step: a run resumed from an earlier checkpoint trains that step again, and one started again from
 // step 0 trains none of it, so a strip of a later step is dropped with the metric rows past the
 // checkpoint. The dashboard showed "Per-token loss · step 45" beside a run back at step 41.
-import 'fake-indexeddb/auto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
