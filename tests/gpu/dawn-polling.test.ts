@@ -43,6 +43,9 @@ describe('Dawn polling', () => {
     expect(await new Promise((resolve) => setImmediate(resolve, 'arg'))).toBe('arg');
     expect(await promisify(setImmediate)('value')).toBe('value');
     expect(await new Promise<string>((resolve) => setImmediate(function () { resolve('plain'); }))).toBe('plain');
+    // A bound function prints as Dawn's native one does (fake-indexeddb schedules its transactions so).
+    expect(await new Promise<string>((resolve) => setImmediate(function (this: string) { resolve(this); }.bind('bound')))).toBe('bound');
+    expect(await new Promise<string>((resolve) => setImmediate((() => resolve('bound arrow')).bind(null)))).toBe('bound arrow');
     const handle = setImmediate(() => {});
     expect(handle.constructor.name).toBe('Immediate');
     clearImmediate(handle);
