@@ -1,6 +1,7 @@
 // Pushes files to a Hugging Face model or dataset repo as one commit, over the Hub's HTTP API as
 // huggingface_hub and huggingface.js speak it: the token checked (whoami-v2), the repo created when
-// it is not there (an existing one is written to), each file's upload mode asked (preupload), the
+// it is not there (an existing one is written to, the studio's card placed into the README it has),
+// each file's upload mode asked (preupload), the
 // large ones uploaded through Git LFS (batch: a single PUT, or the Hub's multipart parts and
 // completion; verify when the Hub asks), then one commit (NDJSON) naming the LFS files by SHA-256
 // and carrying the small ones.
@@ -11,6 +12,7 @@
 // refuses, a repo the token may not write, a file the Hub failed to take.
 import { sha256OfBlob, type Sha256Hasher } from './sha256.ts';
 import { formatBytes } from '../model/memory-plan.ts';
+import { isStudioCard, readmeForPush, type ReadmeOutcome } from './hubReadme.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
@@ -74,6 +76,8 @@ export interface HubPushResult {
   /** This push made the repo. */
   created: boolean;
   files: Array<{ path: string; bytes: number; lfs: boolean; /** false: the Hub had these bytes already */ sent: boolean }>;
+  /** What became of the repo's README, where the push carried the studio's card. */
+  readme?: ReadmeOutcome;
 }
 
 /** What the Hub said no to, in words a user acts on. `status` is the HTTP status (0: no answer). */
@@ -172,8 +176,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     }
     return paths;
   };
-  const files = Array.isArray(opts.files) ? opts.files : checkFiles(await opts.files(repo, existing));
-  bytesTotal = files.reduce((s, f) => s + f.blob.size, 0);
+  const files = [...(Array.isArray(opts.files) ? opts.files : checkFiles(await opts.files(repo, existing)))];
 
   const create = await call(`creating ${repo}`, `${base}/api/repos/create`, {
     method: 'POST',
@@ -192,6 +195,29 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     } else throw await refused(`creating ${repo}`, create);
   }
   const created = create.ok;
+  // The repo's README now (null: none), read before a card is placed into it.
+  async function repoReadme(): Promise<string | null> {
+    const res = await call(`reading ${repo}'s README.md`, `${repoUrl}/resolve/main/README.md`, { headers: auth });
+    if (res.status === 404) {
+      await res.body?.cancel().catch(() => undefined);
+      return null;
+    }
+    // Its text is kept, so a README that cannot be read is not written over.
+    if (!res.ok) throw await refused(`reading ${repo}'s README.md, whose own text a push keeps`, res);
+    return res.text();
+  }
+  // The studio's card goes into the README the repo has, keeping the owner's own text (hubReadme.ts).
+  let readme: ReadmeOutcome | undefined;
+  const cardAt = files.findIndex((f) => f.path === 'README.md');
+  if (cardAt >= 0) {
+    const card = await files[cardAt].blob.text();
+    if (isStudioCard(card)) {
+      const placed = readmeForPush(created ? null : await repoReadme(), card);
+      files[cardAt] = { path: 'README.md', blob: new Blob([placed.text], { type: 'text/markdown' }) };
+      readme = placed.outcome;
+    }
+  }
+  bytesTotal = files.reduce((s, f) => s + f.blob.size, 0);
   const notWritable = async (res: Response) =>
     res.status === 401 || res.status === 403 ? new HubPushError(`this token may not write to ${repo}${await hubMessage(res)}; a write token of its owner (or a fine-grained one with write access to it) may`, res.status) : res.status === 404 ? new HubPushError(`${repo} is not there, or this token may not see it${await hubMessage(res)}`, 404) : await refused(`pushing to ${repo}`, res);
 
@@ -293,6 +319,7 @@ export async function pushToHub(opts: HubPushOptions): Promise<HubPushResult> {
     commitOid: out.commitOid ?? '',
     created,
     files: files.map((f) => ({ path: f.path, bytes: f.blob.size, lfs: lfs.has(f.path), sent: !lfs.has(f.path) || sent.has(f.path) })),
+    ...(readme ? { readme } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
-import type { DatasetHubPushOutcome } from '../worker/protocol.ts';
+import { readmeOutcomeText, type DatasetHubPushOutcome } from '../worker/protocol.ts';
 
 export interface DatasetPushForm {
   datasetId: string;
@@ -76,5 +76,6 @@ export function describeDatasetPushed(p: DatasetPushed): string {
   const bytes = p.files.reduce((n, f) => n + f.bytes, 0);
   const repo = p.created ? `${p.repo}, a new ${p.private ? 'private' : 'public'} dataset repo` : p.repo;
   const kept = p.leftOut ? `; the ${p.leftOut} left out of training stayed here` : '';
-  return `Pushed ${p.examples} example${p.examples === 1 ? '' : 's'} of “${p.datasetName}” to ${repo} (data/train.jsonl in OpenAI's messages form and a dataset card, ${formatBytesShort(bytes)}${kept}) as one commit: ${p.commitUrl}. Load it with load_dataset("${p.repo}") in datasets, or import it here by its id.`;
+  const readme = readmeOutcomeText(p.readme);
+  return `Pushed ${p.examples} example${p.examples === 1 ? '' : 's'} of “${p.datasetName}” to ${repo} (data/train.jsonl in OpenAI's messages form and a dataset card, ${formatBytesShort(bytes)}${kept}) as one commit: ${p.commitUrl}. Load it with load_dataset("${p.repo}") in datasets, or import it here by its id.${readme ? ` ${readme}` : ''}`;
 }

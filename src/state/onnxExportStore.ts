@@ -6,7 +6,7 @@
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
 import { hubRepoNameOf } from './hubRepoName.ts';
-import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance, type HubPushOutcome } from '../worker/protocol.ts';
+import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance, type HubPushOutcome, readmeOutcomeText } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
@@ -346,7 +346,8 @@ export function describePushed(p: HubPushed): string {
       : p.what === 'gguf'
         ? `Run it with ollama run hf.co/${p.repo}:${type}, or llama-server -hf ${p.repo}:${type} --jinja`
         : `Load it with AutoModelForCausalLM.from_pretrained("${p.repo}") in transformers, or vllm serve ${p.repo}`;
-  return `Pushed ${what} to ${repo} (${files}) as one commit: ${p.commitUrl}.${behind} ${load}.`;
+  const readme = readmeOutcomeText(p.readme);
+  return `Pushed ${what} to ${repo} (${files}) as one commit: ${p.commitUrl}.${behind} ${load}.${readme ? ` ${readme}` : ''}`;
 }
 
 /** What a saved GGUF is and how to run it, in the words of the tools that load it. */

@@ -40,5 +40,5 @@ export async function pushDatasetToHub(db: StudioDb, push: DatasetHubPushRequest
         unit: 'bytes',
       }),
   });
-  return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, examples: writer.counts.examples, leftOut };
+  return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, ...(out.readme ? { readme: out.readme } : {}), examples: writer.counts.examples, leftOut };
 }

@@ -15,6 +15,9 @@ import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
+import type { ReadmeOutcome } from '../export/hubReadme.ts';
+// The page's words for a push's README are the CLI's.
+export { readmeOutcomeText } from '../export/hubReadme.ts';
 import type { HubDatasetListing } from '../data/hub-dataset.ts';
 export type { HubDatasetListing };
 import type { ExampleFit, LengthStats, TruncationReport } from '../data/length-stats.ts';
@@ -148,6 +151,9 @@ export interface HubPushLanded {
   commitUrl: string;
   created: boolean;
   files: Array<{ path: string; bytes: number; lfs: boolean; sent: boolean }>;
+  /** What became of the repo's README (the studio's card placed into it; `kept`: beside the
+   * owner's own text). */
+  readme?: ReadmeOutcome;
 }
 
 /** A run's push that landed, and the step the adapter is from (`adapterStep` < `runStep`: the run

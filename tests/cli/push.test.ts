@@ -154,6 +154,17 @@ describe('studio push', () => {
     expect(ids('datasets/ada/calls-data')).toEqual(['Oslo', 'Rome', 'Kyiv']);
     expect(hub.file('datasets/ada/calls-data', 'README.md').toString()).toContain('the dataset "calls.jsonl" of BalanceSFT Studio, 3 examples in OpenAI\'s messages form (1 example left out of training is not here)');
 
+    // The owner writes their own lines into the README on the Hub; the next push keeps them and says so.
+    const card = hub.file('datasets/ada/calls-data', 'README.md').toString();
+    const bodyAt = card.indexOf('\n---\n') + 5;
+    repo.files.set('README.md', new TextEncoder().encode(`${card.slice(0, bodyAt)}# Calls of mine\n\nCollected by hand.\n\n${card.slice(bodyAt)}`));
+    const again = await pushWith('hf_write', '--data', data, '--repo', 'calls-data');
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toContain("The repo's README kept its own text; the studio's card is beside it, between two marker comments, and a later push rewrites only that part.");
+    const kept = hub.file('datasets/ada/calls-data', 'README.md').toString();
+    expect(kept).toContain('# Calls of mine\n\nCollected by hand.\n\n<!-- balancesft-studio card:');
+    expect(kept.split('<!-- balancesft-studio card:').length).toBe(2);
+
     const loud = await studioInProcess(['push', '--data', data, '--repo', 'calls-all', '--all', '--hub-base', hub.base], { HF_TOKEN: 'hf_write', HUGGING_FACE_HUB_TOKEN: undefined });
     expect(loud.code, loud.err).toBe(0);
     expect(loud.err).toMatch(/note: .*line 5/);

@@ -98,6 +98,16 @@ describe('the Dataset panel’s push to the Hub', () => {
     expect(html).toContain('<a href="https://huggingface.co/datasets/ada/tool-data" target="_blank" rel="noreferrer">Open ada/tool-data on the Hub</a>');
   });
 
+  it('says when the repo’s README kept the owner’s own text beside the card', async () => {
+    useModel.getState().setHubToken('hf_abc');
+    worker.reply = { created: false, readme: 'kept' };
+    useDatasetPush.getState().openForm({ datasetId: 'd1', datasetName: 'tool data / v2' });
+    await useDatasetPush.getState().push({ repo: 'tool-data', private: false, onlyIncluded: true });
+    expect(panel()).toContain(
+      'or import it here by its id. The repo&#x27;s README kept its own text; the studio&#x27;s card is beside it, between two marker comments, and a later push rewrites only that part.',
+    );
+  });
+
   it('shows its progress in bytes with a Cancel that commits nothing, and holds the Hub buttons meanwhile', async () => {
     useModel.getState().setHubToken('hf_abc');
     let release = () => undefined as void;

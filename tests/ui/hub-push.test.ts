@@ -97,12 +97,12 @@ describe('the Runs panel’s push to the Hub', () => {
   });
 
   it('says a merged push, files the repo had, and a checkpoint older than where the run stopped', async () => {
-    worker.reply = { created: false, adapterStep: 30, runStep: 34, files: [{ path: 'model.safetensors', bytes: 988 * 2 ** 20, lfs: true, sent: false }, { path: 'README.md', bytes: 1000, lfs: false, sent: true }] };
+    worker.reply = { created: false, adapterStep: 30, runStep: 34, files: [{ path: 'model.safetensors', bytes: 988 * 2 ** 20, lfs: true, sent: false }, { path: 'README.md', bytes: 1000, lfs: false, sent: true }], readme: 'kept' };
     await useOnnxExport.getState().pushToHub('r1', 'tool calls', { what: 'merged', repo: 'ada/tool-calls', private: false });
     const html = status();
     expect(html).toContain('Pushed tool calls with its adapter merged (safetensors, config, tokenizer and a model card) to ada/tool-calls (2 files, 988.0 MiB; one the repo had already, not sent again) as one commit');
     expect(html).toContain('It holds the adapter of step 30, the run&#x27;s newest checkpoint, not of step 34 where the run stopped.');
-    expect(html).toContain('AutoModelForCausalLM.from_pretrained(&quot;ada/tool-calls&quot;) in transformers, or vllm serve ada/tool-calls.');
+    expect(html).toContain('AutoModelForCausalLM.from_pretrained(&quot;ada/tool-calls&quot;) in transformers, or vllm serve ada/tool-calls. The repo&#x27;s README kept its own text; the studio&#x27;s card is beside it, between two marker comments, and a later push rewrites only that part.');
   });
 
   it('offers the GGUF file this run saved last, and pushes that file: the notice says how Ollama and llama.cpp run it', async () => {

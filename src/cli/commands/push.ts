@@ -23,6 +23,7 @@ import type { Sha256Hasher } from '../../export/sha256.ts';
 import { HubPushError, pushToHub, repoIdProblem, type HubPushFile, type HubPushProgress } from '../../export/hubPush.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import { HubDatasetWriter } from '../../export/hubDataset.ts';
+import { readmeOutcomeText } from '../../export/hubReadme.ts';
 import { fileExamples } from '../../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { datasetFiles, printNotes } from '../localFiles.ts';
@@ -111,6 +112,8 @@ const command: CliCommand = {
         console.log(`pushed ${plural(out.files.length, 'file')} (${formatBytes(total)}) to ${out.repo}${out.created ? ` (created${f.private ? ', private' : ''})` : ''}: ${out.commitUrl}`);
         if (sent.length < out.files.length) console.log(`  ${plural(out.files.length - sent.length, 'file')} the repo had already, not sent again: ${out.files.filter((x) => !x.sent).map((x) => x.path).join(', ')}`);
         for (const x of out.files) console.log(`  ${x.path}  ${formatBytes(x.bytes)}${x.lfs ? ' (LFS)' : ''}`);
+        const readme = readmeOutcomeText(out.readme);
+        if (readme) console.log(readme);
         return 0;
       } catch (err) {
         if (err instanceof HubPushError) throw new CliError(`could not push to ${repo}: ${err.message}`);
