@@ -1,10 +1,9 @@
 // Pushes files to a Hugging Face model or dataset repo as one commit, over the Hub's HTTP API as
 // huggingface_hub and huggingface.js speak it: the token checked (whoami-v2), the repo created when
 // it is not there (an existing one is written to, the studio's card placed into the README it has),
-// each file's upload mode asked (preupload), the
-// large ones uploaded through Git LFS (batch: a single PUT, or the Hub's multipart parts and
-// completion; verify when the Hub asks), then one commit (NDJSON) naming the LFS files by SHA-256
-// and carrying the small ones.
+// each file's upload mode asked (preupload), the large ones uploaded through Git LFS (batch: a
+// single PUT, or the Hub's multipart parts and completion; verify when the Hub asks), then one
+// commit (NDJSON) naming the LFS files by SHA-256 and carrying the small ones.
 // Xet is not asked for: the Hub takes LFS uploads into any repo, and plain LFS needs no WASM chunker.
 // Runs in the worker and in Node alike (fetch, Blob); never holds a whole file in memory: a weight
 // file is hashed and sent a slice at a time.
