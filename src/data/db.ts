@@ -30,6 +30,9 @@ export interface DatasetRow {
   /** How many times the user included or left out one of its examples (absent: never). Not content
    * (the fingerprint is): it tells the views that counted the used examples to count again. */
   inclusionEdits?: number;
+  /** The Hugging Face dataset repo (`owner/name`) it was imported from by its id, or last pushed to:
+   * a run's model card links it. Not content (the fingerprint is). */
+  hubRepo?: string;
 }
 
 export interface ExampleRow {

@@ -21,6 +21,8 @@ export interface AdapterCardFacts {
   /** Training examples and the dataset they came from, when known. */
   examples?: number;
   dataset?: string;
+  /** The Hub dataset repos the training examples came from or were pushed to (`owner/name`). */
+  datasets?: string[];
   /** An HDR run's: the rounds it trained on the samples that passed the answer check. */
   hdrRounds?: number;
   /** The newest finished evaluation of this adapter on the run's held-out examples, and the base
@@ -29,6 +31,22 @@ export interface AdapterCardFacts {
 }
 
 const percent = (correct: number, total: number) => `${((100 * correct) / total).toFixed(1)}%`;
+
+/** The front matter lines that link a model to its Hub datasets (the Hub's "Datasets used to train"). */
+export function datasetsFront(datasets: string[] | undefined): string[] {
+  return datasets?.length ? ['datasets:', ...datasets.map((d) => `- ${d}`)] : [];
+}
+
+/** The Hub datasets as Markdown links, "a and b". */
+export function datasetLinks(datasets: string[]): string {
+  const links = datasets.map((d) => `[${d}](https://huggingface.co/datasets/${d})`);
+  return links.length > 1 ? `${links.slice(0, -1).join(', ')} and ${links.at(-1)}` : links[0];
+}
+
+/** The line a merged model's or GGUF file's card gives its training data, when it is on the Hub. */
+export function trainedOnLine(datasets: string[] | undefined): string[] {
+  return datasets?.length ? [`Its adapter was trained on ${datasetLinks(datasets)}.`, ''] : [];
+}
 
 /** "r = 16, alpha/r = 2.000" (alpha/√r with rsLoRA), as PEFT scales the update: both model cards say it. */
 export function loraScaleText(s: LoraSettings): string {
@@ -44,7 +62,8 @@ function objectiveText(config: RunConfig): string {
 
 export function adapterModelCard(f: AdapterCardFacts): string {
   const s = f.config.lora;
-  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'library_name: peft', 'pipeline_tag: text-generation', 'tags:', '- lora', '- peft', '- function-calling', '- balancesft-studio', '---'];
+  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), ...datasetsFront(f.datasets), 'library_name: peft', 'pipeline_tag: text-generation', 'tags:', '- lora', '- peft', '- function-calling', '- balancesft-studio', '---'];
+  const onHub = f.datasets?.length ? ` (on the Hub: ${datasetLinks(f.datasets)})` : '';
   // Without a Hub id, the base model is whatever adapter_config.json names.
   const tokenizerFrom = f.baseModel ? `"${f.baseModel}"` : 'model.peft_config["default"].base_model_name_or_path';
   return [
@@ -60,7 +79,7 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     `- LoRA: ${loraScaleText(s)}, on ${s.targets.join(', ')} in ${s.layers ? `layers ${s.layers.join(', ')}` : 'every layer'}; dropout ${s.dropout}.`,
     `- ${f.adapterStep !== undefined ? `The weights of step ${f.adapterStep} of ${f.config.steps}; learning` : 'Learning'} rate ${f.config.lr}, ${f.config.schedule} schedule, ${f.config.batchSize * f.config.gradAccum} examples a step, sequences of up to ${f.config.seqLen} tokens.`,
     ...(f.hdrRounds !== undefined ? [`- Then ${f.hdrRounds === 1 ? 'one round' : `${f.hdrRounds} rounds`} of HDR (Hard Data Re-sampling): the cases it still got wrong sampled anew, the answers that pass the call check added, training continued.`] : []),
-    ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}.`] : f.dataset ? [`- Dataset: ${f.dataset}.`] : []),
+    ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}${onHub}.`] : f.dataset ? [`- Dataset: ${f.dataset}${onHub}.`] : f.datasets?.length ? [`- Dataset: ${datasetLinks(f.datasets)}.`] : []),
     ...(f.evaluation ? ['', '## Evaluation', '', evaluationText(f.evaluation)] : []),
     '',
     '## Use',
@@ -94,6 +113,8 @@ export interface GgufCardFacts {
   bytes: number;
   /** The repo's other files (this push leaves them there): its other GGUF types are named too. */
   others?: string[];
+  /** The Hub dataset repos the adapter was trained on. */
+  datasets?: string[];
 }
 
 /** The weight type in a GGUF file's name as the Hub and Ollama read it (`calls-Q4_K_M.gguf`:
@@ -111,7 +132,7 @@ export function ggufModelCard(f: GgufCardFacts): string {
     .map((p) => ({ fileName: p, type: ggufTypeInName(p) }))
     .filter((o): o is { fileName: string; type: string } => o.type !== null && o.type !== f.type)
     .sort((a, b) => a.fileName.localeCompare(b.fileName));
-  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), 'pipeline_tag: text-generation', 'tags:', '- gguf', '- llama.cpp', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
+  const front = ['---', ...(f.baseModel ? [`base_model: ${f.baseModel}`] : []), ...datasetsFront(f.datasets), 'pipeline_tag: text-generation', 'tags:', '- gguf', '- llama.cpp', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
   return [
     ...front,
     '',
@@ -121,6 +142,7 @@ export function ggufModelCard(f: GgufCardFacts): string {
       ? `${f.baseModel ?? 'The model'} with the LoRA adapter of the BalanceSFT Studio run "${f.run}" merged, as one GGUF file (${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB) with its tokenizer and chat template, as llama.cpp's convert_hf_to_gguf.py and llama-quantize write it.`
       : `One GGUF file: ${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB.`,
     '',
+    ...trainedOnLine(f.datasets),
     ...(others.length ? [`Other weight types in this repo: ${others.map((o) => `${o.fileName} (${o.type})`).join(', ')}.`, ''] : []),
     '## Run it',
     '',

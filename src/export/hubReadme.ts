@@ -21,7 +21,13 @@ const ADDED_LINE = /^# balancesft-studio added: (.*)$/;
 
 /** The front matter keys and tags the studio's cards write (hubCards.ts, mergedExport.ts; a test
  * holds every card to them). */
-export const STUDIO_FRONT_KEYS = new Set(['base_model', 'library_name', 'pipeline_tag', 'tags', 'configs', 'task_categories', 'size_categories']);
+export const STUDIO_FRONT_KEYS = new Set(['base_model', 'datasets', 'library_name', 'pipeline_tag', 'tags', 'configs', 'task_categories', 'size_categories']);
+
+/** Front matter lists joined item by item, the owner's first: the owner may have their own tags,
+ * and their own datasets a model was trained on. */
+const JOINED = ['tags', 'datasets'] as const;
+type Joined = (typeof JOINED)[number];
+const isJoined = (key: string): key is Joined => (JOINED as readonly string[]).includes(key);
 export const STUDIO_TAGS = new Set(['lora', 'peft', 'gguf', 'llama.cpp', 'merged', 'function-calling', 'tool-use', 'reasoning', STUDIO_CARD_TAG]);
 
 /** What a push did to the repo's README: written where there was none, the studio's card replaced
@@ -82,10 +88,10 @@ function listOf(block: Block): string[] | null {
   return items;
 }
 
-/** The front matter keys and tags a push added, as its YAML comment names them. */
+/** The front matter keys and list items a push added, as its YAML comment names them. */
 interface Added {
   keys: string[];
-  tags: string[];
+  items: Record<Joined, string[]>;
 }
 
 function readAdded(front: string[]): { lines: string[]; added: Added | null } {
@@ -93,9 +99,9 @@ function readAdded(front: string[]): { lines: string[]; added: Added | null } {
   const lines = front.filter((l) => {
     const m = ADDED_LINE.exec(l.trim());
     if (!m) return true;
-    const [keys = '', tags = ''] = m[1].split(';').map((part) => part.replace(/^\s*(keys|tags):\s*/, ''));
-    const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    added = { keys: list(keys), tags: list(tags) };
+    const parts = new Map(m[1].split(';').map((part) => [part.split(':')[0].trim(), part.slice(part.indexOf(':') + 1)]));
+    const list = (name: string) => (parts.get(name) ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+    added = { keys: list('keys'), items: { tags: list('tags'), datasets: list('datasets') } };
     return false;
   });
   return { lines, added };
@@ -106,43 +112,44 @@ function readAdded(front: string[]): { lines: string[]; added: Added | null } {
 function ownersFront(front: string[], studioWasHere: boolean): Block[] {
   const { lines, added } = readAdded(front);
   if (!studioWasHere) return blocksOf(lines);
-  const keys = added ? new Set(added.keys) : STUDIO_FRONT_KEYS;
-  const tags = added ? new Set(added.tags) : STUDIO_TAGS;
   return blocksOf(lines).flatMap((b): Block[] => {
     if (b.key === null) return [b];
-    if (b.key !== 'tags') return keys.has(b.key) ? [] : [b];
-    // Tags go one by one: the owner may have added theirs to a list the studio began.
+    if (!isJoined(b.key)) return (added ? added.keys.includes(b.key) : STUDIO_FRONT_KEYS.has(b.key)) ? [] : [b];
+    // Item by item: the owner may have added theirs to a list the studio began. Without the
+    // comment, every dataset listed is the studio's, as every tag of its cards is.
     const items = listOf(b);
     if (!items) return added ? [b] : [];
-    const left = items.filter((t) => !tags.has(t));
-    return left.length ? [listBlock('tags', left)] : [];
+    const studio = (item: string) => (added ? added.items[b.key as Joined].includes(item) : b.key === 'datasets' || STUDIO_TAGS.has(item));
+    const left = items.filter((i) => !studio(i));
+    return left.length ? [listBlock(b.key, left)] : [];
   });
 }
 
 /** The owner's front matter with the card's keys set (the card's value where both have one; tags
- * joined, the owner's first), then the comment naming what the card added. */
+ * and datasets joined, the owner's first), then the comment naming what the card added. */
 function mergeFront(owners: Block[], ours: string[]): string[] {
   const out = [...owners];
-  const added: Added = { keys: [], tags: [] };
+  const added: Added = { keys: [], items: { tags: [], datasets: [] } };
   for (const block of blocksOf(ours)) {
     if (block.key === null) continue;
     const at = out.findIndex((b) => b.key === block.key);
+    const joined = isJoined(block.key) ? block.key : null;
     if (at < 0) {
       out.push(block);
-      if (block.key === 'tags') added.tags.push(...(listOf(block) ?? []));
+      if (joined) added.items[joined].push(...(listOf(block) ?? []));
       else added.keys.push(block.key);
       continue;
     }
-    const had = block.key === 'tags' ? listOf(out[at]) : null;
+    const had = joined ? listOf(out[at]) : null;
     const adds = listOf(block);
-    if (had && adds) {
+    if (joined && had && adds) {
       const more = adds.filter((a) => !had.includes(a));
-      out[at] = listBlock('tags', [...had, ...more]);
-      added.tags.push(...more);
+      out[at] = listBlock(joined, [...had, ...more]);
+      added.items[joined].push(...more);
     } else out[at] = block;
   }
-  const comment = `# balancesft-studio added: keys: ${added.keys.join(', ')}; tags: ${added.tags.join(', ')}`;
-  return [...out.flatMap((b) => b.lines), comment];
+  const named = [`keys: ${added.keys.join(', ')}`, `tags: ${added.items.tags.join(', ')}`, ...(added.items.datasets.length ? [`datasets: ${added.items.datasets.join(', ')}`] : [])];
+  return [...out.flatMap((b) => b.lines), `# balancesft-studio added: ${named.join('; ')}`];
 }
 
 function listBlock(key: string, items: string[]): Block {

@@ -14,7 +14,7 @@ import { validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { readModelText, type ModelFiles } from '../model/model-files.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { elementCount, readTensorRange, safetensorsHeader, writeOrder } from '../model/safetensors.ts';
-import { loraScaleText } from './hubCards.ts';
+import { datasetsFront, loraScaleText, trainedOnLine } from './hubCards.ts';
 import { GPU_DTYPE, loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
 import { TOKENIZER_FILES } from './onnxExport.ts';
 
@@ -36,7 +36,7 @@ export interface MergedExportOptions {
   dtype?: MergedDtype;
   /** For the model card: the folder's title, the base model's Hub id (when it is one), the run, and
    * the Hub repo the folder is pushed to (its loading lines name it rather than a local folder). */
-  card: { title: string; baseModel?: string; run: string; repo?: string };
+  card: { title: string; baseModel?: string; run: string; repo?: string; /** The Hub dataset repos the adapter was trained on. */ datasets?: string[] };
   /** Receives the folder's files in order, each one's chunks one after another (`file`: its path
    * in the folder). */
   write(file: string, chunk: Uint8Array): void | Promise<void>;
@@ -170,7 +170,7 @@ async function writeSideFiles(write: (name: string, bytes: Uint8Array) => Promis
 /** The folder's README: what it is, for a person and for the Hub (its front matter). */
 export function mergedModelCard(spec: ModelSpec, adapter: LoraAdapter, dtype: MergedDtype, card: MergedExportOptions['card']): string {
   const s = adapter.settings;
-  const front = ['---', ...(card.baseModel ? [`base_model: ${card.baseModel}`] : []), 'library_name: transformers', 'pipeline_tag: text-generation', 'tags:', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
+  const front = ['---', ...(card.baseModel ? [`base_model: ${card.baseModel}`] : []), ...datasetsFront(card.datasets), 'library_name: transformers', 'pipeline_tag: text-generation', 'tags:', '- lora', '- merged', '- function-calling', '- balancesft-studio', '---'];
   const where = card.repo ?? 'path/to/this/folder';
   return [
     ...front,
@@ -179,6 +179,7 @@ export function mergedModelCard(spec: ModelSpec, adapter: LoraAdapter, dtype: Me
     '',
     `${card.baseModel ?? `A ${spec.architecture} model`} with the LoRA adapter of the BalanceSFT Studio run "${card.run}" merged into its weights: W + scale·B·A for ${s.targets.join(', ')} in ${s.layers ? `layers ${s.layers.join(', ')}` : `all ${spec.numLayers} layers`} (${loraScaleText(s)}), rounded once to ${TORCH_DTYPE[dtype]}.`,
     '',
+    ...trainedOnLine(card.datasets),
     'It loads as the base model does, without PEFT:',
     '',
     '```python',

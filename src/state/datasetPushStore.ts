@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
+import { useDatasets } from './datasetStore.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { readmeOutcomeText, type DatasetHubPushOutcome } from '../worker/protocol.ts';
 
@@ -51,6 +52,8 @@ export const useDatasetPush = create<DatasetPushState>((set, get) => ({
         set((s) => ({ running: s.running && { ...s.running, label: p.label, done: p.done ?? 0, total: p.total ?? 0, ...(p.unit === 'bytes' ? { unit: 'bytes' as const } : {}) } })),
       );
       set({ pushed: { ...out, datasetName: form.datasetName, private: settings.private }, form: null });
+      // The dataset now names its Hub repo (its row's hubRepo), which the list shows.
+      void useDatasets.getState().refreshDatasets().catch(() => undefined);
     } catch (err) {
       const e = err as Error;
       set({ error: e.name === 'AbortError' ? `The push of “${form.datasetName}” was cancelled; nothing was committed to the Hub.` : `Could not push “${form.datasetName}” to the Hub: ${e.message}. Nothing stored here changed.` });

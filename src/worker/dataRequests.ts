@@ -210,7 +210,10 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
           // Files the user chose are one dataset of the repo among others: named by them too.
           const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
           const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);
-          if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
+          if (result.datasetId !== null) {
+            for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
+            await ctx.db().datasets.update(result.datasetId, { hubRepo: hub.repo });
+          }
           return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut, ...(files ? { chosen: true } : {}), ...(hub.reused.length ? { reused: hub.reused } : {}) } };
         }).catch(downloadCancelled);
       }),

@@ -15,7 +15,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import { plural } from '../data/plural.ts';
-import type { StudioDb } from '../data/db.ts';
+import type { DatasetRow, StudioDb } from '../data/db.ts';
 import { leftOutCount } from '../data/dataset-store.ts';
 import type { Example } from '../data/example.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
@@ -547,7 +547,8 @@ export class StudioEngine {
       const name = run.name ?? runId;
       const folder = `${runFolderName(name)}-merged`;
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
-      const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}) }, progress);
+      const datasets = hubDatasetsOf(await this.requireDb().datasets.get(run.datasetId));
+      const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}), ...(datasets ? { datasets } : {}) }, progress);
       return { ...out, folder, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
@@ -556,10 +557,12 @@ export class StudioEngine {
       const { adapter, run, baseRef } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
-      const dataset = (await db.datasets.get(run.datasetId))?.name;
+      const datasetRow = await db.datasets.get(run.datasetId);
+      const dataset = datasetRow?.name;
+      const datasets = hubDatasetsOf(datasetRow);
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
       const evaluation = await adapterEvaluation(db, run);
-      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(evaluation ? { evaluation } : {}) };
+      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}) };
       const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
       return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, ...(out.readme ? { readme: out.readme } : {}), adapterStep, runStep: run.lastStep ?? adapterStep };
     },
@@ -577,6 +580,11 @@ export class StudioEngine {
 
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
  * file of it), and the newest of the base model on the same dataset, model and answer length. */
+/** The Hub dataset a run's dataset came from or was pushed to, for its model cards. */
+function hubDatasetsOf(dataset: DatasetRow | undefined): string[] | undefined {
+  return dataset?.hubRepo ? [dataset.hubRepo] : undefined;
+}
+
 async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterCardFacts['evaluation']> {
   const evals = (await db.runs.where('datasetId').equals(run.datasetId).toArray())
     .filter((r): r is EvalRunRow => r.kind === 'eval' && r.status === 'done' && !(r as EvalRunRow).stopped && !(r as EvalRunRow).config.gguf && r.modelRef === run.modelRef)

@@ -30,6 +30,8 @@ export interface HubPushInput {
   /** An HDR run's rounds: its adapter is its last round's. */
   hdrRounds?: number;
   dataset?: string;
+  /** The Hub dataset repos the run's examples came from or were pushed to. */
+  datasets?: string[];
   evaluation?: AdapterCardFacts['evaluation'];
 }
 
@@ -65,6 +67,7 @@ function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPush
     config: job.config,
     ...(job.hdrRounds !== undefined ? { hdrRounds: job.hdrRounds } : { adapterStep: job.adapterStep }),
     ...(job.dataset ? { dataset: job.dataset } : {}),
+    ...(job.datasets ? { datasets: job.datasets } : {}),
     ...(job.evaluation ? { evaluation: job.evaluation } : {}),
   });
   return [
@@ -77,7 +80,7 @@ function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPush
 async function mergedFiles(ctx: JobContext, job: HubPushInput, repo: string): Promise<HubPushFile[]> {
   const title = repo.split('/')[1];
   const gathered = new Map<string, GatheredBlob>();
-  await mergeInWorker(ctx, job.adapter, { title, run: job.run, repo, ...(job.baseModel ? { baseModel: job.baseModel } : {}) }, (file, chunk) => {
+  await mergeInWorker(ctx, job.adapter, { title, run: job.run, repo, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}) }, (file, chunk) => {
     if (!gathered.has(file)) gathered.set(file, new GatheredBlob());
     gathered.get(file)!.push(chunk);
   });
@@ -89,7 +92,7 @@ function ggufFiles(job: HubPushInput, gguf: { file: Blob; type: string }, repo: 
   const title = repo.split('/')[1];
   const type = gguf.type.toUpperCase();
   const fileName = `${title}-${type}.gguf`;
-  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}) });
+  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}) });
   return [
     { path: fileName, blob: gguf.file },
     { path: 'README.md', blob: new Blob([card]) },

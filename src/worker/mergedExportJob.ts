@@ -18,6 +18,8 @@ export interface MergedExportInput {
   run: string;
   /** The base model's Hub id, for the card (none for a dropped folder or the embedded model). */
   baseModel?: string;
+  /** The Hub dataset repos the run's examples came from, for the card. */
+  datasets?: string[];
 }
 
 export interface MergedExportOutput {
@@ -39,7 +41,7 @@ export async function runMergedExport(ctx: JobContext, job: MergedExportInput): 
   const gathered = new GatheredBlob();
   const zip = new ZipStream((part) => gathered.push(part), new Date());
   let entry: string | null = null;
-  const result = await mergeInWorker(ctx, job.adapter, { title: job.folder, run: job.run, ...(job.baseModel ? { baseModel: job.baseModel } : {}) }, (file, chunk) => {
+  const result = await mergeInWorker(ctx, job.adapter, { title: job.folder, run: job.run, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}) }, (file, chunk) => {
     // A file's chunks come one after another: its entry ends where the next file starts.
     if (file !== entry) zip.entry(`${job.folder}/${file}`, file.endsWith('.safetensors') ? 0 : 6);
     entry = file;

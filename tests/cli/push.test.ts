@@ -28,13 +28,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function runFolder(name: string): Promise<{ dir: string; peft: { adapterConfigJson: string; adapterSafetensors: Uint8Array } }> {
+async function runFolder(name: string, data = ['/data/calls.jsonl']): Promise<{ dir: string; peft: { adapterConfigJson: string; adapterSafetensors: Uint8Array } }> {
   const dir = join(root, name);
   const spec = tinyModelSpec(NARROW);
   const config = { ...DEFAULT_RUN_CONFIG, steps: 30, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 4, alpha: 8, targets: ['q', 'v'] as const } };
   const adapter = initLoraAdapter(spec, { ...config.lora, targets: [...config.lora.targets] }, 3);
   const peft = exportPeftAdapter(spec, adapter, 'org/tiny-base');
-  const store = new RunFolderStore(dir, { model: 'org/tiny-base', data: ['/data/calls.jsonl'] });
+  const store = new RunFolderStore(dir, { model: 'org/tiny-base', data });
   await store.recordSetup({ config: { ...config, lora: { ...config.lora, targets: [...config.lora.targets] } }, examples: { train: 40, eval: 5, tooLong: 0 }, memory: { weights: 1, lora: 1, activations: 1 }, gpuAdapter: { vendor: 'test', architecture: '', description: '', isFallback: true } as never });
   await store.saveAdapter(30, async () => ({ configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors }));
   await store.setStatus('done', { lastStep: 30 });
@@ -48,7 +48,8 @@ const push = (...args: string[]) => pushWith('hf_write', ...args);
 
 describe('studio push', () => {
   it('pushes a run folder’s adapter with a model card, and nothing else of the run', { timeout: 60_000 }, async () => {
-    const { dir, peft } = await runFolder('calls-run');
+    // Trained on a local file and on a Hub dataset's file: the card links the Hub one.
+    const { dir, peft } = await runFolder('calls-run', ['/data/calls.jsonl', 'hf://datasets/ada/calls-data/data/train.jsonl']);
     const r = await push(dir, '--repo', 'ada/calls-lora', '--private');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^pushed 3 files \([\d.]+ KiB\) to ada\/calls-lora \(created, private\): http:\/\/127\.0\.0\.1:\d+\/ada\/calls-lora\/commit\/[0-9a-f]{40}$/m);
@@ -60,11 +61,11 @@ describe('studio push', () => {
     expect(hub.file('ada/calls-lora', ADAPTER_CONFIG_FILE).toString()).toBe(peft.adapterConfigJson);
     expect(repo.commits[0].summary).toBe('Upload the adapter of run calls-run with BalanceSFT Studio');
     const card = hub.file('ada/calls-lora', 'README.md').toString();
-    expect(card).toMatch(/^---\nbase_model: org\/tiny-base\nlibrary_name: peft\n/);
+    expect(card).toMatch(/^---\nbase_model: org\/tiny-base\ndatasets:\n- ada\/calls-data\nlibrary_name: peft\n/);
     expect(card).toContain('# calls-lora\n');
     expect(card).toContain('- LoRA: r = 4, alpha/r = 2.000, on q, v in every layer; dropout 0.');
     expect(card).toContain('- The weights of step 30 of 30;');
-    expect(card).toContain('- 40 training examples from calls.jsonl.');
+    expect(card).toContain('- 40 training examples from calls.jsonl, train.jsonl (on the Hub: [ada/calls-data](https://huggingface.co/datasets/ada/calls-data)).');
     expect(card).toContain('model = AutoPeftModelForCausalLM.from_pretrained("ada/calls-lora")\ntokenizer = AutoTokenizer.from_pretrained("org/tiny-base")');
 
     // Again, with --json: a new commit, the weights not sent twice.

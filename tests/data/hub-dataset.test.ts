@@ -306,7 +306,8 @@ describe('a dataset from the Hugging Face Hub', () => {
     const progress: ProgressInfo[] = [];
     const r = await handlers.importHubDataset({ repo: 'https://huggingface.co/datasets/local/fc-demo', baseUrl: base }, (p) => progress.push(p));
     expect(r).toMatchObject({ imported: 53, issueCount: 0, hub: { repo: 'local/fc-demo', revision: 'main', files: ['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet'], leftOut: ['data/test-00000-of-00001.parquet'] } });
-    expect((await db.datasets.get(r.datasetId!))?.name).toBe('local/fc-demo');
+    // Named by its id, and remembered as that repo's: a run trained on it links it in its model card.
+    expect(await db.datasets.get(r.datasetId!)).toMatchObject({ name: 'local/fc-demo', hubRepo: 'local/fc-demo' });
     expect(await loadExampleRows(db, r.datasetId!)).toHaveLength(53);
     // Its examples stored, the download is deleted.
     expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00000-of-00002.parquet')).toBeNull();

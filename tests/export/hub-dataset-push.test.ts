@@ -56,7 +56,10 @@ describe('a stored dataset pushed to the Hub', () => {
   it('lands as data/train.jsonl with a card, in one commit to a dataset repo; the file imports back as the examples used for training', async () => {
     const { hub, db, datasetId, requests } = await setUp();
     const progress: ProgressInfo[] = [];
+    expect((await db.datasets.get(datasetId))?.hubRepo).toBeUndefined();
     const out = await requests.pushDatasetToHub({ datasetId, repo: 'avg-data', token: 'hf_write', private: true, onlyIncluded: true, baseUrl: hub.base }, (p) => progress.push(p));
+    // Remembered: a run trained on it links the repo in its model card.
+    expect((await db.datasets.get(datasetId))?.hubRepo).toBe('ada/avg-data');
 
     expect(out).toMatchObject({ repo: 'ada/avg-data', repoUrl: `${hub.base}/datasets/ada/avg-data`, created: true, examples: 12, leftOut: 1 });
     expect(out.files.map((f) => [f.path, f.lfs])).toEqual([['data/train.jsonl', false], ['README.md', false]]);

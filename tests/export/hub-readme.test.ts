@@ -110,6 +110,36 @@ describe('the README a push leaves', () => {
   });
 });
 
+describe('the Hub datasets a run trained on, in its cards', () => {
+  const data = ['ada/calls-data'];
+  const link = '[ada/calls-data](https://huggingface.co/datasets/ada/calls-data)';
+
+  it('are in the front matter the Hub reads (its "Datasets used to train") and in a line a person follows', () => {
+    const adapter = adapterModelCard({ title: 'calls', run: 'run one', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', config: DEFAULT_RUN_CONFIG, examples: 40, dataset: 'calls', datasets: data });
+    expect(adapter).toContain('---\nbase_model: Qwen/Qwen3-0.6B\ndatasets:\n- ada/calls-data\nlibrary_name: peft\n');
+    expect(adapter).toContain(`- 40 training examples from calls (on the Hub: ${link}).`);
+    const gguf = ggufModelCard({ title: 'calls', run: 'run one', repo: 'ada/calls', fileName: 'calls-Q8_0.gguf', type: 'Q8_0', bytes: 2 ** 20, datasets: data });
+    expect(gguf).toContain('---\ndatasets:\n- ada/calls-data\npipeline_tag: text-generation\n');
+    expect(gguf).toContain(`\nIts adapter was trained on ${link}.\n`);
+    const merged = mergedModelCard(tinyModelSpec(TINY_QWEN3_DEFAULT), { settings: DEFAULT_RUN_CONFIG.lora } as never, 'bf16', { title: 'calls-merged', run: 'run one', datasets: ['ada/a', 'ada/b'] });
+    expect(merged).toContain('\ndatasets:\n- ada/a\n- ada/b\n');
+    expect(merged).toContain('Its adapter was trained on [ada/a](https://huggingface.co/datasets/ada/a) and [ada/b](https://huggingface.co/datasets/ada/b).');
+    expect(adapterCard).not.toContain('datasets:');
+    expect(isStudioCard(adapter) && isStudioCard(gguf) && isStudioCard(merged)).toBe(true);
+  });
+
+  it('join the datasets an owner lists, and a later card without them takes out only the studio’s', () => {
+    const owner = '---\ndatasets:\n- mine/handmade\n---\n# Mine\n';
+    const withData = adapterModelCard({ title: 'calls', run: 'run one', repo: 'ada/calls', config: DEFAULT_RUN_CONFIG, datasets: data });
+    const first = readmeForPush(owner, withData).text;
+    expect(frontOf(first).slice(0, 3)).toEqual(['datasets:', '- mine/handmade', '- ada/calls-data']);
+    expect(frontOf(first).at(-1)).toBe(`${added('library_name, pipeline_tag', 'lora, peft, function-calling, balancesft-studio')}; datasets: ada/calls-data`);
+    const second = readmeForPush(first, ggufCard).text;
+    expect(frontOf(second).slice(0, 2)).toEqual(['datasets:', '- mine/handmade']);
+    expect(second).not.toContain('ada/calls-data');
+  });
+});
+
 describe('a push of a card into a repo that has a README', () => {
   let close: (() => Promise<unknown>) | null = null;
   afterEach(async () => {

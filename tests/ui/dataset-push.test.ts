@@ -98,7 +98,7 @@ describe('the Dataset panel’s push to the Hub', () => {
     expect(html).toContain('<a href="https://huggingface.co/datasets/ada/tool-data" target="_blank" rel="noreferrer">Open ada/tool-data on the Hub</a>');
   });
 
-  it('says when the repo’s README kept the owner’s own text beside the card', async () => {
+  it('says when the repo’s README kept the owner’s own text beside the card, and the list names the dataset’s repo', async () => {
     useModel.getState().setHubToken('hf_abc');
     worker.reply = { created: false, readme: 'kept' };
     useDatasetPush.getState().openForm({ datasetId: 'd1', datasetName: 'tool data / v2' });
@@ -106,6 +106,10 @@ describe('the Dataset panel’s push to the Hub', () => {
     expect(panel()).toContain(
       'or import it here by its id. The repo&#x27;s README kept its own text; the studio&#x27;s card is beside it, between two marker comments, and a later push rewrites only that part.',
     );
+    // Once the list reads the row again, it names the repo the runs' cards will link.
+    expect(panel()).not.toContain('on the Hub:');
+    useDatasets.setState({ datasets: [{ ...dataset, hubRepo: 'ada/tool-data' } as never] });
+    expect(panel()).toContain('120 examples · openai<span title="The Hugging Face dataset it was imported from or pushed to: the model cards of runs trained on it link it"> · on the Hub: ada/tool-data</span>');
   });
 
   it('shows its progress in bytes with a Cancel that commits nothing, and holds the Hub buttons meanwhile', async () => {

@@ -141,13 +141,17 @@ describe('worker engine: generation jobs', () => {
         if (file === 'README.md') expect(hub.file('ada/one-step-merged', file).toString()).toContain('AutoModelForCausalLM.from_pretrained("ada/one-step-merged")');
         else expect(hub.file('ada/one-step-merged', file).equals(Buffer.from(bytes)), file).toBe(true);
       }
+      // Its dataset pushed to (or imported from) a Hub dataset repo: the cards link it from now on.
+      await db.datasets.update(dataset.id, { hubRepo: 'ada/demo-calls' });
+      expect(hub.file('ada/one-step-merged', 'README.md').toString()).not.toContain('datasets:');
       const pushedAdapter = await engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/one-step', token: 'hf_w', private: true, baseUrl: hub.base }, () => undefined);
       expect(pushedAdapter.files.map((f) => [f.path, f.lfs])).toEqual([['adapter_config.json', false], ['adapter_model.safetensors', true], ['README.md', false]]);
       const own = await engine.handlers.exportAdapter({ runId: 'run-1' }, () => undefined);
       expect(hub.file('ada/one-step', 'adapter_model.safetensors').equals(Buffer.from(own.weights))).toBe(true);
       expect(hub.file('ada/one-step', 'adapter_config.json').toString()).toBe(own.configJson);
       const card = hub.file('ada/one-step', 'README.md').toString();
-      expect(card).toMatch(/# one-step\n\nA LoRA adapter, trained for function calling with BalanceSFT Studio \(run "one step"[\s\S]*- The weights of step 1 of 1;[\s\S]*- Dataset: demo\./);
+      expect(card).toMatch(/# one-step\n\nA LoRA adapter, trained for function calling with BalanceSFT Studio \(run "one step"[\s\S]*- The weights of step 1 of 1;[\s\S]*- Dataset: demo \(on the Hub: \[ada\/demo-calls\]\(https:\/\/huggingface\.co\/datasets\/ada\/demo-calls\)\)\./);
+      expect(card).toContain('\ndatasets:\n- ada/demo-calls\n');
       // Its evaluation above (not the GGUF file's), with no base-model evaluation to set beside it.
       const { correct, total } = evaluated.summary;
       expect(card).toContain(`## Evaluation\n\n${((100 * correct) / total).toFixed(1)}% of the calls correct (${correct} of ${total} held-out examples, answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does.\n`);
@@ -156,6 +160,7 @@ describe('worker engine: generation jobs', () => {
       expect(pushedGguf.files.map((f) => [f.path, f.bytes, f.lfs])).toEqual([['one-step-gguf-F32.gguf', f32.size, true], ['README.md', expect.any(Number), false]]);
       expect(hub.file('ada/one-step-gguf', 'one-step-gguf-F32.gguf').equals(Buffer.from(await f32.arrayBuffer()))).toBe(true);
       expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain('ollama run hf.co/ada/one-step-gguf:F32\nllama-server -hf ada/one-step-gguf:F32 --jinja');
+      expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain('Its adapter was trained on [ada/demo-calls](https://huggingface.co/datasets/ada/demo-calls).');
       await expect(engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/x', token: 'hf_r', private: true, baseUrl: hub.base }, () => undefined)).rejects.toThrow(/may only read; pushing needs a write token/);
     } finally {
       await close();

@@ -26,7 +26,8 @@ import { HubDatasetWriter } from '../../export/hubDataset.ts';
 import { readmeOutcomeText } from '../../export/hubReadme.ts';
 import { fileExamples } from '../../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
-import { datasetFiles, printNotes } from '../localFiles.ts';
+import { datasetFiles, isHubDataset, printNotes } from '../localFiles.ts';
+import { hubDatasetPath } from '../../data/hub-dataset.ts';
 import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
 import type { RunConfig } from '../../train/config.ts';
 
@@ -225,6 +226,18 @@ async function runFiles(dir: string, facts: string): Promise<Pushed> {
   const model = run.model ?? '';
   const baseModel = isAbsolute(model) || existsSync(model) ? undefined : hubRepoId(model);
   const config = run.config;
+  // Trained on hf://datasets/<owner>/<name>: the card links the repo.
+  const hubData = [
+    ...new Set(
+      (run.data ?? []).filter(isHubDataset).flatMap((d) => {
+        try {
+          return [hubDatasetPath(d).repo];
+        } catch {
+          return []; // not a dataset id this run could have read: nothing to link
+        }
+      }),
+    ),
+  ];
   const card = (repo: string) =>
     adapterModelCard({
       title: repo.split('/')[1],
@@ -236,6 +249,7 @@ async function runFiles(dir: string, facts: string): Promise<Pushed> {
       ...(hdr ? { hdrRounds: run.rounds ?? 0 } : { adapterStep: run[ADAPTER_FILES_STEP] ?? run.lastStep ?? 0 }),
       ...(run.examples?.train !== undefined ? { examples: run.examples.train } : {}),
       ...(run.data?.length ? { dataset: run.data.map((d) => basename(d)).join(', ') } : {}),
+      ...(hubData.length ? { datasets: hubData } : {}),
     });
   return {
     files: async (repo) => [

@@ -40,6 +40,7 @@ export function DatasetList() {
             <span className="muted">
               {plural(d.exampleCount, 'example')} · {d.files.map((f) => f.format ?? '?').join(', ')}
               {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
+              {d.hubRepo && <span title="The Hugging Face dataset it was imported from or pushed to: the model cards of runs trained on it link it"> · on the Hub: {d.hubRepo}</span>}
             </span>
             <button
               aria-label={`Download dataset ${nameOf(d)} as JSONL`}
