@@ -264,6 +264,7 @@ export const tests = {
     assert.equal(metadata.general.architecture, 'qwen3');
     assert.match(metadata.tokenizer.chat_template, /<tool_call>/);
     assert.equal(metadata.tokenizer.ggml.eos_token_id, 151_645);
+    mark('GGUF Q8_0 saved');
     // Q4_K_M from the notice: quantized by the GPU worker's own workers. The embedded model's rows
     // of 64 are not whole K-quant blocks, so llama-quantize's fallbacks (Q5_0, Q8_0) are what it holds.
     // Rounded, by default, with an importance matrix the model collects over the run's training
@@ -288,6 +289,7 @@ export const tests = {
     const matrixInfo = await readGgufFileInfo(await matrixDownload.path(), { readTensorInfo: true });
     assert.equal(matrixInfo.metadata.general.type, 'imatrix');
     assert.equal(matrixInfo.tensorInfo.length, 28); // each of the 14 weights' sums and count
+    mark('GGUF Q4_K_M with an importance matrix saved');
     // Checked where llama.cpp cannot run: the saved file sent back to the GPU worker, its weights
     // read back as llama.cpp reads them and run against the trained model.
     await page.getByRole('button', { name: /^Check my-first-run-q4_k_m\.gguf: run its weights/ }).click();
@@ -301,6 +303,7 @@ export const tests = {
     assert.ok(divergence, checkedText);
     console.log(`    demo: Q4_K_M (importance matrix) over ${divergence[1]} held-out answers, ${divergence[2]} positions: mean KL ${divergence[3]}, top token ${divergence[4]}`);
     await screenshot('runs-gguf-checked', page);
+    mark('GGUF checked');
     // What the rounding costs in accuracy: the file evaluated on the run's held-out examples, at the
     // demo's settings, beside the adapter it holds.
     await page.getByTestId('gguf-evaluate').click();
