@@ -43,6 +43,34 @@ export function isHubDataset(path: string): boolean {
   return HUB_DATASET.test(path);
 }
 
+/** The Hub dataset repos among a run's --data (`hf://datasets/<owner>/<name>…`), for its model cards. */
+export function hubDatasetsIn(data: readonly string[] | undefined): string[] {
+  const repos = (data ?? []).filter(isHubDataset).flatMap((d) => {
+    try {
+      return [hubDatasetPath(d).repo];
+    } catch {
+      return []; // not a dataset id a run could have read: nothing to link
+    }
+  });
+  return [...new Set(repos)];
+}
+
+/** The Hub dataset repos a run folder's run trained on (its run.json, or an HDR run's hdr.json);
+ * none for an adapter folder that is not a run's. */
+export function runFolderHubDatasets(dir: string): string[] {
+  for (const facts of [RUN_JSON, HDR_FILES.summary]) {
+    const path = join(dir, facts);
+    if (!existsSync(path)) continue;
+    try {
+      const data = (JSON.parse(readFileSync(path, 'utf8')) as { data?: unknown }).data;
+      return Array.isArray(data) ? hubDatasetsIn(data.filter((d): d is string => typeof d === 'string')) : [];
+    } catch {
+      return []; // a card's link is no reason to refuse an export
+    }
+  }
+  return [];
+}
+
 /** The dataset files of a Hub dataset (data/hub-dataset.ts chooses them), from $HF_ENDPOINT with
  * $HF_TOKEN, as the model downloads are; kept in the dataset cache, so the next command on the same
  * dataset reads them from there (while the Hub lists the same versions of them). */

@@ -49,8 +49,13 @@ describe('studio export-merged', () => {
     const again = await studioInProcess(['export-merged', '--model', model, '--adapter', adapter, '--out', out, '--quiet']);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/--out .*merged already holds an export \(model\.safetensors\); choose another folder, or pass --force to replace it/);
+    // A run folder's adapter, the run trained on a Hub dataset's file: the card links the dataset.
+    writeFileSync(join(adapter, 'run.json'), JSON.stringify({ model, data: ['/data/calls.jsonl', 'hf://datasets/ada/calls-data/data/train.jsonl'] }));
     const f32 = await studioInProcess(['export-merged', '--model', model, '--adapter', adapter, '--out', out, '--dtype', 'f32', '--force', '--no-check', '--quiet']);
     expect(f32.code, f32.err).toBe(0);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toMatch(/^---\ndatasets:\n- ada\/calls-data\nlibrary_name: transformers\n/);
+    expect(card).toContain('Its adapter was trained on [ada/calls-data](https://huggingface.co/datasets/ada/calls-data).');
     expect(f32.out).toMatch(/MiB of f32 weights, 14 with the LoRA merged/);
     expect(f32.out).not.toMatch(/^check/m);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).torch_dtype).toBe('float32');

@@ -7,7 +7,7 @@ import { basename, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { checkExportFolder, readAdapter, replaceExportStreamed } from '../localFiles.ts';
+import { checkExportFolder, readAdapter, replaceExportStreamed, runFolderHubDatasets } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { quitOnCtrlC, stoppableExport } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
@@ -76,6 +76,8 @@ const command: CliCommand = {
       const model = await cli.withWeights();
       // A Hub model is named in the card (a folder here means nothing on the Hub).
       const baseModel = existsSync(modelArg) ? undefined : hubRepoId(modelArg);
+      // A run folder trained on hf://datasets/…: the card links the dataset.
+      const datasets = runFolderHubDatasets(adapterDir);
 
       const stop = new AbortController();
       let written = false;
@@ -88,7 +90,7 @@ const command: CliCommand = {
           adapter,
           write,
           ...(dtype ? { dtype } : {}),
-          card: { title: basename(resolve(out)), run: basename(resolve(adapterDir)), ...(baseModel ? { baseModel } : {}) },
+          card: { title: basename(resolve(out)), run: basename(resolve(adapterDir)), ...(baseModel ? { baseModel } : {}), ...(datasets.length ? { datasets } : {}) },
           signal: stop.signal,
           onProgress: (p) => progress.update(`merging ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`),
         }));

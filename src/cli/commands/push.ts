@@ -26,8 +26,7 @@ import { HubDatasetWriter } from '../../export/hubDataset.ts';
 import { readmeOutcomeText } from '../../export/hubReadme.ts';
 import { fileExamples } from '../../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
-import { datasetFiles, isHubDataset, printNotes } from '../localFiles.ts';
-import { hubDatasetPath } from '../../data/hub-dataset.ts';
+import { datasetFiles, hubDatasetsIn, printNotes } from '../localFiles.ts';
 import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
 import type { RunConfig } from '../../train/config.ts';
 
@@ -227,17 +226,7 @@ async function runFiles(dir: string, facts: string): Promise<Pushed> {
   const baseModel = isAbsolute(model) || existsSync(model) ? undefined : hubRepoId(model);
   const config = run.config;
   // Trained on hf://datasets/<owner>/<name>: the card links the repo.
-  const hubData = [
-    ...new Set(
-      (run.data ?? []).filter(isHubDataset).flatMap((d) => {
-        try {
-          return [hubDatasetPath(d).repo];
-        } catch {
-          return []; // not a dataset id this run could have read: nothing to link
-        }
-      }),
-    ),
-  ];
+  const hubData = hubDatasetsIn(run.data);
   const card = (repo: string) =>
     adapterModelCard({
       title: repo.split('/')[1],
