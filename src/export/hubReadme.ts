@@ -94,6 +94,10 @@ interface Added {
   items: Record<Joined, string[]>;
 }
 
+function joinedLists(each: (key: Joined) => string[]): Record<Joined, string[]> {
+  return Object.fromEntries(JOINED.map((k) => [k, each(k)])) as Record<Joined, string[]>;
+}
+
 function readAdded(front: string[]): { lines: string[]; added: Added | null } {
   let added: Added | null = null;
   const lines = front.filter((l) => {
@@ -101,7 +105,7 @@ function readAdded(front: string[]): { lines: string[]; added: Added | null } {
     if (!m) return true;
     const parts = new Map(m[1].split(';').map((part) => [part.split(':')[0].trim(), part.slice(part.indexOf(':') + 1)]));
     const list = (name: string) => (parts.get(name) ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
-    added = { keys: list('keys'), items: { tags: list('tags'), datasets: list('datasets') } };
+    added = { keys: list('keys'), items: joinedLists((key) => list(key)) };
     return false;
   });
   return { lines, added };
@@ -129,7 +133,7 @@ function ownersFront(front: string[], studioWasHere: boolean): Block[] {
  * and datasets joined, the owner's first), then the comment naming what the card added. */
 function mergeFront(owners: Block[], ours: string[]): string[] {
   const out = [...owners];
-  const added: Added = { keys: [], items: { tags: [], datasets: [] } };
+  const added: Added = { keys: [], items: joinedLists(() => []) };
   for (const block of blocksOf(ours)) {
     if (block.key === null) continue;
     const at = out.findIndex((b) => b.key === block.key);
@@ -148,7 +152,8 @@ function mergeFront(owners: Block[], ours: string[]): string[] {
       added.items[joined].push(...more);
     } else out[at] = block;
   }
-  const named = [`keys: ${added.keys.join(', ')}`, `tags: ${added.items.tags.join(', ')}`, ...(added.items.datasets.length ? [`datasets: ${added.items.datasets.join(', ')}`] : [])];
+  // "tags:" always (an empty one too), a list the card did not touch left unnamed.
+  const named = [`keys: ${added.keys.join(', ')}`, ...JOINED.filter((k) => k === 'tags' || added.items[k].length).map((k) => `${k}: ${added.items[k].join(', ')}`)];
   return [...out.flatMap((b) => b.lines), `# balancesft-studio added: ${named.join('; ')}`];
 }
 
@@ -198,16 +203,17 @@ export function readmeForPush(existing: string | null, card: string): { text: st
   const studioWasHere = !!start || taggedStudio(theirs.front);
   const front = ours.front ? mergeFront(theirs.front ? ownersFront(theirs.front, studioWasHere) : [], ours.front) : theirs.front;
   if (existing === null || existing.trim() === '') return { text: compose(front, '', ourBody, ''), outcome: 'new' };
-  if (!start) {
-    // A card of the studio's from before the markers: no text of the owner's to keep.
-    if (studioWasHere) return { text: compose(front, '', ourBody, ''), outcome: 'updated' };
-    return { text: compose(front, theirs.body, headingsDown(ourBody), ''), outcome: 'kept' };
+  // The owner's text around the card: above and below its markers, or the whole body of a README
+  // the studio never wrote to (one it wrote before it had markers holds none of the owner's).
+  let before = studioWasHere ? '' : theirs.body;
+  let after = '';
+  if (start) {
+    before = theirs.body.slice(0, start.index);
+    const rest = theirs.body.slice(start.index + start[0].length);
+    const end = END_LINE.exec(rest);
+    // An end line the owner deleted: the card ran to the end of the file.
+    after = end ? rest.slice(end.index + end[0].length) : '';
   }
-  const before = theirs.body.slice(0, start.index);
-  const rest = theirs.body.slice(start.index + start[0].length);
-  const end = END_LINE.exec(rest);
-  // An end line the owner deleted: the card ran to the end of the file.
-  const after = end ? rest.slice(end.index + end[0].length) : '';
   const ownText = (before + after).trim() !== '';
   return { text: compose(front, before, ownText ? headingsDown(ourBody) : ourBody, after), outcome: ownText ? 'kept' : 'updated' };
 }

@@ -42,5 +42,5 @@ export async function pushDatasetToHub(db: StudioDb, push: DatasetHubPushRequest
   });
   // The runs trained on it link the repo in their model cards from now on.
   await db.datasets.update(push.datasetId, { hubRepo: out.repo });
-  return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, ...(out.readme ? { readme: out.readme } : {}), examples: writer.counts.examples, leftOut };
+  return { ...out, examples: writer.counts.examples, leftOut };
 }

@@ -564,7 +564,7 @@ export class StudioEngine {
       const evaluation = await adapterEvaluation(db, run);
       const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}) };
       const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
-      return { repo: out.repo, repoUrl: out.repoUrl, commitUrl: out.commitUrl, created: out.created, files: out.files, ...(out.readme ? { readme: out.readme } : {}), adapterStep, runStep: run.lastStep ?? adapterStep };
+      return { ...out, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
     exportGgufAdapter: async ({ runId }) => {

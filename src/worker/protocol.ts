@@ -15,7 +15,7 @@ import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
-import type { ReadmeOutcome } from '../export/hubReadme.ts';
+import type { HubPushResult } from '../export/hubPush.ts';
 // The page's words for a push's README are the CLI's.
 export { readmeOutcomeText } from '../export/hubReadme.ts';
 import type { HubDatasetListing } from '../data/hub-dataset.ts';
@@ -144,17 +144,9 @@ export interface HubPushRequest {
   baseUrl?: string;
 }
 
-/** What any push that landed says: the repo, its commit, each file (`sent` false: the repo had its bytes). */
-export interface HubPushLanded {
-  repo: string;
-  repoUrl: string;
-  commitUrl: string;
-  created: boolean;
-  files: Array<{ path: string; bytes: number; lfs: boolean; sent: boolean }>;
-  /** What became of the repo's README (the studio's card placed into it; `kept`: beside the
-   * owner's own text). */
-  readme?: ReadmeOutcome;
-}
+/** What any push that landed says: the repo, its commit, each file (`sent` false: the repo had its
+ * bytes), and what became of its README (`kept`: the card beside the owner's own text). */
+export type HubPushLanded = HubPushResult;
 
 /** A run's push that landed, and the step the adapter is from (`adapterStep` < `runStep`: the run
  * failed after its newest checkpoint). */
