@@ -18,6 +18,7 @@ import type { RunStatus } from '../data/db.ts';
 import { tokenTexts } from '../data/token-segments.ts';
 import { trainingSetDigest, type TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
+import { stepsForEpochs } from '../train/epochs.ts';
 import { plural } from '../data/plural.ts';
 import { tokenizeAllForTraining, trainingSets } from '../train/prepareData.ts';
 import { resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
@@ -53,8 +54,9 @@ export interface TrainEvents {
    * message saying "held-out"); `unrendered`: how many training ones the chat template cannot render. */
   onSkipped?(messages: string[], unrendered: number, heldOut: number): void;
   /** The configuration the run trains with, once its data is tokenized and before the model loads:
-   * its steps are known here first when they come from epochs. */
-  onPlanned?(config: RunConfig): void;
+   * its steps are known here first when they come from epochs. `trainExamples`: the training
+   * examples it passes over (those that fit the sequence length). */
+  onPlanned?(config: RunConfig, trainExamples: number): void;
 }
 
 export interface TrainOutcome {
@@ -103,7 +105,7 @@ async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
     signal: ctx.signal,
   });
   if (job.epochs !== undefined && train.length > 0) {
-    config.steps = Math.max(1, Math.ceil((job.epochs * train.length) / (config.batchSize * config.gradAccum)));
+    config.steps = stepsForEpochs(job.epochs, train.length, config.batchSize, config.gradAccum);
   }
   return { config, train, held, tooLong, unrendered, heldSkipped };
 }
@@ -165,7 +167,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   };
   if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
   if (train.length === 0) return { ...(await status('failed', 0, noTrainingExampleText(tooLong, unrendered, config.seqLen))), nothingToTrain: nothingToTrainCause(tooLong, unrendered) };
-  events.onPlanned?.(config);
+  events.onPlanned?.(config, train.length);
 
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
   // the run failed at the step it had reached, and frees what was loaded.

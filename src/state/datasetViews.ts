@@ -69,6 +69,13 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
+/** The training examples a run at `seqLen` passes over (those that fit, whole or without earlier
+ * turns), as training counts them; null until counted. */
+export function useTrainedExamples(datasetId: string | null, seqLen: number): number | null {
+  const report = useTruncation(datasetId, seqLen).value?.report;
+  return report ? report.whole + report.shortened : null;
+}
+
 /** Tokens a step lays out (padding included) per token it trains on, packed as training packs and
  * with a row per example, for the Training panel's batch settings; null until counted. An example
  * that loses earlier turns to fit is counted at the whole length (it is at most that), a skipped one

@@ -207,6 +207,13 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
   return run.kind === 'train';
 }
 
+/** What turns a training run's steps into epochs (epochsOfSteps): the examples it trains on and
+ * per step; null before it started (its examples are counted when its data is tokenized). */
+export function runEpochBasis(run: StoredRun): { examples: number; batchSize: number; gradAccum: number } | null {
+  if (!isTrainingRun(run) || !run.setup?.examples.train) return null;
+  return { examples: run.setup.examples.train, batchSize: run.config.batchSize, gradAccum: run.config.gradAccum };
+}
+
 /** A run as the Runs panel names it: its name, else its id (also for a run no longer listed). */
 export function runNameById(runs: StoredRun[], runId: string): string {
   return runs.find((r) => r.id === runId)?.name ?? runId;

@@ -64,6 +64,7 @@ export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, 
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { skippedAtLength, truncationReport } from '../data/length-stats.ts';
 export { layoutPerToken } from '../train/batching.ts';
+export { epochsOfSteps, epochsText, runLengthText, stepsForEpochs } from '../train/epochs.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
 /** The dataset views' shapes and text helpers (the worker answers with them; the page renders them). */

@@ -59,6 +59,16 @@ export const tests = {
     const trunc = page.getByTestId('truncation-note');
     await trunc.waitFor({ timeout: 60_000 });
     assert.match(await trunc.innerText(), /Sequence length \d+: .*fit whole.*The data suggests \d+/);
+    // The run's length in epochs over the examples that fit (at the form's 320, the demo's length
+    // too), and a whole pass one click away.
+    const lengthNote = page.getByTestId('run-length-note');
+    await lengthNote.waitFor({ timeout: 60_000 });
+    const fit = Number(await lengthNote.getAttribute('data-examples'));
+    assert.ok(fit > 20, `the demo's training examples that fit: ${fit}`);
+    assert.match(await lengthNote.innerText(), new RegExp(`^20 steps of 1 example: 0\\.\\d+ epochs over ${fit} training examples: it sees 20 of them once, and the other ${fit - 20} not at all\\. Whole passes: 1 epoch \\(${fit} steps\\)`));
+    await lengthNote.getByRole('button', { name: `1 epoch (${fit} steps)` }).click();
+    assert.equal(await page.getByLabel('Steps', { exact: true }).inputValue(), String(fit));
+    assert.match(await lengthNote.innerText(), new RegExp(`^${fit} steps of 1 example: 1 epoch over ${fit} training examples\\.`));
     await page.getByLabel('Sequence length (tokens)').fill('200');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="truncation-note"]')?.dataset.skipped ?? 0) > 0, null, { timeout: 10_000 });
     assert.match(await trunc.innerText(), /too long even so and will be skipped, not cut/);
@@ -146,6 +156,8 @@ export const tests = {
     assert.match(alphaNote, /The grad rule \(the paper’s\) moves α toward the segment whose loss is lower: over this run the reasoning tokens’ loss averaged [\d.]+ and the call tokens’ [\d.]+/);
     assert.match(alphaNote, /Here the reasoning is short: plain SFT already gives the call/);
     await page.getByTestId('token-strip').waitFor();
+    // Passes over the run's training examples (2 a step), beside its step.
+    assert.equal(await page.getByTestId('headline-epochs').innerText(), ((DEMO_STEPS * 2) / fit).toFixed(2));
     await screenshot('dashboard-done', page);
     mark('finished dashboard checks');
 

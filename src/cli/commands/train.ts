@@ -16,6 +16,7 @@ import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, check
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
+import { runLengthText } from '../../train/epochs.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep, isResumeRefusal } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
@@ -344,7 +345,8 @@ const train: CliCommand = {
         events: {
           onSkipped: printNotes,
           // Steps from --epochs are known once the data is tokenized: their notes wait for them.
-          onPlanned: (c) => {
+          onPlanned: (c, trainExamples) => {
+            if (!quiet) console.error(runLengthText(c.steps, trainExamples, c.batchSize, c.gradAccum));
             if (!f.resume && f.epochs !== undefined) noteShortWarmup(c, f.warmup);
             if (resumedFrom) noteRescheduledResume(c, resumedFrom);
           },

@@ -2,7 +2,7 @@
 // the balance weight α, eval losses, learning rate, grad norm and tokens/s, live while training and
 // read back from IndexedDB after a reload. Charts are re-created when the theme changes.
 import type { Theme } from '../App.tsx';
-import { useRuns } from '../../state/runStore.ts';
+import { runEpochBasis, useRuns } from '../../state/runStore.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { ChartToolbar, RunCharts } from './RunCharts.tsx';
 import type { AlphaFacts } from './alphaStory.ts';
@@ -31,7 +31,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
       ) : (
         <>
           <ChartToolbar runId={run.id} name={run.name ?? run.id} />
-          <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} />
+          <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} epochBasis={runEpochBasis(run)} />
           <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} evalEvery={(run.config as { evalEvery?: number }).evalEvery} />
         </>
       )}

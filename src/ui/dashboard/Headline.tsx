@@ -3,6 +3,8 @@
 import { useEffect, useRef } from 'react';
 import { runSeries, type MetricKey } from '../../state/runSeries.ts';
 import { formatMetric } from '../format.ts';
+import { epochsOfSteps } from '../../worker/protocol.ts';
+import type { runEpochBasis } from '../../state/runStore.ts';
 
 const SHOWN: Array<[MetricKey, string]> = [
   ['loss', 'loss'],
@@ -12,7 +14,9 @@ const SHOWN: Array<[MetricKey, string]> = [
   ['evalLossTokens', 'held-out loss per token'],
 ];
 
-export function Headline({ runId, totalSteps, loss = 'ssb' }: { runId: string; totalSteps: number; loss?: string }) {
+/** `epochBasis`: what turns steps into passes over the run's training examples (null before its
+ * data is counted: the cell says —). */
+export function Headline({ runId, totalSteps, loss = 'ssb', epochBasis = null }: { runId: string; totalSteps: number; loss?: string; epochBasis?: ReturnType<typeof runEpochBasis> }) {
   const box = useRef<HTMLDListElement>(null);
   // Plain SFT has no balance weight (the logged value is the call's token share, not a weight).
   const shown = loss === 'sft' ? SHOWN.filter(([k]) => k !== 'alpha') : SHOWN;
@@ -25,19 +29,27 @@ export function Headline({ runId, totalSteps, loss = 'ssb' }: { runId: string; t
         const dd = el.querySelector(`[data-k="${name}"]`);
         if (dd) dd.textContent = text;
       };
-      set('step', `${s.steps.at(-1) ?? 0} / ${totalSteps}`);
+      const step = s.steps.at(-1) ?? 0;
+      set('step', `${step} / ${totalSteps}`);
+      if (epochBasis) set('epochs', epochNumber(epochsOfSteps(step, epochBasis.examples, epochBasis.batchSize, epochBasis.gradAccum)));
       for (const [k] of shown) set(k, formatMetric(s.last(k)));
     };
     draw();
     return s.subscribe(draw);
     // `shown` follows `loss`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [runId, totalSteps, loss]);
+  }, [runId, totalSteps, loss, epochBasis?.examples, epochBasis?.batchSize, epochBasis?.gradAccum]);
   return (
     <dl className="headline" ref={box} data-testid="headline">
       <div>
         <dt>step</dt>
         <dd data-k="step">—</dd>
+      </div>
+      <div title="Passes over the run's training examples (those that fit its sequence length) so far">
+        <dt>epochs</dt>
+        <dd data-k="epochs" data-testid="headline-epochs">
+          —
+        </dd>
       </div>
       {shown.map(([k, label]) => (
         <div key={k}>
@@ -49,4 +61,9 @@ export function Headline({ runId, totalSteps, loss = 'ssb' }: { runId: string; t
       ))}
     </dl>
   );
+}
+
+/** Passes so far as a headline number: two decimals (a run of a fifth of an epoch says 0.21). */
+function epochNumber(epochs: number): string {
+  return epochs >= 100 ? epochs.toFixed(0) : epochs.toFixed(2);
 }

@@ -13,6 +13,7 @@ import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { formatBytes } from '../format.ts';
 import { RunConfigForm } from './RunConfigForm.tsx';
 import { TruncationNote } from './TruncationNote.tsx';
+import { RunLengthNote } from './RunLengthNote.tsx';
 import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
@@ -69,6 +70,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
       <RunConfigForm disabled={!!active} />
       {dataset && <ReasoningNote datasetId={dataset.id} loss={draft.loss} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
+      {dataset && <RunLengthNote datasetId={dataset.id} disabled={!!active} />}
       <PlanFailedNote />
       <div className="row">
         {/* Off with its reason beside it (start-blocked); on, it opens the Dashboard, whose heading takes the focus. */}
