@@ -592,9 +592,9 @@ export async function replaceExportStreamed<T>({ out, earlier, made }: ExportFol
 }
 
 /** A run folder's status and step as its run.json says, or undefined where none can be read. */
-function runState(dir: string): { status?: string; lastStep?: number; [ADAPTER_FILES_STEP]?: number } | undefined {
+function runState(dir: string): { status?: string; lastStep?: number; config?: { keepBest?: boolean }; [ADAPTER_FILES_STEP]?: number } | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number; [ADAPTER_FILES_STEP]?: number };
+    return JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number; config?: { keepBest?: boolean }; [ADAPTER_FILES_STEP]?: number };
   } catch {
     return undefined;
   }
@@ -636,6 +636,8 @@ function trainedPastAdapter(dir: string): { words: string; step: number; adapter
   const step = run?.lastStep;
   const adapterStep = run?.[ADAPTER_FILES_STEP];
   if (typeof step !== 'number' || typeof adapterStep !== 'number' || !(step > adapterStep)) return undefined;
+  // A run that kept its best step ended with that step's adapter files: they are its own.
+  if (run?.status === 'done' && run.config?.keepBest) return undefined;
   const resume = existsSync(join(dir, CHECKPOINT_FILE)) ? `: ${resumeToWrite(dir, step)}` : '';
   // run.json's step while it trains is that of its newest checkpoint.
   if (run?.status === 'running') return { words: `still training (checkpointed at step ${step}), or cut off while it trained`, step, adapterStep, hint: '' };

@@ -40,7 +40,7 @@ export interface AblationArm {
 
 /** An ablation of `base` (the training form's or the flags' configuration) with every rule, HDR
  * from the uncertainty arm, and room for reasoning when answering (512 new tokens). The arms take
- * no held-out loss steps and checkpoint only at the end, in the studio and the CLI alike: they are
+ * no held-out loss steps (so no best step to keep) and checkpoint only at the end, in the studio and the CLI alike: they are
  * compared by their evaluation, and neither changes what an arm learns (the data order and dropout
  * follow the seed and the step), only how long it takes. */
 export function defaultAblationConfig(base: RunConfig, over: Partial<AblationConfig> = {}): AblationConfig {
@@ -48,6 +48,7 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
     ...base,
     evalEvery: 0,
     checkpointEvery: 0,
+    keepBest: false,
     rules: [...BALANCE_RULES],
     ruleRates: {},
     hdrRule: 'uncertainty',

@@ -8,7 +8,9 @@ import type { StoredRun } from './store/schema.ts';
 /** Retraining between rounds: the run's config with a round's steps, a warm-up that fits in them,
  * and the HDR seed. */
 export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig {
-  return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
+  // A round retrains without held-out losses: it has no best step to keep (and says so).
+  const { keepBest: _keepBest, ...rest } = base;
+  return { ...rest, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
 }
 
 /** What HDR retrains with when it starts from the base model (no run picked): the studio's small

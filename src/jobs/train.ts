@@ -10,7 +10,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
-import { loraLayout, readLoraParams } from '../model/deviceLora.ts';
+import { loraLayout, readLoraParams, unflattenLora } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import type { BalanceState } from '../train/balance.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
@@ -21,10 +21,10 @@ import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { stepsForEpochs } from '../train/epochs.ts';
 import { plural } from '../data/plural.ts';
 import { tokenizeAllForTraining, trainingSets } from '../train/prepareData.ts';
-import { resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics, type TrainerState } from '../train/trainer.ts';
 import { peftBaseModel, uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
-import type { RunStore } from './store/runStore.ts';
+import type { BestStep, RunStore } from './store/runStore.ts';
 import { tokenLossStrip, type TokenLossStrip } from './tokenLoss.ts';
 
 export interface TrainJob {
@@ -172,6 +172,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
   // the run failed at the step it had reached, and frees what was loaded.
   let state: Awaited<ReturnType<RunStore['openHistory']>> = null;
+  /** keepBest: the lowest held-out loss per token so far, and its step (its checkpoint is the store's best). */
+  let best: BestStep | null = null;
   let checkpointStep: number | undefined;
   let model: EngineModel | undefined;
   let trainer: Trainer;
@@ -195,6 +197,10 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       }
     });
     newestCheckpoint = state?.step ?? null;
+    // A resumed run goes on comparing with its best so far; one past its checkpoint is of steps it
+    // trains again (a run folder's checkpoint is older than a best kept since), so it is not kept.
+    const kept = config.keepBest ? await store.readBest() : null;
+    best = kept && kept.step <= (state?.step ?? 0) ? kept : null;
     model = await loadModel(ctx, job, config);
     trainer = new Trainer(model.state, train, config);
   } catch (err) {
@@ -210,6 +216,26 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.saveCheckpoint(await trainer.saveState());
     newestCheckpoint = trainer.step;
   };
+  let lastEval: EvalMetrics | undefined;
+  /** keepBest as the run ends (done or stopped): the best step's checkpoint becomes the newest, and
+   * the adapter files are its (`state`, null when the last step is the one kept), with the words
+   * the run says it in; null without keepBest. */
+  const keepBestStep = async (): Promise<{ state: TrainerState | null; words: string } | null> => {
+    if (!config.keepBest) return null;
+    if (!best) return { state: null, words: 'it keeps its last step’s adapter: no held-out loss was measured to choose another' };
+    const loss = (x: number) => x.toFixed(4);
+    if (best.step === trainer.step) return { state: null, words: `its last step had the lowest held-out loss per token (${loss(best.loss)}), so it keeps that adapter` };
+    const kept = await store.rewindToBest();
+    newestCheckpoint = kept.step;
+    const last = lastEval?.step === trainer.step ? `, against ${loss(lastEval.evalLossTokens)} at its last step ${trainer.step}` : '';
+    return { state: kept, words: `it keeps the adapter of step ${best.step}, its lowest held-out loss per token (${loss(best.loss)}${last})` };
+  };
+  const saveAdapter = (kept: TrainerState | null) =>
+    store.saveAdapter(kept?.step ?? trainer.step, async () => {
+      const lora = kept ? { settings: model.state.lora!.settings, tensors: unflattenLora(model.state.lora!.order, kept.loraParams) } : await readLoraParams(gpu, model.state.lora!);
+      const peft = exportPeftAdapter(model.state.spec, lora, peftBaseModel(ctx.model));
+      return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+    }, kept?.balance ?? trainer.balance);
   try {
     if (job.balance) trainer.useBalance(job.balance);
     if (state) trainer.restoreState(state);
@@ -234,7 +260,10 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         // adapter to keep (its earlier history went when it started again).
         if (!pause && !state && trainer.step === 0) return await status('created', 0, NOTHING_TRAINED);
         await saveCheckpoint();
-        return await status(pause ? 'paused' : 'done', trainer.step, pause ? undefined : 'stopped by the user');
+        if (pause) return await status('paused', trainer.step);
+        const kept = await keepBestStep();
+        if (kept?.state) await saveAdapter(kept.state);
+        return await status('done', trainer.step, ['stopped by the user', kept?.words].filter(Boolean).join('; '));
       }
       const m = await trainer.trainStep();
       await store.addMetric(m);
@@ -244,6 +273,11 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         const e = await trainer.evalLoss(held);
         await store.addEval(e);
         events.onEval?.(e);
+        lastEval = e;
+        if (config.keepBest && Number.isFinite(e.evalLossTokens) && (best === null || e.evalLossTokens < best.loss)) {
+          await store.saveBest(await trainer.saveState(), e.evalLossTokens);
+          best = { step: m.step, loss: e.evalLossTokens };
+        }
         // The dashboard's per-token strip: the first held-out example (the store keeps the latest).
         const strip = await tokenLossStrip(gpu, model.state, held[0], config.seqLen, m.step, texts);
         await store.setTokenLoss(strip);
@@ -258,11 +292,9 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       }
     }
     await saveCheckpoint();
-    await store.saveAdapter(trainer.step, async () => {
-      const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), peftBaseModel(ctx.model));
-      return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
-    }, trainer.balance);
-    return await status('done', trainer.step);
+    const kept = await keepBestStep();
+    await saveAdapter(kept?.state ?? null);
+    return await status('done', trainer.step, kept?.words);
   } catch (err) {
     return await failed(err, Math.max(trainer.step, state?.step ?? 0));
   } finally {

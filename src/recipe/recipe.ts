@@ -282,7 +282,9 @@ the ZeRO-3 and FSDP launches need GPUs.
 
 What differs: ${input.start?.adapter ? 'nothing at the start (the run continued a trained adapter, which train.py loads);' : "the LoRA A matrices start from PEFT's init (the same distribution, another random stream),"} the
 frozen weights run in PyTorch's kernels (bf16), and with DeepSpeed the LoRA weights compute in bf16 with f32
-master weights. Under DeepSpeed the clip happens inside DeepSpeed (\`gradient_clipping\` in its YAML).
+master weights. Under DeepSpeed the clip happens inside DeepSpeed (\`gradient_clipping\` in its YAML).${input.config.keepBest ? `
+The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step);
+train.py writes its last step's, and \`metrics.jsonl\` the held-out loss of every evaluated step.` : ''}
 
 ## Back into the studio
 

@@ -184,6 +184,7 @@ const runConfig: Check<RunConfig> = obj({
   evalEvery: count,
   evalExamples: count,
   checkpointEvery: count,
+  keepBest: opt(bool),
   alpha0: fraction,
   alphaMin: fraction,
   alphaMax: fraction,

@@ -527,7 +527,10 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
     }
     if (Object.keys(blobs).length > 0) {
       const step = checkpointStep ?? run.run.lastStep ?? run.metrics.at(-1)?.step ?? 0;
-      await db.checkpoints.put({ runId: id, step, createdAt: now, blobs, meta: { importedFrom: run.run.id, adapterOnly: !snapshot.checkpoint } });
+      // A run that keeps its best step (its checkpoint is that step's once it ended): resumed here,
+      // it goes on comparing with that step's held-out loss, as it would have where it trained.
+      const bestLoss = run.config.keepBest && snapshot.checkpoint ? run.evalMetrics.find((e) => e.step === step)?.evalLossTokens : undefined;
+      await db.checkpoints.put({ runId: id, step, createdAt: now, blobs, meta: { importedFrom: run.run.id, adapterOnly: !snapshot.checkpoint, ...(bestLoss !== undefined ? { bestLoss } : {}) } });
     }
     return row;
   }).catch(async (err: unknown) => {

@@ -41,6 +41,9 @@ export interface RunConfig {
   evalExamples: number;
   /** Save a checkpoint every N optimizer steps (0: only on pause/stop). */
   checkpointEvery: number;
+  /** When the run ends, keep the adapter (and checkpoint) of the evaluated step with the lowest
+   * held-out loss per token rather than its last step's (absent: the last step's). Needs evalEvery. */
+  keepBest?: boolean;
   /** α's start and bounds, for every balance rule (DESIGN.md defaults). */
   alpha0: number;
   alphaMin: number;
@@ -106,6 +109,8 @@ export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = 
   for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
+  if (c.keepBest !== undefined && typeof c.keepBest !== 'boolean') throw new Error(`run config: keepBest must be true or false, got ${JSON.stringify(c.keepBest)}`);
+  if (c.keepBest && c.evalEvery === 0) throw new Error('run config: keepBest picks the step with the lowest held-out loss, which evalEvery 0 never measures: set evalEvery above 0');
   const seed = seedProblem(c.seed, options.stored);
   if (seed) throw new Error(`run config: seed ${seed}`);
   for (const k of ['maxGradNorm', 'weightDecay'] as const) {

@@ -504,7 +504,7 @@ export class StudioEngine {
       // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
       // by reference, so the tab never holds the export two or three times over.
       const zip = new Blob(writeZipParts(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date()) as BlobPart[], { type: 'application/zip' });
-      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep, held };
+      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: runStepOf(run, adapterStep), held };
     },
 
     heldOnnxExports: async () => this.onnxExports.keys(),
@@ -527,7 +527,7 @@ export class StudioEngine {
       }
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
       if (examples && out.collected) this.lastImportance = { key: examples.key, collected: out.collected };
-      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
+      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: runStepOf(run, adapterStep), bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
     },
 
     checkGguf: async ({ runId, file, fileName, type }, progress) => {
@@ -549,7 +549,7 @@ export class StudioEngine {
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
       const datasets = hubDatasetsOf(await this.requireDb().datasets.get(run.datasetId));
       const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}), ...(datasets ? { datasets } : {}) }, progress);
-      return { ...out, folder, adapterStep, runStep: run.lastStep ?? adapterStep };
+      return { ...out, folder, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
 
     pushToHub: async ({ runId, what, gguf, repo, token, private: isPrivate, baseUrl }, progress) => {
@@ -564,14 +564,14 @@ export class StudioEngine {
       const evaluation = await adapterEvaluation(db, run);
       const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}) };
       const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
-      return { ...out, adapterStep, runStep: run.lastStep ?? adapterStep };
+      return { ...out, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
 
     exportGgufAdapter: async ({ runId }) => {
       const { adapter, spec, run } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
       const file = await ggufAdapterFile(spec, adapter, run.name ?? runId);
-      return { file, bytes: file.size, adapterStep, runStep: run.lastStep ?? adapterStep };
+      return { file, bytes: file.size, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),
@@ -581,6 +581,13 @@ export class StudioEngine {
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
  * file of it), and the newest of the base model on the same dataset, model and answer length. */
 /** The Hub dataset a run's dataset came from or was pushed to, for its model cards. */
+/** The step an export says the run reached, beside the step of the adapter it holds: a run that
+ * failed after its newest checkpoint reached further than its adapter; one that kept its best step
+ * (keepBest) ended with that step's adapter, which is the run's. */
+function runStepOf(run: StoredRun, adapterStep: number): number {
+  return (run.config as Partial<RunConfig>).keepBest && run.status === 'done' ? adapterStep : (run.lastStep ?? adapterStep);
+}
+
 function hubDatasetsOf(dataset: DatasetRow | undefined): string[] | undefined {
   return dataset?.hubRepo ? [dataset.hubRepo] : undefined;
 }

@@ -150,7 +150,7 @@ export interface HubPushRequest {
 export type HubPushLanded = HubPushResult;
 
 /** A run's push that landed, and the step the adapter is from (`adapterStep` < `runStep`: the run
- * failed after its newest checkpoint). */
+ * failed after its newest checkpoint; a run that kept its best step has that step's as its own). */
 export interface HubPushOutcome extends HubPushLanded {
   adapterStep: number;
   runStep: number;

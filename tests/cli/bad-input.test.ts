@@ -256,6 +256,8 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(await train('--batch', '0')).toBe('studio train: --batch must be a whole number ≥ 1, got 0');
     expect(await train('--steps', '3', '--epochs', '2')).toBe('studio train: --steps and --epochs both say how long to train; give one of them');
     expect(await train('--steps', '1.5')).toBe('studio train: --steps must be a whole number ≥ 1, got 1.5');
+    // The best step is the one with the lowest held-out loss: a run that measures none has no best.
+    expect(await train('--keep-best', '--eval-every', '0')).toBe('studio train: --keep-best picks the step with the lowest held-out loss, which --eval-every 0 never measures: set --eval-every above 0');
     // Past the model's positions RoPE turns by angles it never saw (and trained without a word).
     expect(await train('--seq', '5000')).toBe("studio train: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     expect((await studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h3'), '--seq', '5000')).err).toBe("studio hdr: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
@@ -357,6 +359,13 @@ describe('an adapter folder of a run that trained on past it', () => {
       // (it took the checkpoint's α of step 150 beside the LoRA of step 100, without a word).
       expect(adapterBalanceNote(dir, true)).toBe(`α continues from step 100, that of ${dir}'s adapter files (its checkpoint holds step 150's)`);
       expect(adapterBalanceNote(dir, false)).toBe(`α starts at α₀: ${dir} kept no α of step 100, that of its adapter files (its checkpoint holds step 150's): ${resume}`);
+      // A run that kept its best step (--keep-best) ended with that step's files: its own, no note.
+      const runJson = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+      writeFileSync(join(dir, 'run.json'), JSON.stringify({ ...runJson, config: { keepBest: true }, message: 'it keeps the adapter of step 100' }));
+      notes.length = 0;
+      await readAdapter(spec, dir, 'public/models/tiny-qwen3');
+      expect(notes).toEqual([]);
+      expect(adapterBalanceNote(dir, true)).toBeUndefined();
     } finally {
       console.error = error;
     }

@@ -149,6 +149,16 @@ describe('a recipe of a run that skipped examples the chat template cannot rende
   });
 });
 
+describe('a recipe of a run that kept its best step', () => {
+  // train.py writes its last step's adapter: the README says the run's came from another step.
+  it('says the run kept another step’s adapter than train.py writes', () => {
+    const input = { run: { name: 'r', from: 'r', model: EMBEDDED }, baseModel: null, config: { ...DEFAULT_RUN_CONFIG, keepBest: true } as RunConfig, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: [], unrendered: [] };
+    const readme = (i: typeof input) => new TextDecoder().decode(recipeFiles(i).find((f) => f.name === 'README.md')!.bytes);
+    expect(readme(input)).toContain("The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step);\ntrain.py writes its last step's, and `metrics.jsonl` the held-out loss of every evaluated step.");
+    expect(readme({ ...input, config: DEFAULT_RUN_CONFIG })).not.toContain('Keep the best step');
+  });
+});
+
 describe('a run whose learning rate left its one schedule', () => {
   it('is named with the step where it did (resumed with more --steps), and a run that kept it is not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'recipe-drift-'));

@@ -121,6 +121,29 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('resumes a run that kept its best step comparing with that step’s held-out loss', async () => {
+    // A finished run that kept step 20 of 30: its newest checkpoint is step 20's.
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { config: { ...config, keepBest: true } });
+    await source.checkpoints.clear();
+    const bytes = checkpointFor(trainedAdapter(), 20);
+    await source.checkpoints.put({ runId, step: 20, createdAt: 1, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer }, meta: { bestLoss: 0.75 } });
+    await source.metrics.update([runId, 20], { 'values.evalLossTokens': 0.75 });
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
+    expect(row).toMatchObject({ status: 'paused', lastStep: 20 });
+    expect(await new DexieRunStore(target, row.id).readBest()).toEqual({ step: 20, loss: 0.75 });
+    expect(row.config.keepBest).toBe(true);
+    // A run that does not keep its best step has none to compare with.
+    await source.runs.update(runId, { config });
+    const other = freshDb();
+    const otherRow = await saveImportedSnapshot(other, await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec }), 'resume');
+    expect(await new DexieRunStore(other, otherRow.id).readBest()).toBeNull();
+    for (const d of [source, target, other]) d.close();
+  });
+
   it('opens a finished run as finished, not paused, when asked to make it resumable (there is nothing left to train)', async () => {
     const source = freshDb();
     const runId = await storedRun(source);

@@ -48,6 +48,9 @@ describe('comparing runs', () => {
       { setting: 'lora.rank', a: '8', b: '4' },
     ]);
     expect(diff(a, a)).toEqual([]);
+    // A run from before keepBest kept its last step, as one with it off does: no difference.
+    expect(diff(a, { ...a, config: { ...a.config, keepBest: false } } as StoredRun)).toEqual([]);
+    expect(diff(a, { ...a, config: { ...a.config, keepBest: true } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }]);
   });
 
   it('tells datasets apart by content and split, not by name; the same examples imported twice are the same', () => {

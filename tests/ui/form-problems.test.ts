@@ -61,6 +61,9 @@ describe('draftProblem', () => {
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lr: 0 })).toBe('Learning rate must be a positive number, got 0');
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, alpha: 0 } })).toBe('LoRA alpha must be a positive number, got 0');
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets: [] } })).toBe('LoRA needs at least one target module');
+    // Keeping the best step chooses by the held-out loss, which the run must measure.
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, keepBest: true, evalEvery: 0 })).toBe('Keep the best step picks the step with the lowest held-out loss, which Eval loss every 0 never measures: set Eval loss every above 0');
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, keepBest: true })).toBeNull();
   });
 
   it('refuses a LoRA target the model has no module for, as a draft kept from elsewhere may hold', () => {

@@ -28,3 +28,20 @@ describe('the dashboard’s line for an interrupted run', () => {
     expect(html).toContain('Resume from step 40 (last checkpoint)');
   });
 });
+
+describe('the dashboard’s line for a run that kept its best step', () => {
+  // A stopped run said "the adapter of that step is kept" of its last step, which a run that keeps
+  // its best step does not keep; a finished one did not say which step's it kept.
+  it('says which step’s adapter it kept, finished or stopped', () => {
+    const kept = 'it keeps the adapter of step 20, its lowest held-out loss per token (0.4410, against 0.4523 at its last step 30)';
+    const run = { id: 'k', name: 'k', datasetId: 'd', kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config: { steps: 30, keepBest: true }, lastStep: 30, message: kept } as StoredRun;
+    useRuns.setState({ runs: [run], active: null, checkpointSteps: new Map([['k', 20]]) });
+    const text = (r: StoredRun) => renderNow(createElement(RunControls, { run: r })).replace(/<[^>]+>/g, '');
+    expect(text(run)).toBe('Finished: 30 of 30 steps. It keeps the adapter of step 20, its lowest held-out loss per token (0.4410, against 0.4523 at its last step 30).');
+    const stopped = { ...run, lastStep: 27, message: 'stopped by the user; it keeps the adapter of step 20, its lowest held-out loss per token (0.4410)' } as StoredRun;
+    expect(text(stopped)).toContain('Stopped at step 27 of 30 (stopped by the user; it keeps the adapter of step 20, its lowest held-out loss per token (0.4410)).');
+    expect(text(stopped)).not.toContain('the adapter of that step is kept');
+    // Without keepBest, a stop keeps its last step's adapter, as before.
+    expect(text({ ...stopped, config: { steps: 30 }, message: 'stopped by the user' } as StoredRun)).toContain('Stopped at step 27 of 30 (stopped by the user); the adapter of that step is kept.');
+  });
+});

@@ -40,7 +40,8 @@ describe('the run’s length in epochs', () => {
     trained.value = 11;
     expect(note({ steps: 20, batchSize: 1, gradAccum: 1 })).toBe('20 steps of 1 example: 1.8 epochs over 11 training examples. Whole passes: 1 epoch (11 steps) · 2 epochs (22 steps) · 3 epochs (33 steps)');
     // Many passes (here after a shorter sequence length left 11 of 290) are said to risk learning by heart.
-    expect(note({ steps: 290, batchSize: 1, gradAccum: 1 })).toBe('290 steps of 1 example: 26 epochs over 11 training examples. That many passes can teach the adapter these examples by heart rather than the task: the held-out loss (Dashboard) rises when that starts. Whole passes: 1 epoch (11 steps) · 2 epochs (22 steps) · 3 epochs (33 steps)');
+    expect(note({ steps: 290, batchSize: 1, gradAccum: 1 })).toBe('290 steps of 1 example: 26 epochs over 11 training examples. That many passes can teach the adapter these examples by heart rather than the task: the held-out loss (Dashboard) rises when that starts; Keep the best step keeps the adapter from before it did. Whole passes: 1 epoch (11 steps) · 2 epochs (22 steps) · 3 epochs (33 steps)');
+    expect(note({ steps: 290, batchSize: 1, gradAccum: 1, keepBest: true })).toContain('rises when that starts, and the run keeps the step before it did. Whole passes');
     expect(note({ steps: 109, batchSize: 1, gradAccum: 1 })).not.toContain('by heart');
     // Batches and accumulation take more examples a step; a step count already offered is not offered again.
     trained.value = 12;

@@ -66,6 +66,12 @@ describe('worker: Export ONNX', () => {
     expect(heldWhileExporting.length).toBeGreaterThan(0);
     expect(Math.max(...heldWhileExporting)).toBe(0);
     expect(heldExports()).toBe(1);
+    // A run that kept its best step (step 2, trained to 5) ended with that step's adapter, its own:
+    // nothing is said to be behind.
+    await db.runs.update('run-onnx', { status: 'done', config: { ...config, evalEvery: 1, keepBest: true } });
+    const kept = await engine.handlers.exportGgufAdapter({ runId: 'run-onnx' }, () => undefined);
+    expect([kept.adapterStep, kept.runStep]).toEqual([2, 2]);
+    await db.runs.update('run-onnx', { status: 'failed', config });
 
     // The playground's ONNX backend is exercised in Chromium (tests/browser/onnx-playground.browser.ts):
     // transformers.js reads in-memory files through its browser cache hook.

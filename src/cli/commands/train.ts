@@ -61,6 +61,8 @@ ${SPLIT_SEED_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default ${DEFAULT_RUN_CONFIG.evalEvery}, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default ${DEFAULT_RUN_CONFIG.checkpointEvery}; always at the end)
+  --keep-best             when the run ends, keep the adapter and checkpoint of the evaluated step with
+                          the lowest held-out loss per token, not the last step's (needs --eval-every)
   --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
@@ -81,7 +83,7 @@ const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', recompute: 'boolean',
-  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
+  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -158,7 +160,7 @@ function balanceFromFlag(path: string, config: RunConfig): BalanceState {
 /** Settings a resumed run may change: how long it runs, and how often it evaluates and checkpoints.
  * Anything else would silently mix two runs in one curve (another lr from the next step on, another
  * split under the same data cursor). */
-const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples']);
+const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples', 'keepBest']);
 
 interface StoredRun {
   config?: Record<string, unknown>;
@@ -235,7 +237,7 @@ function settingChange(key: string, was: unknown, now: unknown): string {
 }
 
 function otherSettings(out: string, said: string[]): CliError {
-  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`, 2);
+  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps, the eval/checkpoint cadence and --keep-best may change): give its flags again, or start a new run in another folder`, 2);
 }
 
 /** The examples the split held out (`heldOut`) and what they served: studio eval, and the held-out
@@ -373,7 +375,9 @@ const train: CliCommand = {
     }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} ${failedWhen(outcome.step)}: ${outcome.message ?? 'no reason given'}`);
     // The examples the data held that it did not train on: held out by the split, not lost.
-    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}; adapter written to ${out}`);
+    // A run that keeps its best step says which one it kept (its message).
+    const kept = config.keepBest && outcome.message ? `; ${outcome.message}` : '';
+    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}${kept}; adapter written to ${out}`);
     return 0;
   },
 };

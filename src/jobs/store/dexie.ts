@@ -165,6 +165,8 @@ export async function removeOrphanRows(db: StudioDb): Promise<{ metrics: number;
 }
 
 const isAdapterOnly = (row: CheckpointRow): boolean => !!(row.meta as { adapterOnly?: boolean } | undefined)?.adapterOnly;
+/** The held-out loss per token of the run's best checkpoint (keepBest), undefined on other rows. */
+const bestLossOf = (row: CheckpointRow): number | undefined => (row.meta as { bestLoss?: number } | undefined)?.bestLoss;
 
 /** Removes the adapters of HDR rounds before each HDR run's last (versions before saveAdapter
  * replaced them kept one per round). An HDR run writes adapter-only rows alone, so its older keys
@@ -292,13 +294,44 @@ export class DexieRunStore implements RunStore {
   }
 
   async saveCheckpoint(state: TrainerState): Promise<void> {
+    await this.putCheckpoint(state);
+  }
+
+  /** A trainer checkpoint at its step (a best one marked with its loss), and the rows no reader
+   * needs dropped: the newest CHECKPOINTS_KEPT and the best stay. A regular checkpoint of the best
+   * step keeps the mark: it is the same trainer state. */
+  private async putCheckpoint(state: TrainerState, bestLoss?: number): Promise<void> {
     await this.flush();
     const bytes = encodeCheckpoint(state, { run: this.runId });
     await this.db.transaction('rw', this.db.checkpoints, async () => {
-      await this.db.checkpoints.put({ runId: this.runId, step: state.step, createdAt: Date.now(), blobs: { [CHECKPOINT_BLOB]: toArrayBuffer(bytes) } });
+      const kept = bestLoss ?? (await this.db.checkpoints.get([this.runId, state.step]).then((r) => (r ? bestLossOf(r) : undefined)));
+      await this.db.checkpoints.put({ runId: this.runId, step: state.step, createdAt: Date.now(), blobs: { [CHECKPOINT_BLOB]: toArrayBuffer(bytes) }, ...(kept !== undefined ? { meta: { bestLoss: kept } } : {}) });
       const all = await this.checkpointRows();
-      for (const old of all.slice(0, Math.max(0, all.length - CHECKPOINTS_KEPT))) await this.db.checkpoints.delete([old.runId, old.step]);
+      // One best: an earlier one is an ordinary checkpoint now.
+      const best = bestLoss !== undefined ? state.step : all.filter((r) => bestLossOf(r) !== undefined).at(-1)?.step;
+      const newest = new Set(all.slice(-CHECKPOINTS_KEPT).map((r) => r.step));
+      for (const old of all) if (!newest.has(old.step) && old.step !== best) await this.db.checkpoints.delete([old.runId, old.step]);
+      for (const old of all) if (old.step !== best && bestLossOf(old) !== undefined) await this.db.checkpoints.update([old.runId, old.step], { meta: undefined });
     });
+  }
+
+  async saveBest(state: TrainerState, loss: number): Promise<void> {
+    await this.putCheckpoint(state, loss);
+  }
+
+  async readBest(): Promise<{ step: number; loss: number } | null> {
+    const row = (await this.checkpointRows()).filter((r) => bestLossOf(r) !== undefined).at(-1);
+    return row ? { step: row.step, loss: bestLossOf(row)! } : null;
+  }
+
+  async rewindToBest(): Promise<TrainerState> {
+    const { db, runId } = this;
+    const best = await this.readBest();
+    if (!best) throw new Error(`run ${runId} has no best checkpoint to keep`);
+    const row = (await db.checkpoints.get([runId, best.step]))!;
+    const { state } = await decodeCheckpoint((await blobBytes(row.blobs[CHECKPOINT_BLOB]))!, `best checkpoint of run ${runId} at step ${best.step}`);
+    await db.checkpoints.where('[runId+step]').between([runId, best.step + 1], [runId, Infinity]).delete();
+    return state;
   }
 
   /** The step readAdapter's adapter is of (its newest checkpoint), or null before the first. */

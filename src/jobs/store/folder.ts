@@ -18,7 +18,7 @@
 // An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
 // command names, and beside the predictions <predictions>.settings.json: the settings that change
 // its answers, so a resume can refuse to mix answers of other settings into one score. Node only (node:fs); never imported by the worker.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
 import type { InclusionChoice, LineChoices } from '../../data/inclusion.ts';
@@ -42,6 +42,9 @@ import { runFolderName } from './fileName.ts';
 export const RUN_JSON = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** A run with keepBest: the checkpoint of its lowest held-out loss so far, which checkpoint.safetensors
+ * becomes when the run ends (rewindToBest). Its metadata `bestLoss` holds that loss. */
+export const BEST_CHECKPOINT_FILE = 'best-checkpoint.safetensors';
 export const TOKEN_LOSS_FILE = 'token-loss.json';
 export const BALANCE_FILE = 'balance.json';
 /** run.json's key for the step the adapter files hold (`lastStep` is the step trained). */
@@ -336,6 +339,8 @@ export class RunFolderStore implements RunStore {
     const metricsPath = this.path(METRICS_FILE);
     if (!resume) {
       this.write(METRICS_FILE, '');
+      // A best step of an attempt that died before its first checkpoint is of no run now.
+      rmSync(this.path(BEST_CHECKPOINT_FILE), { force: true });
       return null;
     }
     if (!this.hasCheckpoint()) throw new Error(`${this.path(CHECKPOINT_FILE)} does not exist; there is nothing to resume`);
@@ -354,6 +359,33 @@ export class RunFolderStore implements RunStore {
 
   async saveCheckpoint(state: TrainerState): Promise<void> {
     this.write(CHECKPOINT_FILE, encodeCheckpoint(state, { model: this.facts.model }));
+  }
+
+  async saveBest(state: TrainerState, loss: number): Promise<void> {
+    this.write(BEST_CHECKPOINT_FILE, encodeCheckpoint(state, { model: this.facts.model, bestLoss: String(loss) }));
+  }
+
+  async readBest(): Promise<{ step: number; loss: number } | null> {
+    const best = await this.bestCheckpoint();
+    return best && { step: best.state.step, loss: best.loss };
+  }
+
+  async rewindToBest(): Promise<TrainerState> {
+    const best = await this.bestCheckpoint();
+    if (!best) throw new Error(`${this.path(BEST_CHECKPOINT_FILE)} does not exist; there is no best step to keep`);
+    // Copied, not moved: a resume goes on comparing with it (a later step that does no better
+    // leaves it the run's).
+    copyFileSync(this.path(BEST_CHECKPOINT_FILE), this.path(CHECKPOINT_FILE));
+    return best.state;
+  }
+
+  private async bestCheckpoint(): Promise<{ state: TrainerState; loss: number } | null> {
+    const path = this.path(BEST_CHECKPOINT_FILE);
+    if (!existsSync(path)) return null;
+    const { state, metadata } = await decodeCheckpoint(new Uint8Array(readFileSync(path)), path);
+    const loss = Number(metadata.bestLoss);
+    if (metadata.bestLoss === undefined || !Number.isFinite(loss)) throw new Error(`${path}: its metadata "bestLoss" is ${JSON.stringify(metadata.bestLoss ?? null)}, not the held-out loss it was kept for`);
+    return { state, loss };
   }
 
   readAdapter(spec: ModelSpec): Promise<LoraAdapter> {

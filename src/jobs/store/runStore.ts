@@ -57,6 +57,12 @@ export interface TrainingSetup {
   baseline?: EvalMetrics;
 }
 
+/** The step a run with keepBest keeps, and its held-out loss per token. */
+export interface BestStep {
+  step: number;
+  loss: number;
+}
+
 /** What an HDR run reports when it ends (a failed one carries the error as its stop reason). */
 export interface HdrOutcome {
   settings: HdrSettings;
@@ -107,6 +113,17 @@ export interface RunStore {
    * checkpoint first and throws to refuse it: a resume that cannot go on leaves the history as it was. */
   openHistory(resume: boolean, accept?: (state: TrainerState) => void): Promise<TrainerState | null>;
   saveCheckpoint(state: TrainerState): Promise<void>;
+
+  // The best step (config.keepBest)
+  /** Keeps `state` as the run's best checkpoint so far (`loss`: its held-out loss per token) beside
+   * its newest ones, in place of an earlier best. */
+  saveBest(state: TrainerState, loss: number): Promise<void>;
+  /** The best checkpoint kept so far (its step and loss), null when there is none. */
+  readBest(): Promise<BestStep | null>;
+  /** Makes the best checkpoint the run's newest, dropping the checkpoints after it: its adapter is
+   * then the run's (readAdapter, exports and snapshots read the newest) and a resume goes on from
+   * it. Its metrics stay: they show why it was kept. Returns its trainer state. */
+  rewindToBest(): Promise<TrainerState>;
 
   // Adapters
   /** The run's adapter for a model of this spec (its newest checkpoint or its PEFT files); throws

@@ -37,8 +37,9 @@ export function RunControls({ run }: { run: StoredRun }) {
           ? `Opened read-only from a snapshot: it trained ${run.lastStep} of ${steps} steps. Evaluate it, export it or compare it with your runs.`
           : `Opened read-only from a snapshot: it trained all ${steps} steps, so there is nothing left to resume. Evaluate it, export it or compare it with your runs.`
         : run.lastStep !== undefined && run.lastStep < steps
-          ? `Stopped at step ${run.lastStep} of ${steps}${run.message ? ` (${run.message})` : ''}; the adapter of that step is kept.`
-          : `Finished: ${run.lastStep ?? steps} of ${steps} steps.`
+          ? // A run that keeps its best step says which adapter it kept in its message.
+            `Stopped at step ${run.lastStep} of ${steps}${run.message ? ` (${run.message})` : ''}${run.config.keepBest ? '.' : '; the adapter of that step is kept.'}`
+          : `Finished: ${run.lastStep ?? steps} of ${steps} steps.${run.config.keepBest && run.message ? ` ${sentence(run.message)}.` : ''}`
       : status === 'paused'
         ? `Paused at step ${run.lastStep ?? 0} of ${steps}.`
         : status === 'interrupted'
@@ -66,3 +67,6 @@ export function RunControls({ run }: { run: StoredRun }) {
     </div>
   );
 }
+
+/** A run's message as a sentence of its own. */
+const sentence = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);

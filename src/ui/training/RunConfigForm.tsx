@@ -1,5 +1,6 @@
 // The run configuration form: loss (ssb with its balance rule / sft / fixed weight), LoRA rank/alpha/targets, learning
-// rate and schedule, batch, sequence length, recompute, steps, eval and checkpoint cadence, seed.
+// rate and schedule, batch, sequence length, recompute, steps, eval and checkpoint cadence, whether
+// the run keeps its best step, seed.
 // Every field has a label and says beside it what is wrong with what was typed; the panel checks
 // the whole configuration (as the run will) before it starts one.
 import { LORA_TARGETS, useRuns, type LoraTarget, type ScheduleKind } from '../../state/runStore.ts';
@@ -75,6 +76,11 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
       <NumberField id="cfg-eval" label="Eval loss every (steps, 0 = never)" value={draft.evalEvery} min={0} integer step={1} onChange={(evalEvery) => update({ evalEvery })} />
       <NumberField id="cfg-evaln" label="Eval examples" value={draft.evalExamples} min={1} integer step={1} onChange={(evalExamples) => update({ evalExamples })} />
       <NumberField id="cfg-ckpt" label="Checkpoint every (steps)" value={draft.checkpointEvery} min={0} integer step={1} onChange={(checkpointEvery) => update({ checkpointEvery })} />
+      <div className="field">
+        <label className="check" title="When the run ends (or is stopped), its adapter and checkpoint are those of the evaluated step with the lowest held-out loss per token, not of its last step: past that step the adapter was learning its training examples rather than the task. Its curves still show every step.">
+          <input id="cfg-keep-best" type="checkbox" checked={draft.keepBest ?? false} onChange={(e) => update({ keepBest: e.target.checked })} /> Keep the best step (lowest held-out loss), not the last
+        </label>
+      </div>
       <NumberField id="cfg-seed" label="Seed" value={draft.seed} min={0} integer step={1} onChange={(seed) => update({ seed })} />
     </fieldset>
   );

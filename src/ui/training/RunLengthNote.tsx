@@ -11,7 +11,7 @@ const WHOLE_PASSES = [1, 2, 3];
 const MANY_PASSES = 10;
 
 export function RunLengthNote({ datasetId, disabled }: { datasetId: string; disabled: boolean }) {
-  const { steps, batchSize, gradAccum, seqLen } = useRuns((s) => s.draft);
+  const { steps, batchSize, gradAccum, seqLen, keepBest } = useRuns((s) => s.draft);
   const update = useRuns((s) => s.updateDraft);
   const examples = useTrainedExamples(datasetId, seqLen);
   // The truncation note says why none fit (and what holds Start) while it counts or when none do.
@@ -23,7 +23,7 @@ export function RunLengthNote({ datasetId, disabled }: { datasetId: string; disa
     <p className={epochs >= MANY_PASSES ? 'note warn-text' : 'note'} data-testid="run-length-note" data-epochs={epochs.toFixed(4)} data-examples={examples}>
       {runLengthText(steps, examples, batchSize, gradAccum)}
       {epochs < 1 ? `: it sees ${seen.toLocaleString('en-US')} of them once, and the other ${(examples - seen).toLocaleString('en-US')} not at all.` : '.'}
-      {epochs >= MANY_PASSES && ' That many passes can teach the adapter these examples by heart rather than the task: the held-out loss (Dashboard) rises when that starts.'}
+      {epochs >= MANY_PASSES && ` That many passes can teach the adapter these examples by heart rather than the task: the held-out loss (Dashboard) rises when that starts${keepBest ? ', and the run keeps the step before it did.' : '; Keep the best step keeps the adapter from before it did.'}`}
       {passes.length > 0 && ' Whole passes:'}
       {passes.map((p, i) => (
         <span key={p.n}>

@@ -1,0 +1,159 @@
+// A run with keepBest ends with the adapter and checkpoint of its evaluated step with the lowest
+// held-out loss per token: the same LoRA and balance state, bit for bit, as a run that trained only
+// that far, in IndexedDB and in a run folder alike; its curves keep every step; a resume goes on
+// from the kept step; a stop keeps the best step too.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import type { Example } from '../../src/data/example.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../../src/train/config.ts';
+import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, RunFolderStore } from '../../src/jobs/store/folder.ts';
+import type { RunStore } from '../../src/jobs/store/runStore.ts';
+import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
+import type { JobEngine } from '../../src/jobs/engine.ts';
+import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
+import { tinyEngine } from '../helpers/tinyEngine.ts';
+
+// The studio's embedded model, pre-trained on the demo's kind of request: its held-out loss falls,
+// then rises at this learning rate (a random model's barely moves).
+const embedded = () => tinyEngine(nodeDirectoryModelFiles('public/models/tiny-qwen3'));
+
+// A learning rate high enough that the held-out loss rises again within a few steps, a constant
+// schedule so that the first steps of a longer run are those of a shorter one.
+const CONFIG: RunConfig = {
+  ...DEFAULT_RUN_CONFIG, steps: 8, batchSize: 2, seqLen: 320, lr: 0.02, schedule: 'constant', warmupSteps: 0,
+  evalEvery: 2, evalExamples: 4, checkpointEvery: 4, keepBest: true, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 },
+};
+
+let examples: { train: Example[]; eval: Example[] } | undefined;
+async function data() {
+  const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+  return (examples ??= { train: imported.examples.slice(0, 40), eval: imported.examples.slice(300, 304) });
+}
+
+const dexieRun = async (db: StudioDb, name: string, config: RunConfig) => {
+  const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name, config });
+  return { id: run.id, store: new DexieRunStore(db, run.id) };
+};
+const newDb = (name: string) => new StudioDb(`keep-best-${name}-${Date.now()}`, { indexedDB, IDBKeyRange });
+
+async function train(engine: JobEngine, store: RunStore, config: RunConfig, resume = false) {
+  const outcome = await engine.train({ store, config, examples: await data(), resume });
+  expect(outcome.status, outcome.message).toBe('done');
+  return outcome;
+}
+
+/** The evaluated steps' held-out loss per token, from the run's Dexie metrics. */
+async function evalCurve(db: StudioDb, runId: string): Promise<Array<[number, number]>> {
+  const rows = await db.metrics.where('runId').equals(runId).sortBy('step');
+  return rows.filter((r) => r.values.evalLossTokens !== undefined).map((r) => [r.step, r.values.evalLossTokens]);
+}
+
+const adapterOf = async (engine: JobEngine, store: RunStore) => {
+  const a = await store.readAdapter(engine.requireModel().spec);
+  return Object.fromEntries([...a.tensors].map(([k, v]) => [k, [...v]]));
+};
+
+describe('keeping the best step', () => {
+  it('keeps the adapter, balance state and checkpoint of the lowest held-out loss, as a run that stopped there has them', { timeout: 300_000 }, async () => {
+    const engine = await embedded();
+    const db = newDb('dexie');
+    const run = await dexieRun(db, 'best', CONFIG);
+    const outcome = await train(engine, run.store, CONFIG);
+    const curve = await evalCurve(db, run.id);
+    expect(curve.map(([s]) => s)).toEqual([2, 4, 6, 8]);
+    const [bestStep, bestLoss] = curve.reduce((a, b) => (b[1] < a[1] ? b : a));
+    // The premise: the loss rose after its lowest point, so the kept step is not the last.
+    expect(bestStep, `held-out loss per step: ${JSON.stringify(curve)}`).toBeLessThan(8);
+    expect(outcome.message).toBe(`it keeps the adapter of step ${bestStep}, its lowest held-out loss per token (${bestLoss.toFixed(4)}, against ${curve.at(-1)![1].toFixed(4)} at its last step 8)`);
+    // The run trained all its steps, and its curves say so; its newest checkpoint is the kept step's.
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 8, message: outcome.message });
+    expect((await db.metrics.where('runId').equals(run.id).toArray()).length).toBe(8);
+    const kept = (await db.checkpoints.where('runId').equals(run.id).sortBy('step')).map((r) => r.step);
+    expect(kept.at(-1)).toBe(bestStep);
+    expect(kept.length).toBeLessThanOrEqual(3);
+    expect(await run.store.readBest()).toEqual({ step: bestStep, loss: bestLoss });
+
+    // A run of the same settings that trained only to that step has the same adapter and α state.
+    const short = await dexieRun(db, 'short', { ...CONFIG, steps: bestStep, keepBest: false });
+    await train(engine, short.store, { ...CONFIG, steps: bestStep, keepBest: false });
+    expect(await adapterOf(engine, run.store)).toEqual(await adapterOf(engine, short.store));
+    expect(await run.store.readBalance()).toEqual(await short.store.readBalance());
+
+    // A run folder keeps the same: checkpoint.safetensors and the PEFT files are the kept step's.
+    const dir = mkdtempSync(join(tmpdir(), 'keep-best-'));
+    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'] });
+    const inFolder = await train(engine, folder, CONFIG);
+    expect(inFolder.message).toBe(outcome.message);
+    expect(readFileSync(join(dir, CHECKPOINT_FILE))).toEqual(readFileSync(join(dir, BEST_CHECKPOINT_FILE)));
+    expect((await decodeCheckpoint(new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE))))).state.step).toBe(bestStep);
+    expect(await adapterOf(engine, folder)).toEqual(await adapterOf(engine, short.store));
+    expect(await folder.readBalance()).toEqual(await short.store.readBalance());
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 8, adapterFilesStep: bestStep });
+
+    // Resumed for more steps, it goes on from the kept step (the steps after it are trained again)
+    // and compares with the best it kept.
+    const more = { ...CONFIG, steps: 10 };
+    await train(engine, folder, more, true);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; evalLossTokens?: number });
+    expect(lines.filter((l) => l.kind === 'train').map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const evals = lines.filter((l) => l.kind === 'eval' && l.step > bestStep);
+    const resumedBest = [[bestStep, bestLoss] as [number, number], ...evals.map((l) => [l.step, l.evalLossTokens!] as [number, number])].reduce((a, b) => (b[1] < a[1] ? b : a));
+    expect((await decodeCheckpoint(new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE))))).state.step).toBe(resumedBest[0]);
+    console.log(`    keep-best: held-out loss per token ${curve.map(([s, l]) => `${s}: ${l.toFixed(4)}`).join(', ')}; kept step ${bestStep}; resumed to 10, kept ${resumedBest[0]}`);
+  });
+
+  it('a stop keeps the best step measured so far; with no held-out loss the run says it kept its last', { timeout: 300_000 }, async () => {
+    const engine = await embedded();
+    const db = newDb('stop');
+    const run = await dexieRun(db, 'stopped', CONFIG);
+    const outcome = await engine.train({
+      store: run.store, config: CONFIG, examples: await data(), resume: false,
+      events: { onStep: (m) => void (m.step === 7 && engine.interrupt(run.store.label, 'stop')) },
+    });
+    const curve = await evalCurve(db, run.id);
+    expect(curve.map(([s]) => s)).toEqual([2, 4, 6]);
+    const [bestStep] = curve.reduce((a, b) => (b[1] < a[1] ? b : a));
+    expect(outcome).toMatchObject({ status: 'done', step: 7 });
+    expect(outcome.message).toMatch(new RegExp(`^stopped by the user; it keeps the adapter of step ${bestStep}, its lowest held-out loss per token \\(\\d\\.\\d{4}\\)$`));
+    expect((await db.checkpoints.where('runId').equals(run.id).sortBy('step')).at(-1)!.step).toBe(bestStep);
+
+    // No held-out example: nothing to choose by, and the run says so.
+    const none = await dexieRun(db, 'no held-out', { ...CONFIG, steps: 2 });
+    const plain = await engine.train({ store: none.store, config: { ...CONFIG, steps: 2 }, examples: { train: (await data()).train, eval: [] }, resume: false });
+    expect(plain.message).toBe('it keeps its last step’s adapter: no held-out loss was measured to choose another');
+    expect((await db.checkpoints.where('runId').equals(none.id).sortBy('step')).at(-1)!.step).toBe(2);
+  });
+
+  it('keeps its one best checkpoint beside its newest two in IndexedDB, and rewinds to it', async () => {
+    const db = newDb('rows');
+    const { id, store } = await dexieRun(db, 'rows', CONFIG);
+    const state = (step: number) => ({ step, cursor: { epoch: 0, index: step }, balance: { rule: 'grad' as const, theta: { value: 0, m: 0, v: 0, step } }, loraParams: new Float32Array([step]), adamM: new Float32Array([0]), adamV: new Float32Array([0]) });
+    const rows = async () => (await db.checkpoints.where('runId').equals(id).sortBy('step')).map((r) => [r.step, (r.meta as { bestLoss?: number } | undefined)?.bestLoss ?? null]);
+    await store.saveBest(state(1), 0.5);
+    for (const step of [2, 3, 4]) await store.saveCheckpoint(state(step));
+    expect(await rows()).toEqual([[1, 0.5], [3, null], [4, null]]);
+    // A new best at a step that has a checkpoint: one row, marked; the earlier best goes.
+    await store.saveBest(state(4), 0.4);
+    expect(await rows()).toEqual([[3, null], [4, 0.4]]);
+    // A checkpoint of the best step keeps its mark.
+    for (const step of [4, 5, 6]) await store.saveCheckpoint(state(step));
+    expect(await rows()).toEqual([[4, 0.4], [5, null], [6, null]]);
+    expect(await store.readBest()).toEqual({ step: 4, loss: 0.4 });
+    expect((await store.rewindToBest()).loraParams).toEqual(new Float32Array([4]));
+    expect(await rows()).toEqual([[4, 0.4]]);
+    // Still the best a resume compares with.
+    expect(await store.readBest()).toEqual({ step: 4, loss: 0.4 });
+  });
+
+  it('is refused without held-out losses to choose by', () => {
+    expect(() => validateRunConfig({ ...CONFIG, evalEvery: 0 })).toThrow('run config: keepBest picks the step with the lowest held-out loss, which evalEvery 0 never measures: set evalEvery above 0');
+    expect(() => validateRunConfig({ ...CONFIG, evalEvery: 0, keepBest: false })).not.toThrow();
+    expect(() => validateRunConfig({ ...CONFIG, keepBest: 'yes' as never })).toThrow('run config: keepBest must be true or false, got "yes"');
+  });
+});
