@@ -89,6 +89,8 @@ export interface RunConfigFlags {
   'checkpoint-every'?: number;
   /** studio train only: keep the best step's adapter (RunConfig.keepBest). */
   'keep-best'?: boolean;
+  /** studio train only: RunConfig.patience. */
+  patience?: number;
   steps?: number;
   /** `studio train --resume`: the run's stored settings are given again. */
   resume?: boolean;
@@ -146,6 +148,7 @@ export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_
     checkpointEvery: f['checkpoint-every'] ?? d.checkpointEvery,
     steps: f.steps ?? d.steps,
     ...(f['keep-best'] !== undefined ? { keepBest: f['keep-best'] } : {}),
+    ...(f.patience !== undefined ? { patience: f.patience } : {}),
   };
   // A stored base may keep a seed from before the 32-bit limit (seedProblem).
   refuseInFlagWords(() => validateRunConfig(config, { stored: f.resume || base !== DEFAULT_RUN_CONFIG }), baseFile === undefined ? undefined : { flags: f, file: baseFile });
@@ -231,7 +234,7 @@ const RUN_FLAGS: Record<string, string> = {
   lr: '--lr', steps: '--steps', batchSize: '--batch', gradAccum: '--grad-accum', seqLen: '--seq', warmupSteps: '--warmup', evalEvery: '--eval-every',
   evalExamples: '--eval-examples', checkpointEvery: '--checkpoint-every', seed: '--seed', maxGradNorm: '--max-grad-norm', weightDecay: '--weight-decay',
   alphaMin: '--alpha-min', alpha0: '--alpha0', alphaMax: '--alpha-max', balanceLr: '--balance-lr', balanceTemperature: '--balance-temperature',
-  balanceWindow: '--balance-window', balanceRule: '--rule', keepBest: '--keep-best', 'LoRA rank': '--rank', 'LoRA alpha': '--alpha',
+  balanceWindow: '--balance-window', balanceRule: '--rule', keepBest: '--keep-best', patience: '--patience', 'LoRA rank': '--rank', 'LoRA alpha': '--alpha',
 };
 
 /** A run-config or settings message in the words of the command line. */

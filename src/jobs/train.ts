@@ -217,6 +217,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     newestCheckpoint = trainer.step;
   };
   let lastEval: EvalMetrics | undefined;
+  /** Evaluations in a row since the best that found no lower loss (patience); a resume counts afresh. */
+  let sinceBest = 0;
   /** keepBest as the run ends (done or stopped): the best step's checkpoint becomes the newest, and
    * the adapter files are its (`state`, null when the last step is the one kept), with the words
    * the run says it in; null without keepBest. */
@@ -277,11 +279,23 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         if (config.keepBest && Number.isFinite(e.evalLossTokens) && (best === null || e.evalLossTokens < best.loss)) {
           await store.saveBest(await trainer.saveState(), e.evalLossTokens);
           best = { step: m.step, loss: e.evalLossTokens };
+          sinceBest = 0;
+        } else if (config.keepBest) {
+          sinceBest++;
         }
         // The dashboard's per-token strip: the first held-out example (the store keeps the latest).
         const strip = await tokenLossStrip(gpu, model.state, held[0], config.seqLen, m.step, texts);
         await store.setTokenLoss(strip);
         events.onTokenLoss?.(strip);
+      }
+      // Patience run out (the eval above found no lower loss for the last `patience` times): the
+      // run ends here as a stop does, keeping its best step.
+      if (config.patience && best && sinceBest >= config.patience && trainer.step < config.steps) {
+        await saveCheckpoint();
+        const early = `stopped early: ${plural(sinceBest, 'held-out evaluation')} in a row found no lower loss than step ${best.step}’s`;
+        const kept = await keepBestStep();
+        if (kept?.state) await saveAdapter(kept.state);
+        return await status('done', trainer.step, [early, kept?.words].filter(Boolean).join('; '));
       }
       if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) {
         await saveCheckpoint();

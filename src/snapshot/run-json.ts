@@ -185,6 +185,7 @@ const runConfig: Check<RunConfig> = obj({
   evalExamples: count,
   checkpointEvery: count,
   keepBest: opt(bool),
+  patience: opt(count),
   alpha0: fraction,
   alphaMin: fraction,
   alphaMax: fraction,

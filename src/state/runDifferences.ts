@@ -39,8 +39,9 @@ export function datasetIdentity(run: StoredRun, datasets: DatasetRow[]): Dataset
  * what the CLI and the form write two ways, written one way. */
 function effectiveSettings(run: StoredRun): Record<string, unknown> {
   if (run.kind !== 'train' && run.kind !== 'hdr') return run.config as unknown as Record<string, unknown>;
-  // Runs from before keepBest kept their last step, as a run with it off does.
-  const config = { ...run.config, keepBest: (run.config as Partial<RunConfig>).keepBest ?? false } as Partial<RunConfig> & Record<string, unknown>;
+  // Runs from before keepBest kept their last step and ran all their steps, as a run with them off does.
+  const given = run.config as Partial<RunConfig>;
+  const config = { ...run.config, keepBest: given.keepBest ?? false, patience: given.patience ?? 0 } as Partial<RunConfig> & Record<string, unknown>;
   const { balanceRule: _r, balanceLr: _l, balanceTemperature: _t, balanceWindow: _w, alpha0: _a, alphaMin: _n, alphaMax: _x, ...settings } = config;
   // Targets in module order (any unknown name last): the CLI keeps them as typed
   // (`--lora-targets v,q`), the form in module order, and the adapter is the same either way.

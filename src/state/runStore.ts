@@ -55,7 +55,7 @@ function loadingForActionReason(waiting: { doing: string; name: string }): strin
 /** The Training form's labels for the config's fields, for its messages. */
 const FORM_LABELS: Record<string, string> = {
   lr: 'Learning rate', steps: 'Steps', batchSize: 'Batch', gradAccum: 'Gradient accumulation', seqLen: 'Sequence length', warmupSteps: 'Warm-up steps',
-  evalEvery: 'Eval loss every', evalExamples: 'Eval examples', checkpointEvery: 'Checkpoint every', keepBest: 'Keep the best step', seed: 'Seed', alphaMin: 'α min', alpha0: 'α₀', alphaMax: 'α max',
+  evalEvery: 'Eval loss every', evalExamples: 'Eval examples', checkpointEvery: 'Checkpoint every', keepBest: 'Keep the best step', patience: 'Stop after', seed: 'Seed', alphaMin: 'α min', alpha0: 'α₀', alphaMax: 'α max',
   balanceLr: 'the rule’s rate', balanceTemperature: 'Temperature T', balanceWindow: 'Window W', 'LoRA rank': 'LoRA rank', 'LoRA alpha': 'LoRA alpha',
 };
 

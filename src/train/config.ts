@@ -44,6 +44,9 @@ export interface RunConfig {
   /** When the run ends, keep the adapter (and checkpoint) of the evaluated step with the lowest
    * held-out loss per token rather than its last step's (absent: the last step's). Needs evalEvery. */
   keepBest?: boolean;
+  /** With keepBest: end the run once this many held-out evaluations in a row found no lower loss
+   * than the best (absent or 0: never), keeping the best step. A resumed run counts afresh. */
+  patience?: number;
   /** α's start and bounds, for every balance rule (DESIGN.md defaults). */
   alpha0: number;
   alphaMin: number;
@@ -111,6 +114,8 @@ export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = 
   }
   if (c.keepBest !== undefined && typeof c.keepBest !== 'boolean') throw new Error(`run config: keepBest must be true or false, got ${JSON.stringify(c.keepBest)}`);
   if (c.keepBest && c.evalEvery === 0) throw new Error('run config: keepBest picks the step with the lowest held-out loss, which evalEvery 0 never measures: set evalEvery above 0');
+  if (c.patience !== undefined && !(Number.isInteger(c.patience) && c.patience >= 0)) throw new Error(`run config: patience must be a whole number ≥ 0, got ${c.patience}`);
+  if (c.patience && !c.keepBest) throw new Error('run config: patience ends the run once the held-out loss stops falling, and needs keepBest so that the run keeps the step before it did');
   const seed = seedProblem(c.seed, options.stored);
   if (seed) throw new Error(`run config: seed ${seed}`);
   for (const k of ['maxGradNorm', 'weightDecay'] as const) {

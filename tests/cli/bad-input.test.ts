@@ -258,6 +258,7 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(await train('--steps', '1.5')).toBe('studio train: --steps must be a whole number ≥ 1, got 1.5');
     // The best step is the one with the lowest held-out loss: a run that measures none has no best.
     expect(await train('--keep-best', '--eval-every', '0')).toBe('studio train: --keep-best picks the step with the lowest held-out loss, which --eval-every 0 never measures: set --eval-every above 0');
+    expect(await train('--patience', '2')).toBe('studio train: --patience ends the run once the held-out loss stops falling, and needs --keep-best so that the run keeps the step before it did');
     // Past the model's positions RoPE turns by angles it never saw (and trained without a word).
     expect(await train('--seq', '5000')).toBe("studio train: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     expect((await studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h3'), '--seq', '5000')).err).toBe("studio hdr: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");

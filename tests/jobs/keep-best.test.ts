@@ -1,7 +1,7 @@
 // A run with keepBest ends with the adapter and checkpoint of its evaluated step with the lowest
 // held-out loss per token: the same LoRA and balance state, bit for bit, as a run that trained only
 // that far, in IndexedDB and in a run folder alike; its curves keep every step; a resume goes on
-// from the kept step; a stop keeps the best step too.
+// from the kept step; a stop keeps the best step too, and so does a run that patience ends early.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +108,7 @@ describe('keeping the best step', () => {
     console.log(`    keep-best: held-out loss per token ${curve.map(([s, l]) => `${s}: ${l.toFixed(4)}`).join(', ')}; kept step ${bestStep}; resumed to 10, kept ${resumedBest[0]}`);
   });
 
-  it('a stop keeps the best step measured so far; with no held-out loss the run says it kept its last', { timeout: 300_000 }, async () => {
+  it('a stop, or patience run out, keeps the best step measured so far; with no held-out loss the run says it kept its last', { timeout: 300_000 }, async () => {
     const engine = await embedded();
     const db = newDb('stop');
     const run = await dexieRun(db, 'stopped', CONFIG);
@@ -122,6 +122,21 @@ describe('keeping the best step', () => {
     expect(outcome).toMatchObject({ status: 'done', step: 7 });
     expect(outcome.message).toMatch(new RegExp(`^stopped by the user; it keeps the adapter of step ${bestStep}, its lowest held-out loss per token \\(\\d\\.\\d{4}\\)$`));
     expect((await db.checkpoints.where('runId').equals(run.id).sortBy('step')).at(-1)!.step).toBe(bestStep);
+
+    // Patience 1: the run ends at the first evaluation that finds no lower loss, keeping the best.
+    const patient = await dexieRun(db, 'patience', { ...CONFIG, steps: 12, patience: 1 });
+    const ended = await engine.train({ store: patient.store, config: { ...CONFIG, steps: 12, patience: 1 }, examples: await data(), resume: false });
+    const seen = await evalCurve(db, patient.id);
+    const last = seen.at(-1)!;
+    const [keptStep, keptLoss] = seen.slice(0, -1).reduce((a, b) => (b[1] < a[1] ? b : a));
+    // Every evaluation before the last found a lower loss than those before it; the last did not.
+    for (let i = 1; i < seen.length - 1; i++) expect(seen[i][1]).toBeLessThan(Math.min(...seen.slice(0, i).map((p) => p[1])));
+    expect(last[1]).toBeGreaterThanOrEqual(keptLoss);
+    expect(ended).toMatchObject({ status: 'done', step: last[0] });
+    expect(last[0]).toBeLessThan(12);
+    expect(ended.message).toBe(`stopped early: 1 held-out evaluation in a row found no lower loss than step ${keptStep}’s; it keeps the adapter of step ${keptStep}, its lowest held-out loss per token (${keptLoss.toFixed(4)}, against ${last[1].toFixed(4)} at its last step ${last[0]})`);
+    expect((await db.checkpoints.where('runId').equals(patient.id).sortBy('step')).at(-1)!.step).toBe(keptStep);
+    expect(await db.runs.get(patient.id)).toMatchObject({ status: 'done', lastStep: last[0] });
 
     // No held-out example: nothing to choose by, and the run says so.
     const none = await dexieRun(db, 'no held-out', { ...CONFIG, steps: 2 });
@@ -155,5 +170,8 @@ describe('keeping the best step', () => {
     expect(() => validateRunConfig({ ...CONFIG, evalEvery: 0 })).toThrow('run config: keepBest picks the step with the lowest held-out loss, which evalEvery 0 never measures: set evalEvery above 0');
     expect(() => validateRunConfig({ ...CONFIG, evalEvery: 0, keepBest: false })).not.toThrow();
     expect(() => validateRunConfig({ ...CONFIG, keepBest: 'yes' as never })).toThrow('run config: keepBest must be true or false, got "yes"');
+    expect(() => validateRunConfig({ ...CONFIG, keepBest: false, patience: 3 })).toThrow('run config: patience ends the run once the held-out loss stops falling, and needs keepBest so that the run keeps the step before it did');
+    expect(() => validateRunConfig({ ...CONFIG, patience: 1.5 })).toThrow('run config: patience must be a whole number ≥ 0, got 1.5');
+    expect(() => validateRunConfig({ ...CONFIG, keepBest: false, patience: 0 })).not.toThrow();
   });
 });

@@ -156,6 +156,8 @@ describe('a recipe of a run that kept its best step', () => {
     const readme = (i: typeof input) => new TextDecoder().decode(recipeFiles(i).find((f) => f.name === 'README.md')!.bytes);
     expect(readme(input)).toContain("The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step);\ntrain.py writes its last step's, and `metrics.jsonl` the held-out loss of every evaluated step.");
     expect(readme({ ...input, config: DEFAULT_RUN_CONFIG })).not.toContain('Keep the best step');
+    expect(readme(input)).not.toContain('patience');
+    expect(readme({ ...input, config: { ...input.config, patience: 3 } })).toContain(`The run\nalso ended once 3 held-out evaluations in a row found no lower loss (patience); train.py trains all\n${DEFAULT_RUN_CONFIG.steps} steps unless \`--max-steps\` stops it.`);
   });
 });
 

@@ -51,6 +51,8 @@ describe('comparing runs', () => {
     // A run from before keepBest kept its last step, as one with it off does: no difference.
     expect(diff(a, { ...a, config: { ...a.config, keepBest: false } } as StoredRun)).toEqual([]);
     expect(diff(a, { ...a, config: { ...a.config, keepBest: true } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }]);
+    expect(diff(a, { ...a, config: { ...a.config, patience: 0 } } as StoredRun)).toEqual([]);
+    expect(diff(a, { ...a, config: { ...a.config, keepBest: true, patience: 3 } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }, { setting: 'patience', a: '0', b: '3' }]);
   });
 
   it('tells datasets apart by content and split, not by name; the same examples imported twice are the same', () => {

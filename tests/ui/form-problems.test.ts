@@ -160,6 +160,12 @@ describe('RunConfigForm', () => {
     expect(html).not.toContain('Use 256');
   });
 
+  it('asks how many evaluations without a lower loss end the run only when it keeps its best step', () => {
+    expect(form({ keepBest: true, patience: 3 })).toContain('Stop after (evaluations without a lower loss, 0 = never)');
+    expect(form({ keepBest: false })).not.toContain('Stop after');
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, keepBest: false, patience: 2 })).toBe('Stop after ends the run once the held-out loss stops falling, and needs Keep the best step so that the run keeps the step before it did');
+  });
+
   it('says when the warm-up outlasts the run, as studio train does', () => {
     // The learning rate climbs for the whole run and never reaches the one typed.
     expect(form({ warmupSteps: 50, steps: 20, lr: 1e-3 })).toContain('Warm-up of 50 steps is longer than the run’s 20: the learning rate never reaches 0.001.');

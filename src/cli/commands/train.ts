@@ -63,6 +63,8 @@ ${SPLIT_SEED_HELP}
   --checkpoint-every <n>  checkpoint every n steps (default ${DEFAULT_RUN_CONFIG.checkpointEvery}; always at the end)
   --keep-best             when the run ends, keep the adapter and checkpoint of the evaluated step with
                           the lowest held-out loss per token, not the last step's (needs --eval-every)
+  --patience <n>          with --keep-best: end the run once n held-out evaluations in a row found no
+                          lower loss than the best (default: never)
   --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
@@ -83,7 +85,7 @@ const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', recompute: 'boolean',
-  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
+  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', patience: 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -160,7 +162,7 @@ function balanceFromFlag(path: string, config: RunConfig): BalanceState {
 /** Settings a resumed run may change: how long it runs, and how often it evaluates and checkpoints.
  * Anything else would silently mix two runs in one curve (another lr from the next step on, another
  * split under the same data cursor). */
-const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples', 'keepBest']);
+const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples', 'keepBest', 'patience']);
 
 interface StoredRun {
   config?: Record<string, unknown>;
@@ -237,7 +239,7 @@ function settingChange(key: string, was: unknown, now: unknown): string {
 }
 
 function otherSettings(out: string, said: string[]): CliError {
-  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps, the eval/checkpoint cadence and --keep-best may change): give its flags again, or start a new run in another folder`, 2);
+  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): give its flags again, or start a new run in another folder`, 2);
 }
 
 /** The examples the split held out (`heldOut`) and what they served: studio eval, and the held-out
@@ -377,7 +379,8 @@ const train: CliCommand = {
     // The examples the data held that it did not train on: held out by the split, not lost.
     // A run that keeps its best step says which one it kept (its message).
     const kept = config.keepBest && outcome.message ? `; ${outcome.message}` : '';
-    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}${kept}; adapter written to ${out}`);
+    // The step it ended at: its last, or the one where --patience ended it.
+    console.log(`trained ${plural(outcome.step, 'step')} on ${plural(outcome.trainExamples, 'example')}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}${kept}; adapter written to ${out}`);
     return 0;
   },
 };

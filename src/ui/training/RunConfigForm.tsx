@@ -78,9 +78,12 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
       <NumberField id="cfg-ckpt" label="Checkpoint every (steps)" value={draft.checkpointEvery} min={0} integer step={1} onChange={(checkpointEvery) => update({ checkpointEvery })} />
       <div className="field">
         <label className="check" title="When the run ends (or is stopped), its adapter and checkpoint are those of the evaluated step with the lowest held-out loss per token, not of its last step: past that step the adapter was learning its training examples rather than the task. Its curves still show every step.">
-          <input id="cfg-keep-best" type="checkbox" checked={draft.keepBest ?? false} onChange={(e) => update({ keepBest: e.target.checked })} /> Keep the best step (lowest held-out loss), not the last
+          <input id="cfg-keep-best" type="checkbox" checked={draft.keepBest ?? false} onChange={(e) => update({ keepBest: e.target.checked, ...(e.target.checked ? {} : { patience: 0 }) })} /> Keep the best step (lowest held-out loss), not the last
         </label>
       </div>
+      {draft.keepBest && (
+        <NumberField id="cfg-patience" label="Stop after (evaluations without a lower loss, 0 = never)" value={draft.patience ?? 0} min={0} integer step={1} onChange={(patience) => update({ patience })} />
+      )}
       <NumberField id="cfg-seed" label="Seed" value={draft.seed} min={0} integer step={1} onChange={(seed) => update({ seed })} />
     </fieldset>
   );
