@@ -206,6 +206,14 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
   return run.kind === 'train';
 }
 
+/** The step a finished run that keeps its best step (keepBest) kept, its newest checkpoint's, where
+ * that is not its last step; null otherwise. */
+export function keptBestStep(run: StoredRun, checkpointSteps: ReadonlyMap<string, number>): number | null {
+  if (!isTrainingRun(run) || !run.config.keepBest || run.status !== 'done') return null;
+  const kept = checkpointSteps.get(run.id);
+  return kept !== undefined && kept < (run.lastStep ?? 0) ? kept : null;
+}
+
 /** What turns a training run's steps into epochs (epochsOfSteps): the examples it trains on and
  * per step; null before it started (its examples are counted when its data is tokenized). */
 export function runEpochBasis(run: StoredRun): { examples: number; batchSize: number; gradAccum: number } | null {

@@ -114,6 +114,14 @@ describe('the runs table’s newest losses and α', () => {
     expect(cells).not.toContain('0.000');
   });
 
+  it('says which step a run that kept its best step kept, beside the steps it trained', () => {
+    const kept = { id: 'k', name: 'kept', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: { ...DEFAULT_RUN_CONFIG, keepBest: true }, lastStep: 30 };
+    useRuns.setState({ runs: [kept, { ...kept, id: 'last', name: 'last' }, { ...kept, id: 'plain', config: DEFAULT_RUN_CONFIG }] as never, checkpointSteps: new Map([['k', 20], ['last', 30], ['plain', 20]]) });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    // Only the run whose kept step is not its last says one (a run without keepBest resumes from its checkpoint instead).
+    expect([...html.matchAll(/kept step (\d+)/g)].map((m) => m[1])).toEqual(['20']);
+  });
+
   it('names a run\'s dataset apart from another of the same name, as the dataset list does', () => {
     useDatasets.setState({ datasets: [{ id: 'd', name: 'train.jsonl', fingerprint: 'sha256:ab9876543210' }, { id: 'e', name: 'train.jsonl', fingerprint: 'sha256:cd0123456789' }, { id: 'f', name: 'glaive', fingerprint: 'sha256:ee' }] as never });
     useRuns.setState({ runs: [{ id: 'r1', name: 'one', datasetId: 'e', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 2 }, { id: 'r2', name: 'two', datasetId: 'f', kind: 'train', status: 'done', createdAt: 2, updatedAt: 2, config: DEFAULT_RUN_CONFIG, lastStep: 2 }] as never });

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
-import { effectiveStatus, ggufEvalText, runStatusText, useRuns } from '../../state/runStore.ts';
+import { effectiveStatus, ggufEvalText, keptBestStep, runStatusText, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
@@ -88,6 +88,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
   const crashedRows = useJobs((s) => s.crashedRows);
   const trainingNow = useRuns((s) => s.trainingNow);
   const last = useRuns((s) => s.lastMetrics);
+  const checkpointSteps = useRuns((s) => s.checkpointSteps);
   const datasets = useDatasets((s) => s.datasets);
   const [editing, setEditing] = useState<string | null>(null);
   // Saved or cancelled: back to the run's edit button.
@@ -169,6 +170,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                       {r.kind === 'hdr' ? r.rounds.length : (r.lastStep ?? 0)}
                       {steps ? ` / ${steps}` : ''}
                       {r.kind === 'hdr' ? ' rounds' : ''}
+                      {/* A run that kept its best step: the step its adapter is from. */}
+                      {keptBestStep(r, checkpointSteps) !== null && <div className="small muted">kept step {keptBestStep(r, checkpointSteps)}</div>}
                     </td>
                     <td>{formatMetric(m.loss)}</td>
                     <td>{formatMetric(m.lossCot)}</td>
