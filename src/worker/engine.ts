@@ -87,7 +87,8 @@ export class StudioEngine {
   private readonly onnxExports = new HeldExports(() => this.requireDb());
   /** The importance matrix of the last K-quant export, and what it was collected from (the model,
    * the run's adapter, its training examples and length): the next export of the same run in
-   * another type rounds with it rather than running the model over the examples again. */
+   * another type rounds with it rather than running the model over the examples again (after a
+   * reload, the one kept with the run's checkpoint: DexieRunStore.readImportance). */
   private lastImportance: { key: string; collected: ImportanceResult } | null = null;
   /** Cancels the model load on its way (cancelModelLoad); null while none is. */
   private loadCancel: AbortController | null = null;
@@ -522,11 +523,17 @@ export class StudioEngine {
         const train = (await storedExamples(db, run.datasetId)).train;
         const seqLen = this.runSeqLen(run, train);
         const key = JSON.stringify([this.jobs.model?.ref, runId, adapterStep, seqLen, await datasetFingerprint(train)]);
-        const collected = this.lastImportance?.key === key ? this.lastImportance.collected : undefined;
+        // This session's, else the one kept with the run's checkpoint (collected before a reload),
+        // but not for dropped files: another folder of the same name holds other weights.
+        const kept = keepsImportance(this.jobs.model?.ref);
+        const collected = (this.lastImportance?.key === key ? this.lastImportance.collected : undefined) ?? (kept ? await new DexieRunStore(db, runId).readImportance(adapterStep, key) : undefined);
         examples = { examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`, seqLen, key, ...(collected ? { collected } : {}) };
       }
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
-      if (examples && out.collected) this.lastImportance = { key: examples.key, collected: out.collected };
+      if (examples && out.collected) {
+        this.lastImportance = { key: examples.key, collected: out.collected };
+        if (!examples.collected && keepsImportance(this.jobs.model?.ref)) await new DexieRunStore(db, runId).keepImportance(adapterStep, examples.key, out.collected);
+      }
       return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: runStepOf(run, adapterStep), bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
     },
 
@@ -581,6 +588,12 @@ export class StudioEngine {
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
  * file of it), and the newest of the base model on the same dataset, model and answer length. */
 /** The Hub dataset a run's dataset came from or was pushed to, for its model cards. */
+/** Whether an importance matrix collected with this model is kept with the run's checkpoint: its
+ * name names its weights (the embedded model, a Hub repo), where a dropped folder's does not. */
+function keepsImportance(ref: string | undefined): boolean {
+  return ref !== undefined && !ref.startsWith('local:');
+}
+
 /** The step an export says the run reached, beside the step of the adapter it holds: a run that
  * failed after its newest checkpoint reached further than its adapter; one that kept its best step
  * (keepBest) ended with that step's adapter, which is the run's. */

@@ -25,6 +25,8 @@ import { loraLayout, unflattenLora } from '../../model/deviceLora.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
+import { importanceMatrixFile, readImportanceMatrix } from '../../export/importanceMatrix.ts';
+import type { ImportanceResult } from '../importance.ts';
 import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { RunConfig } from '../../train/config.ts';
 import { ownTrainingSet, type EvalMetrics, type StepMetrics, type TrainerState } from '../../train/trainer.ts';
@@ -37,6 +39,10 @@ import type { AblationResult } from '../ablate.ts';
 import { renamedDerivedName } from './runNames.ts';
 
 const FLUSH_MS = 1000;
+/** The importance matrix a K-quant GGUF export collected for a checkpoint row's adapter (llama.cpp's
+ * imatrix file), and what it was collected from: kept with the row (readImportance). */
+const IMPORTANCE_MATRIX_BLOB = 'importance.gguf';
+const IMPORTANCE_FACTS_BLOB = 'importance.json';
 const CHECKPOINTS_KEPT = 2;
 const CHECKPOINT_BLOB = 'checkpoint';
 
@@ -368,11 +374,43 @@ export class DexieRunStore implements RunStore {
     const existing = await this.db.checkpoints.get([this.runId, step]);
     if (existing?.blobs[CHECKPOINT_BLOB] !== undefined) return;
     const peft = await files();
-    const blobs = { ...(existing?.blobs ?? {}), [ADAPTER_CONFIG_FILE]: toArrayBuffer(new TextEncoder().encode(peft.configJson)), [ADAPTER_WEIGHTS_FILE]: toArrayBuffer(peft.weights) };
+    // An importance matrix kept with the row was collected for the adapter these files replace.
+    const { [IMPORTANCE_MATRIX_BLOB]: _matrix, [IMPORTANCE_FACTS_BLOB]: _facts, ...others } = existing?.blobs ?? {};
+    const blobs = { ...others, [ADAPTER_CONFIG_FILE]: toArrayBuffer(new TextEncoder().encode(peft.configJson)), [ADAPTER_WEIGHTS_FILE]: toArrayBuffer(peft.weights) };
     await this.db.transaction('rw', this.db.checkpoints, async () => {
       await this.db.checkpoints.put({ runId: this.runId, step, createdAt: Date.now(), blobs, meta: balance ? { adapterOnly: true, balance } : { adapterOnly: true } });
       const superseded = (await this.checkpointRows()).filter((r) => r.step < step && isAdapterOnly(r));
       await this.db.checkpoints.bulkDelete(superseded.map((r) => [r.runId, r.step] as [string, number]));
+    });
+  }
+
+  /** The importance matrix a K-quant GGUF export collected for the adapter of `step`, when it was
+   * collected as `key` says (the model, the run's training examples and length): a reload reads it
+   * back rather than running the model over the examples again. Undefined when none is kept, or one
+   * that cannot be read (it is collected again). A new checkpoint or adapter of that step drops it. */
+  async readImportance(step: number, key: string): Promise<ImportanceResult | undefined> {
+    const row = await this.db.checkpoints.get([this.runId, step]);
+    const facts = await blobBytes(row?.blobs[IMPORTANCE_FACTS_BLOB]);
+    const matrix = await blobBytes(row?.blobs[IMPORTANCE_MATRIX_BLOB]);
+    if (!facts || !matrix) return undefined;
+    try {
+      const f = JSON.parse(new TextDecoder().decode(facts)) as { key: string; examples: number; tokens: number; skipped: number };
+      if (f.key !== key) return undefined;
+      return { matrix: await readImportanceMatrix(memorySource(matrix, IMPORTANCE_MATRIX_BLOB)), examples: f.examples, tokens: f.tokens, skipped: f.skipped };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps `collected` with the checkpoint row of `step` (readImportance); nothing when the row went
+   * meanwhile (a resume trained past it). */
+  async keepImportance(step: number, key: string, collected: ImportanceResult): Promise<void> {
+    const facts = { key, examples: collected.examples, tokens: collected.tokens, skipped: collected.skipped };
+    const matrix = toArrayBuffer(importanceMatrixFile(collected.matrix));
+    await this.db.transaction('rw', this.db.checkpoints, async () => {
+      const row = await this.db.checkpoints.get([this.runId, step]);
+      if (!row) return;
+      await this.db.checkpoints.update([this.runId, step], { blobs: { ...row.blobs, [IMPORTANCE_MATRIX_BLOB]: matrix, [IMPORTANCE_FACTS_BLOB]: toArrayBuffer(new TextEncoder().encode(JSON.stringify(facts))) } });
     });
   }
 
