@@ -49,6 +49,7 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
     evalEvery: 0,
     checkpointEvery: 0,
     keepBest: false,
+    patience: 0,
     rules: [...BALANCE_RULES],
     ruleRates: {},
     hdrRule: 'uncertainty',

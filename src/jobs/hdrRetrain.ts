@@ -8,8 +8,8 @@ import type { StoredRun } from './store/schema.ts';
 /** Retraining between rounds: the run's config with a round's steps, a warm-up that fits in them,
  * and the HDR seed. */
 export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig {
-  // A round retrains without held-out losses: it has no best step to keep (and says so).
-  const { keepBest: _keepBest, ...rest } = base;
+  // A round retrains without held-out losses: it has no best step to keep, nor one to stop after.
+  const { keepBest: _keepBest, patience: _patience, ...rest } = base;
   return { ...rest, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
 }
 

@@ -18,6 +18,9 @@ import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import type { JobEngine } from '../../src/jobs/engine.ts';
 import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
+import { retrainConfig } from '../../src/jobs/hdrRetrain.ts';
+import { ablationArms, defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablationConfig.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 
 // The studio's embedded model, pre-trained on the demo's kind of request: its held-out loss falls,
 // then rises at this learning rate (a random model's barely moves).
@@ -173,5 +176,14 @@ describe('keeping the best step', () => {
     expect(() => validateRunConfig({ ...CONFIG, keepBest: false, patience: 3 })).toThrow('run config: patience ends the run once the held-out loss stops falling, and needs keepBest so that the run keeps the step before it did');
     expect(() => validateRunConfig({ ...CONFIG, patience: 1.5 })).toThrow('run config: patience must be a whole number ≥ 0, got 1.5');
     expect(() => validateRunConfig({ ...CONFIG, keepBest: false, patience: 0 })).not.toThrow();
+    // HDR's rounds and an ablation's arms take no held-out losses: a form that keeps the best step
+    // (with patience) gives them settings they run with, not a refusal.
+    const round = retrainConfig({ ...CONFIG, patience: 3 }, DEFAULT_HDR_SETTINGS);
+    expect(round).not.toHaveProperty('keepBest');
+    expect(round).not.toHaveProperty('patience');
+    expect(() => validateRunConfig({ ...round, evalEvery: 0 })).not.toThrow();
+    const ablation = defaultAblationConfig({ ...CONFIG, patience: 3 });
+    expect(() => validateAblationConfig(ablation)).not.toThrow();
+    expect(ablationArms(ablation).every((a) => !a.config.keepBest && !a.config.patience)).toBe(true);
   });
 });
