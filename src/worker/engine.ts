@@ -585,9 +585,6 @@ export class StudioEngine {
   };
 }
 
-/** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
- * file of it), and the newest of the base model on the same dataset, model and answer length. */
-/** The Hub dataset a run's dataset came from or was pushed to, for its model cards. */
 /** Whether an importance matrix collected with this model is kept with the run's checkpoint: its
  * name names its weights (the embedded model, a Hub repo), where a dropped folder's does not. */
 function keepsImportance(ref: string | undefined): boolean {
@@ -601,10 +598,13 @@ function runStepOf(run: StoredRun, adapterStep: number): number {
   return (run.config as Partial<RunConfig>).keepBest && run.status === 'done' ? adapterStep : (run.lastStep ?? adapterStep);
 }
 
+/** The Hub dataset a run's dataset came from or was pushed to, for its model cards. */
 function hubDatasetsOf(dataset: DatasetRow | undefined): string[] | undefined {
   return dataset?.hubRepo ? [dataset.hubRepo] : undefined;
 }
 
+/** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
+ * file of it), and the newest of the base model on the same dataset, model and answer length. */
 async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterCardFacts['evaluation']> {
   const evals = (await db.runs.where('datasetId').equals(run.datasetId).toArray())
     .filter((r): r is EvalRunRow => r.kind === 'eval' && r.status === 'done' && !(r as EvalRunRow).stopped && !(r as EvalRunRow).config.gguf && r.modelRef === run.modelRef)
