@@ -29,8 +29,8 @@ const embedded = () => tinyEngine(nodeDirectoryModelFiles('public/models/tiny-qw
 // A learning rate high enough that the held-out loss rises again within a few steps, a constant
 // schedule so that the first steps of a longer run are those of a shorter one.
 const CONFIG: RunConfig = {
-  ...DEFAULT_RUN_CONFIG, steps: 8, batchSize: 2, seqLen: 320, lr: 0.02, schedule: 'constant', warmupSteps: 0,
-  evalEvery: 2, evalExamples: 4, checkpointEvery: 4, keepBest: true, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 },
+  ...DEFAULT_RUN_CONFIG, steps: 6, batchSize: 1, seqLen: 320, lr: 0.02, schedule: 'constant', warmupSteps: 0,
+  evalEvery: 2, evalExamples: 2, checkpointEvery: 4, keepBest: true, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 },
 };
 
 let examples: { train: Example[]; eval: Example[] } | undefined;
@@ -57,6 +57,12 @@ async function evalCurve(db: StudioDb, runId: string): Promise<Array<[number, nu
   return rows.filter((r) => r.values.evalLossTokens !== undefined).map((r) => [r.step, r.values.evalLossTokens]);
 }
 
+/** The evaluated steps' held-out loss per token, from a run folder's metrics.jsonl. */
+function folderEvals(dir: string): Array<[number, number]> {
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; evalLossTokens?: number });
+  return lines.filter((l) => l.kind === 'eval').map((l) => [l.step, l.evalLossTokens!]);
+}
+
 const adapterOf = async (engine: JobEngine, store: RunStore) => {
   const a = await store.readAdapter(engine.requireModel().spec);
   return Object.fromEntries([...a.tensors].map(([k, v]) => [k, [...v]]));
@@ -65,66 +71,53 @@ const adapterOf = async (engine: JobEngine, store: RunStore) => {
 describe('keeping the best step', () => {
   it('keeps the adapter, balance state and checkpoint of the lowest held-out loss, as a run that stopped there has them', { timeout: 300_000 }, async () => {
     const engine = await embedded();
-    const db = newDb('dexie');
-    const run = await dexieRun(db, 'best', CONFIG);
-    const outcome = await train(engine, run.store, CONFIG);
-    const curve = await evalCurve(db, run.id);
-    expect(curve.map(([s]) => s)).toEqual([2, 4, 6, 8]);
-    const [bestStep, bestLoss] = curve.reduce((a, b) => (b[1] < a[1] ? b : a));
-    // The premise: the loss rose after its lowest point, so the kept step is not the last.
-    expect(bestStep, `held-out loss per step: ${JSON.stringify(curve)}`).toBeLessThan(8);
-    expect(outcome.message).toBe(`it keeps the adapter of step ${bestStep}, its lowest held-out loss per token (${bestLoss.toFixed(4)}, against ${curve.at(-1)![1].toFixed(4)} at its last step 8)`);
-    // The run trained all its steps, and its curves say so; its newest checkpoint is the kept step's.
-    expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 8, message: outcome.message });
-    expect((await db.metrics.where('runId').equals(run.id).toArray()).length).toBe(8);
-    const kept = (await db.checkpoints.where('runId').equals(run.id).sortBy('step')).map((r) => r.step);
-    expect(kept.at(-1)).toBe(bestStep);
-    expect(kept.length).toBeLessThanOrEqual(3);
-    expect(await run.store.readBest()).toEqual({ step: bestStep, loss: bestLoss });
-
-    // A run of the same settings that trained only to that step has the same adapter and α state.
-    const short = await dexieRun(db, 'short', { ...CONFIG, steps: bestStep, keepBest: false });
-    await train(engine, short.store, { ...CONFIG, steps: bestStep, keepBest: false });
-    expect(await adapterOf(engine, run.store)).toEqual(await adapterOf(engine, short.store));
-    expect(await run.store.readBalance()).toEqual(await short.store.readBalance());
-
-    // A run folder keeps the same: checkpoint.safetensors and the PEFT files are the kept step's.
     const dir = mkdtempSync(join(tmpdir(), 'keep-best-'));
     const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'] });
-    const inFolder = await train(engine, folder, CONFIG);
-    expect(inFolder.message).toBe(outcome.message);
+    const outcome = await train(engine, folder, CONFIG);
+    const curve = folderEvals(dir);
+    expect(curve.map(([s]) => s)).toEqual([2, 4, 6]);
+    const [bestStep, bestLoss] = curve.reduce((a, b) => (b[1] < a[1] ? b : a));
+    // The premise: the loss rose after its lowest point, so the kept step is not the last.
+    expect(bestStep, `held-out loss per step: ${JSON.stringify(curve)}`).toBeLessThan(6);
+    expect(outcome.message).toBe(`it keeps the adapter of step ${bestStep}, its lowest held-out loss per token (${bestLoss.toFixed(4)}, against ${curve.at(-1)![1].toFixed(4)} at its last step 6)`);
+    // The run trained all its steps and says so; checkpoint.safetensors and the PEFT files are the kept step's.
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 6, adapterFilesStep: bestStep });
     expect(readFileSync(join(dir, CHECKPOINT_FILE))).toEqual(readFileSync(join(dir, BEST_CHECKPOINT_FILE)));
     expect((await decodeCheckpoint(new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE))))).state.step).toBe(bestStep);
+    expect(await folder.readBest()).toEqual({ step: bestStep, loss: bestLoss });
+
+    // A run of the same settings that trained only to that step (in IndexedDB) has the same adapter and α state.
+    const db = newDb('short');
+    const short = await dexieRun(db, 'short', { ...CONFIG, steps: bestStep, keepBest: false });
+    await train(engine, short.store, { ...CONFIG, steps: bestStep, keepBest: false });
     expect(await adapterOf(engine, folder)).toEqual(await adapterOf(engine, short.store));
     expect(await folder.readBalance()).toEqual(await short.store.readBalance());
-    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 8, adapterFilesStep: bestStep });
 
     // Resumed for more steps, it goes on from the kept step (the steps after it are trained again)
     // and compares with the best it kept.
-    const more = { ...CONFIG, steps: 10 };
-    await train(engine, folder, more, true);
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; evalLossTokens?: number });
-    expect(lines.filter((l) => l.kind === 'train').map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    const evals = lines.filter((l) => l.kind === 'eval' && l.step > bestStep);
-    const resumedBest = [[bestStep, bestLoss] as [number, number], ...evals.map((l) => [l.step, l.evalLossTokens!] as [number, number])].reduce((a, b) => (b[1] < a[1] ? b : a));
+    await train(engine, folder, { ...CONFIG, steps: 8 }, true);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number });
+    expect(lines.filter((l) => l.kind === 'train').map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const resumedBest = folderEvals(dir).reduce((a, b) => (b[1] < a[1] ? b : a));
     expect((await decodeCheckpoint(new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE))))).state.step).toBe(resumedBest[0]);
-    console.log(`    keep-best: held-out loss per token ${curve.map(([s, l]) => `${s}: ${l.toFixed(4)}`).join(', ')}; kept step ${bestStep}; resumed to 10, kept ${resumedBest[0]}`);
+    console.log(`    keep-best: held-out loss per token ${curve.map(([s, l]) => `${s}: ${l.toFixed(4)}`).join(', ')}; kept step ${bestStep}; resumed to 8, kept ${resumedBest[0]}`);
   });
 
-  it('a stop, or patience run out, keeps the best step measured so far; with no held-out loss the run says it kept its last', { timeout: 300_000 }, async () => {
+  it('in IndexedDB, a stop or patience run out keeps the best step measured so far; with no held-out loss the run says it kept its last', { timeout: 300_000 }, async () => {
     const engine = await embedded();
     const db = newDb('stop');
     const run = await dexieRun(db, 'stopped', CONFIG);
     const outcome = await engine.train({
       store: run.store, config: CONFIG, examples: await data(), resume: false,
-      events: { onStep: (m) => void (m.step === 7 && engine.interrupt(run.store.label, 'stop')) },
+      events: { onStep: (m) => void (m.step === 5 && engine.interrupt(run.store.label, 'stop')) },
     });
     const curve = await evalCurve(db, run.id);
-    expect(curve.map(([s]) => s)).toEqual([2, 4, 6]);
-    const [bestStep] = curve.reduce((a, b) => (b[1] < a[1] ? b : a));
-    expect(outcome).toMatchObject({ status: 'done', step: 7 });
-    expect(outcome.message).toMatch(new RegExp(`^stopped by the user; it keeps the adapter of step ${bestStep}, its lowest held-out loss per token \\(\\d\\.\\d{4}\\)$`));
+    expect(curve.map(([s]) => s)).toEqual([2, 4]);
+    const [bestStep, bestLoss] = curve.reduce((a, b) => (b[1] < a[1] ? b : a));
+    expect(outcome).toMatchObject({ status: 'done', step: 5 });
+    expect(outcome.message).toBe(`stopped by the user; it keeps the adapter of step ${bestStep}, its lowest held-out loss per token (${bestLoss.toFixed(4)})`);
     expect((await db.checkpoints.where('runId').equals(run.id).sortBy('step')).at(-1)!.step).toBe(bestStep);
+    expect(await run.store.readBest()).toEqual({ step: bestStep, loss: bestLoss });
 
     // Patience 1: the run ends at the first evaluation that finds no lower loss, keeping the best.
     const patient = await dexieRun(db, 'patience', { ...CONFIG, steps: 12, patience: 1 });
@@ -138,14 +131,18 @@ describe('keeping the best step', () => {
     expect(ended).toMatchObject({ status: 'done', step: last[0] });
     expect(last[0]).toBeLessThan(12);
     expect(ended.message).toBe(`stopped early: 1 held-out evaluation in a row found no lower loss than step ${keptStep}’s; it keeps the adapter of step ${keptStep}, its lowest held-out loss per token (${keptLoss.toFixed(4)}, against ${last[1].toFixed(4)} at its last step ${last[0]})`);
-    expect((await db.checkpoints.where('runId').equals(patient.id).sortBy('step')).at(-1)!.step).toBe(keptStep);
-    expect(await db.runs.get(patient.id)).toMatchObject({ status: 'done', lastStep: last[0] });
+    // Its curves keep every step it trained; its newest checkpoint is the kept step's.
+    expect(await db.runs.get(patient.id)).toMatchObject({ status: 'done', lastStep: last[0], message: ended.message });
+    expect((await db.metrics.where('runId').equals(patient.id).toArray()).length).toBe(last[0]);
+    const rows = (await db.checkpoints.where('runId').equals(patient.id).sortBy('step')).map((r) => r.step);
+    expect(rows.at(-1)).toBe(keptStep);
+    expect(rows.length).toBeLessThanOrEqual(3);
 
     // No held-out example: nothing to choose by, and the run says so.
-    const none = await dexieRun(db, 'no held-out', { ...CONFIG, steps: 2 });
-    const plain = await engine.train({ store: none.store, config: { ...CONFIG, steps: 2 }, examples: { train: (await data()).train, eval: [] }, resume: false });
+    const none = await dexieRun(db, 'no held-out', { ...CONFIG, steps: 1 });
+    const plain = await engine.train({ store: none.store, config: { ...CONFIG, steps: 1 }, examples: { train: (await data()).train, eval: [] }, resume: false });
     expect(plain.message).toBe('it keeps its last step’s adapter: no held-out loss was measured to choose another');
-    expect((await db.checkpoints.where('runId').equals(none.id).sortBy('step')).at(-1)!.step).toBe(2);
+    expect((await db.checkpoints.where('runId').equals(none.id).sortBy('step')).at(-1)!.step).toBe(1);
   });
 
   it('keeps its one best checkpoint beside its newest two in IndexedDB, and rewinds to it', async () => {
