@@ -212,9 +212,15 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // 0 steps" read as if it had trained none).
     return failed(err, job.resume ? state?.step : 0, job.resume ? (checkpointStep ?? (await store.lastStep().catch(() => 0))) : 0);
   }
-  const saveCheckpoint = async () => {
-    await store.saveCheckpoint(await trainer.saveState());
+  /** `saved`: the trainer state of this step already read back (the best step's, saved just before). */
+  const saveCheckpoint = async (saved?: TrainerState) => {
+    await store.saveCheckpoint(saved ?? (await trainer.saveState()));
     newestCheckpoint = trainer.step;
+  };
+  /** The checkpoint of the step a run ends at (done or stopped): not written where the run keeps an
+   * earlier best step, whose checkpoint replaces it at once (keepBestStep). */
+  const saveEndCheckpoint = async () => {
+    if (!(config.keepBest && best && best.step < trainer.step)) await saveCheckpoint();
   };
   let lastEval: EvalMetrics | undefined;
   /** Evaluations in a row since the best that found no lower loss (patience); a resume counts afresh. */
@@ -261,8 +267,11 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         // Stopped while the model loaded or the baseline ran: a fresh start with no step has no
         // adapter to keep (its earlier history went when it started again).
         if (!pause && !state && trainer.step === 0) return await status('created', 0, NOTHING_TRAINED);
-        await saveCheckpoint();
-        if (pause) return await status('paused', trainer.step);
+        if (pause) {
+          await saveCheckpoint();
+          return await status('paused', trainer.step);
+        }
+        await saveEndCheckpoint();
         const kept = await keepBestStep();
         if (kept?.state) await saveAdapter(kept.state);
         return await status('done', trainer.step, ['stopped by the user', kept?.words].filter(Boolean).join('; '));
@@ -271,13 +280,16 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       await store.addMetric(m);
       events.onStep?.(m, config.steps);
       ctx.progress({ label: 'training', done: m.step, total: config.steps, rate: m.tokensPerSecond });
+      // A new best step's trainer state, read back once for its best checkpoint and a regular one.
+      let bestState: TrainerState | undefined;
       if (config.evalEvery > 0 && held.length > 0 && (m.step % config.evalEvery === 0 || m.step === config.steps)) {
         const e = await trainer.evalLoss(held);
         await store.addEval(e);
         events.onEval?.(e);
         lastEval = e;
         if (config.keepBest && Number.isFinite(e.evalLossTokens) && (best === null || e.evalLossTokens < best.loss)) {
-          await store.saveBest(await trainer.saveState(), e.evalLossTokens);
+          bestState = await trainer.saveState();
+          await store.saveBest(bestState, e.evalLossTokens);
           best = { step: m.step, loss: e.evalLossTokens };
           sinceBest = 0;
         } else if (config.keepBest) {
@@ -291,21 +303,21 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       // Patience run out (the eval above found no lower loss for the last `patience` times): the
       // run ends here as a stop does, keeping its best step.
       if (config.patience && best && sinceBest >= config.patience && trainer.step < config.steps) {
-        await saveCheckpoint();
+        await saveEndCheckpoint();
         const early = `stopped early: ${plural(sinceBest, 'held-out evaluation')} in a row found no lower loss than step ${best.step}’s`;
         const kept = await keepBestStep();
         if (kept?.state) await saveAdapter(kept.state);
         return await status('done', trainer.step, [early, kept?.words].filter(Boolean).join('; '));
       }
       if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) {
-        await saveCheckpoint();
+        await saveCheckpoint(bestState);
         // The row says the step its newest checkpoint holds: a tab closed or a worker lost from
         // here on leaves a run that says how far it got (and resumes from there), not step 0.
         // (The page follows the steps by their metrics: no status event.)
         await store.setStatus('running', { lastStep: m.step, message: runningMessage, modelRef: ctx.model.ref });
       }
     }
-    await saveCheckpoint();
+    await saveEndCheckpoint();
     const kept = await keepBestStep();
     await saveAdapter(kept?.state ?? null);
     return await status('done', trainer.step, kept?.words);

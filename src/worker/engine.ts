@@ -513,7 +513,10 @@ export class StudioEngine {
     exportGguf: async ({ runId, type, importance }, progress) => {
       const db = this.requireDb();
       const { adapter, run } = await this.adapterOf(runId);
-      const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
+      const store = new DexieRunStore(db, runId);
+      const adapterStep = (await store.adapterStep()) ?? 0;
+      // An importance matrix is kept with the run's checkpoint for a model whose name names its weights.
+      const keepMatrix = keepsImportance(this.jobs.model?.ref);
       const name = run.name ?? runId;
       // The matrix is collected over the run's dataset's training side, as it is now.
       let examples: (GgufExportInput['importance'] & { key: string }) | undefined;
@@ -523,16 +526,14 @@ export class StudioEngine {
         const train = (await storedExamples(db, run.datasetId)).train;
         const seqLen = this.runSeqLen(run, train);
         const key = JSON.stringify([this.jobs.model?.ref, runId, adapterStep, seqLen, await datasetFingerprint(train)]);
-        // This session's, else the one kept with the run's checkpoint (collected before a reload),
-        // but not for dropped files: another folder of the same name holds other weights.
-        const kept = keepsImportance(this.jobs.model?.ref);
-        const collected = (this.lastImportance?.key === key ? this.lastImportance.collected : undefined) ?? (kept ? await new DexieRunStore(db, runId).readImportance(adapterStep, key) : undefined);
+        // This session's, else the one kept with the run's checkpoint (collected before a reload).
+        const collected = (this.lastImportance?.key === key ? this.lastImportance.collected : undefined) ?? (keepMatrix ? await store.readImportance(adapterStep, key) : undefined);
         examples = { examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`, seqLen, key, ...(collected ? { collected } : {}) };
       }
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
       if (examples && out.collected) {
         this.lastImportance = { key: examples.key, collected: out.collected };
-        if (!examples.collected && keepsImportance(this.jobs.model?.ref)) await new DexieRunStore(db, runId).keepImportance(adapterStep, examples.key, out.collected);
+        if (!examples.collected && keepMatrix) await store.keepImportance(adapterStep, examples.key, out.collected);
       }
       return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: runStepOf(run, adapterStep), bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
     },

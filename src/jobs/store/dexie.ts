@@ -316,8 +316,11 @@ export class DexieRunStore implements RunStore {
       // One best: an earlier one is an ordinary checkpoint now.
       const best = bestLoss !== undefined ? state.step : all.filter((r) => bestLossOf(r) !== undefined).at(-1)?.step;
       const newest = new Set(all.slice(-CHECKPOINTS_KEPT).map((r) => r.step));
-      for (const old of all) if (!newest.has(old.step) && old.step !== best) await this.db.checkpoints.delete([old.runId, old.step]);
-      for (const old of all) if (old.step !== best && bestLossOf(old) !== undefined) await this.db.checkpoints.update([old.runId, old.step], { meta: undefined });
+      for (const old of all) {
+        if (old.step === best) continue;
+        if (!newest.has(old.step)) await this.db.checkpoints.delete([old.runId, old.step]);
+        else if (bestLossOf(old) !== undefined) await this.db.checkpoints.update([old.runId, old.step], { meta: undefined });
+      }
     });
   }
 
