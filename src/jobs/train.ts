@@ -174,6 +174,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   let state: Awaited<ReturnType<RunStore['openHistory']>> = null;
   /** keepBest: the lowest held-out loss per token so far, and its step (its checkpoint is the store's best). */
   let best: BestStep | null = null;
+  /** Evaluations in a row since the best that found no lower loss (patience). */
+  let sinceBest = 0;
   let checkpointStep: number | undefined;
   let model: EngineModel | undefined;
   let trainer: Trainer;
@@ -201,6 +203,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // trains again (a run folder's checkpoint is older than a best kept since), so it is not kept.
     const kept = config.keepBest ? await store.readBest() : null;
     best = kept && kept.step <= (state?.step ?? 0) ? kept : null;
+    // Patience goes on counting where the run left off: the evaluations it kept after its best step.
+    if (kept && best && config.patience) sinceBest = (await store.evaluatedSteps()).filter((s) => s > kept.step).length;
     model = await loadModel(ctx, job, config);
     trainer = new Trainer(model.state, train, config);
   } catch (err) {
@@ -223,8 +227,6 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     if (!(config.keepBest && best && best.step < trainer.step)) await saveCheckpoint();
   };
   let lastEval: EvalMetrics | undefined;
-  /** Evaluations in a row since the best that found no lower loss (patience); a resume counts afresh. */
-  let sinceBest = 0;
   /** keepBest as the run ends (done or stopped): the best step's checkpoint becomes the newest, and
    * the adapter files are its (`state`, null when the last step is the one kept), with the words
    * the run says it in; null without keepBest. */

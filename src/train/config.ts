@@ -45,7 +45,7 @@ export interface RunConfig {
    * held-out loss per token rather than its last step's (absent: the last step's). Needs evalEvery. */
   keepBest?: boolean;
   /** With keepBest: end the run once this many held-out evaluations in a row found no lower loss
-   * than the best (absent or 0: never), keeping the best step. A resumed run counts afresh. */
+   * than the best (absent or 0: never), keeping the best step. A resumed run goes on counting from its checkpoint. */
   patience?: number;
   /** α's start and bounds, for every balance rule (DESIGN.md defaults). */
   alpha0: number;

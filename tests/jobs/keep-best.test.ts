@@ -1,7 +1,8 @@
 // A run with keepBest ends with the adapter and checkpoint of its evaluated step with the lowest
 // held-out loss per token: the same LoRA and balance state, bit for bit, as a run that trained only
 // that far, in IndexedDB and in a run folder alike; its curves keep every step; a resume goes on
-// from the kept step; a stop keeps the best step too, and so does a run that patience ends early.
+// from the kept step; a stop keeps the best step too, and so does a run that patience ends early,
+// which counts on across a pause.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,46 @@ describe('keeping the best step', () => {
     const plain = await engine.train({ store: none.store, config: { ...CONFIG, steps: 1 }, examples: { train: (await data()).train, eval: [] }, resume: false });
     expect(plain.message).toBe('it keeps its last step’s adapter: no held-out loss was measured to choose another');
     expect((await db.checkpoints.where('runId').equals(none.id).sortBy('step')).at(-1)!.step).toBe(1);
+  });
+
+  it('goes on counting patience after a pause: the resumed run ends where the run without the pause ends', { timeout: 300_000 }, async () => {
+    const engine = await embedded();
+    const config = { ...CONFIG, steps: 16, patience: 2, checkpointEvery: 0 };
+    const straight = mkdtempSync(join(tmpdir(), 'patience-straight-'));
+    const whole = await train(engine, new RunFolderStore(straight, { model: 'tiny', data: ['demo.jsonl'] }), config);
+    const curve = folderEvals(straight);
+    // The premise: patience ended it early, its last two evaluations finding no lower loss.
+    expect(whole.step, `held-out loss per step: ${JSON.stringify(curve)}`).toBeLessThan(16);
+    expect(whole.message).toMatch(/^stopped early: 2 held-out evaluations in a row/);
+    const firstMiss = curve.at(-2)![0];
+
+    // The same run paused one step after the first of those two, and resumed.
+    const dir = mkdtempSync(join(tmpdir(), 'patience-paused-'));
+    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'] });
+    const paused = await engine.train({
+      store: folder, config, examples: await data(), resume: false,
+      events: { onStep: (m) => void (m.step === firstMiss + 1 && engine.interrupt(folder.label, 'pause')) },
+    });
+    expect(paused).toMatchObject({ status: 'paused', step: firstMiss + 1 });
+    expect(await folder.evaluatedSteps()).toEqual(curve.slice(0, -1).map(([s]) => s));
+    const resumed = await train(engine, folder, config, true);
+    expect(resumed).toMatchObject({ step: whole.step, message: whole.message });
+    expect(folderEvals(dir)).toEqual(curve);
+  });
+
+  it('lists the steps it evaluated, up to the checkpoint a resume goes on from, in IndexedDB', async () => {
+    const db = newDb('evaluated');
+    const { store } = await dexieRun(db, 'evaluated', CONFIG);
+    const metric = (step: number) => ({ step }) as Parameters<RunStore['addMetric']>[0];
+    const evaluation = (step: number) => ({ step, evalLoss: 1, evalLossCot: 1, evalLossCall: 1, evalLossTokens: 1 });
+    for (const step of [1, 2, 3, 4, 5, 6, 7]) {
+      await store.addMetric(metric(step));
+      if (step % 2 === 0) await store.addEval(evaluation(step));
+      if (step === 5) await store.saveCheckpoint({ step, cursor: { epoch: 0, index: step }, balance: { rule: 'grad', theta: { value: 0, m: 0, v: 0, step } }, loraParams: new Float32Array([step]), adamM: new Float32Array([0]), adamV: new Float32Array([0]) });
+    }
+    expect(await store.evaluatedSteps()).toEqual([2, 4, 6]);
+    await store.openHistory(true);
+    expect(await store.evaluatedSteps()).toEqual([2, 4]);
   });
 
   it('keeps its one best checkpoint beside its newest two in IndexedDB, and rewinds to it', async () => {

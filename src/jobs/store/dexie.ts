@@ -247,6 +247,12 @@ export class DexieRunStore implements RunStore {
     await updateRun<TrainRunRow>(this.db, this.runId, { tokenLoss: strip });
   }
 
+  async evaluatedSteps(): Promise<number[]> {
+    await this.flush();
+    const rows = await this.db.metrics.where('runId').equals(this.runId).sortBy('step');
+    return rows.filter((r) => 'evalLoss' in r.values).map((r) => r.step);
+  }
+
   async flush(): Promise<void> {
     this.lastFlush = Date.now();
     if (this.pending.length === 0) return;

@@ -331,6 +331,13 @@ export class RunFolderStore implements RunStore {
     this.write(TOKEN_LOSS_FILE, JSON.stringify(strip) + '\n');
   }
 
+  async evaluatedSteps(): Promise<number[]> {
+    const path = this.path(METRICS_FILE);
+    if (!existsSync(path)) return [];
+    const lines = metricLines(readFileSync(path, 'utf8'), path).map((l) => JSON.parse(l) as { kind?: string; step: number });
+    return lines.filter((l) => l.kind === 'eval').map((l) => l.step).sort((a, b) => a - b);
+  }
+
   async flush(): Promise<void> {
     // Every write above is synchronous and unbuffered.
   }

@@ -104,6 +104,9 @@ export interface RunStore {
   addMetric(m: StepMetrics): Promise<void>;
   addEval(m: EvalMetrics): Promise<void>;
   setTokenLoss(strip: TokenLossStrip): Promise<void>;
+  /** The steps of the run's history with a held-out evaluation, ascending (after a resume's
+   * openHistory, those up to its checkpoint). */
+  evaluatedSteps(): Promise<number[]>;
   /** Writes anything buffered (a store may batch metric writes). */
   flush(): Promise<void>;
 
