@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunSeries } from '../../src/state/runSeries.ts';
 import { alignColumns } from '../../src/ui/dashboard/alignColumns.ts';
+import { markColumn } from '../../src/ui/dashboard/stepMark.ts';
 import { seriesDigest } from '../../src/ui/dashboard/seriesDigest.ts';
 
 describe('alignColumns', () => {
@@ -67,5 +68,14 @@ describe('a chart in words', () => {
     const { chartSummary } = await import('../../src/ui/dashboard/MetricChart.tsx');
     const text = chartSummary('Loss', ['total', 'eval', 'α'], [0, 1, 2], [[null, 2.5, 1.25], [0.45, null, null], [null, null, null]]);
     expect(text).toBe('Loss: total from 2.500 at step 1 to 1.250 at step 2; eval 0.4500 at step 0; α: no values yet');
+  });
+});
+
+describe('markColumn (the ring on the step a run kept)', () => {
+  it('holds the line’s value at that step alone, and nothing where the chart lacks the step', () => {
+    expect(markColumn([0, 2, 4, 6], [0.5, 0.35, 0.33, 0.45], 4)).toEqual([null, null, 0.33, null]);
+    // An eval line is sparse: the ring sits on the value it has at the step.
+    expect(markColumn([1, 2, 3, 4], [null, 0.35, null, 0.33], 4)).toEqual([null, null, null, 0.33]);
+    expect(markColumn([1, 2, 3], [0.3, 0.2, 0.1], 5)).toEqual([null, null, null]);
   });
 });

@@ -12,6 +12,7 @@ vi.mock('../../src/state/queries.ts', async (original) => ({
 }));
 
 const { RunCharts } = await import('../../src/ui/dashboard/RunCharts.tsx');
+const { DashboardPanel } = await import('../../src/ui/dashboard/DashboardPanel.tsx');
 const { renderNow } = await import('../helpers/render.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 
@@ -48,5 +49,26 @@ describe('the eval loss chart’s legend', () => {
     expect(label('ssb')).toBe('eval total (the run’s loss: α-weighted, α learned)');
     expect(label('fixed:0.7')).toBe('eval total (the run’s loss: weighted by the fixed α = 0.7)');
     expect(label('sft')).toBe('eval total (the run’s loss: the plain token mean)');
+  });
+});
+
+describe('the step a run kept (Keep the best step)', () => {
+  const done = (id: string, lastStep: number, keepBest: boolean) => ({ ...run(id, 2, 4), status: 'done', lastStep, config: { steps: lastStep, evalEvery: 2, loss: 'ssb', keepBest, batchSize: 1, gradAccum: 1 } });
+  const dashboard = (r: ReturnType<typeof done>, checkpoint: number) => {
+    useRuns.setState({ runs: [r] as never, selectedRunId: r.id, checkpointSteps: new Map([[r.id, checkpoint]]) });
+    return evalChart(renderNow(createElement(DashboardPanel, { theme: 'light' })));
+  };
+
+  it('is ringed on the held-out per-token line of a finished run that kept an earlier step, and said under the chart', () => {
+    const chart = dashboard(done('kept', 8, true), 4);
+    expect(chart).toContain('The ring marks step 4: its held-out loss per token was the run’s lowest, so the run keeps that step’s adapter, not its last step’s.');
+    expect(chart).toMatch(/aria-label="Eval loss \(held-out\): [^"]*eval CoT, eval call, kept adapter \(step 4\) over training steps"/);
+  });
+
+  it('is not marked where the run kept its last step, or keeps no best step', () => {
+    for (const chart of [dashboard(done('last', 8, true), 8), dashboard(done('plain', 8, false), 8)]) {
+      expect(chart).not.toContain('The ring marks');
+      expect(chart).not.toContain('kept adapter');
+    }
   });
 });

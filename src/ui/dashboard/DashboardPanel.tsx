@@ -1,8 +1,9 @@
 // The dashboard: the reasoning-vs-call picture of one run. Losses (total, CoT, call) on one chart,
 // the balance weight α, eval losses, learning rate, grad norm and tokens/s, live while training and
-// read back from IndexedDB after a reload. Charts are re-created when the theme changes.
+// read back from IndexedDB after a reload; a finished run that kept an earlier step (keepBest) has
+// it ringed on the eval chart. Charts are re-created when the theme changes.
 import type { Theme } from '../App.tsx';
-import { runEpochBasis, useRuns } from '../../state/runStore.ts';
+import { keptBestStep, runEpochBasis, useRuns } from '../../state/runStore.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { ChartToolbar, RunCharts } from './RunCharts.tsx';
 import type { AlphaFacts } from './alphaStory.ts';
@@ -13,6 +14,7 @@ import { RunControls } from './RunControls.tsx';
 export function DashboardPanel({ theme }: { theme: Theme }) {
   const runId = useRuns((s) => s.selectedRunId);
   const run = useRuns((s) => s.runs.find((r) => r.id === runId));
+  const keptStep = useRuns((s) => (run ? keptBestStep(run, s.checkpointSteps) : null));
   const error = useRuns((s) => s.error);
   // Where Start training and the guided demo's Train send the user: a start cancelled there says so here too.
   const notice = useRuns((s) => s.notice);
@@ -32,7 +34,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <>
           <ChartToolbar runId={run.id} name={run.name ?? run.id} />
           <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} epochBasis={runEpochBasis(run)} />
-          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} evalEvery={(run.config as { evalEvery?: number }).evalEvery} />
+          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} evalEvery={(run.config as { evalEvery?: number }).evalEvery} keptStep={keptStep} />
         </>
       )}
     </section>

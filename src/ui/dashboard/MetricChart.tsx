@@ -2,7 +2,8 @@
 // series hold (read from Dexie), and redraws on every live point by calling setData directly:
 // no React render per point. Writes data-points / data-last-step / data-digest (of the stored
 // values, before any smoothing) on its element so the curve's identity is visible to tests.
-// Options: smoothing, a log y axis, a minimum y span (chartShape.ts).
+// Options: smoothing, a log y axis, a minimum y span (chartShape.ts); a ring on one step of a line
+// (stepMark.ts).
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -14,6 +15,7 @@ import { formatTicks } from './tickFormat.ts';
 import { lastValue, smoothSeries, spanAtLeast, STEP_AXIS } from './chartShape.ts';
 import { formatMetric } from '../format.ts';
 import { chartSummary } from './chartSummary.ts';
+import { markColumn, type ChartMark } from './stepMark.ts';
 
 export interface ChartLine {
   runId: string;
@@ -35,10 +37,13 @@ export interface ChartOptions {
   yBounds?: [number, number];
 }
 
-export function MetricChart({ title, lines, height = 220, testId, yLabel, options = {}, note }: { title: string; lines: ChartLine[]; height?: number; testId?: string; yLabel?: string; options?: ChartOptions; note?: React.ReactNode }) {
+export function MetricChart({ title, lines, height = 220, testId, yLabel, options = {}, note, mark }: { title: string; lines: ChartLine[]; height?: number; testId?: string; yLabel?: string; options?: ChartOptions; note?: React.ReactNode; mark?: ChartMark }) {
   const box = useRef<HTMLDivElement>(null);
   const linesKey = lines.map((l) => `${l.runId}:${l.key}`).join('|');
   const { smoothing = 0, logY = false, yMinSpan, yBounds } = options;
+  /** The line the mark sits on (-1: none). */
+  const markOn = mark ? lines.findIndex((l) => l.key === mark.key) : -1;
+  const labels = [...lines.map((l) => l.label), ...(markOn >= 0 ? [mark!.label] : [])];
 
   useEffect(() => {
     const el = box.current;
@@ -72,21 +77,35 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
           points: { show: (u: uPlot, s: number) => (l.spanGaps ?? false) || (u.data[s] as Array<number | null>).filter((v) => v !== null).length < 2 },
           value: (u: uPlot, v: number | null, s: number, idx: number | null) => formatMetric(idx === null ? lastValue(u.data[s] as Array<number | null>) : v),
         })),
+        // A ring with no line between points; its legend says its one value wherever the cursor is.
+        ...(markOn >= 0
+          ? [{
+              label: mark!.label,
+              stroke: mark!.color(colors),
+              width: 0,
+              paths: () => null,
+              points: { show: true, size: 18, width: 3, fill: 'transparent' },
+              value: (u: uPlot, _v: number | null, s: number) => formatMetric(lastValue(u.data[s] as Array<number | null>)),
+            }]
+          : []),
       ],
     };
-    const empty: uPlot.AlignedData = [[], ...lines.map(() => [])];
+    const empty: uPlot.AlignedData = [[], ...labels.map(() => [])];
     const plot = new uPlot(opts, empty, el);
     const draw = () => {
       const { x, ys } = alignColumns(lines, series);
       // A log axis cannot show 0 or less: such points become gaps.
       const shown = ys.map((y) => smoothSeries(logY ? y.map((v) => (v !== null && v > 0 ? v : null)) : y, smoothing));
-      plot.setData([x, ...shown] as uPlot.AlignedData);
+      // On the line as drawn (smoothed or not), so the ring sits on it.
+      const marked = markOn >= 0 ? [markColumn(x, shown[markOn], mark!.step)] : [];
+      plot.setData([x, ...shown, ...marked] as uPlot.AlignedData);
       el.dataset.points = String(x.length);
       el.dataset.lastStep = String(x.at(-1) ?? 0);
       el.dataset.digest = seriesDigest([x, ...ys]);
       el.dataset.nonNull = String(ys.map((y) => y.filter((v) => v !== null).length).join(','));
       // What a screen reader says: each line from its first value to its latest (raw, not smoothed).
-      el.setAttribute('aria-label', chartSummary(title, lines.map((l) => l.label), x, ys));
+      el.setAttribute('aria-label', chartSummary(title, labels, x, [...ys, ...(markOn >= 0 ? [markColumn(x, ys[markOn], mark!.step)] : [])]));
+      if (markOn >= 0) el.dataset.markStep = String(mark!.step);
     };
     draw();
     const unsubs = [...series.values()].map((s) => s.subscribe(draw));
@@ -99,13 +118,13 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
     };
     // linesKey captures lines' identity; the colour functions are static.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [linesKey, height, yLabel, smoothing, logY, yMinSpan, yBounds?.[0], yBounds?.[1], title]);
+  }, [linesKey, height, yLabel, smoothing, logY, yMinSpan, yBounds?.[0], yBounds?.[1], title, mark?.key, mark?.step, mark?.label]);
 
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
       {note}
-      <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={`${title}: ${lines.map((l) => l.label).join(', ')} over training steps`} />
+      <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={`${title}: ${labels.join(', ')} over training steps`} />
     </figure>
   );
 }

@@ -95,7 +95,8 @@ export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
   );
 }
 
-export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEvery }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean; evalEvery?: number }) {
+/** keptStep: the step whose adapter a finished keepBest run kept, where it is not its last (keptBestStep). */
+export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEvery, keptStep = null }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean; evalEvery?: number; keptStep?: number | null }) {
   const l = runChartLines(runId, loss);
   const noHeldOutLoss = useNoHeldOutLoss(runId, evalEvery);
   const { smoothing, logScale } = useChartPrefs();
@@ -112,7 +113,21 @@ export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEve
       ) : (
         <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} rule={rule} />} />
       )}
-      <MetricChart title="Eval loss (held-out)" lines={l.evalLoss} testId="chart-eval" options={lossOptions} note={noHeldOutLoss && <p className="note small muted">{`No held-out loss for this run: ${noHeldOutLoss}.`}</p>} />
+      <MetricChart
+        title="Eval loss (held-out)"
+        lines={l.evalLoss}
+        testId="chart-eval"
+        options={lossOptions}
+        mark={keptStep === null ? undefined : { key: 'evalLossTokens', step: keptStep, label: `kept adapter (step ${keptStep})`, color: (c) => c.ok }}
+        note={
+          (noHeldOutLoss && <p className="note small muted">{`No held-out loss for this run: ${noHeldOutLoss}.`}</p>) ||
+          (keptStep !== null && (
+            <p className="note small muted" data-testid="kept-step-note">
+              {`The ring marks step ${keptStep}: its held-out loss per token was the run’s lowest, so the run keeps that step’s adapter, not its last step’s.`}
+            </p>
+          ))
+        }
+      />
       <MetricChart title="Learning rate" lines={l.lr} testId="chart-lr" />
       <MetricChart title="Gradient norm (before clipping)" lines={l.gradNorm} testId="chart-gradnorm" options={{ smoothing }} />
       <MetricChart title="Throughput" lines={l.tokensPerSecond} testId="chart-tps" yLabel="tokens/s" options={{ smoothing }} />
