@@ -16,6 +16,7 @@ import type { Call, FunctionSchema } from '../src/data/example.ts';
 import { openaiParser } from '../src/data/formats/openai.ts';
 import { tokenizeExample } from '../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../src/data/tokenizer-load.ts';
+import { categoryForCalls } from '../src/eval/ground-truth.ts';
 import { seededUniform } from '../src/model/random.ts';
 
 export const DEMO_PATH = fileURLToPath(new URL('../public/demo/demo-dataset.jsonl', import.meta.url));
@@ -293,7 +294,9 @@ export function demoToolsJson(): string {
 function record(id: string, d: Draft, tools: FunctionSchema[]) {
   const assistant: Record<string, unknown> = { role: 'assistant', content: `<think>\n${d.reasoning}\n</think>\n\n${d.answer ?? ''}` };
   if (d.calls.length) assistant.tool_calls = d.calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: c.arguments } }));
-  return { id, category: d.category, tools: tools.map(openaiTool), messages: [{ role: 'user', content: d.query }, assistant] };
+  // BFCL's category of what the record ended up offering and calling: a one-call draft given a
+  // distractor is "multiple", not "simple" (the draft's category only chose how many to offer).
+  return { id, category: categoryForCalls(tools, d.calls), tools: tools.map(openaiTool), messages: [{ role: 'user', content: d.query }, assistant] };
 }
 
 export function qwen3TokenizerFromNodeModules(): PreTrainedTokenizer {

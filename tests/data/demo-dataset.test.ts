@@ -1,7 +1,8 @@
 // The committed demo dataset (public/demo/demo-dataset.jsonl). Protects: it is exactly what the
 // seeded generator writes, it imports without issues, every example passes the quality check with
-// reasoning required, it covers every category, renders within the token budget (≤ 256 Qwen3 tokens
-// with one tool, ≤ 320 with two), keeps reasoning at 20–80 tokens, and stays small.
+// reasoning required, it covers every category, each labelled as BFCL defines it, renders within
+// the token budget (≤ 256 Qwen3 tokens with one tool, ≤ 320 with two), keeps reasoning at 20–80
+// tokens, and stays small.
 import { openAsBlob, statSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PATH, DEMO_TOOLS_PATH, demoToolsJson, demoTokenBudget, generateDemoDataset } from '../../scripts/gen-demo-dataset.ts';
@@ -9,6 +10,7 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { checkExample } from '../../src/data/quality-check.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+import { categoryForCalls } from '../../src/eval/ground-truth.ts';
 
 const tok = qwen3Tokenizer();
 
@@ -46,8 +48,11 @@ describe('demo dataset', () => {
       const reasoningTokens = t.counts.cot - 4; // <think>, "\n", "\n", </think> around the text
       expect(reasoningTokens, e.id).toBeGreaterThanOrEqual(20);
       expect(reasoningTokens, e.id).toBeLessThanOrEqual(80);
+      // Labelled as BFCL defines its categories (a one-call example offering two functions is
+      // "multiple", not "simple"): the studio reports accuracy per label.
       const category = categoryOf.get(e.id);
-      if (category === 'irrelevance') expect(e.target.calls).toEqual([]);
+      expect(category, e.id).toBe(categoryForCalls(e.tools, e.target.calls));
+      if (category === 'simple') expect(e.tools.length, e.id).toBe(1);
       if (category === 'multiple') expect(e.tools.length, e.id).toBeGreaterThan(1);
       if (category === 'parallel' || category === 'parallel_multiple') expect(e.target.calls.length).toBe(2);
     }
