@@ -27,6 +27,8 @@ export interface SaveDatasetInput {
   /** Whether each example is used for training, where the user chose it (a snapshot carries those
    * choices); an example not named is included exactly when it passes the check. */
   included?: ReadonlyMap<string, boolean>;
+  /** The Hugging Face dataset it came from (owner/name): a snapshot's, carried over. */
+  hubRepo?: string;
 }
 
 export function newDatasetId(): string {
@@ -62,6 +64,7 @@ export async function saveDataset(db: StudioDb, input: SaveDatasetInput): Promis
     split,
     issues: issues.slice(0, MAX_STORED_ISSUES),
     issueCount: issues.length,
+    ...(input.hubRepo ? { hubRepo: input.hubRepo } : {}),
   };
   const rows = exampleRows(id, input.examples, split, input.reasoning);
   for (const r of rows) {
@@ -198,7 +201,7 @@ export async function deleteDataset(db: StudioDb, datasetId: string, confirmToke
       throw new Error(`deleting dataset "${plan.name}" was not confirmed: call describeDatasetDeletion and pass its confirmToken (the dataset may have changed since)`);
     }
     const d = (await db.datasets.get(datasetId))!;
-    const datasetSummary = { name: d.name, fingerprint: d.fingerprint, examples: d.exampleCount, train: await usedCount(db, datasetId, 'train'), eval: await usedCount(db, datasetId, 'eval'), split: d.split };
+    const datasetSummary = { name: d.name, fingerprint: d.fingerprint, examples: d.exampleCount, train: await usedCount(db, datasetId, 'train'), eval: await usedCount(db, datasetId, 'eval'), split: d.split, ...(d.hubRepo ? { hubRepo: d.hubRepo } : {}) };
     await db.runs
       .where('datasetId')
       .equals(datasetId)

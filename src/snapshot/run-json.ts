@@ -99,7 +99,9 @@ export interface RunJson {
   run: { id: string; name: string; createdAt: number; status: RunStatus; lastStep?: number; message?: string; tags?: string[]; notes?: string };
   config: RunConfig;
   model: { ref: string; spec: ModelSpecSummary };
-  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: { seed: number; evalFraction: number } };
+  /** hubRepo: the Hugging Face dataset it was imported from or pushed to (owner/name), which the
+   * model cards of runs trained on it link. */
+  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: { seed: number; evalFraction: number }; hubRepo?: string };
   metrics: MetricPoint[];
   evalMetrics: EvalPoint[];
   hdrRounds: HdrRoundSummary[];
@@ -240,6 +242,9 @@ export const evaluationSummary: Check<EvaluationSummary> = obj({
   byCategory: opt(record(fraction, { maxKeys: 64, key: /^[A-Za-z0-9_.-]{1,60}$/ })),
 });
 
+/** A Hub dataset's owner/name, each part as the Hub names repos. */
+const HUB_DATASET_REPO = /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;
+
 const runJsonShape = obj({
   schema: literal(RUN_SCHEMA),
   exportedAt: timestamp,
@@ -262,6 +267,7 @@ const runJsonShape = obj({
     train: opt(count),
     eval: opt(count),
     split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }) })),
+    hubRepo: opt(str({ max: 193, pattern: HUB_DATASET_REPO })),
   }),
   metrics: arr(metricPoint, { max: L.maxMetrics }),
   evalMetrics: arr(evalPoint, { max: L.maxEvalMetrics }),

@@ -174,7 +174,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   let examples: SnapshotInput['dataset'];
   let inclusion: SnapshotInput['datasetInclusion'];
   if (dataset) {
-    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split };
+    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split, ...(dataset.hubRepo ? { hubRepo: dataset.hubRepo } : {}) };
     if (options.includeDataset) {
       const rows = await loadExampleRows(db, dataset.id);
       examples = rows.map((r) => r.example);
@@ -411,7 +411,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
-    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion });
+    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion, ...(info.hubRepo ? { hubRepo: info.hubRepo } : {}) });
     return { id: saved.id, created: true };
   }
   if (mode === 'resume') {

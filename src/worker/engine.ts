@@ -555,7 +555,7 @@ export class StudioEngine {
       const name = run.name ?? runId;
       const folder = `${runFolderName(name)}-merged`;
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
-      const datasets = hubDatasetsOf(await this.requireDb().datasets.get(run.datasetId));
+      const datasets = hubDatasetsOf(await this.requireDb().datasets.get(run.datasetId), run);
       const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}), ...(datasets ? { datasets } : {}) }, progress);
       return { ...out, folder, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
@@ -567,7 +567,7 @@ export class StudioEngine {
       const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
       const datasetRow = await db.datasets.get(run.datasetId);
       const dataset = datasetRow?.name;
-      const datasets = hubDatasetsOf(datasetRow);
+      const datasets = hubDatasetsOf(datasetRow, run);
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
       const evaluation = await adapterEvaluation(db, run);
       const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}) };
@@ -599,9 +599,12 @@ function runStepOf(run: StoredRun, adapterStep: number): number {
   return (run.config as Partial<RunConfig>).keepBest && run.status === 'done' ? adapterStep : (run.lastStep ?? adapterStep);
 }
 
-/** The Hub dataset a run's dataset came from or was pushed to, for its model cards. */
-function hubDatasetsOf(dataset: DatasetRow | undefined): string[] | undefined {
-  return dataset?.hubRepo ? [dataset.hubRepo] : undefined;
+/** The Hub dataset a run's dataset came from or was pushed to, for its model cards: the stored
+ * dataset's, else (a run opened from a snapshot without its dataset, or whose dataset was deleted)
+ * the one its summary names. */
+export function hubDatasetsOf(dataset: DatasetRow | undefined, run: StoredRun): string[] | undefined {
+  const repo = dataset?.hubRepo ?? (run as SnapshotRunRow).datasetSummary?.hubRepo;
+  return repo ? [repo] : undefined;
 }
 
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF

@@ -2,8 +2,9 @@
 // tests/browser/snapshot.browser.ts). Protects: a stored run (rows as the worker's RunStore writes
 // them) exports with its metrics, eval points, adapter and checkpoint; importing into another
 // browser's database as read-only or resume recreates the run, its metric rows and checkpoint;
-// resume refuses without a checkpoint or dataset; an existing run id is never overwritten; and an
-// imported read-only run exports again without the model loaded.
+// resume refuses without a checkpoint or dataset; an existing run id is never overwritten; an
+// imported read-only run exports again without the model loaded; and the dataset's Hub repo travels
+// with the run, for the cards of a pushed copy.
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
@@ -20,7 +21,7 @@ import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file
 import { SnapshotError } from '../../src/snapshot/validate.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
-import { StudioEngine } from '../../src/worker/engine.ts';
+import { hubDatasetsOf, StudioEngine } from '../../src/worker/engine.ts';
 import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import { checkpointFor, config, examples, metricHistory, spec, trainedAdapter } from './fixtures.ts';
 
@@ -119,6 +120,45 @@ describe('snapshots from and into IndexedDB', () => {
     expect((await loadExampleRows(target, row.datasetId)).map((r) => `${r.id}:${r.split}`)).toEqual((await loadExampleRows(source, sourceDataset.id)).map((r) => `${r.id}:${r.split}`));
     source.close();
     target.close();
+  });
+
+  it('carries the dataset’s Hub repo, so the cards of a pushed copy link it, with or without the dataset', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const run = (await source.runs.get(runId))!;
+    await source.datasets.update(run.datasetId, { hubRepo: 'ada/adds' });
+    const withData = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    expect((await importSnapshot(withData)).run.dataset.hubRepo).toBe('ada/adds');
+    // Resumable: the dataset stored from the snapshot names its repo, as the list and the cards show it.
+    const target = freshDb();
+    const resumable = await saveImportedSnapshot(target, await importSnapshot(withData, { spec }), 'resume');
+    const stored = (await target.datasets.get(resumable.datasetId))!;
+    expect(stored.hubRepo).toBe('ada/adds');
+    expect(hubDatasetsOf(stored, resumable as SnapshotRunRow)).toEqual(['ada/adds']);
+    // Read-only without the dataset: the run's summary names it.
+    const bare = freshDb();
+    const readOnly = await saveImportedSnapshot(bare, await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: false })), 'read-only');
+    expect(readOnly.datasetId).toBe('');
+    expect(hubDatasetsOf(undefined, readOnly)).toEqual(['ada/adds']);
+    // The dataset deleted since: the summary the run keeps names it, and so does a snapshot of the run.
+    await deleteDataset(source, run.datasetId, (await describeDatasetDeletion(source, run.datasetId)).confirmToken);
+    const orphan = (await source.runs.get(runId)) as SnapshotRunRow;
+    expect(hubDatasetsOf(undefined, orphan)).toEqual(['ada/adds']);
+    expect((await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: false }))).run.dataset.hubRepo).toBe('ada/adds');
+    // A dataset from no Hub repo says none.
+    expect(hubDatasetsOf(undefined, { ...orphan, datasetSummary: { ...orphan.datasetSummary!, hubRepo: undefined } })).toBeUndefined();
+    for (const d of [source, target, bare]) d.close();
+  });
+
+  it('refuses a run.json whose dataset names no Hub repo id', async () => {
+    const db = freshDb();
+    const { run } = await importSnapshot(exportSnapshot(await snapshotFromDb(db, await storedRun(db), { spec, includeDataset: false })));
+    const json = (hubRepo: string) => JSON.parse(JSON.stringify({ ...run, dataset: { ...run.dataset, hubRepo } }));
+    expect(validateRunJson(json('ada/adds.v2')).dataset.hubRepo).toBe('ada/adds.v2');
+    for (const hubRepo of ['adds', 'ada/adds/x', 'ada/<script>', '../adds', '']) {
+      expect(() => validateRunJson(json(hubRepo)), hubRepo).toThrow(`run.json: dataset.hubRepo has an unexpected form (the string ${JSON.stringify(hubRepo)})`);
+    }
+    db.close();
   });
 
   it('resumes a run that kept its best step comparing with that step’s held-out loss', async () => {
