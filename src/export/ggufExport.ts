@@ -20,6 +20,7 @@ import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
 import type { CheckpointTensor } from '../model/checkpoint.ts';
 
 import { GGUF_EXPORT_TYPES, takesImportance, type GgufExportType } from './ggufExportTypes.ts';
+import { sourceMetadata, type GgufSources } from './ggufSources.ts';
 export { GGUF_EXPORT_TYPES, isQuantizedExport, takesImportance, type GgufExportType } from './ggufExportTypes.ts';
 
 /** llama.cpp's `LlamaFileType` (general.file_type). */
@@ -53,6 +54,8 @@ export interface GgufExportOptions {
   /** An importance matrix weighing a K-quant mix's rounding, as llama-quantize --imatrix does, and
    * the name the file records it by (quantize.imatrix.file). */
   importance?: { matrix: ImportanceMatrix; fileName: string };
+  /** The base model and datasets it came from (Hub ids), recorded as convert_hf_to_gguf.py records them. */
+  sources?: GgufSources;
 }
 
 export interface GgufExportResult {
@@ -161,7 +164,7 @@ export function llama3RopeFactors(spec: ModelSpec): Float32Array | null {
   return out;
 }
 
-function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string, fileKind: 'model' | 'adapter' = 'model'): Array<[string, GgufValue]> {
+function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string, fileKind: 'model' | 'adapter' = 'model', sources?: GgufSources): Array<[string, GgufValue]> {
   const a = ARCH[spec.family];
   const u32 = (value: number): GgufValue => ({ type: 'u32', value });
   const f32 = (value: number): GgufValue => ({ type: 'f32', value });
@@ -169,6 +172,7 @@ function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string, file
     ['general.architecture', { type: 'string', value: a }],
     ['general.type', { type: 'string', value: fileKind }],
     ['general.name', { type: 'string', value: name }],
+    ...sourceMetadata(sources),
     [`${a}.block_count`, u32(spec.numLayers)],
     [`${a}.context_length`, u32(spec.maxPositionEmbeddings)],
     [`${a}.embedding_length`, u32(spec.hiddenSize)],
@@ -205,9 +209,9 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
       infos.push({ name, shape: w.shape, type: ggufTensorType(name, w.shape, opts.type, spec.numLayers, tied) });
     }
     const imatrixKeys = opts.importance ? importanceMetadata(opts.importance.matrix, opts.importance.fileName) : [];
-    const layout = ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab, ...imatrixKeys], infos);
+    const layout = ggufLayout([...modelMetadata(spec, opts.type, opts.name, 'model', opts.sources), ...vocab, ...imatrixKeys], infos);
     // The header other types would have: the K-quant mixes record the matrix as this one does.
-    const plainHeaderBytes = imatrixKeys.length ? ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab], infos).header.byteLength : layout.header.byteLength;
+    const plainHeaderBytes = imatrixKeys.length ? ggufLayout([...modelMetadata(spec, opts.type, opts.name, 'model', opts.sources), ...vocab], infos).header.byteLength : layout.header.byteLength;
     // Each weight's importance, checked against its columns before anything is written.
     const importance = new Map<string, Float32Array>();
     if (opts.importance) {
@@ -308,6 +312,7 @@ async function* mergedBlocks(
 
 export interface GgufAdapterOptions {
   name: string;
+  sources?: GgufSources;
   write(bytes: Uint8Array): Promise<void> | void;
 }
 
@@ -332,7 +337,7 @@ export async function exportGgufAdapter(spec: ModelSpec, adapter: LoraAdapter, o
     parts.push({ name: `${name}.lora_b`, shape: [rows, rank], data: B });
   }
   const metadata: Array<[string, GgufValue]> = [
-    ...modelMetadata(spec, 'f32', opts.name, 'adapter').filter(([k]) => k !== 'general.file_type' && k !== 'general.quantization_version'),
+    ...modelMetadata(spec, 'f32', opts.name, 'adapter', opts.sources).filter(([k]) => k !== 'general.file_type' && k !== 'general.quantization_version'),
     ['adapter.type', { type: 'string', value: 'lora' }],
     ['adapter.lora.alpha', { type: 'f32', value: alpha }],
   ];

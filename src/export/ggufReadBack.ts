@@ -46,7 +46,8 @@ export interface GgufHeader {
 /** The tensor table of a GGUF file, its file type and the `wanted` metadata (the rest walked past,
  * general.alignment honoured). A tensor of a type the read-back cannot dequantize is refused here,
  * by name, before anything is read or run. */
-export async function readGgufHeader(file: ByteSource, wanted: readonly string[] = []): Promise<GgufHeader> {
+export async function readGgufHeader(file: ByteSource, wanted: readonly string[] | ((key: string) => boolean) = []): Promise<GgufHeader> {
+  const wants = typeof wanted === 'function' ? wanted : (key: string) => wanted.includes(key);
   const r = new ChunkReader(file);
   if ((await r.u32()) !== GGUF_MAGIC) throw new Error(`${file.name} is not a GGUF file`);
   const version = await r.u32();
@@ -63,9 +64,9 @@ export async function readGgufHeader(file: ByteSource, wanted: readonly string[]
     else if (key === 'general.file_type' && type === 4) {
       const id = await r.u32();
       fileType = FILE_TYPE_NAME[id] ?? `file type ${id}`;
-    } else if (wanted.includes(key) && (type === 4 || type === 5)) values.set(key, type === 4 ? await r.u32() : await r.i32());
-    else if (wanted.includes(key) && type === 8) values.set(key, await r.string());
-    else if (wanted.includes(key) && type === 9) {
+    } else if (wants(key) && (type === 4 || type === 5)) values.set(key, type === 4 ? await r.u32() : await r.i32());
+    else if (wants(key) && type === 8) values.set(key, await r.string());
+    else if (wants(key) && type === 9) {
       const elem = await r.u32();
       const count = await r.u64();
       if (elem !== 8) {

@@ -51,6 +51,7 @@ import { runMergedExport } from './mergedExportJob.ts';
 import { runHubPush } from './hubPushJob.ts';
 import type { AdapterCardFacts } from '../export/hubCards.ts';
 import { hubRepoId } from '../export/mergedExport.ts';
+import type { GgufSources } from '../export/ggufSources.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import { ggufAdapterFile, runGgufCheck, runGgufExport, type GgufExportInput } from './ggufExportJob.ts';
@@ -161,6 +162,14 @@ export class StudioEngine {
     const run = await requireRun(this.requireDb(), runId);
     if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run “${run.name ?? runId}” was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
     return run;
+  }
+
+  /** Where a run's exports come from, for the files that record it: the loaded model's Hub id and
+   * the Hub dataset of the run's dataset. */
+  private async runSources(run: StoredRun): Promise<GgufSources> {
+    const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
+    const datasets = hubDatasetsOf(await this.requireDb().datasets.get(run.datasetId), run);
+    return { ...(baseModel ? { baseModel } : {}), ...(datasets ? { datasets } : {}) };
   }
 
   /** A run's adapter for the loaded model (newest checkpoint, or PEFT files a snapshot or HDR left). */
@@ -530,7 +539,8 @@ export class StudioEngine {
         const collected = (this.lastImportance?.key === key ? this.lastImportance.collected : undefined) ?? (keepMatrix ? await store.readImportance(adapterStep, key) : undefined);
         examples = { examples: train, datasetName: dataset.name, fileName: `${runFolderName(name)}.imatrix.gguf`, seqLen, key, ...(collected ? { collected } : {}) };
       }
-      const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, ...(examples ? { importance: examples } : {}) }, progress);
+      const sources = await this.runSources(run);
+      const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name, sources, ...(examples ? { importance: examples } : {}) }, progress);
       if (examples && out.collected) {
         this.lastImportance = { key: examples.key, collected: out.collected };
         if (!examples.collected && keepMatrix) await store.keepImportance(adapterStep, examples.key, out.collected);
@@ -554,9 +564,7 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
       const name = run.name ?? runId;
       const folder = `${runFolderName(name)}-merged`;
-      const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
-      const datasets = hubDatasetsOf(await this.requireDb().datasets.get(run.datasetId), run);
-      const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(baseModel ? { baseModel } : {}), ...(datasets ? { datasets } : {}) }, progress);
+      const out = await this.jobs.run('a merged-model export', runMergedExport, { adapter, folder, run: name, ...(await this.runSources(run)) }, progress);
       return { ...out, folder, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
 
@@ -564,10 +572,8 @@ export class StudioEngine {
       const db = this.requireDb();
       const { adapter, run, baseRef } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
-      const baseModel = hubRepoId(this.jobs.model?.ref ?? '');
-      const datasetRow = await db.datasets.get(run.datasetId);
-      const dataset = datasetRow?.name;
-      const datasets = hubDatasetsOf(datasetRow, run);
+      const { baseModel, datasets } = await this.runSources(run);
+      const dataset = (await db.datasets.get(run.datasetId))?.name;
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
       const evaluation = await adapterEvaluation(db, run);
       const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}) };
@@ -578,7 +584,7 @@ export class StudioEngine {
     exportGgufAdapter: async ({ runId }) => {
       const { adapter, spec, run } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
-      const file = await ggufAdapterFile(spec, adapter, run.name ?? runId);
+      const file = await ggufAdapterFile(spec, adapter, run.name ?? runId, await this.runSources(run));
       return { file, bytes: file.size, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
 

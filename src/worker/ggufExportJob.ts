@@ -3,6 +3,7 @@
 // (gatheredBlob.ts) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
+import type { GgufSources } from '../export/ggufSources.ts';
 import { importanceMatrixFile } from '../export/importanceMatrix.ts';
 import { importanceFromExamples, type ImportanceResult } from '../jobs/importance.ts';
 import type { Example } from '../data/example.ts';
@@ -23,6 +24,8 @@ export interface GgufExportInput {
   /** The run's training examples an importance matrix is collected over (a K-quant mix only), at
    * the run's sequence length; `fileName`: what the matrix's file is called (the GGUF records it). */
   importance?: { examples: Example[]; seqLen: number; datasetName: string; fileName: string; collected?: ImportanceResult };
+  /** The run's Hub base model and dataset, recorded in the file (general.base_model.*, general.dataset.*). */
+  sources?: GgufSources;
 }
 
 /** The importance matrix a GGUF was rounded with: llama-imatrix's file of it, and what it was collected over. */
@@ -94,6 +97,7 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
     signal: ctx.signal,
     ...(pool ? { quantPool: pool } : {}),
     ...(collected && importance ? { importance: { matrix: collected.matrix, fileName: importance.fileName } } : {}),
+    ...(job.sources ? { sources: job.sources } : {}),
   });
   const file = gathered.done('application/octet-stream');
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
@@ -129,8 +133,8 @@ export async function runGgufCheck(ctx: JobContext, job: GgufCheckInput): Promis
 }
 
 /** The adapter alone as a GGUF adapter file (small: no weights of the model, no GPU). */
-export async function ggufAdapterFile(spec: ModelSpec, adapter: LoraAdapter, name: string): Promise<Blob> {
+export async function ggufAdapterFile(spec: ModelSpec, adapter: LoraAdapter, name: string, sources?: GgufSources): Promise<Blob> {
   const parts: Uint8Array[] = [];
-  await exportGgufAdapter(spec, adapter, { name, write: (bytes) => void parts.push(bytes) });
+  await exportGgufAdapter(spec, adapter, { name, write: (bytes) => void parts.push(bytes), ...(sources ? { sources } : {}) });
   return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
 }

@@ -112,8 +112,8 @@ describe('studio push', () => {
     expect(hub.file('ada/tiny-bin', 'notes.bin').equals(readFileSync(file))).toBe(true);
   });
 
-  it('pushes a GGUF file named so that Ollama finds it by its type, with a card that says how; one it cannot read goes as it is', { timeout: 60_000 }, async () => {
-    const { dir } = await runFolder('gguf-run');
+  it('pushes a GGUF file named so that Ollama finds it by its type, with a card that says how and links the dataset the file records; one it cannot read goes as it is', { timeout: 60_000 }, async () => {
+    const { dir } = await runFolder('gguf-run', ['hf://datasets/ada/tool-calls']);
     const gguf = join(root, 'calls.gguf');
     const model = join(root, 'gguf-model');
     mkdirSync(model);
@@ -132,6 +132,11 @@ describe('studio push', () => {
     expect(card).toContain('One GGUF file: calls-Q8_0.gguf, Q8_0 weights');
     expect(card).toContain('ollama run hf.co/ada/calls-gguf:Q8_0');
     expect(card).toContain('Other weight types in this repo: calls-F16.gguf (F16).');
+    // export-gguf recorded the run's Hub dataset in the file (general.dataset.*); a model folder
+    // here is no Hub model, so the card names no base model.
+    expect(card).toContain('\ndatasets:\n- ada/tool-calls\n');
+    expect(card).toContain('Its adapter was trained on [ada/tool-calls](https://huggingface.co/datasets/ada/tool-calls).');
+    expect(card).not.toContain('base_model:');
     const notGguf = join(root, 'broken.gguf');
     writeFileSync(notGguf, 'not a gguf');
     const b = await push(notGguf, '--repo', 'ada/broken');

@@ -25,6 +25,7 @@ import { checkPrediction } from '../../src/eval/index.ts';
 import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 import { readImportanceMatrix } from '../../src/export/importanceMatrix.ts';
 import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
+import { isSourceKey, readGgufSources } from '../../src/export/ggufSources.ts';
 import { blobSource, memorySource } from '../../src/model/byte-source.ts';
 import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
 
@@ -143,6 +144,10 @@ describe('worker engine: generation jobs', () => {
       }
       // Its dataset pushed to (or imported from) a Hub dataset repo: the cards link it from now on.
       await db.datasets.update(dataset.id, { hubRepo: 'ada/demo-calls' });
+      // A GGUF export records it from now on, as convert_hf_to_gguf.py records a card's datasets
+      // (studio push of the file reads it back for its card).
+      const adapterGguf = await engine.handlers.exportGgufAdapter({ runId: 'run-1' }, () => undefined);
+      expect(readGgufSources((await readGgufHeader(blobSource(adapterGguf.file, 'one-step-lora.gguf'), isSourceKey)).values)).toEqual({ datasets: ['ada/demo-calls'] });
       expect(hub.file('ada/one-step-merged', 'README.md').toString()).not.toContain('datasets:');
       const pushedAdapter = await engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/one-step', token: 'hf_w', private: true, baseUrl: hub.base }, () => undefined);
       expect(pushedAdapter.files.map((f) => [f.path, f.lfs])).toEqual([['adapter_config.json', false], ['adapter_model.safetensors', true], ['README.md', false]]);

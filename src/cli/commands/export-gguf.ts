@@ -8,7 +8,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { readAdapter } from '../localFiles.ts';
 import { fileErrorWords } from '../flagPaths.ts';
 import { ProgressLine } from '../progress.ts';
 import { quitOnCtrlC, stoppableExport } from '../interrupt.ts';
@@ -20,7 +19,8 @@ import { importanceFromExamples, IMPORTANCE_EXAMPLES } from '../../jobs/importan
 import { defaultSeqLen } from '../../jobs/data.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
-import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, DATA_FLAG_HELP, readAdapter, runFolderHubDatasets } from '../localFiles.ts';
+import { hubRepoId } from '../../export/mergedExport.ts';
 import { plural } from '../../data/plural.ts';
 import { checkGgufInEngine } from '../../export/engineCheck.ts';
 import { divergenceWords, type HeldOutDivergence } from '../../export/heldOutDivergence.ts';
@@ -39,7 +39,8 @@ const usage = `usage: studio export-gguf --model <dir|repo> --out <file.gguf> [o
 
 Merges the adapter into the weights (W + scale·B·A, on the GPU) and writes one GGUF file that
 llama.cpp, Ollama (a Modelfile's FROM) and LM Studio load: the weights, the model's shape, its
-tokenizer and chat template. Then runs the file in llama.cpp (node-llama-cpp, on the CPU) against
+tokenizer and chat template, and (as convert_hf_to_gguf.py does) a Hub model's id and the Hub
+dataset an --adapter run trained on, which studio push's card of the file links. Then runs the file in llama.cpp (node-llama-cpp, on the CPU) against
 our engine on a few prompts: the same tokens, and the same next-token distribution.
 
 options:
@@ -132,6 +133,11 @@ const command: CliCommand = {
       const gpu = createGpu(ctx);
       let written = false;
       const name = f.name ?? basename(f.adapter ? resolve(f.adapter) : modelArg);
+      // Recorded in the file, for the card a push of it writes: a Hub model (a folder here means
+      // nothing on the Hub), and the Hub dataset an --adapter run folder trained on.
+      const baseModel = existsSync(modelArg) ? undefined : hubRepoId(modelArg);
+      const datasets = f.adapter ? runFolderHubDatasets(f.adapter) : [];
+      const sources = { ...(baseModel ? { baseModel } : {}), ...(datasets.length ? { datasets } : {}) };
       /** The model (with `withAdapter` merged) as a GGUF file at `path`, its progress said by `label`. */
       const writeModel = (path: string, as: GgufExportType, withAdapter: typeof adapter, fileName: string, label: (mib: string, tensor: string) => string) =>
         writeFile(path, async (write) => {
@@ -139,7 +145,7 @@ const command: CliCommand = {
           const quantPool = isQuantizedExport(as) ? nodeQuantPool() : null;
           try {
             return await exportGgufModel(gpu, model.files, {
-              type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal,
+              type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal, sources,
               ...(importance && takesImportance(as) ? { importance } : {}),
               encode: (t) => model.tokenizer.encode(t),
               onProgress: (p) => progress.update(label(`${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.tensor)),
@@ -169,7 +175,7 @@ const command: CliCommand = {
           importance = { matrix: collected.matrix, fileName: save !== undefined ? basename(save) : `collected by BalanceSFT Studio from ${imatrixData.name}` };
         }
         if (adapterOnly && adapter) {
-          const result = await writeFile(out, (write) => exportGgufAdapter(model.spec, adapter, { name, write }));
+          const result = await writeFile(out, (write) => exportGgufAdapter(model.spec, adapter, { name, write, sources }));
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(2)} MiB, the LoRA adapter alone (${result.tensors} tensors, f32, alpha ${result.alpha.toPrecision(6)} for rank ${adapter.settings.rank})`;
         } else {
           const result = await writeModel(out, type, adapter, name, (mib, tensor) => `export ${mib} (${tensor})`).catch((err: unknown) => {

@@ -16,6 +16,7 @@ import { formatBytes } from '../../data/record-limits.ts';
 import { plural } from '../../data/plural.ts';
 import { adapterModelCard, ggufModelCard } from '../../export/hubCards.ts';
 import { readGgufHeader } from '../../export/ggufReadBack.ts';
+import { isSourceKey, readGgufSources } from '../../export/ggufSources.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { releaseAfter } from '../../model/releaseAfter.ts';
 import { hubRepoId } from '../../export/mergedExport.ts';
@@ -42,7 +43,9 @@ when it is not there:
   export-onnx)                              left out)
   a GGUF file (studio export-gguf)          that file with a model card, named <name>-<TYPE>.gguf
                                             unless its name has the type, so that
-                                            ollama run hf.co/<repo>:<TYPE> finds it
+                                            ollama run hf.co/<repo>:<TYPE> finds it; the card
+                                            names the base model and links the datasets the
+                                            file records (studio export-gguf records them)
   any other file                            that file
   dataset files, given as --data <files>    a dataset repo: the examples of the dataset files
                                             (any format studio train reads; hf://datasets/… too)
@@ -171,7 +174,7 @@ async function ggufFiles(path: string): Promise<Pushed> {
   let header;
   try {
     const source = await nodeFileSource(path);
-    header = await releaseAfter(() => readGgufHeader(source, ['general.name']), () => source.close());
+    header = await releaseAfter(() => readGgufHeader(source, (key) => key === 'general.name' || isSourceKey(key)), () => source.close());
   } catch {
     return asItIs(path);
   }
@@ -181,10 +184,13 @@ async function ggufFiles(path: string): Promise<Pushed> {
   const blob = await openAsBlob(path);
   // Whose file it is the CLI cannot tell (the studio's GGUF names its run in general.name, as others name theirs).
   const title = String(header.values.get('general.name') ?? name.replace(/\.gguf$/i, ''));
+  // Its base model and datasets, where the file records them (the studio's exports do, as
+  // convert_hf_to_gguf.py does from a model card): the card names and links them.
+  const sources = readGgufSources(header.values);
   return {
     files: async (repo, existing) => [
       { path: fileName, blob },
-      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size, others: await existing() })]) },
+      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size, others: await existing(), ...sources })]) },
     ],
     what: fileName,
   };
