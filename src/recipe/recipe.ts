@@ -283,10 +283,10 @@ the ZeRO-3 and FSDP launches need GPUs.
 What differs: ${input.start?.adapter ? 'nothing at the start (the run continued a trained adapter, which train.py loads);' : "the LoRA A matrices start from PEFT's init (the same distribution, another random stream),"} the
 frozen weights run in PyTorch's kernels (bf16), and with DeepSpeed the LoRA weights compute in bf16 with f32
 master weights. Under DeepSpeed the clip happens inside DeepSpeed (\`gradient_clipping\` in its YAML).${input.config.keepBest ? `
-The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step);
-train.py writes its last step's, and \`metrics.jsonl\` the held-out loss of every evaluated step.${input.config.patience ? ` The run
-also ended once ${input.config.patience} held-out evaluations in a row found no lower loss (patience); train.py trains all
-${input.config.steps} steps unless \`--max-steps\` stops it.` : ''}` : ''}
+The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step),
+and so does train.py: \`adapter/\` gets that step's adapter and α state (a copy stays in
+\`adapter/best-checkpoint/\`), and \`metrics.jsonl\` the held-out loss of every evaluated step.${input.config.patience ? ` Like the
+run, it ends once ${input.config.patience} held-out evaluations in a row found no lower loss (patience).` : ''}` : ''}
 
 ## Back into the studio
 

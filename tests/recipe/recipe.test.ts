@@ -150,14 +150,13 @@ describe('a recipe of a run that skipped examples the chat template cannot rende
 });
 
 describe('a recipe of a run that kept its best step', () => {
-  // train.py writes its last step's adapter: the README says the run's came from another step.
-  it('says the run kept another step’s adapter than train.py writes', () => {
+  it('says train.py keeps that step too, and ends as the run did with patience', () => {
     const input = { run: { name: 'r', from: 'r', model: EMBEDDED }, baseModel: null, config: { ...DEFAULT_RUN_CONFIG, keepBest: true } as RunConfig, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: [], unrendered: [] };
     const readme = (i: typeof input) => new TextDecoder().decode(recipeFiles(i).find((f) => f.name === 'README.md')!.bytes);
-    expect(readme(input)).toContain("The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step);\ntrain.py writes its last step's, and `metrics.jsonl` the held-out loss of every evaluated step.");
+    expect(readme(input)).toContain("The run kept the adapter of its evaluated step with the lowest held-out loss per token (Keep the best step),\nand so does train.py: `adapter/` gets that step's adapter and α state (a copy stays in\n`adapter/best-checkpoint/`), and `metrics.jsonl` the held-out loss of every evaluated step.");
     expect(readme({ ...input, config: DEFAULT_RUN_CONFIG })).not.toContain('Keep the best step');
     expect(readme(input)).not.toContain('patience');
-    expect(readme({ ...input, config: { ...input.config, patience: 3 } })).toContain(`The run\nalso ended once 3 held-out evaluations in a row found no lower loss (patience); train.py trains all\n${DEFAULT_RUN_CONFIG.steps} steps unless \`--max-steps\` stops it.`);
+    expect(readme({ ...input, config: { ...input.config, patience: 3 } })).toContain('Like the\nrun, it ends once 3 held-out evaluations in a row found no lower loss (patience).');
   });
 });
 
@@ -176,6 +175,9 @@ describe('a run whose learning rate left its one schedule', () => {
     );
   });
 });
+
+/** A learning rate at which the stand-in model's held-out loss falls, then rises (train_smoke.py). */
+const LR_OVERSHOOT = 0.2;
 
 describe('studio recipe', () => {
   const dir = mkdtempSync(join(tmpdir(), 'recipe-folder-'));
@@ -353,6 +355,40 @@ describe('studio recipe', () => {
     const balance = parseBalanceState(JSON.parse(readFileSync(join(adapter, 'balance.json'), 'utf8')));
     expect(balance).toMatchObject({ rule: 'dwa', cot: [metrics[0].lossCot, metrics[2].lossCot] });
     expect(parsePeftAdapterConfig(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'), tinyModelSpec(TINY_QWEN3_DEFAULT))).toEqual({ ...runJson.config.lora, layers: undefined });
+  });
+
+  it('train.py keeps the best step’s adapter and α state, and ends once patience runs out, as the studio does', async () => {
+    // A learning rate at which the held-out loss falls to step 5, then rises: patience 2 ends the
+    // run at step 7, keeping step 5.
+    const patience = 2;
+    const { r, adapter } = smokeRun(out, 'smoke-best', { steps: 12, evalEvery: 1, checkpointEvery: 0, keepBest: true, patience, lr: LR_OVERSHOOT, schedule: 'constant', warmupSteps: 0 });
+    expect(r.code, r.out + r.err).toBe(0);
+    const metrics = jsonl(join(adapter, 'metrics.jsonl')).map((l) => JSON.parse(l));
+    const evals: Array<[number, number]> = metrics.filter((m) => m.kind === 'eval').map((m) => [m.step, m.evalLossTokens]);
+    // The studio's rule (jobs/train.ts) over the same losses: where it would end, and what it would keep.
+    let best: [number, number] | null = null;
+    let since = 0;
+    let end = 12;
+    for (const [step, loss] of evals) {
+      if (best === null || loss < best[1]) [best, since] = [[step, loss], 0];
+      else since++;
+      if (since >= patience && step < 12) {
+        end = step;
+        break;
+      }
+    }
+    const trained = metrics.filter((m) => m.kind === 'train').map((m) => m.step);
+    expect(best![0], `held-out loss per step: ${JSON.stringify(evals)}`).toBeLessThan(end);
+    expect(end, `held-out loss per step: ${JSON.stringify(evals)}`).toBeLessThan(12);
+    expect(trained.at(-1)).toBe(end);
+    expect(r.out).toContain(`stopped early: ${patience} held-out evaluation(s) in a row found no lower loss than step ${best![0]}’s`);
+    expect(r.out).toContain(`kept the adapter of step ${best![0]}, its lowest held-out loss per token (${best![1].toFixed(4)}), not step ${end}’s`);
+    // The adapter, its config and α state are the best step's, as saved when that step was evaluated.
+    for (const file of ['adapter_config.json', 'adapter_model.bin', 'balance.json']) expect(readFileSync(join(adapter, file)), file).toEqual(readFileSync(join(adapter, 'best-checkpoint', file)));
+    const balance = parseBalanceState(JSON.parse(readFileSync(join(adapter, 'balance.json'), 'utf8')));
+    // dwa keeps the last steps' segment losses: the kept state ends with the best step's.
+    expect(balance).toMatchObject({ rule: 'dwa' });
+    expect((balance as { cot: number[] }).cot.at(-1)).toBe(metrics.find((m) => m.kind === 'train' && m.step === best![0]).lossCot);
   });
 
   it('prints launch lines and README commands that run as pasted, for folders with a space or a quote', async () => {

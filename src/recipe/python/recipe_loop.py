@@ -12,6 +12,7 @@ Accelerate divides it by the accumulation steps and data parallelism averages ov
 gradient that reaches the optimizer is then exactly that of the whole step's SSB loss. NLL sums
 are added over ranks for the metrics and the balance rule, so α moves the same way on every rank.
 """
+import math
 import time
 
 import torch
@@ -90,3 +91,23 @@ class Stopwatch:
     def lap_ms(self):
         t, self.t0 = self.t0, time.perf_counter()
         return (self.t0 - t) * 1000
+
+
+class BestStep:
+    """The studio's Keep the best step: the evaluated step with the lowest held-out loss per token,
+    and (patience) how many evaluations in a row since found no lower one. A loss that is not a
+    number (no held-out token) is never the best, and counts as no lower one."""
+
+    def __init__(self, patience=0):
+        self.step, self.loss, self.since, self.patience = None, None, 0, patience or 0
+
+    def observe(self, step, loss):
+        """True when `loss` is the lowest so far: that step's adapter is the one to keep."""
+        if loss is not None and math.isfinite(loss) and (self.loss is None or loss < self.loss):
+            self.step, self.loss, self.since = step, loss, 0
+            return True
+        self.since += 1
+        return False
+
+    def patience_run_out(self):
+        return self.patience > 0 and self.step is not None and self.since >= self.patience

@@ -7,7 +7,9 @@ arithmetic (recipe_loop.py), on the studio's tokenized examples in the studio's 
 (recipe_data.py). Writes a PEFT adapter (adapter_config.json + adapter_model.safetensors) that the
 studio loads back, balance.json (α's state with SSB, which `studio hdr --adapter` and
 `studio train --balance` continue) and
-metrics.jsonl in the studio's format.
+metrics.jsonl in the studio's format. A run that kept its best step does here too: the adapter
+written is that of the evaluated step with the lowest held-out loss per token (its copy stays in
+best-checkpoint/), and with patience the training ends once that loss stops falling.
 
     python train.py --config recipe.json --output-dir adapter
     accelerate launch --config_file accelerate_zero3.yaml train.py --config recipe.json --output-dir adapter
@@ -21,6 +23,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -29,6 +32,8 @@ from recipe_data import adapter_config_problems, default_per_device_batch, learn
 RECIPE_FORMAT = 'balancesft-recipe'
 RECIPE_VERSION = 1
 DTYPES = ('bfloat16', 'float16', 'float32')
+# Keep the best step: the best evaluated step's adapter, beside the output's own files.
+BEST_DIR = 'best-checkpoint'
 
 
 def parse_args(argv=None):
@@ -114,6 +119,8 @@ def plan(args, recipe, world_size):
         'adamw': {'betas': [c['beta1'], c['beta2']], 'eps': c['eps'], 'weight_decay': c['weightDecay']},
         'max_grad_norm': c['maxGradNorm'],
         'gradient_checkpointing': bool(c['recompute']),
+        'keep_best': bool(c.get('keepBest')) and c['evalEvery'] > 0,
+        'patience': c.get('patience') or 0,
         'dtype': args.dtype,
         'data': data,
         'changed_from_run': [k for k in ('global_batch',) if getattr(args, k)],
@@ -150,7 +157,7 @@ def train(args, recipe, p, rows, held):
     import transformers
     from transformers import AutoModelForCausalLM
 
-    from recipe_loop import Stopwatch, eval_loss, step_counts, train_step
+    from recipe_loop import BestStep, Stopwatch, eval_loss, step_counts, train_step
     from ssb_loss import BalanceSettings, balance_alpha, initial_balance_state, parse_loss_mode, step_balance
 
     c = recipe['config']
@@ -220,6 +227,15 @@ def train(args, recipe, p, rows, held):
             with open(out / 'metrics.jsonl', 'a') as f:
                 f.write(json.dumps(m) + '\n')
 
+    def keep(best_dir):
+        """The best step's adapter (and α state) as the run's, in place of the last step's."""
+        acc.wait_for_everyone()
+        if acc.is_main_process:
+            for f in sorted(Path(best_dir).iterdir()):
+                if f.is_file():
+                    shutil.copyfile(f, out / f.name)
+        acc.wait_for_everyone()
+
     def save(directory):
         acc.wait_for_everyone()
         state_dict = acc.get_state_dict(model)
@@ -237,6 +253,8 @@ def train(args, recipe, p, rows, held):
     held_cot, held_call = step_counts(held, range(len(held)))
     model.train()
     clock = Stopwatch()
+    best = BestStep(p['patience']) if p['keep_best'] else None
+    trained = 0
     for step in range(p['stop_after']):
         epoch = cursor[0]
         indices, cursor = take_indices(len(rows), c['seed'], cursor, p['examples_per_step'])
@@ -255,6 +273,7 @@ def train(args, recipe, p, rows, held):
              'alpha': value.alpha, 'gradAlpha': value.grad_alpha, 'lr': lr, 'gradNorm': grad_norm, 'tokensPerSecond': tokens / (millis / 1000),
              'cotTokens': n_cot, 'callTokens': n_call, 'tokens': tokens, 'millis': millis}
         write_metric(m)
+        trained = step + 1
         log(f'step {step + 1}/{steps}  loss {value.loss:.4f}  cot {value.loss_cot:.4f}  call {value.loss_call:.4f}  α {value.alpha:.3f}  lr {lr:.2e}'
             + (f'  |g| {grad_norm:.3f}' if grad_norm is not None else ''))
         if c['evalEvery'] > 0 and held and ((step + 1) % c['evalEvery'] == 0 or step + 1 == steps):
@@ -268,9 +287,19 @@ def train(args, recipe, p, rows, held):
             write_metric({'kind': 'eval', 'step': step + 1, 'evalLoss': e.loss if n else None, 'evalLossCot': e.loss_cot if held_cot else None,
                           'evalLossCall': e.loss_call if held_call else None, 'evalLossTokens': per_token})
             log(f'  held-out loss {e.loss:.4f}  cot {e.loss_cot:.4f}  call {e.loss_call:.4f}')
+            if best and best.observe(step + 1, per_token):
+                save(out / BEST_DIR)
+            # Patience run out: the run ends here, as the studio's did, keeping its best step.
+            if best and best.patience_run_out() and step + 1 < steps:
+                log(f'stopped early: {best.since} held-out evaluation(s) in a row found no lower loss than step {best.step}’s')
+                break
         if c['checkpointEvery'] > 0 and (step + 1) % c['checkpointEvery'] == 0 and step + 1 < p['stop_after']:
             save(out / f'checkpoint-{step + 1}')
-    save(out)
+    if best and best.step is not None and best.step < trained:
+        keep(out / BEST_DIR)
+        log(f'kept the adapter of step {best.step}, its lowest held-out loss per token ({best.loss:.4f}), not step {trained}’s')
+    else:
+        save(out)
     log(f'adapter written to {out}; load it back with: studio eval --model <base model folder or repo> --adapter {out} --data <file>')
     return 0
 
