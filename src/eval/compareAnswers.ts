@@ -1,8 +1,10 @@
 // Two evaluations of the same held-out examples, answer by answer: how many answers are the same
 // text, and which examples one gets right and the other wrong. Accuracy alone hides this: a GGUF
 // file scoring 83.9% beside its adapter's 80.6% may have changed three answers or ten, and training
-// that lifts accuracy by 5 points may have broken answers the base model had right.
+// that lifts accuracy by 5 points may have broken answers the base model had right. And whether
+// the split of those answers could be chance (pairedTest.ts).
 import type { Prediction } from './evaluate.ts';
+import { chanceText } from './pairedTest.ts';
 
 export interface AnswerComparison {
   /** Examples both evaluations answered. */
@@ -39,5 +41,6 @@ export function answerComparisonText(c: AnswerComparison, there: string): string
   const same = c.same === c.shared ? `all ${c.shared} answers are the same, word for word` : `${c.same} of ${c.shared} answers are the same, word for word`;
   const right = c.nowRight.length === 0 ? 'none is right here that it got wrong' : `${c.nowRight.length} ${c.nowRight.length === 1 ? 'is' : 'are'} right here that it got wrong (${idList(c.nowRight)})`;
   const wrong = c.nowWrong.length === 0 ? 'none is wrong here that it got right' : `${c.nowWrong.length} ${c.nowWrong.length === 1 ? 'is' : 'are'} wrong here that it got right (${idList(c.nowWrong)})`;
-  return `Against ${there}, on the ${c.shared} examples both answered: ${same}; ${right}; ${wrong}.`;
+  const split = c.nowRight.length + c.nowWrong.length > 0 ? ` That split ${chanceText(c.nowRight.length, c.nowWrong.length)}.` : '';
+  return `Against ${there}, on the ${c.shared} examples both answered: ${same}; ${right}; ${wrong}.${split}`;
 }

@@ -7,6 +7,7 @@ import { plural } from '../data/plural.ts';
 import { bfclScore, type BfclBucket } from '../eval/bfcl-score.ts';
 import type { CategoryTally } from '../eval/evaluate.ts';
 import { tooLongNote } from '../eval/summaryNotes.ts';
+import { mcnemarExactP, pValueText } from '../eval/pairedTest.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
@@ -173,15 +174,21 @@ export function ablationMarkdown(r: AblationResult): string {
   return lines.join('\n');
 }
 
-/** What an arm's answers changed beside SFT's: "+5 −2 (24 of 31 the same)". */
+/** What an arm's answers changed beside SFT's: "+5 −2 (24 of 31 the same; p = 0.45)". */
 export function vsSftText(a: AblationArmResult): string {
   const c = a.vsSft;
   if (!c) return '—';
-  return `+${c.nowRight.length} −${c.nowWrong.length} (${c.same} of ${c.shared} the same)`;
+  const p = c.nowRight.length + c.nowWrong.length > 0 ? `; ${pValueText(vsSftP(c))}` : '';
+  return `+${c.nowRight.length} −${c.nowWrong.length} (${c.same} of ${c.shared} the same${p})`;
+}
+
+/** The exact McNemar p-value of an arm's split beside SFT (pairedTest.ts). */
+export function vsSftP(c: NonNullable<AblationArmResult['vsSft']>): number {
+  return mcnemarExactP(c.nowRight.length, c.nowWrong.length);
 }
 
 const VS_SFT_NOTE =
-  'Answers vs SFT: the held-out examples this arm gets right that SFT gets wrong (+), those it gets wrong that SFT gets right (−), and how many of its answers are word for word SFT\'s. Accuracy is the net of the first two; an arm that fixes and breaks many is not SFT with a small change.';
+  'Answers vs SFT: the held-out examples this arm gets right that SFT gets wrong (+), those it gets wrong that SFT gets right (−), and how many of its answers are word for word SFT\'s. Accuracy is the net of the first two; an arm that fixes and breaks many is not SFT with a small change. p: how often a split of those examples at least this uneven would come by chance, were the arm and SFT equally good (exact McNemar test); above 0.05 the arm\'s difference from SFT could be chance, and more held-out examples would tell.';
 
 /** The examples an arm and SFT disagree on, by id. */
 export function vsSftIds(c: NonNullable<AblationArmResult['vsSft']>): string {
@@ -198,14 +205,14 @@ const csvCell = (v: string | number | null | undefined) => {
 export function ablationCsv(r: AblationResult): string {
   const cats = reportCategories(r);
   const rules = failureRules(r);
-  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'run', 'eval_run'];
+  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'p_vs_sft', 'run', 'eval_run'];
   const rows = r.arms.map((a) => {
     const b = score(a);
     const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
     return [
       a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
       ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)), ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
-      a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.run.id, a.evalRun.id,
+      a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.vsSft ? f4(vsSftP(a.vsSft)) : null, a.run.id, a.evalRun.id,
     ];
   });
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';

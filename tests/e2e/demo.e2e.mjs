@@ -67,6 +67,9 @@ export const tests = {
     assert.ok(fit > 20, `the demo's training examples that fit: ${fit}`);
     assert.match(await lengthNote.innerText(), new RegExp(`^20 steps of 1 example: 0\\.\\d+ epochs over ${fit} training examples: it sees 20 of them once, and the other ${fit - 20} not at all\\. Whole passes: 1 epoch \\(${fit} steps\\)`));
     await lengthNote.getByRole('button', { name: `1 epoch (${fit} steps)` }).click();
+    // The field shows a value set from elsewhere one render later (NumberField's effect): waited for,
+    // not read at once (it read 20 in one run of three).
+    await page.waitForFunction((n) => document.getElementById('cfg-steps')?.value === n, String(fit), { timeout: 10_000 }).catch(() => undefined);
     assert.equal(await page.getByLabel('Steps', { exact: true }).inputValue(), String(fit));
     assert.match(await lengthNote.innerText(), new RegExp(`^${fit} steps of 1 example: 1 epoch over ${fit} training examples\\.`));
     await page.getByLabel('Sequence length (tokens)').fill('200');
@@ -184,6 +187,14 @@ export const tests = {
     // (measured: 74.2% → 80.6%, 23 → 25 of 31).
     assert.ok(Number(acc.trained) > Number(acc.base), `the demo's training improves held-out accuracy: ${acc.base} → ${acc.trained}`);
     console.log(`    demo: held-out accuracy base ${acc.base} → trained ${acc.trained}`);
+    // Answer by answer: the examples that changed verdict each way, whose net is the accuracy's
+    // change, and whether that split could be chance.
+    const split = page.getByTestId('demo-answer-split');
+    await split.waitFor({ timeout: 30_000 });
+    const { right, wrong } = await split.evaluate((el) => ({ ...el.dataset }));
+    assert.equal(Number(right) - Number(wrong), Math.round((Number(acc.trained) - Number(acc.base)) * 31), `the split's net is the accuracy's change: +${right} −${wrong}`);
+    assert.match(await split.innerText(), /^Answer by answer, the trained model is right on \d+ examples? the base model got wrong and wrong on \d+ it got right; that split (could be chance|is unlikely to be chance) \(p (=|<) [\d.]+, exact McNemar test on the \d+ examples? whose verdicts? differs?\)/);
+    console.log(`    demo: answer by answer +${right} −${wrong}: ${(await split.innerText()).replace(/^.*that split /, '')}`);
     mark('evaluation, base and trained');
     // Per category, base beside trained, with the counts of the same examples on both sides.
     const categories = await page.getByTestId('demo-categories').locator('tbody tr').evaluateAll((rows) => rows.map((r) => ({ ...r.dataset, text: r.textContent })));

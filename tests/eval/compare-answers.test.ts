@@ -1,6 +1,6 @@
 // Two evaluations' answers side by side: counted over the examples both answered only, the same
 // text counted apart from the verdicts, and the examples that flipped named in this evaluation's
-// order (a long list cut after eight).
+// order (a long list cut after eight); and whether the split of the flipped ones could be chance.
 import { describe, expect, it } from 'vitest';
 import { answerComparisonText, compareAnswers } from '../../src/eval/compareAnswers.ts';
 
@@ -12,7 +12,7 @@ describe('comparing two evaluations answer by answer', () => {
     const there = [p('d', 'w', false), p('c', 'z2', true), p('b', 'y2', false), p('a', 'x', true), p('only-there', 'q', false)];
     const c = compareAnswers(here, there);
     expect(c).toEqual({ shared: 4, same: 2, nowRight: ['b'], nowWrong: ['c'] });
-    expect(answerComparisonText(c, 'run one')).toBe('Against run one, on the 4 examples both answered: 2 of 4 answers are the same, word for word; 1 is right here that it got wrong (b); 1 is wrong here that it got right (c).');
+    expect(answerComparisonText(c, 'run one')).toBe('Against run one, on the 4 examples both answered: 2 of 4 answers are the same, word for word; 1 is right here that it got wrong (b); 1 is wrong here that it got right (c). That split could be chance (p = 1.00, exact McNemar test on the 2 examples whose verdicts differ); more held-out examples would tell.');
   });
 
   it('says plainly when all answers are the same, when none flipped, and when nothing is shared', () => {
@@ -25,5 +25,7 @@ describe('comparing two evaluations answer by answer', () => {
     const ids = Array.from({ length: 11 }, (_, i) => `ex-${i}`);
     const c = compareAnswers(ids.map((id) => p(id, 'right', true)), ids.map((id) => p(id, 'wrong', false)));
     expect(answerComparisonText(c, 'x')).toContain('11 are right here that it got wrong (ex-0, ex-1, ex-2, ex-3, ex-4, ex-5, ex-6, ex-7 and 3 more)');
+    // Eleven to none: rarely chance.
+    expect(answerComparisonText(c, 'x')).toContain('That split is unlikely to be chance (p < 0.001, exact McNemar test on the 11 examples whose verdicts differ).');
   });
 });

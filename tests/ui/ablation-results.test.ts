@@ -231,24 +231,25 @@ describe('an ablation reopened after its dataset changed', () => {
 describe('an ablation’s answers beside SFT’s', () => {
   // Accuracy is a net: an arm 1 point above SFT may have fixed 6 answers and broken 5. The panel and
   // the report say both, and which examples, beside the accuracy.
-  it('shows each arm’s +fixed −broken beside SFT, with the examples, in the panel, report.md and results.csv', async () => {
+  it('shows each arm’s +fixed −broken beside SFT, with the examples and whether the split could be chance, in the panel, report.md and results.csv', async () => {
     const r = result();
     r.arms[0] = { ...r.arms[0], vsSft: { shared: 4, same: 1, nowRight: ['ex-2', 'ex-3'], nowWrong: ['ex-4'] } };
     useRuns.setState({ runs: [{ id: 'abl-3', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
     const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
-    expect(html).toContain('<td title="right where SFT is wrong (ex-2, ex-3); wrong where SFT is right (ex-4)">+2 −1 (1 of 4 the same)</td>');
+    expect(html).toContain('<td title="right where SFT is wrong (ex-2, ex-3); wrong where SFT is right (ex-4)">+2 −1 (1 of 4 the same; p = 1.00)</td>');
     // An arm not set beside SFT (SFT itself, or a result from before) says nothing.
     const fixedRow = /data-testid="ablation-arm-fixed"[\s\S]*?<\/tr>/.exec(html)![0];
     expect(fixedRow).not.toMatch(/[+]\d+ −\d+/);
     expect(fixedRow).not.toContain('where SFT is');
     const { ablationMarkdown, ablationCsv } = await import('../../src/jobs/ablationReport.ts');
     const md = ablationMarkdown(r);
-    expect(md).toContain('| +2 −1 (1 of 4 the same) |');
+    expect(md).toContain('| +2 −1 (1 of 4 the same; p = 1.00) |');
+    expect(md).toContain('p: how often a split of those examples at least this uneven would come by chance, were the arm and SFT equally good (exact McNemar test)');
     expect(md).toContain('Answers vs SFT: the held-out examples this arm gets right that SFT gets wrong (+)');
     expect(md).toContain('Beside SFT: right where SFT is wrong (ex-2, ex-3); wrong where SFT is right (ex-4).');
     const [header, first, second] = ablationCsv(r).trim().split('\n').map((l) => l.split(','));
     const col = (name: string) => header.indexOf(name);
-    expect([first[col('right_where_sft_wrong')], first[col('wrong_where_sft_right')], first[col('same_answers_as_sft')]]).toEqual(['2', '1', '1']);
-    expect([second[col('right_where_sft_wrong')], second[col('same_answers_as_sft')]]).toEqual(['', '']);
+    expect([first[col('right_where_sft_wrong')], first[col('wrong_where_sft_right')], first[col('same_answers_as_sft')], first[col('p_vs_sft')]]).toEqual(['2', '1', '1', '1']);
+    expect([second[col('right_where_sft_wrong')], second[col('same_answers_as_sft')], second[col('p_vs_sft')]]).toEqual(['', '', '']);
   });
 });

@@ -108,7 +108,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
               <th scope="col">Non-live AST</th>
               <th scope="col">Live AST</th>
               <th scope="col">Hallucination</th>
-              <th scope="col" title="Held-out examples right here that SFT gets wrong (+), wrong here that SFT gets right (−), and the answers word for word SFT's">
+              <th scope="col" title="Held-out examples right here that SFT gets wrong (+), wrong here that SFT gets right (−), the answers word for word SFT's, and p: how often so uneven a split would come by chance were the arm and SFT equally good (exact McNemar test; above 0.05 it could be chance)">
                 Answers vs SFT
               </th>
               {categories.map((c) => (

@@ -11,6 +11,9 @@ import { JobProgress } from '../shell/JobProgress.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { useGpuBusyReason, useJobs, useModelChangeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
+import { compareAnswers } from '../../eval/compareAnswers.ts';
+import { chanceText } from '../../eval/pairedTest.ts';
+import { useEvalPredictions } from '../../state/datasetViews.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 
@@ -26,6 +29,24 @@ function Step({ n, title, done, children, action }: { n: number; title: string; 
       </div>
       <div className="demo-step-body">{children}</div>
     </li>
+  );
+}
+
+/** Base vs trained answer by answer: which examples changed verdict each way, and whether that
+ * split could be chance (31 held-out examples are few). */
+function AnswerSplit({ baseId, trainedId }: { baseId: string; trainedId: string }) {
+  const base = useEvalPredictions(baseId);
+  const trained = useEvalPredictions(trainedId);
+  if (!base.value || !trained.value) return null;
+  const c = compareAnswers(trained.value, base.value);
+  if (c.shared === 0) return null;
+  const [right, wrong] = [c.nowRight.length, c.nowWrong.length];
+  return (
+    <p className="small" data-testid="demo-answer-split" data-right={right} data-wrong={wrong}>
+      {right + wrong === 0
+        ? 'Answer by answer, every held-out example kept its verdict.'
+        : `Answer by answer, the trained model is right on ${plural(right, 'example')} the base model got wrong and wrong on ${wrong} it got right; that split ${chanceText(right, wrong)}.`}
+    </p>
   );
 }
 
@@ -246,6 +267,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               </button>
             </p>
           )}
+          {p.accuracy.base && p.accuracy.trained && <AnswerSplit baseId={p.accuracy.base.id} trainedId={p.accuracy.trained.id} />}
           {p.accuracy.base && p.accuracy.trained && <CategoryComparison base={p.accuracy.base.summary} trained={p.accuracy.trained.summary} />}
         </Step>
         <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), jobBlocked)}>
