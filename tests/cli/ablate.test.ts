@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
+import { mcnemarExactP, pValueText } from '../../src/eval/pairedTest.ts';
 
 const D = 'tests/fixtures/data';
 const DATA = ['openai-tools.jsonl', 'hermes-text.jsonl', 'xlam.json', 'funreason.jsonl', 'sharegpt.json'].map((f) => join(D, f)).join(',');
@@ -91,9 +92,11 @@ describe('studio ablate', () => {
         nowRight: ids.filter((id) => mine.get(id)!.valid && !sft.get(id)!.valid),
         nowWrong: ids.filter((id) => !mine.get(id)!.valid && sft.get(id)!.valid),
       });
-      expect(report).toContain(`| +${arm.vsSft.nowRight.length} −${arm.vsSft.nowWrong.length} (${arm.vsSft.same} of 2 the same) |`);
+      const flipped = arm.vsSft.nowRight.length + arm.vsSft.nowWrong.length;
+      const p = flipped ? `; ${pValueText(mcnemarExactP(arm.vsSft.nowRight.length, arm.vsSft.nowWrong.length))}` : '';
+      expect(report).toContain(`| +${arm.vsSft.nowRight.length} −${arm.vsSft.nowWrong.length} (${arm.vsSft.same} of 2 the same${p}) |`);
     }
-    expect(csv[0]).toContain(',right_where_sft_wrong,wrong_where_sft_right,same_answers_as_sft,run,eval_run');
+    expect(csv[0]).toContain(',right_where_sft_wrong,wrong_where_sft_right,same_answers_as_sft,p_vs_sft,run,eval_run');
     // An arm's folder exports as a recipe with no --data: run.json says where the data is and its split.
     const recipe = await studio('recipe', '--run', join(out, 'runs', byArm(result, 'ssb:grad').run.id), '--out', join(out, 'recipe'));
     expect(recipe.code, recipe.err).toBe(0);

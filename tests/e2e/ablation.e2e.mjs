@@ -64,8 +64,10 @@ export const tests = {
     const [from, to] = uncertainty.match(/(\d\.\d{3}) → (\d\.\d{3})/).slice(1).map(Number);
     assert.equal(from, 0.7);
     assert.ok(Math.abs(to - from) > 0.02, `the uncertainty rule moved α: ${from} → ${to}`);
-    // Its answers beside SFT's: how many it fixed and broke, not only the net accuracy.
-    assert.match(uncertainty, /\+\d+ −\d+ \(\d+ of \d+ the same\)/);
+    // Its answers beside SFT's: how many it fixed and broke, not only the net accuracy, and whether
+    // that split could be chance (a p-value where any verdict differs).
+    const [, fixed, broken] = uncertainty.match(/\+(\d+) −(\d+) \(\d+ of \d+ the same(?:; p (?:=|<) [\d.]+)?\)/);
+    assert.equal(/; p [=<]/.test(uncertainty), Number(fixed) + Number(broken) > 0, uncertainty);
     await page.getByTestId('ablation-failures').waitFor();
     for (const id of ['ablation-chart-call', 'ablation-chart-cot', 'ablation-chart-alpha']) {
       const chart = await chartState(page, id);
