@@ -11,6 +11,7 @@ import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from '
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
+import { accuracyIntervalText } from './accuracyInterval.ts';
 import { cutOffNote, tooLongNote } from './summaryNotes.ts';
 
 export interface Prediction {
@@ -220,7 +221,7 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
 export function formatEvalSummary(s: EvalSummary, limit?: string): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   // Nothing scored (cancelled at once, every example too long) has no accuracy, as the studio shows none.
-  const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total}): ${ACCURACY_COUNTS}`];
+  const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total}; ${accuracyIntervalText(s.correct, s.total)}): ${ACCURACY_COUNTS}`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const cut = cutOffNote(s, limit);

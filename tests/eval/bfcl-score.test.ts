@@ -41,7 +41,7 @@ describe('the accuracy beside the BFCL overall score', () => {
     const byCategory = { simple: t(9, 10), irrelevance: t(0, 2) };
     const summary = { total: 12, correct: 9, accuracy: 9 / 12, byCategory, failureRules: {}, finishReasons: {}, bfcl: bfclScore(byCategory) };
     const lines = formatEvalSummary(summary as never).split('\n');
-    expect(lines[0]).toBe(`accuracy 75.0% (9/12): ${ACCURACY_COUNTS}`);
+    expect(lines[0]).toBe(`accuracy 75.0% (9/12; 95% interval 47–91%): ${ACCURACY_COUNTS}`);
     const overall = lines.findIndex((l) => l.startsWith('BFCL overall 45.0%'));
     expect(lines[overall + 1]).toBe(`  ${BFCL_OVERALL_COUNTS}`);
     expect(ACCURACY_COUNTS).toMatch(/example/);

@@ -108,7 +108,7 @@ describe('evaluation runs', () => {
     expect(log[0].settings).toMatchObject({ maxNewTokens: 40, temperature: undefined, stopTokenIds: [7] });
     expect(progress).toEqual([1, 2, 3, 4, 5]);
     const text = formatEvalSummary(r);
-    expect(text).toContain('accuracy 40.0% (2/5)');
+    expect(text).toContain('accuracy 40.0% (2/5; 95% interval 12–77%)');
     expect(text).toMatch(/multiple\s+50\.0% \(1\/2\)/);
     expect(text).toMatch(/ast_decoder:decoder_failed\s+1/);
     expect(text).toContain('1 of 5 answers stopped at the Max new tokens limit; raise it if that answer was cut off mid-answer');

@@ -40,7 +40,7 @@ describe('studio eval and studio hdr', () => {
     const failures = Object.values(summary.failureRules as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(failures).toBe(3 - summary.correct);
     expect(Object.values(summary.byCategory as Record<string, { total: number }>).reduce((a, c) => a + c.total, 0)).toBe(3);
-    expect(r.out).toContain(`accuracy ${(100 * summary.accuracy).toFixed(1)}% (${summary.correct}/3)`);
+    expect(r.out).toContain(`accuracy ${(100 * summary.accuracy).toFixed(1)}% (${summary.correct}/3; 95% interval `);
   }, 300_000);
 
   it('hdr writes its rounds, pool and adapter, and eval loads that adapter', async () => {
@@ -59,7 +59,7 @@ describe('studio eval and studio hdr', () => {
 
     const again = await studio('eval', '--model', MODEL, '--adapter', out, '--data', DATA, '--split', 'all', '--limit', '1', '--max-tokens', '2', '--out', join(dir, 'p2.jsonl'));
     expect(again.code, again.err).toBe(0);
-    expect(again.out).toMatch(/accuracy \d+\.\d% \(\d\/1\)/);
+    expect(again.out).toMatch(/accuracy \d+\.\d% \(\d\/1; 95% interval \d+–\d+%\)/);
   }, 300_000);
 
   // One training run (the split, schedule, batch, length and weight decay the tests below look for)

@@ -37,7 +37,7 @@ describe('evaluation results', () => {
     const byCategory = { simple: { total: 10, correct: 9, accuracy: 0.9 }, irrelevance: { total: 2, correct: 0, accuracy: 0 } };
     useRuns.setState({ runs: [{ ...run, summary: { ...run.summary, byCategory, bfcl: bfclScore(byCategory) } }] as never });
     const html = render(createElement(EvalResults, { datasetId: 'd1' }));
-    expect(html).toMatch(new RegExp(`data-testid="eval-accuracy">75\\.0%</strong> correct \\(9 of 12\\): ${ACCURACY_COUNTS}`));
+    expect(html).toMatch(new RegExp(`data-testid="eval-accuracy">75\\.0%</strong> correct \\(9 of 12; 95% interval 47–91%\\): ${ACCURACY_COUNTS}`));
     expect(html).toContain(`<caption>BFCL-style score: ${BFCL_OVERALL_COUNTS} above</caption>`);
   });
 

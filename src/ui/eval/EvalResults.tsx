@@ -11,6 +11,7 @@ import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
+import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { AnswerComparisonText } from './AnswerComparisonText.tsx';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
@@ -151,7 +152,7 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
   return (
     <>
       <p>
-        <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}){s.total > 0 ? `: ${ACCURACY_COUNTS}` : ''}{row.message ? ` · ${row.message}` : ''}
+        <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}{s.total > 0 ? `; ${accuracyIntervalText(s.correct, s.total)}` : ''}){s.total > 0 ? `: ${ACCURACY_COUNTS}` : ''}{row.message ? ` · ${row.message}` : ''}
       </p>
       {cut && (
         <p className="muted" data-testid="eval-cut-off">
