@@ -42,3 +42,18 @@ export function chanceText(right: number, wrong: number): string {
   const test = `${pValueText(p)}, exact McNemar test on the ${n === 1 ? 'one example whose verdict differs' : `${n} examples whose verdicts differ`}`;
   return p < CHANCE_LEVEL ? `is unlikely to be chance (${test})` : `could be chance (${test}); more held-out examples would tell`;
 }
+
+/** The fewest examples that must all flip one way for a split to read as more than chance: 6 at
+ * 0.05 (p = 2/2⁶ ≈ 0.031). Fewer held-out examples than that cannot tell two models apart. */
+export function fewestDecisiveFlips(level = CHANCE_LEVEL): number {
+  let n = 1;
+  while (mcnemarExactP(n, 0) >= level) n++;
+  return n;
+}
+
+/** What `heldOut` examples per arm can tell, for a form that sets how many are evaluated. */
+export function heldOutChanceNote(heldOut: number): string {
+  const k = fewestDecisiveFlips();
+  if (heldOut < k) return `With ${heldOut} held-out example${heldOut === 1 ? '' : 's'} no difference between arms can be told from chance: even all of them going one way gives ${pValueText(mcnemarExactP(heldOut, 0))}. Evaluate at least ${k}.`;
+  return `With ${heldOut} held-out examples, an arm's difference from SFT reads as more than chance (p < ${CHANCE_LEVEL}) only if at least ${k} answers flip its way; the results give each arm's p.`;
+}

@@ -42,6 +42,8 @@ describe('studio ablate', () => {
     expect(result.arms.map((a: { id: string }) => a.id)).toEqual(arms);
     expect(result.stopped).toBe(false);
     expect(result.heldOut).toBe(2);
+    // Two held-out examples cannot tell any two arms apart: said before the arms train, under --quiet too.
+    expect(r.err).toContain('note: With 2 held-out examples no difference between arms can be told from chance: even all of them going one way gives p = 0.50. Evaluate at least 6.');
 
     // The report: a table row per arm, BFCL's aggregate, failures by rule; one CSV row per arm; PNG charts.
     const report = readFileSync(join(out, 'report.md'), 'utf8');

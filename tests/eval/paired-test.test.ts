@@ -2,7 +2,7 @@
 // with exact integers, for the small splits a browser evaluation gives and for thousands of
 // examples, where the log-space sum must not overflow; and its words.
 import { describe, expect, it } from 'vitest';
-import { chanceText, mcnemarExactP, pValueText } from '../../src/eval/pairedTest.ts';
+import { chanceText, fewestDecisiveFlips, heldOutChanceNote, mcnemarExactP, pValueText } from '../../src/eval/pairedTest.ts';
 
 /** 2 · Σ_{i ≤ min} C(n, i) / 2ⁿ, exactly (BigInt), then as a number; at most 1. */
 function reference(right: number, wrong: number): number {
@@ -46,6 +46,15 @@ describe('the exact McNemar test', () => {
   it('refuses what is not a count', () => {
     expect(() => mcnemarExactP(-1, 2)).toThrow('mcnemarExactP: right must be a whole number ≥ 0, got -1');
     expect(() => mcnemarExactP(1, 2.5)).toThrow('mcnemarExactP: wrong must be a whole number ≥ 0, got 2.5');
+  });
+
+  it('says how many held-out examples it takes to tell two arms apart', () => {
+    expect(fewestDecisiveFlips()).toBe(6);
+    expect(mcnemarExactP(6, 0)).toBeLessThan(0.05);
+    expect(mcnemarExactP(5, 0)).toBeGreaterThanOrEqual(0.05);
+    expect(heldOutChanceNote(4)).toBe('With 4 held-out examples no difference between arms can be told from chance: even all of them going one way gives p = 0.13. Evaluate at least 6.');
+    expect(heldOutChanceNote(1)).toBe('With 1 held-out example no difference between arms can be told from chance: even all of them going one way gives p = 1.00. Evaluate at least 6.');
+    expect(heldOutChanceNote(32)).toBe("With 32 held-out examples, an arm's difference from SFT reads as more than chance (p < 0.05) only if at least 6 answers flip its way; the results give each arm's p.");
   });
 
   it('says it in words', () => {

@@ -54,6 +54,15 @@ describe('the ablation form', () => {
     expect(reason(html)).toBe(`The arms do not fit this GPU: ${plan.problems[0]}. They train with the Training panel's settings; the Model panel says what would fit.`);
   });
 
+  it('says what its number of held-out examples can tell apart from chance', () => {
+    const note = (evalLimit: number) => {
+      useJobs.setState({ ablationDraft: { ...initial.jobs.ablationDraft, evalLimit } });
+      return /data-testid="ablation-held-out-note">([^<]*)</.exec(form())?.[1].replace(/&lt;/g, "<");
+    };
+    expect(note(4)).toBe('With 4 held-out examples no difference between arms can be told from chance: even all of them going one way gives p = 0.13. Evaluate at least 6.');
+    expect(note(32)).toBe("With 32 held-out examples, an arm's difference from SFT reads as more than chance (p < 0.05) only if at least 6 answers flip its way; the results give each arm's p.");
+  });
+
   it('starts where every arm fits', () => {
     useModel.setState({ plan: planMemory(spec, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB }), planShape: shape });
     useJobs.setState({ ablationDraft: { ...initial.jobs.ablationDraft, rules: ['grad'], hdrRule: 'grad' } });

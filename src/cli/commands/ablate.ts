@@ -21,6 +21,7 @@ import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
+import { fewestDecisiveFlips, heldOutChanceNote } from '../../eval/pairedTest.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 ${DATA_FLAG_HELP}
@@ -152,7 +153,10 @@ const ablate: CliCommand = {
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
     const arms = ablationArms(config);
-    if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
+    const heldOut = Math.min(config.evalLimit, data.eval.length);
+    if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${heldOut} held-out examples`);
+    // Too few to tell any two arms apart is worth saying before the arms train, quiet or not.
+    if (heldOut < fewestDecisiveFlips()) console.error(`note: ${heldOutChanceNote(heldOut)}`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.
     let interrupted = false;
     const end = () => {

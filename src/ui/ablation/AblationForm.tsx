@@ -9,6 +9,7 @@ import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts';
+import { heldOutChanceNote } from '../../eval/pairedTest.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -85,6 +86,9 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
       </div>
       <p className="muted" data-testid="ablation-arms">
         {arms.length} arms: {arms.join(', ')}
+      </p>
+      <p className="muted small" data-testid="ablation-held-out-note">
+        {heldOutChanceNote(d.evalLimit)}
       </p>
       <PlanFailedNote />
       <div className="row">
