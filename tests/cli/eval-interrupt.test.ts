@@ -26,7 +26,7 @@ describe('studio eval interrupted', () => {
     expect(written.length).toBeGreaterThanOrEqual(1);
     expect(written.length).toBeLessThan(LIMIT);
     expect(r.stdout).toContain(`interrupted: ${written.length} of ${LIMIT} examples evaluated; their predictions are written to ${out}`);
-    expect(r.stdout).toMatch(new RegExp(`accuracy [\\d.]+% \\(\\d+/${written.length}\\)`));
+    expect(r.stdout).toMatch(new RegExp(`accuracy [\\d.]+% \\(\\d+/${written.length}; 95% interval \\d+–\\d+%\\)`));
 
     // Resumed (more answers at once: greedy answers do not depend on the batch), it answers the rest
     // and writes what one uninterrupted run writes.
