@@ -6,6 +6,8 @@
 import type { LoraSettings } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import { plural } from '../data/plural.ts';
+import { accuracyIntervalText } from '../eval/accuracyInterval.ts';
+import { chanceText } from '../eval/pairedTest.ts';
 
 export interface AdapterCardFacts {
   /** The card's heading: the repo's name. */
@@ -26,8 +28,9 @@ export interface AdapterCardFacts {
   /** An HDR run's: the rounds it trained on the samples that passed the answer check. */
   hdrRounds?: number;
   /** The newest finished evaluation of this adapter on the run's held-out examples, and the base
-   * model's on the same examples and answer length when there is one. */
-  evaluation?: { correct: number; total: number; maxNewTokens: number; base?: { correct: number; total: number } };
+   * model's on the same examples and answer length when there is one, with the split of the
+   * examples whose verdicts differ (`right`: the adapter right where the base model is wrong). */
+  evaluation?: { correct: number; total: number; maxNewTokens: number; base?: { correct: number; total: number; split?: { right: number; wrong: number } } };
 }
 
 const percent = (correct: number, total: number) => `${((100 * correct) / total).toFixed(1)}%`;
@@ -98,7 +101,10 @@ export function adapterModelCard(f: AdapterCardFacts): string {
 
 function evaluationText(e: NonNullable<AdapterCardFacts['evaluation']>): string {
   const base = e.base ? `, against ${percent(e.base.correct, e.base.total)} (${e.base.correct} of ${e.base.total}) for the base model` : '';
-  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, answers of up to ${e.maxNewTokens} tokens) by the studio's AST checker, which checks calls as BFCL's does${base}.`;
+  const split = e.base?.split && e.base.split.right + e.base.split.wrong > 0
+    ? ` Answer by answer, the adapter is right on ${e.base.split.right} the base model got wrong and wrong on ${e.base.split.wrong} it got right; that split ${chanceText(e.base.split.right, e.base.split.wrong)}.`
+    : '';
+  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens) by the studio's AST checker, which checks calls as BFCL's does${base}.${split}`;
 }
 
 export interface GgufCardFacts {

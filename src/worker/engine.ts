@@ -29,6 +29,7 @@ import { defaultSeqLen, evaluationSample, heldOutLeftOutText, leftOutText } from
 import { whyNoneToMine } from '../jobs/noneToMine.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
+import { compareAnswers } from '../eval/compareAnswers.ts';
 import { fitSamplesOnGpu, hdrJob } from '../jobs/hdr.ts';
 import { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
@@ -623,7 +624,12 @@ async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterC
   if (!own || own.summary.total === 0) return undefined;
   const base = evals.find((r) => r.config.adapterRunId === null && r.config.maxNewTokens === own.config.maxNewTokens && r.config.limit === own.config.limit);
   const tally = (r: EvalRunRow) => ({ correct: r.summary.correct, total: r.summary.total });
-  return { ...tally(own), maxNewTokens: own.config.maxNewTokens, ...(base && base.summary.total ? { base: tally(base) } : {}) };
+  if (!base || !base.summary.total) return { ...tally(own), maxNewTokens: own.config.maxNewTokens };
+  // Answer by answer, where both evaluations' answers are kept: which way the verdicts that differ went.
+  const [mine, theirs] = await Promise.all([db.predictions.get(own.id), db.predictions.get(base.id)]);
+  const c = mine && theirs ? compareAnswers(mine.predictions, theirs.predictions) : null;
+  const split = c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length } } : {};
+  return { ...tally(own), maxNewTokens: own.config.maxNewTokens, base: { ...tally(base), ...split } };
 }
 
 function modelInfo(ref: string, spec: ModelSpec, tokenizer: string): ModelInfo {

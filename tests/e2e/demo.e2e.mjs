@@ -394,7 +394,9 @@ export const tests = {
     const pushedCard = hub.file('demo-user/my-first-run', 'README.md').toString();
     assert.match(pushedCard, /^---\nlibrary_name: peft\n[\s\S]*# my-first-run\n[\s\S]*- The weights of step 30 of 30;/);
     // The card says how the adapter did: its evaluation above, beside the base model's on the same examples.
-    assert.match(pushedCard, /\n## Evaluation\n\n[\d.]+% of the calls correct \(\d+ of 31 held-out examples, answers of up to \d+ tokens\) by the studio's AST checker, which checks calls as BFCL's does, against [\d.]+% \(\d+ of 31\) for the base model\.\n/);
+    // With its 95% interval, and the split of the answers that differ from the base model's (read
+    // from both evaluations' stored answers), with whether it could be chance.
+    assert.match(pushedCard, /\n## Evaluation\n\n[\d.]+% of the calls correct \(\d+ of 31 held-out examples, 95% interval \d+–\d+%; answers of up to \d+ tokens\) by the studio's AST checker, which checks calls as BFCL's does, against [\d.]+% \(\d+ of 31\) for the base model\. Answer by answer, the adapter is right on \d+ the base model got wrong and wrong on \d+ it got right; that split (could be chance|is unlikely to be chance) \(p [=<] [\d.]+, exact McNemar test on the \d+ examples? whose verdicts? differs?\)[^\n]*\.\n/);
     assert.ok(hub.log.includes('PUT /lfs-upload/' + createHash('sha256').update(snapshotFiles['adapter_model.safetensors']).digest('hex') + '/' + snapshotFiles['adapter_model.safetensors'].length), 'the weights went through LFS');
     await screenshot('runs-hub-pushed', page);
     // The dataset too, HDR's added example with it, to a dataset repo in OpenAI's messages form.

@@ -51,13 +51,15 @@ describe('sha256', () => {
 describe('the cards of what a run pushes', () => {
   const config = { ...DEFAULT_RUN_CONFIG, steps: 40, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 16, alpha: 32, useRsLora: true } };
   it('an adapter’s: base model, objective, LoRA, the step, the evaluation against the base model, how to load it', () => {
-    const card = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', config, adapterStep: 30, examples: 900, dataset: 'calls.jsonl', evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31 } } });
+    const card = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', config, adapterStep: 30, examples: 900, dataset: 'calls.jsonl', evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31, split: { right: 3, wrong: 1 } } } });
     expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\nlibrary_name: peft\npipeline_tag: text-generation\ntags:\n- lora\n/);
     expect(card).toContain('- Objective: SSB: the reasoning (<think>…</think>) and call losses taken apart and combined with a learned balance weight (rule: grad)');
     expect(card).toContain('- LoRA: r = 16, alpha/√r = 8.000, rsLoRA, on q, k, v, o, gate, up, down in every layer;');
     expect(card).toContain('- The weights of step 30 of 40;');
     expect(card).toContain('- 900 training examples from calls.jsonl.');
-    expect(card).toContain('80.6% of the calls correct (25 of 31 held-out examples, answers of up to 96 tokens) by the studio\'s AST checker, which checks calls as BFCL\'s does, against 74.2% (23 of 31) for the base model.');
+    expect(card).toContain('80.6% of the calls correct (25 of 31 held-out examples, 95% interval 64–91%; answers of up to 96 tokens) by the studio\'s AST checker, which checks calls as BFCL\'s does, against 74.2% (23 of 31) for the base model. Answer by answer, the adapter is right on 3 the base model got wrong and wrong on 1 it got right; that split could be chance (p = 0.63, exact McNemar test on the 4 examples whose verdicts differ); more held-out examples would tell.');
+    // Without the answers to set side by side (or none differing), the card says the tallies alone.
+    expect(adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 25, total: 31, split: { right: 0, wrong: 0 } } } })).not.toContain('Answer by answer');
     expect(card).toContain('tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen3-0.6B")');
     const bare = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config: { ...config, loss: 'fixed:0.5' }, hdrRounds: 1 });
     expect(bare).toMatch(/^---\nlibrary_name: peft\n/);

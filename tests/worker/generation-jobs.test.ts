@@ -26,6 +26,7 @@ import { oneTensorGguf } from '../helpers/ggufHeader.ts';
 import { readImportanceMatrix } from '../../src/export/importanceMatrix.ts';
 import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
 import { isSourceKey, readGgufSources } from '../../src/export/ggufSources.ts';
+import { accuracyIntervalText } from '../../src/eval/accuracyInterval.ts';
 import { blobSource, memorySource } from '../../src/model/byte-source.ts';
 import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
 
@@ -159,7 +160,7 @@ describe('worker engine: generation jobs', () => {
       expect(card).toContain('\ndatasets:\n- ada/demo-calls\n');
       // Its evaluation above (not the GGUF file's), with no base-model evaluation to set beside it.
       const { correct, total } = evaluated.summary;
-      expect(card).toContain(`## Evaluation\n\n${((100 * correct) / total).toFixed(1)}% of the calls correct (${correct} of ${total} held-out examples, answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does.\n`);
+      expect(card).toContain(`## Evaluation\n\n${((100 * correct) / total).toFixed(1)}% of the calls correct (${correct} of ${total} held-out examples, ${accuracyIntervalText(correct, total)}; answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does.\n`);
       // The GGUF file the page saved, named as Ollama's hf.co/<repo>:F32 finds it, with a card that says so.
       const pushedGguf = await engine.handlers.pushToHub({ runId: 'run-1', what: 'gguf', gguf: { file: f32, type: 'f32' }, repo: 'one-step-gguf', token: 'hf_w', private: false, baseUrl: hub.base }, () => undefined);
       expect(pushedGguf.files.map((f) => [f.path, f.bytes, f.lfs])).toEqual([['one-step-gguf-F32.gguf', f32.size, true], ['README.md', expect.any(Number), false]]);
