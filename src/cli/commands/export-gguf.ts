@@ -40,8 +40,9 @@ const usage = `usage: studio export-gguf --model <dir|repo> --out <file.gguf> [o
 Merges the adapter into the weights (W + scale·B·A, on the GPU) and writes one GGUF file that
 llama.cpp, Ollama (a Modelfile's FROM) and LM Studio load: the weights, the model's shape, its
 tokenizer and chat template, and (as convert_hf_to_gguf.py does) a Hub model's id and the Hub
-dataset an --adapter run trained on, which studio push's card of the file links. Then runs the file in llama.cpp (node-llama-cpp, on the CPU) against
-our engine on a few prompts: the same tokens, and the same next-token distribution.
+dataset an --adapter run trained on, which studio push's card of the file links. Then runs the
+file in llama.cpp (node-llama-cpp, on the CPU) against our engine on a few prompts: the same
+tokens, and the same next-token distribution.
 
 options:
   --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors),

@@ -106,6 +106,7 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
       // What a screen reader says: each line from its first value to its latest (raw, not smoothed).
       el.setAttribute('aria-label', chartSummary(title, labels, x, [...ys, ...(markOn >= 0 ? [markColumn(x, ys[markOn], mark!.step)] : [])]));
       if (markOn >= 0) el.dataset.markStep = String(mark!.step);
+      else delete el.dataset.markStep;
     };
     draw();
     const unsubs = [...series.values()].map((s) => s.subscribe(draw));
