@@ -7,7 +7,7 @@ import { plural } from '../data/plural.ts';
 import { bfclScore, type BfclBucket } from '../eval/bfcl-score.ts';
 import type { CategoryTally } from '../eval/evaluate.ts';
 import { tooLongNote } from '../eval/summaryNotes.ts';
-import { mcnemarExactP, pValueText } from '../eval/pairedTest.ts';
+import { CHANCE_LEVEL, mcnemarExactP, pValueText } from '../eval/pairedTest.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
@@ -122,6 +122,7 @@ export function ablationMarkdown(r: AblationResult): string {
     ...(skippedNote(r) ? [skippedNote(r)!] : []),
     ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
     ...(r.failed ?? []).map((f) => `- **${f.id} failed**: ${f.message}`),
+    ...(ablationVerdict(r) ? ['', `**Verdict**: ${ablationVerdict(r)}`] : []),
     '',
     '## Accuracy',
     '',
@@ -180,6 +181,28 @@ export function vsSftText(a: AblationArmResult): string {
   if (!c) return '—';
   const p = c.nowRight.length + c.nowWrong.length > 0 ? `; ${pValueText(vsSftP(c))}` : '';
   return `+${c.nowRight.length} −${c.nowWrong.length} (${c.same} of ${c.shared} the same${p})`;
+}
+
+/** What the ablation found, in a sentence or two: the arm(s) with the highest accuracy, and which
+ * arms' answers differ from SFT's beyond chance (exact McNemar test), or that none does on these
+ * held-out examples; null with fewer than two arms evaluated. */
+export function ablationVerdict(r: Pick<AblationResult, 'arms' | 'heldOut'>): string | null {
+  const evaluated = r.arms.filter((a) => a.summary.total > 0);
+  if (evaluated.length < 2) return null;
+  const top = Math.max(...evaluated.map((a) => a.summary.accuracy));
+  const tied = evaluated.filter((a) => a.summary.accuracy === top);
+  const best = `Highest accuracy: ${tied.map((a) => a.id).join(', ')}, ${tallyText(tied[0].summary)}${tied.length > 1 ? ' each' : ''}.`;
+  const flipped = evaluated.filter((a) => a.vsSft && a.vsSft.nowRight.length + a.vsSft.nowWrong.length > 0);
+  if (!evaluated.some((a) => a.loss === 'sft')) return best;
+  if (flipped.length === 0) return `${best} Every arm gives each held-out example the verdict SFT gives it.`;
+  const split = (a: AblationArmResult) => `+${a.vsSft!.nowRight.length} −${a.vsSft!.nowWrong.length}, ${pValueText(vsSftP(a.vsSft!))}`;
+  const decisive = flipped.filter((a) => vsSftP(a.vsSft!) < CHANCE_LEVEL);
+  if (decisive.length === 0) {
+    const closest = flipped.reduce((x, y) => (vsSftP(y.vsSft!) < vsSftP(x.vsSft!) ? y : x));
+    return `${best} No arm's answers differ from SFT's beyond chance on these ${r.heldOut} held-out examples (the most uneven split: ${closest.id} ${split(closest)}): more held-out examples would tell the arms apart.`;
+  }
+  const side = (a: AblationArmResult) => (a.vsSft!.nowRight.length > a.vsSft!.nowWrong.length ? 'better' : 'worse');
+  return `${best} Beyond chance beside SFT (p < ${CHANCE_LEVEL}): ${decisive.map((a) => `${a.id} ${side(a)} (${split(a)})`).join('; ')}${decisive.length < flipped.length ? '; the other arms\' differences could be chance' : ''}.`;
 }
 
 /** The exact McNemar p-value of an arm's split beside SFT (pairedTest.ts). */

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { mcnemarExactP, pValueText } from '../../src/eval/pairedTest.ts';
+import { ablationVerdict } from '../../src/jobs/ablationReport.ts';
 
 const D = 'tests/fixtures/data';
 const DATA = ['openai-tools.jsonl', 'hermes-text.jsonl', 'xlam.json', 'funreason.jsonl', 'sharegpt.json'].map((f) => join(D, f)).join(',');
@@ -50,6 +51,11 @@ describe('studio ablate', () => {
     for (const id of arms) expect(report).toContain(`| ${id} | `);
     expect(report).toMatch(/\| arm \| accuracy \| BFCL overall \| non-live AST \| live AST \| hallucination \|/);
     expect(report).toContain('## Failures by rule');
+    // The verdict (best arm; which differ from SFT beyond chance) printed and in the report.
+    const verdict = ablationVerdict(result)!;
+    expect(verdict).toMatch(/^Highest accuracy: /);
+    expect(r.out).toContain(verdict);
+    expect(report).toContain(`**Verdict**: ${verdict}`);
     const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^arm,loss,examples,correct,accuracy,bfcl_overall,/);
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(arms);

@@ -253,3 +253,36 @@ describe('an ablation’s answers beside SFT’s', () => {
     expect([second[col('right_where_sft_wrong')], second[col('same_answers_as_sft')], second[col('p_vs_sft')]]).toEqual(['', '', '']);
   });
 });
+
+describe('an ablation’s verdict', () => {
+  // The table ranks arms by accuracy; with a few dozen held-out examples the ranking is mostly
+  // chance. The verdict says the best arm and which arms differ from SFT beyond chance, if any.
+  const tally = (correct: number, total: number) => ({ total, correct, accuracy: correct / total, byCategory: {}, failureRules: {}, finishReasons: [] });
+  const arm = (id: string, loss: string, correct: number, vsSft?: { right: number; wrong: number }) => ({
+    ...result().arms[0], id, loss, summary: tally(correct, 31),
+    ...(vsSft ? { vsSft: { shared: 31, same: 31 - vsSft.right - vsSft.wrong, nowRight: Array.from({ length: vsSft.right }, (_, i) => `r${i}`), nowWrong: Array.from({ length: vsSft.wrong }, (_, i) => `w${i}`) } } : {}),
+  });
+  const withArms = (arms: unknown[]) => ({ ...result(), heldOut: 31, arms }) as unknown as AblationResult;
+
+  it('names the best arm and says no arm differs from SFT beyond chance, with the most uneven split', async () => {
+    const { ablationVerdict, ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    const r = withArms([arm('sft', 'sft', 22), arm('ssb:grad', 'ssb:grad', 25, { right: 4, wrong: 1 }), arm('fixed:0.7', 'fixed:0.7', 23, { right: 2, wrong: 1 })]);
+    const verdict = 'Highest accuracy: ssb:grad, 80.6% (25/31). No arm\'s answers differ from SFT\'s beyond chance on these 31 held-out examples (the most uneven split: ssb:grad +4 −1, p = 0.38): more held-out examples would tell the arms apart.';
+    expect(ablationVerdict(r)).toBe(verdict);
+    expect(ablationMarkdown(r)).toContain(`**Verdict**: ${verdict}`);
+    useRuns.setState({ runs: [{ id: 'abl-v', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+    expect(html).toContain(`<p data-testid="ablation-verdict"><strong>Verdict:</strong> ${verdict}</p>`);
+  });
+
+  it('names the arms that differ beyond chance, better or worse, and ties', async () => {
+    const { ablationVerdict } = await import('../../src/jobs/ablationReport.ts');
+    const r = withArms([arm('sft', 'sft', 20), arm('ssb:dwa', 'ssb:dwa', 28, { right: 9, wrong: 1 }), arm('fixed:0.7', 'fixed:0.7', 14, { right: 0, wrong: 6 }), arm('ssb:grad', 'ssb:grad', 21, { right: 2, wrong: 1 })]);
+    expect(ablationVerdict(r)).toBe('Highest accuracy: ssb:dwa, 90.3% (28/31). Beyond chance beside SFT (p < 0.05): ssb:dwa better (+9 −1, p = 0.021); fixed:0.7 worse (+0 −6, p = 0.031); the other arms\' differences could be chance.');
+    const tie = withArms([arm('sft', 'sft', 25), arm('ssb:grad', 'ssb:grad', 25, { right: 0, wrong: 0 })]);
+    expect(ablationVerdict(tie)).toBe('Highest accuracy: sft, ssb:grad, 80.6% (25/31) each. Every arm gives each held-out example the verdict SFT gives it.');
+    // One arm evaluated, or no SFT arm to set the others beside.
+    expect(ablationVerdict(withArms([arm('sft', 'sft', 25)]))).toBeNull();
+    expect(ablationVerdict(withArms([arm('ssb:grad', 'ssb:grad', 25), arm('fixed:0.7', 'fixed:0.7', 20)]))).toBe('Highest accuracy: ssb:grad, 80.6% (25/31).');
+  });
+});

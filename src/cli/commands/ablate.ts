@@ -15,7 +15,7 @@ import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
 import { ablationEndText, hdrArmNothingToMine, type AblationArmResult, type AblationResult } from '../../jobs/ablate.ts';
 import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
-import { ABLATION_FILES, ABLATION_RUNS_FOLDER, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
+import { ABLATION_FILES, ABLATION_RUNS_FOLDER, ablationVerdict, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -186,6 +186,8 @@ const ablate: CliCommand = {
     const ending = ablationEnding(result, arms.length);
     for (const line of ending.failures) console.error(inCommandWords(line, ablate));
     if (ending.summary) console.log(ending.summary);
+    const verdict = ablationVerdict(result);
+    if (verdict) console.log(verdict);
     console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, ABLATION_RUNS_FOLDER)}`);
     return interrupted ? 130 : ending.failures.length ? 1 : 0;
   },

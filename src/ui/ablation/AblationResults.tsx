@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
+import { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
@@ -78,6 +78,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
   const notAsked = notAskedNote(result);
   const more = hdrArmsNote(result);
   const skipped = skippedNote(result);
+  const verdict = ablationVerdict(result);
   return (
     <>
       <p className="muted">
@@ -87,6 +88,11 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
       {more && <p className="muted">{more}</p>}
       {skipped && <p className="muted" data-testid="ablation-skipped">{skipped}</p>}
       {notAsked && <p className="muted">{notAsked}.</p>}
+      {verdict && !underway && (
+        <p data-testid="ablation-verdict">
+          <strong>Verdict:</strong> {verdict}
+        </p>
+      )}
       {(result.failed ?? []).length > 0 && (
         <ul className="error" data-testid="ablation-failed-arms">
           {result.failed!.map((f) => (
