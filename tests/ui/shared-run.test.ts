@@ -44,7 +44,7 @@ describe('a shared run', () => {
   it('names the evaluation\'s categories in the words the Evaluation panel uses', async () => {
     // It read "(simple 90.0%, parallel 70.0%)" where the studio says "one function offered".
     const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('ssb'), theme: 'light' })).replace(/<!-- -->/g, '');
-    expect(html).toContain('85.0% of calls correct by the AST checker on 20 held-out examples at step 40 (one function offered 90.0%, several calls of the one function offered 70.0%)');
+    expect(html).toContain('85.0% of calls correct by the AST checker on 20 held-out examples at step 40, 95% interval 64–95% (one function offered 90.0%, several calls of the one function offered 70.0%)');
   });
 
   it('does not call a plain-SFT run\'s reasoning token share α', async () => {

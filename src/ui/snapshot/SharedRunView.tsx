@@ -9,6 +9,7 @@ import { ALPHA_AXIS, evalTotalLabel } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { categoryWords, formatMetric } from '../format.ts';
 import { hdrStatusText, recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
+import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
   const c = s.curves[key];
@@ -27,7 +28,9 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   const where = `${e.examples} ${e.split === 'eval' || e.split === undefined ? 'held-out ' : ''}example${e.examples === 1 ? '' : 's'}${e.step !== undefined ? ` at step ${e.step}` : ''}`;
   const categories = Object.entries(e.byCategory ?? {});
   const by = categories.length > 1 ? ` (${categories.map(([k, v]) => `${categoryWords(k)} ${pct(v)}`).join(', ')})` : '';
-  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${by}`;
+  // The link carries the accuracy and the count; the correct answers are their product.
+  const interval = accuracyIntervalText(Math.round(e.astAccuracy * e.examples), e.examples);
+  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${interval ? `, ${interval}` : ''}${by}`;
 }
 
 /** "running at step 12 of 50"; an HDR run's in its own rounds, as the studio counts them (its steps
