@@ -30,7 +30,7 @@ export interface AdapterCardFacts {
   /** The newest finished evaluation of this adapter on the run's held-out examples, and the base
    * model's on the same examples and answer length when there is one, with the split of the
    * examples whose verdicts differ (`right`: the adapter right where the base model is wrong). */
-  evaluation?: { correct: number; total: number; maxNewTokens: number; base?: { correct: number; total: number; split?: { right: number; wrong: number } } };
+  evaluation?: { correct: number; total: number; maxNewTokens: number; base?: BesideEvaluation };
 }
 
 const percent = (correct: number, total: number) => `${((100 * correct) / total).toFixed(1)}%`;
@@ -83,7 +83,7 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     `- ${f.adapterStep !== undefined ? `The weights of step ${f.adapterStep} of ${f.config.steps}; learning` : 'Learning'} rate ${f.config.lr}, ${f.config.schedule} schedule, ${f.config.batchSize * f.config.gradAccum} examples a step, sequences of up to ${f.config.seqLen} tokens.`,
     ...(f.hdrRounds !== undefined ? [`- Then ${f.hdrRounds === 1 ? 'one round' : `${f.hdrRounds} rounds`} of HDR (Hard Data Re-sampling): the cases it still got wrong sampled anew, the answers that pass the call check added, training continued.`] : []),
     ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}${onHub}.`] : f.dataset ? [`- Dataset: ${f.dataset}${onHub}.`] : f.datasets?.length ? [`- Dataset: ${datasetLinks(f.datasets)}.`] : []),
-    ...(f.evaluation ? ['', '## Evaluation', '', evaluationText(f.evaluation)] : []),
+    ...(f.evaluation ? ['', '## Evaluation', '', evaluationText(f.evaluation, f.evaluation.base, { subject: 'the adapter', other: 'the base model' })] : []),
     '',
     '## Use',
     '',
@@ -99,12 +99,23 @@ export function adapterModelCard(f: AdapterCardFacts): string {
   ].join('\n');
 }
 
-function evaluationText(e: NonNullable<AdapterCardFacts['evaluation']>): string {
-  const base = e.base ? `, against ${percent(e.base.correct, e.base.total)} (${e.base.correct} of ${e.base.total}) for the base model` : '';
-  const split = e.base?.split && e.base.split.right + e.base.split.wrong > 0
-    ? ` Answer by answer, the adapter is right on ${e.base.split.right} the base model got wrong and wrong on ${e.base.split.wrong} it got right; that split ${chanceText(e.base.split.right, e.base.split.wrong)}.`
+/** Another evaluation on the same examples, set beside a card's, with the split of the examples
+ * whose verdicts differ (`right`: the card's subject right where the other is wrong). */
+interface BesideEvaluation {
+  correct: number;
+  total: number;
+  split?: { right: number; wrong: number };
+}
+
+/** A card's evaluation in a sentence or three: the accuracy with its interval, and beside `other`'s
+ * (named by `names.other`) with the answer-by-answer split and whether it could be chance. `how`:
+ * how the subject answered, where it is not plain. */
+function evaluationText(e: { correct: number; total: number; maxNewTokens: number }, other: BesideEvaluation | undefined, names: { subject: string; other: string }, how = ''): string {
+  const beside = other ? `, against ${percent(other.correct, other.total)} (${other.correct} of ${other.total}) for ${names.other}` : '';
+  const split = other?.split && other.split.right + other.split.wrong > 0
+    ? ` Answer by answer, ${names.subject} is right on ${other.split.right} ${names.other} got wrong and wrong on ${other.split.wrong} it got right; that split ${chanceText(other.split.right, other.split.wrong)}.`
     : '';
-  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens) by the studio's AST checker, which checks calls as BFCL's does${base}.${split}`;
+  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}`;
 }
 
 export interface GgufCardFacts {
@@ -121,6 +132,9 @@ export interface GgufCardFacts {
   others?: string[];
   /** The Hub dataset repos the adapter was trained on. */
   datasets?: string[];
+  /** The newest finished evaluation of this file's weights on the run's held-out examples, beside
+   * the run's adapter's on the same examples and answer length when there is one. */
+  evaluation?: { correct: number; total: number; maxNewTokens: number; adapter?: BesideEvaluation };
 }
 
 /** The weight type in a GGUF file's name as the Hub and Ollama read it (`calls-Q4_K_M.gguf`:
@@ -150,6 +164,7 @@ export function ggufModelCard(f: GgufCardFacts): string {
     '',
     ...trainedOnLine(f.datasets),
     ...(others.length ? [`Other weight types in this repo: ${others.map((o) => `${o.fileName} (${o.type})`).join(', ')}.`, ''] : []),
+    ...(f.evaluation ? ['## Evaluation', '', evaluationText(f.evaluation, f.evaluation.adapter, { subject: 'the file', other: "the run's adapter" }, " with this file's weights as llama.cpp reads them,"), ''] : []),
     '## Run it',
     '',
     '```sh',

@@ -50,7 +50,7 @@ import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
 import { runHubPush } from './hubPushJob.ts';
-import type { AdapterCardFacts } from '../export/hubCards.ts';
+import type { AdapterCardFacts, GgufCardFacts } from '../export/hubCards.ts';
 import { hubRepoId } from '../export/mergedExport.ts';
 import type { GgufSources } from '../export/ggufSources.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
@@ -577,7 +577,8 @@ export class StudioEngine {
       const dataset = (await db.datasets.get(run.datasetId))?.name;
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
       const evaluation = await adapterEvaluation(db, run);
-      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}) };
+      const fileEvaluation = what === 'gguf' && gguf ? await ggufEvaluation(db, run, gguf) : undefined;
+      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}), ...(fileEvaluation ? { ggufEvaluation: fileEvaluation } : {}) };
       const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
       return { ...out, adapterStep, runStep: runStepOf(run, adapterStep) };
     },
@@ -614,22 +615,42 @@ export function hubDatasetsOf(dataset: DatasetRow | undefined, run: StoredRun): 
   return repo ? [repo] : undefined;
 }
 
+/** Finished evaluations of a run's dataset on its model, newest first (stopped ones left out). */
+async function finishedEvaluations(db: StudioDb, run: StoredRun): Promise<EvalRunRow[]> {
+  return (await db.runs.where('datasetId').equals(run.datasetId).toArray())
+    .filter((r): r is EvalRunRow => r.kind === 'eval' && r.status === 'done' && !(r as EvalRunRow).stopped && r.modelRef === run.modelRef)
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** `other`'s tally for a card, beside `own`'s, with the split of the answers whose verdicts differ
+ * where both evaluations' answers are kept (`right`: own right where other is wrong). */
+async function besideEvaluation(db: StudioDb, own: EvalRunRow, other: EvalRunRow): Promise<{ correct: number; total: number; split?: { right: number; wrong: number } }> {
+  const [mine, theirs] = await Promise.all([db.predictions.get(own.id), db.predictions.get(other.id)]);
+  const c = mine && theirs ? compareAnswers(mine.predictions, theirs.predictions) : null;
+  return { correct: other.summary.correct, total: other.summary.total, ...(c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length } } : {}) };
+}
+
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
  * file of it), and the newest of the base model on the same dataset, model and answer length. */
 async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterCardFacts['evaluation']> {
-  const evals = (await db.runs.where('datasetId').equals(run.datasetId).toArray())
-    .filter((r): r is EvalRunRow => r.kind === 'eval' && r.status === 'done' && !(r as EvalRunRow).stopped && !(r as EvalRunRow).config.gguf && r.modelRef === run.modelRef)
-    .sort((a, b) => b.createdAt - a.createdAt);
+  const evals = (await finishedEvaluations(db, run)).filter((r) => !r.config.gguf);
   const own = evals.find((r) => r.config.adapterRunId === run.id);
   if (!own || own.summary.total === 0) return undefined;
   const base = evals.find((r) => r.config.adapterRunId === null && r.config.maxNewTokens === own.config.maxNewTokens && r.config.limit === own.config.limit);
-  const tally = (r: EvalRunRow) => ({ correct: r.summary.correct, total: r.summary.total });
-  if (!base || !base.summary.total) return { ...tally(own), maxNewTokens: own.config.maxNewTokens };
-  // Answer by answer, where both evaluations' answers are kept: which way the verdicts that differ went.
-  const [mine, theirs] = await Promise.all([db.predictions.get(own.id), db.predictions.get(base.id)]);
-  const c = mine && theirs ? compareAnswers(mine.predictions, theirs.predictions) : null;
-  const split = c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length } } : {};
-  return { ...tally(own), maxNewTokens: own.config.maxNewTokens, base: { ...tally(base), ...split } };
+  const tally = { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens };
+  return base && base.summary.total ? { ...tally, base: await besideEvaluation(db, own, base) } : tally;
+}
+
+/** For a pushed GGUF file's card: the newest finished evaluation of a file of this run's of the
+ * same type and size (the export is deterministic: the same bytes), beside the newest of the run's
+ * adapter itself on the same examples and answer length. */
+async function ggufEvaluation(db: StudioDb, run: StoredRun, gguf: { file: Blob; type: string }): Promise<GgufCardFacts['evaluation']> {
+  const evals = (await finishedEvaluations(db, run)).filter((r) => r.config.adapterRunId === run.id);
+  const own = evals.find((r) => r.config.gguf && r.config.gguf.bytes === gguf.file.size && (r.config.gguf.fileType ?? '').toUpperCase() === gguf.type.toUpperCase());
+  if (!own || own.summary.total === 0) return undefined;
+  const adapter = evals.find((r) => !r.config.gguf && r.config.maxNewTokens === own.config.maxNewTokens && r.config.limit === own.config.limit);
+  const tally = { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens };
+  return adapter && adapter.summary.total ? { ...tally, adapter: await besideEvaluation(db, own, adapter) } : tally;
 }
 
 function modelInfo(ref: string, spec: ModelSpec, tokenizer: string): ModelInfo {

@@ -6,7 +6,7 @@
 import type { LoraAdapter } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { adapterModelCard, ggufModelCard, type AdapterCardFacts } from '../export/hubCards.ts';
+import { adapterModelCard, ggufModelCard, type AdapterCardFacts, type GgufCardFacts } from '../export/hubCards.ts';
 import { mergeInWorker } from './mergedExportJob.ts';
 import { hubPushStepLabel, pushToHub, type HubPushFile, type HubPushResult } from '../export/hubPush.ts';
 import { GatheredBlob } from './gatheredBlob.ts';
@@ -33,6 +33,8 @@ export interface HubPushInput {
   /** The Hub dataset repos the run's examples came from or were pushed to. */
   datasets?: string[];
   evaluation?: AdapterCardFacts['evaluation'];
+  /** A GGUF push's: the evaluation of the file's weights, beside the adapter's. */
+  ggufEvaluation?: GgufCardFacts['evaluation'];
 }
 
 export async function runHubPush(ctx: JobContext, job: HubPushInput): Promise<HubPushResult> {
@@ -92,7 +94,7 @@ function ggufFiles(job: HubPushInput, gguf: { file: Blob; type: string }, repo: 
   const title = repo.split('/')[1];
   const type = gguf.type.toUpperCase();
   const fileName = `${title}-${type}.gguf`;
-  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}) });
+  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}), ...(job.ggufEvaluation ? { evaluation: job.ggufEvaluation } : {}) });
   return [
     { path: fileName, blob: gguf.file },
     { path: 'README.md', blob: new Blob([card]) },

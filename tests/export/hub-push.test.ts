@@ -76,6 +76,10 @@ describe('the cards of what a run pushes', () => {
     expect(card).toContain('(calls-Q4_K_M.gguf, Q4_K_M weights, 400.0 MiB)');
     expect(card).toContain('ollama run hf.co/ada/calls:Q4_K_M\nllama-server -hf ada/calls:Q4_K_M --jinja');
     expect(card).not.toContain('Other weight types');
+    expect(card).not.toContain('## Evaluation');
+    // Evaluated: the file's weights beside the adapter's, answer by answer.
+    const evaluated = ggufModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', fileName: 'calls-Q4_K_M.gguf', type: 'Q4_K_M', bytes: 400 * 2 ** 20, evaluation: { correct: 24, total: 31, maxNewTokens: 96, adapter: { correct: 25, total: 31, split: { right: 1, wrong: 2 } } } });
+    expect(evaluated).toContain("## Evaluation\n\n77.4% of the calls correct (24 of 31 held-out examples, 95% interval 60–89%; answers of up to 96 tokens) with this file's weights as llama.cpp reads them, by the studio's AST checker, which checks calls as BFCL's does, against 80.6% (25 of 31) for the run's adapter. Answer by answer, the file is right on 1 the run's adapter got wrong and wrong on 2 it got right; that split could be chance (p = 1.00, exact McNemar test on the 3 examples whose verdicts differ); more held-out examples would tell.\n\n## Run it");
     expect([ggufTypeInName('calls-Q4_K_M.gguf'), ggufTypeInName('my-run-q8_0.gguf'), ggufTypeInName('m.IQ4_XS.gguf'), ggufTypeInName('m-BF16.gguf'), ggufTypeInName('model.gguf'), ggufTypeInName('q4.txt')]).toEqual(['Q4_K_M', 'Q8_0', 'IQ4_XS', 'BF16', null, null]);
   });
 

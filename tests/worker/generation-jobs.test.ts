@@ -167,6 +167,11 @@ describe('worker engine: generation jobs', () => {
       expect(hub.file('ada/one-step-gguf', 'one-step-gguf-F32.gguf').equals(Buffer.from(await f32.arrayBuffer()))).toBe(true);
       expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain('ollama run hf.co/ada/one-step-gguf:F32\nllama-server -hf ada/one-step-gguf:F32 --jinja');
       expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain('Its adapter was trained on [ada/demo-calls](https://huggingface.co/datasets/ada/demo-calls).');
+      // The file's own evaluation above (its F32 weights answered as the adapter did, so no answer
+      // changed its verdict), beside the adapter's.
+      const f = fileRow.summary;
+      const pctOf = (s: { correct: number; total: number }) => `${((100 * s.correct) / s.total).toFixed(1)}%`;
+      expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain(`## Evaluation\n\n${pctOf(f)} of the calls correct (${f.correct} of 4 held-out examples, ${accuracyIntervalText(f.correct, 4)}; answers of up to 4 tokens) with this file's weights as llama.cpp reads them, by the studio's AST checker, which checks calls as BFCL's does, against ${pctOf(evaluated.summary)} (${evaluated.summary.correct} of 4) for the run's adapter.\n`);
       await expect(engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/x', token: 'hf_r', private: true, baseUrl: hub.base }, () => undefined)).rejects.toThrow(/may only read; pushing needs a write token/);
     } finally {
       await close();
