@@ -111,6 +111,7 @@ export function datasetChangedNote(r: AblationResult, now: { fingerprint: string
 export function ablationMarkdown(r: AblationResult): string {
   const cats = reportCategories(r);
   const s = r.shared;
+  const verdict = ablationVerdict(r);
   const lines = [
     `# Ablation: ${r.name}`,
     '',
@@ -122,7 +123,7 @@ export function ablationMarkdown(r: AblationResult): string {
     ...(skippedNote(r) ? [skippedNote(r)!] : []),
     ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
     ...(r.failed ?? []).map((f) => `- **${f.id} failed**: ${f.message}`),
-    ...(ablationVerdict(r) ? ['', `**Verdict**: ${ablationVerdict(r)}`] : []),
+    ...(verdict ? ['', `**Verdict**: ${verdict}`] : []),
     '',
     '## Accuracy',
     '',
