@@ -29,6 +29,7 @@ import { checkUnderFolder, fileErrorWords } from './flagPaths.ts';
 import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
 import { plural } from '../data/plural.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
+import { LEARN_EVERY_CALL_TURN } from '../data/call-turns.ts';
 
 /** A Hugging Face dataset given as --data: `hf://datasets/<owner>/<name>`. */
 const HUB_DATASET = /^hf:\/\/datasets\//i;
@@ -133,11 +134,11 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
   const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(folder, paths);
   const included = snapshot?.included;
   const includedFrom = snapshot && (snapshot.recordedIn ? `${snapshot.path} (as ${snapshot.recordedIn} records it)` : snapshot.path);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   if (opts.ignoreLineChoices) return data;
-  printNotes(data.problems);
+  printNotes(data.problems.map((p) => p.replace(LEARN_EVERY_CALL_TURN, 'give --every-call-turn')));
   // A snapshot whose lines chose nothing has nothing to record.
   if (!snapshot?.included.size) return data;
   const chosen = data.all.filter((e) => snapshot.included.has(e.id)).length;
@@ -150,7 +151,7 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
 
 /** `adapter`: the --adapter folder, whose snapshot lines' choice applies (snapshotChoices);
  * `ownRun`: instead, the run folder read again (train --resume, recipe --run), whose recorded one does. */
-type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
+type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; everyCallTurn?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to
  * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),
@@ -249,14 +250,14 @@ function adapterBaseModel(dir: string): string | undefined {
  * (`inclusion`: --include-flagged, --leave-out) where it chose any, and whether it used the examples
  * the quality check flags (`includeFailing`: --include-failing), and the studio's per-line choice of
  * the snapshot it started from (`lineChoices`), where it had one. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: true; lineChoices?: LineChoices; file?: string } {
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: true; everyCallTurn?: true; lineChoices?: LineChoices; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
     const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: boolean; lineChoices?: LineChoices; dataset?: { split?: { seed?: number; evalFraction?: number } } };
     const lineChoices = run.source?.lineChoices ?? run.lineChoices;
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), ...(typeof lineChoices?.from === 'string' && { lineChoices }), file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), ...(run.source?.everyCallTurn === true && { everyCallTurn: true as const }), ...(typeof lineChoices?.from === 'string' && { lineChoices }), file: join(dir, file) };
   }
   return {};
 }

@@ -30,16 +30,24 @@ export interface RunTarget {
   format?: SourceFormat;
   /** --bfcl-prompt: BFCL question files in BFCL's prompt mode. */
   bfclPromptMode: boolean;
+  /** --every-call-turn: every calling turn of a conversation an example of its own; undefined when
+   * not given (an --adapter run's own choice applies: eval, hdr). */
+  everyCallTurn?: boolean;
 }
 
 /** The option every run command offers for BFCL files, with its help line. */
 export const BFCL_PROMPT_HELP = `  --bfcl-prompt           BFCL question files in BFCL's prompt mode (functions listed in its system prompt,
                           answers as Python calls), as the leaderboard prompts models without native tools`;
 
-export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string; 'bfcl-prompt'?: boolean }): RunTarget {
+/** The option every command that reads conversations offers for their earlier calling turns. */
+export const EVERY_CALL_TURN_HELP = `  --every-call-turn       learn every turn of a conversation that calls a tool, each an example of its own
+                          (default: only its last, the earlier ones prompt; with --adapter of a run folder
+                          or --resume: as that run chose); a conversation's turns are held out together`;
+
+export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string; 'bfcl-prompt'?: boolean; 'every-call-turn'?: boolean }): RunTarget {
   const target = { modelArg: requireFlag(f.model, 'model'), dataPaths: requireFlag(f.data, 'data'), out: requireFlag(f.out, 'out') };
   if (f.format !== undefined && !isSourceFormat(f.format)) throw new CliError(`unknown --format ${f.format}`, 2);
-  return { ...target, format: f.format as SourceFormat | undefined, bfclPromptMode: f['bfcl-prompt'] ?? false };
+  return { ...target, format: f.format as SourceFormat | undefined, bfclPromptMode: f['bfcl-prompt'] ?? false, everyCallTurn: f['every-call-turn'] };
 }
 
 /** How SSB learns α, for every command that trains (train, hdr, ablate). */

@@ -18,7 +18,8 @@ export interface DatasetRow {
   name: string;
   createdAt: number;
   /** Source format per file (detected or chosen). */
-  files: Array<{ name: string; format: string | undefined; imported: number; rejected: number }>;
+  /** earlierCallTurns: of the examples imported, those made of conversations' earlier calling turns. */
+  files: Array<{ name: string; format: string | undefined; imported: number; rejected: number; earlierCallTurns?: number }>;
   exampleCount: number;
   /** `sha256:…` of the normalised examples (fingerprint.ts). Added in v2. */
   fingerprint: string;

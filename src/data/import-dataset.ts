@@ -20,6 +20,10 @@ import { readRecords, type RawRecord, type ReadOptions } from './record-reader.t
 import { numericValue } from './python/integral-float.ts';
 import { storableExample } from './whole-floats.ts';
 import { datasetFileStem } from './fileKinds.ts';
+import { conversationExamples, EARLIER_CALLS_RULE } from './call-turns.ts';
+
+/** The formats whose records are conversations: their earlier assistant turns may call tools too. */
+const CONVERSATION_FORMATS: ReadonlySet<SourceFormat> = new Set(['openai', 'sharegpt', 'hermes', 'funreason', 'glaive']);
 
 export interface DatasetFile {
   name: string;
@@ -47,6 +51,8 @@ export interface ImportOptions extends ReadOptions {
    * answer as Python calls `[f(a=1)]` (what FunReason trains on and how the leaderboard prompts
    * models without native tools), instead of native tools and JSON tool calls. */
   bfclPromptMode?: boolean;
+  /** Every calling turn of a conversation an example of its own, not only its last (call-turns.ts). */
+  everyCallTurn?: boolean;
   /** Cancels the import between two chunks: the generator throws ImportCancelledError. */
   signal?: AbortSignal;
 }
@@ -70,8 +76,13 @@ export interface ImportedFile {
   format: SourceFormat | 'possible_answer' | undefined;
   detected: boolean;
   records: number;
+  /** Examples imported: one per record, or more where every calling turn of a conversation is learned. */
   imported: number;
   rejected: number;
+  /** Of the examples imported, those made of a conversation's earlier calling turns (everyCallTurn). */
+  earlierCallTurns?: number;
+  /** Without everyCallTurn, the examples whose earlier calling turns are prompt only (noted on each). */
+  earlierCallsInPrompt?: number;
 }
 
 export interface ImportResult {
@@ -243,12 +254,16 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         // Strings inside a record (xLAM's tools/answers, JSON arguments) are parsed too: check again.
         const shape = recordShapeProblem(parsed, { jsonOnly: true });
         if (shape) return reject(`the parsed example ${shape}`, parsed.id);
+        const turns = CONVERSATION_FORMATS.has(parser.format) ? conversationExamples(parsed, options.everyCallTurn ?? false) : [parsed];
         // Parsers box a target's whole floats (5.0); stored, they are numbers and a list of places.
-        const example = storableExample(parsed);
-        const first = seenIds.get(example.id);
+        // An earlier calling turn whose id is taken is left to the example that has it: the same turn
+        // as a record of its own (a dataset the studio pushed has each learned turn as one).
+        const examples = turns.map(storableExample).filter((e, k) => k === turns.length - 1 || !seenIds.has(e.id));
+        const first = seenIds.get(examples.at(-1)!.id);
         if (first !== undefined) {
-          return reject(`duplicate id "${example.id}" (first seen at ${placeWords(Math.floor(first / 2 ** 32), first % 2 ** 32)})`, example.id);
+          return reject(`duplicate id "${parsed.id}" (first seen at ${placeWords(Math.floor(first / 2 ** 32), first % 2 ** 32)})`, parsed.id);
         }
+        const example = examples.at(-1)!;
         // A BFCL question file's questions wait for their answers; the studio's own lines of BFCL
         // questions already carry them.
         if (example.source === 'bfcl' && parser.format === 'bfcl') {
@@ -257,11 +272,15 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
           bfclPending.push({ example, file: file.name, report, line: r.line, index: r.index });
           return;
         }
-        const verdict = quality(example);
-        seenIds.set(example.id, fileIndex * 2 ** 32 + place(r));
-        report.imported++;
+        const verdicts = examples.map(quality);
         const included = parser.included?.(r.value);
-        batch.examples.push({ example, quality: verdict, ...(included !== undefined && { included }), file: file.name, line: r.line, index: r.index });
+        examples.forEach((e, k) => {
+          seenIds.set(e.id, fileIndex * 2 ** 32 + place(r));
+          report.imported++;
+          batch.examples.push({ example: e, quality: verdicts[k], ...(included !== undefined && { included }), file: file.name, line: r.line, index: r.index });
+        });
+        if (examples.length > 1) report.earlierCallTurns = (report.earlierCallTurns ?? 0) + examples.length - 1;
+        if (example.parseIssues?.some((p) => p.rule === EARLIER_CALLS_RULE)) report.earlierCallsInPrompt = (report.earlierCallsInPrompt ?? 0) + 1;
       } catch (err) {
         reject(describeError(err), id);
       }

@@ -129,7 +129,7 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
     id: datasetId,
     name: options.name,
     createdAt: Date.now(),
-    files: fileReports.map((f) => ({ name: f.name, format: f.format, imported: f.imported, rejected: f.rejected })),
+    files: fileReports.map((f) => ({ name: f.name, format: f.format, imported: f.imported, rejected: f.rejected, ...(f.earlierCallTurns && { earlierCallTurns: f.earlierCallTurns }) })),
     exampleCount: ord,
     fingerprint: digest,
     split,

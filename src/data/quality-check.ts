@@ -27,10 +27,11 @@ export interface QualityFailure {
 
 /**
  * What a parser changed or left out of a record it still imported whole, for the user to know
- * rather than to fix (an answer's text moved ahead of its calls, turns after the target left out).
+ * rather than to fix (an answer's text moved ahead of its calls, turns after the target left out,
+ * earlier calling turns kept as prompt: call-turns.ts).
  * A note never fails the check: the example is well formed, only not all of the source.
  */
-export const PARSE_NOTE_RULES = ['text_moved_before_calls', 'later_turns_left_out'] as const;
+export const PARSE_NOTE_RULES = ['text_moved_before_calls', 'later_turns_left_out', 'earlier_calls_in_prompt'] as const;
 export type ParseNoteRule = (typeof PARSE_NOTE_RULES)[number];
 
 export interface QualityNote {

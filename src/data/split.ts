@@ -2,7 +2,11 @@
 // is the same on every device and after re-import, and adding examples never moves existing ones.
 // HDR samples are train: they answer training prompts again, and held out they would put training
 // questions in the eval set; unless a new split holds their question out, where they go with it
-// (trained, they would train the held-out question). Never depends on record order or on Math.random.
+// (trained, they would train the held-out question). The calling turns of one conversation, each an
+// example when every calling turn is learned (call-turns.ts), are one question: they share the
+// conversation's side. Never depends on record order or on Math.random.
+
+import { conversationOf } from './call-turns.ts';
 
 export type SplitName = 'train' | 'eval';
 
@@ -33,12 +37,13 @@ export function hardCaseRootId(id: string): string {
   return id.replace(/(#hdr\d+(\.\d+)?)+$/, '');
 }
 
-/** An example's side: an HDR sample's is train (eval when its question's is), any other's splitOf its id. */
+/** An example's side: an HDR sample's is train (eval when its question's is), any other's its
+ * conversation's (splitOf the id without a calling turn's `#call<n>`). */
 export function sideOf(example: { id: string; source?: string }, settings: SplitSettings): SplitName {
-  const side = splitOf(example.id, settings); // validates the settings for HDR samples too
+  const side = splitOf(conversationOf(example.id), settings); // validates the settings for HDR samples too
   if (example.source !== 'hdr') return side;
   const root = hardCaseRootId(example.id);
-  return root !== example.id && splitOf(root, settings) === 'eval' ? 'eval' : 'train';
+  return root !== example.id && splitOf(conversationOf(root), settings) === 'eval' ? 'eval' : 'train';
 }
 
 export function splitOf(exampleId: string, settings: SplitSettings): SplitName {

@@ -99,6 +99,8 @@ export interface FileExampleOptions {
   includedFrom?: string;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
+  /** Every calling turn of a conversation an example of its own (data/call-turns.ts). */
+  everyCallTurn?: boolean;
   /** Read no line's "included", as the CLI did before lines chose (the check and the flags alone):
    * only to tell a run trained then that its files are unchanged (cli/localFiles.ts). */
   ignoreLineChoices?: boolean;
@@ -112,7 +114,7 @@ export class UnknownLeaveOut extends Error {}
  * snapshot stores it (saveDataset's `included`): what it left out stays out, what it included is used;
  * then the choice over many examples the flags give (`inclusion`), as the Dataset panel applies it. */
 export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
-  const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode });
+  const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn });
   const problems = imported.issues.map(formatIssue);
   const rows = exampleRows('files', imported.examples, opts.split);
   let failedQuality = 0;

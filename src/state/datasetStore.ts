@@ -78,6 +78,8 @@ interface DatasetState {
   formatChoice: FormatChoice;
   /** Import BFCL question files in BFCL's prompt mode (system prompt, Python-call answers). */
   bfclPromptMode: boolean;
+  /** Make every calling turn of a conversation an example of its own, not only its last (data/call-turns.ts). */
+  everyCallTurn: boolean;
   /** Formats detected for the files being imported, by file name (shown beside the override). */
   detected: Record<string, string>;
   progress: ImportProgressView | null;
@@ -97,6 +99,7 @@ interface DatasetState {
   selectDataset(id: string | null): void;
   setFormatChoice(f: FormatChoice): void;
   setBfclPromptMode(on: boolean): void;
+  setEveryCallTurn(on: boolean): void;
   importDataset(files: File[]): Promise<string | null>;
   /** A dataset repo of the Hugging Face Hub by its id (or page address), with the model panel's
    * access token for a gated one; `baseUrl` for a mirror (tests serve one). */
@@ -190,6 +193,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   selectedId: readPref(SELECTED_KEY),
   formatChoice: 'auto',
   bfclPromptMode: false,
+  everyCallTurn: false,
   detected: {},
   progress: null,
   lastImport: null,
@@ -221,6 +225,10 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ bfclPromptMode });
   },
 
+  setEveryCallTurn(everyCallTurn) {
+    set({ everyCallTurn });
+  },
+
   async importDataset(files) {
     if (get().progress) {
       set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
@@ -238,7 +246,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       set({ detected: await client.request('detectFormats', { files }) });
       if (get().progress?.cancelling) throw importCancelled(`the import of ${datasetNameOf(files)}`);
       const choice = get().formatChoice;
-      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode, everyCallTurn: get().everyCallTurn }, (p) =>
         set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total, cancelling: get().progress?.cancelling } }),
       );
       return await storedImport(result, set, get);
@@ -303,7 +311,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null, notice: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
     try {
       const choice = get().formatChoice;
-      const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, ...(files ? { files } : {}), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+      const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, ...(files ? { files } : {}), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode, everyCallTurn: get().everyCallTurn }, (p) =>
         set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total, cancelling: get().progress?.cancelling } }),
       );
       const stored = await storedImport(result, set, get);

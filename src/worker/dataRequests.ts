@@ -151,7 +151,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
   /** Dataset files into the database a batch at a time (memory stays flat with file size); a file
    * with no usable record, or an import cancelled, saves nothing, and the stored datasets stay as they were. */
-  async function importFiles(files: DatasetFile[], opts: { name: string; format?: SourceFormat; bfclPromptMode?: boolean }, signal: AbortSignal, progress: (p: ProgressInfo) => void): Promise<DatasetImportResult> {
+  async function importFiles(files: DatasetFile[], opts: { name: string; format?: SourceFormat; bfclPromptMode?: boolean; everyCallTurn?: boolean }, signal: AbortSignal, progress: (p: ProgressInfo) => void): Promise<DatasetImportResult> {
     let result;
     try {
       result = await importDatasetIntoDb(ctx.db(), files, {
@@ -180,8 +180,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       return detected;
     },
 
-    importDataset: ({ files, name, format, bfclPromptMode }, progress) =>
-      cancellable((signal) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, signal, progress)),
+    importDataset: ({ files, name, format, bfclPromptMode, everyCallTurn }, progress) =>
+      cancellable((signal) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode, everyCallTurn }, signal, progress)),
 
     listHubDataset: ({ repo, token, baseUrl }) => listHubDataset(repo, { token, baseUrl }),
     datasetDownloads: () => listDownloads(),
@@ -195,7 +195,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     // connection, a cancel or with another format chosen does not download it again. Another
     // dataset's download left there (never imported) goes when the next import starts, unless an
     // import in another tab holds it (the dataset's lock, held from download to stored examples).
-    importHubDataset: ({ repo, token, baseUrl, files, format, bfclPromptMode }, progress) =>
+    importHubDataset: ({ repo, token, baseUrl, files, format, bfclPromptMode, everyCallTurn }, progress) =>
       cancellable((signal) => {
         const id = hubDatasetId(repo);
         // Cancelled while another tab's import of it holds the lock, or while the files come in.
@@ -209,7 +209,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
           const hub = await downloadHubDataset(id, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
           // Files the user chose are one dataset of the repo among others: named by them too.
           const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
-          const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);
+          const result = await importFiles(hub.files, { name, format, bfclPromptMode, everyCallTurn }, signal, progress);
           if (result.datasetId !== null) {
             for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
             await ctx.db().datasets.update(result.datasetId, { hubRepo: hub.repo });

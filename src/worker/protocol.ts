@@ -335,9 +335,9 @@ export interface RequestMap {
   detectFormats: [{ files: File[] }, Record<string, string>];
   /** Imports dataset files (quality check, seeded split) as one new dataset. Progress: bytes read,
    * `items` records. */
-  importDataset: [{ files: File[]; name: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult];
+  importDataset: [{ files: File[]; name: string; format?: SourceFormat; bfclPromptMode?: boolean; everyCallTurn?: boolean }, DatasetImportResult];
   /** A dataset repo of the Hugging Face Hub (data/hub-dataset.ts chooses its files), stored under its id. */
-  importHubDataset: [{ repo: string; token?: string; baseUrl?: string; files?: string[]; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult & { hub: HubImportFacts }];
+  importHubDataset: [{ repo: string; token?: string; baseUrl?: string; files?: string[]; format?: SourceFormat; bfclPromptMode?: boolean; everyCallTurn?: boolean }, DatasetImportResult & { hub: HubImportFacts }];
   /** A Hub dataset repo's dataset files with their sizes, and those imported unless the user chooses
    * (its train split's); nothing is downloaded. */
   listHubDataset: [{ repo: string; token?: string; baseUrl?: string }, HubDatasetListing];

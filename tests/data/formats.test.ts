@@ -43,13 +43,16 @@ describe('OpenAI messages with tools and tool_calls', () => {
     // The target is the last turn that calls a tool; the tool result and the final plain answer
     // after it are left out, and the example says so (a note: it still passes the check).
     expect(ex['oa-3'].target.calls).toEqual([{ name: 'book_flight', arguments: { flight_id: 'UA100', seats: 2 } }]);
+    // Its earlier call (search_flights) is prompt only, and it says so too.
+    const earlierNote = '1 earlier turn that calls a tool is in the prompt, not trained: to learn it as an example of its own, import with every calling turn learned';
     expect(checkExample(ex['oa-3']).notes).toEqual([
       { rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out: the example trains the last assistant turn that calls a tool' },
+      { rule: 'earlier_calls_in_prompt', detail: earlierNote },
     ]);
     expect(['oa-1', 'oa-2', 'oa-4'].map((id) => checkExample(ex[id]).notes)).toEqual([undefined, undefined, undefined]);
     // The command line prints it with the example's name.
     const data = await fileExamples([await fileOf('openai-tools.jsonl')], { split: { seed: 1, evalFraction: 0 } });
-    expect(data.problems).toEqual(['example "oa-3": 2 turns after the target (tool, assistant) left out: the example trains the last assistant turn that calls a tool']);
+    expect(data.problems).toEqual(['example "oa-3": 2 turns after the target (tool, assistant) left out: the example trains the last assistant turn that calls a tool', `example "oa-3": ${earlierNote}`]);
     expect(data.train).toHaveLength(4);
     expect(ex['oa-3'].messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
     expect(ex['oa-3'].messages[2]).toEqual({ role: 'tool', content: '[{"flight_id": "UA100", "price": 320}]', name: 'search_flights' }); // named via tool_call_id

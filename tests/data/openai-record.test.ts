@@ -23,7 +23,11 @@ async function everyFormat(): Promise<Example[]> {
  * without the notes its import made on its source record (turns after the target left out: the
  * pushed record ends at the target), and with its category only beside BFCL's accepted values
  * (xLAM's "irrelevance" without them is what an answer without calls is checked as anyway). */
-const asReadBack = ({ parseIssues: _notes, ...e }: Example): Example => {
+// Read back, an example keeps only the note that its earlier calling turns are prompt: the others
+// were about its source's own text.
+const asReadBack = ({ parseIssues, ...rest }: Example): Example => {
+  const kept = parseIssues?.filter((p) => p.rule === 'earlier_calls_in_prompt');
+  const e: Example = kept?.length ? { ...rest, parseIssues: kept } : rest;
   const { category: _c, ...withoutCategory } = e;
   const read = e.possibleAnswer ? e : withoutCategory;
   return e.source === 'hdr' ? read : { ...read, source: 'openai' };

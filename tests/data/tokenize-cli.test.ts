@@ -47,6 +47,23 @@ describe('studio tokenize', () => {
     }
   });
 
+  it('--every-call-turn writes each calling turn of a conversation as an example, and says so', async () => {
+    const out = join(dir, 'turns.jsonl');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out])).toBe(0);
+    expect(readLines(out).map((l) => l.id)).toEqual(['oa-1', 'oa-2', 'oa-3', 'oa-4']);
+    expect(errors.mock.calls.flat().join('\n')).toContain('openai-tools.jsonl: openai (detected), 4 imported, 0 rejected; 1 of them call tools in earlier turns too, left as prompt (--every-call-turn learns them)');
+    errors.mockClear();
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out, '--every-call-turn'])).toBe(0);
+    const lines = readLines(out);
+    expect(lines.map((l) => l.id)).toEqual(['oa-1', 'oa-2', 'oa-3#call1', 'oa-3', 'oa-4']);
+    expect(errors.mock.calls.flat().join('\n')).toContain('openai-tools.jsonl: openai (detected), 5 imported (1 of them earlier calling turns), 0 rejected');
+    // The first turn's call to search_flights is trained (segment 2) in its own example.
+    const tok = qwen3Tokenizer();
+    const first = lines[2];
+    expect(tok.decode(first.input_ids.filter((_, i) => first.segments[i] === 2))).toContain('search_flights');
+  });
+
   it('leaves out examples that fail the quality check by default, as training does', async () => {
     const out = join(dir, 'passing.jsonl');
     expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out])).toBe(0);

@@ -81,6 +81,37 @@ export const tests = {
     await page.getByTestId('example-count').filter({ hasText: /^12 of 40$/ }).waitFor({ timeout: 30_000 });
   },
 
+  async 'a conversation that calls tools in several turns: its earlier calls are noted as prompt, then learned as examples of their own when asked'({ context, baseUrl, screenshot }) {
+    const call = (id, name, args) => ({ id, type: 'function', function: { name, arguments: JSON.stringify(args) } });
+    const tools = ['find_order', 'refund'].map((name) => ({ type: 'function', function: { name, description: name, parameters: { type: 'object', properties: { order: { type: 'string' } } } } }));
+    const conversation = (i) => ({
+      id: `order-${i}`,
+      tools,
+      messages: [
+        { role: 'user', content: `Refund order number ${i}.` },
+        { role: 'assistant', content: '', reasoning_content: 'Find it first.', tool_calls: [call('a', 'find_order', { order: String(i) })] },
+        { role: 'tool', tool_call_id: 'a', content: '{"found": true}' },
+        { role: 'assistant', content: '', reasoning_content: 'Found; refund it.', tool_calls: [call('b', 'refund', { order: String(i) })] },
+      ],
+    });
+    const bytes = Buffer.from([0, 1, 2].map((i) => JSON.stringify(conversation(i))).join('\n'));
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    await dropFiles(page, [{ name: 'orders.jsonl', bytes }]);
+    await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('earlier-calls-note').innerText(), "3 examples call tools in earlier turns too; those turns are prompt, not trained (each example's notes say how many). To learn them, tick “Learn every calling turn of a conversation” and import again: each becomes an example of its own.");
+    await page.getByTestId('every-call-turn').check();
+    await dropFiles(page, [{ name: 'orders.jsonl', bytes }]);
+    await page.getByTestId('import-result').filter({ hasText: '6 examples imported' }).waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('import-result').innerText(), /orders\.jsonl: openai \(detected\) · 6 imported \(3 of them earlier calling turns\) · 0 rejected/);
+    assert.equal(await page.getByTestId('earlier-calls-note').count(), 0);
+    const list = page.getByTestId('dataset-list');
+    assert.equal(await list.locator('li').count(), 2, 'a dataset of its own: other examples than the first import');
+    assert.match(await list.innerText(), /6 examples/);
+    await screenshot('dataset-every-call-turn', page);
+  },
+
   async 'a malformed dataset is refused with the problem named, and stored data stays'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);

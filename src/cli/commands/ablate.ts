@@ -9,7 +9,7 @@ import { openCliModel } from '../engine.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
@@ -51,6 +51,7 @@ ${ALPHA_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
+${EVERY_CALL_TURN_HELP}
 ${INCLUSION_HELP}
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
@@ -62,7 +63,7 @@ const flagsSpec = {
   'eval-limit': 'number', 'max-tokens': 'number', 'gen-batch': 'number', 'hdr-rounds': 'number', 'hdr-samples': 'number', 'hdr-steps': 'number',
   'mine-limit': 'number', 'hdr-mine': 'number', 'hdr-temperature': 'number', steps: 'number', batch: 'number', 'grad-accum': 'number', seq: 'number', lr: 'number',
   schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', name: 'string', format: 'string',
-  'bfcl-prompt': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 /** --mine-limit, as studio hdr names it, or --hdr-mine, the name it had here first (kept for scripts;
@@ -85,7 +86,7 @@ const ablate: CliCommand = {
   formFlags: { ...HDR_REFUSAL_FLAGS, [OUT_OF_MEMORY_LOWER]: '--batch or --seq when training, --gen-batch or --max-tokens when generating' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec, { oldNames: { 'hdr-mine': 'mine-limit' } });
-    const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
+    const { modelArg, dataPaths, out, format, bfclPromptMode, everyCallTurn } = runTarget(f);
     // The arms choose the rules: one rule for all of them would be silently overruled.
     if (f.rule !== undefined) throw new CliError('--rule: the ablation trains one arm per rule; list the rules with --rules', 2);
     if (f['balance-lr'] !== undefined) throw new CliError('--balance-lr: the ablation sets each rule\'s rate with --grad-lr and --uncertainty-lr', 2);
@@ -131,7 +132,7 @@ const ablate: CliCommand = {
     const splitSeed = splitSeedFrom(f, config.seed);
     // The data are read before the model: a split that leaves nothing to train or evaluate on is
     // refused without waiting for a model to load (minutes for a large one).
-    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode, inclusion });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode, everyCallTurn, inclusion });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     // Held out but every one left out: using them again is the remedy, not more data.
     if (data.eval.length === 0 && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate the arms on')}: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
@@ -151,7 +152,7 @@ const ablate: CliCommand = {
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
+    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: false, splitSeed, fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
     const arms = ablationArms(config);
     const heldOut = Math.min(config.evalLimit, data.eval.length);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${heldOut} held-out examples`);

@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAda
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
@@ -60,6 +60,7 @@ ${INCLUSION_DEFAULT_HELP}; --split all takes
   --temperature <t>       sample instead of greedy decoding (default greedy); with it, --top-p <p>
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
+${EVERY_CALL_TURN_HELP}
   --summary <file>        also write the summary (accuracy, per category, per rule) as JSON
   --against <file>        another studio eval --out of the same examples (the base model, another
                           adapter, a GGUF file): says how many answers are the same, and which
@@ -74,7 +75,7 @@ ${BFCL_PROMPT_HELP}
 const flagsSpec = {
   ...INCLUSION_FLAGS,
   model: 'string', adapter: 'string', gguf: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
-  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', against: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', summary: 'string', against: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 /** What changes the answers, as the flags name it: written beside --out, compared on --resume.
@@ -193,7 +194,7 @@ const evalCommand: CliCommand = {
   formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch (answers at once) or --max-tokens', 'Max new tokens': '--max-tokens' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
+    const { modelArg, dataPaths, out, format, bfclPromptMode, everyCallTurn } = runTarget(f);
     const split = f.split ?? 'eval';
     if (split !== 'eval' && split !== 'train' && split !== 'all') throw new CliError(`--split must be eval, train or all, not ${split}`, 2);
     const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens);
@@ -219,7 +220,7 @@ const evalCommand: CliCommand = {
     const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, adapter: f.adapter });
     // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
     // left out, by --leave-out or in the studio (a snapshot line's "included": false).
     const used = new Set(fingerprintedExamples(data).map((e) => e.id));

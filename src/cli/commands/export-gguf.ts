@@ -294,7 +294,7 @@ function importSplit(paths: string[], adapterDir: string | undefined) {
   const from = adapterRun(adapterDir);
   return dataExamples(paths, {
     seed: from.splitSeed ?? DEFAULT_RUN_CONFIG.seed, evalFraction: adapterEvalFraction(adapterDir),
-    ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), adapter: adapterDir,
+    ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), ...(from.everyCallTurn && { everyCallTurn: true }), adapter: adapterDir,
   });
 }
 

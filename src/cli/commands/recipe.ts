@@ -38,13 +38,14 @@ options:
   --base-model <repo>     the model train.py loads (default: the run's model, if a repo id or folder)
   --format <name>         force the dataset format (default: as the run was trained)
   --bfcl-prompt           BFCL question files in BFCL's prompt mode (default: as the run was trained)
+  --every-call-turn       every calling turn of a conversation an example (default: as the run was trained)
   --include-failing       use examples that fail the quality check (default: as the run was trained)
   --force                 replace an earlier recipe in --out (never the run's data files)
   --hub-base <url>        Hugging Face endpoint for a repo id (default https://huggingface.co or $HF_ENDPOINT)
   --cache <dir>           model download cache`;
 
 const flagsSpec = {
-  run: 'string', out: 'string', data: 'strings', model: 'string', 'base-model': 'string', format: 'string', 'bfcl-prompt': 'boolean',
+  run: 'string', out: 'string', data: 'strings', model: 'string', 'base-model': 'string', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean',
   'include-failing': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string',
 } as const;
 
@@ -137,6 +138,7 @@ const recipe: CliCommand = {
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
+      everyCallTurn: f['every-call-turn'] ?? source?.everyCallTurn,
       // The examples the run chose (--include-flagged, --leave-out), as it trained on them; an id it
       // left out that the files no longer hold is noted, not refused as a typed flag (the
       // fingerprint below says whether the files still give its examples).
@@ -151,7 +153,7 @@ const recipe: CliCommand = {
       const lineChoices = await readBeforeLineChoices(dataPaths, reading, source.fingerprint);
       if (lineChoices) throw new CliError(`${dataPaths.join(', ')} give other examples than the run trained on: ${lineChoices}`);
       throw new CliError(
-        `${dataPaths.join(', ')} give other examples than the run trained on (their dataset fingerprint differs from run.json's: edited since, or other files); the recipe would train on other data. Restore the files, or pass the run's own with --data (and the --format, --bfcl-prompt, --include-failing it used)`,
+        `${dataPaths.join(', ')} give other examples than the run trained on (their dataset fingerprint differs from run.json's: edited since, or other files); the recipe would train on other data. Restore the files, or pass the run's own with --data (and the --format, --bfcl-prompt, --every-call-turn, --include-failing it used)`,
       );
     }
     const sets = await trainingSets(tokenizer, data, config);
@@ -159,7 +161,7 @@ const recipe: CliCommand = {
     const got = { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length };
     if (got.train !== want.train || got.eval !== want.eval || got.tooLong !== (want.tooLong ?? 0)) {
       throw new CliError(
-        `${dataPaths.join(', ')} give ${got.train} training, ${got.eval} held-out and ${got.tooLong} too-long examples, but the run had ${want.train}, ${want.eval} and ${want.tooLong ?? 0}; pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
+        `${dataPaths.join(', ')} give ${got.train} training, ${got.eval} held-out and ${got.tooLong} too-long examples, but the run had ${want.train}, ${want.eval} and ${want.tooLong ?? 0}; pass the data files (and --format, --bfcl-prompt, --every-call-turn, --include-failing) the run was trained with`,
       );
     }
     // As many is not the same (files without a fingerprint, or a tokenizer that renders them
@@ -167,7 +169,7 @@ const recipe: CliCommand = {
     const ownTokenizer = f.model === undefined || f.model === (source?.model ?? run.model);
     if (trainingSetChange({ train: want.train!, digest: want.digest }, { train: got.train, digest: trainingSetDigest(sets.train) }, ownTokenizer) === 'examples') {
       throw new CliError(
-        `${dataPaths.join(', ')} give the run’s ${got.train} training examples in number, but other ones than it trained on (the digest of their tokens differs from run.json’s); pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
+        `${dataPaths.join(', ')} give the run’s ${got.train} training examples in number, but other ones than it trained on (the digest of their tokens differs from run.json’s); pass the data files (and --format, --bfcl-prompt, --every-call-turn, --include-failing) the run was trained with`,
       );
     }
 

@@ -46,6 +46,8 @@ options:
                           unless its own --include-failing is given)
   --only-passing          skip examples that fail the quality check (the default; kept for old scripts)
   --bfcl-prompt           BFCL question files in BFCL's prompt mode (system prompt, Python-call answers)
+  --every-call-turn       every turn of a conversation that calls a tool an example of its own (default: only
+                          its last; the earlier ones are prompt)
 ${INCLUSION_HELP}
   --max-record-kib <n>    per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
 
@@ -56,7 +58,7 @@ const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', ...INCLUSION_FLAGS });
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', ...INCLUSION_FLAGS });
     const modelDir = requireFlag(flags.model, 'model');
     checkModelFolder(modelDir);
     const dataFiles = requireFlag(flags.data, 'data');
@@ -116,7 +118,7 @@ const tokenize: CliCommand = {
     const note = (count: number, text: string) => {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
     };
-    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib * 1024, bfclPromptMode: flags['bfcl-prompt'] };
+    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib * 1024, bfclPromptMode: flags['bfcl-prompt'], everyCallTurn: flags['every-call-turn'] };
     try {
       for await (const batch of streamDatasetFiles(files, options)) {
         fileReports = batch.files;
@@ -162,7 +164,7 @@ const tokenize: CliCommand = {
     const unknownIds = [...(chosen?.leaveOut ?? [])].filter((id) => !askedSeen.has(id));
     // A typo would write the example the user meant to drop, as train would train on it.
     if (unknownIds.length) discard(new CliError(`--leave-out: ${unknownLeaveOutText(unknownIds, imported)} from ${dataFiles.join(', ')}; ${outPath} is unchanged`, 2));
-    for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
+    for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported${f.earlierCallTurns ? ` (${f.earlierCallTurns} of them earlier calling turns)` : ''}, ${f.rejected} rejected${f.earlierCallsInPrompt ? `; ${f.earlierCallsInPrompt} of them call tools in earlier turns too, left as prompt (--every-call-turn learns them)` : ''}`);
     for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered'], [leftOut, 'examples left out by their lines'], [leftOutAsked, 'examples left out by --leave-out']] as const) {
       if (count > NOTES_SHOWN) console.error(`  … and ${count - NOTES_SHOWN} more ${what}`);
     }

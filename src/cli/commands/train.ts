@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataE
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -68,6 +68,7 @@ ${SPLIT_SEED_HELP}
   --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
+${EVERY_CALL_TURN_HELP}
   --include-failing       train on examples that fail the quality check too (default: as the
                           --adapter run folder did; --include-failing=false leaves them out)
 ${INCLUSION_HELP}
@@ -85,7 +86,7 @@ const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', recompute: 'boolean',
-  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', patience: 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
+  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', patience: 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -224,7 +225,7 @@ function checkResumeFingerprint(out: string, stored: StoredRun, fingerprint: str
   if (stored.source?.fingerprint && stored.source.fingerprint !== fingerprint) {
     // The files are its own; the CLI reads them otherwise since (readBeforeLineChoices).
     if (lineChoices) throw new CliError(`--resume: the data files give other examples than ${out} was trained on: ${lineChoices}`, 2);
-    throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing${inclusionFlagsText(stored.source?.inclusion) ? ` (it keeps its own ${inclusionFlagsText(stored.source?.inclusion)})` : ''}`, 2);
+    throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt, --every-call-turn and --include-failing${inclusionFlagsText(stored.source?.inclusion) ? ` (it keeps its own ${inclusionFlagsText(stored.source?.inclusion)})` : ''}`, 2);
   }
 }
 
@@ -258,7 +259,7 @@ const train: CliCommand = {
   formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch or --seq' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
+    const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode, everyCallTurn: everyCallTurnFlag } = runTarget(f);
     const config = runConfigFromFlags(f);
     refuseOtherRuleFlags(f, config, false);
     if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
@@ -281,6 +282,8 @@ const train: CliCommand = {
       ? { inclusion: inclusionFromFlags(f, { out, recorded: before?.source?.inclusion }), inclusionFrom: join(out, RUN_JSON), includeFailing: f['include-failing'] ?? before?.source?.includeFailing }
       : inclusionOrRecorded(f, adapterRun(startAdapter));
     const { inclusion, includeFailing } = chosen;
+    // So are a conversation's earlier calling turns: learned as the resumed or --adapter run learned them, unless told.
+    const everyCallTurn = everyCallTurnFlag ?? (before ? before.source?.everyCallTurn : adapterRun(startAdapter).everyCallTurn);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     // A resumed run holds out what it recorded (the usual share where it recorded none).
@@ -290,7 +293,7 @@ const train: CliCommand = {
     // A resumed run that recorded the lines' choice of the snapshot it started from reads its record:
     // the snapshot may be gone (runs written before the record read the snapshot again).
     const lineChoicesFrom = before?.source?.lineChoices ? { ownRun: out } : { adapter: startAdapter };
-    const reading = { seed: splitSeed, evalFraction, format, includeFailing, bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
+    const reading = { seed: splitSeed, evalFraction, format, includeFailing, bfclPromptMode, everyCallTurn, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
     // The data are read before the model: a resume on other data is refused without waiting for a
     // model to load (minutes for a large one), and so is a dataset with nothing to train on.
     const data = await dataExamples(dataFiles, reading);
@@ -325,7 +328,7 @@ const train: CliCommand = {
     const store = new RunFolderStore(
       out,
       runFolderFacts(modelArg, dataFiles, data.counts, {
-        format, bfclPromptMode, includeFailing: includeFailing ?? false, splitSeed,
+        format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: includeFailing ?? false, splitSeed,
         ...(inclusion && { inclusion }),
         ...(data.lineChoices && { lineChoices: data.lineChoices }),
         ...recordedEvalFraction(evalFraction),

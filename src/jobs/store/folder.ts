@@ -79,6 +79,8 @@ export interface RunSource {
   data: string[];
   format?: string;
   bfclPromptMode: boolean;
+  /** `--every-call-turn`: every calling turn of a conversation an example; absent, only the last. */
+  everyCallTurn?: boolean;
   includeFailing: boolean;
   /** `--include-flagged` / `--leave-out` (data/inclusion.ts), when given: a resume uses the same examples. */
   inclusion?: InclusionChoice;

@@ -13,7 +13,7 @@ import { formatBytes, plural } from '../format.ts';
 import { HubFileChoice } from './HubFileChoice.tsx';
 
 export function DatasetImport() {
-  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, listHubDataset, hubListing, cancelImport } = useDatasets();
+  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, everyCallTurn, setEveryCallTurn, progress, detected, lastImport, importDataset, listHubDataset, hubListing, cancelImport } = useDatasets();
   const importing = !!progress;
   const [hubId, setHubId] = useState('');
   const said = progress ? progressMilestone(progressLabel(progress), progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
@@ -69,6 +69,9 @@ export function DatasetImport() {
       <label className="check" title="The functions listed as JSON in BFCL's system prompt and answers as Python calls [f(a=1)]: how the leaderboard prompts models without native tools, and what FunReason trains on. Off: native tools and JSON tool calls.">
         <input type="checkbox" checked={bfclPromptMode} onChange={(e) => setBfclPromptMode(e.target.checked)} /> BFCL files in BFCL's prompt mode (system prompt, Python-call answers)
       </label>
+      <label className="check" title="A conversation that calls tools in several turns (look something up, then act on it) trains its last calling turn; the earlier ones are prompt, never learned. Ticked, each earlier calling turn is an example of its own as well, with the conversation before it as its prompt and its own reasoning, evaluated like any other; the turns of one conversation are held out together.">
+        <input type="checkbox" checked={everyCallTurn} onChange={(e) => setEveryCallTurn(e.target.checked)} data-testid="every-call-turn" /> Learn every calling turn of a conversation (each an example of its own), not only its last
+      </label>
       {Object.keys(detected).length > 0 && (
         <p className="muted" data-testid="detected-format">
           Detected: {Object.entries(detected).map(([f, fmt]) => `${f} → ${fmt}`).join(', ')}
@@ -86,12 +89,17 @@ export function DatasetImport() {
       {lastImport && (
         <div data-testid="import-result">
           <p>{importResultText(lastImport)}</p>
+          {earlierCallsText(lastImport.files) && (
+            <p className="muted" data-testid="earlier-calls-note">
+              {earlierCallsText(lastImport.files)}
+            </p>
+          )}
           {lastImport.hub && <p className="muted" data-testid="hub-import-source">{hubSourceText(lastImport.hub)}</p>}
           <ul className="plain">
             {lastImport.files.map((f) => (
               <li key={f.name}>
                 {f.name}: {f.format ?? 'format not recognised'}
-                {f.detected ? ' (detected)' : ''} · {f.imported} imported · {f.rejected} rejected
+                {f.detected ? ' (detected)' : ''} · {f.imported} imported{f.earlierCallTurns ? ` (${f.earlierCallTurns} of them earlier calling turns)` : ''} · {f.rejected} rejected
               </li>
             ))}
           </ul>
@@ -122,6 +130,14 @@ export function hubSourceText(hub: NonNullable<LastImport['hub']>): string {
   const left = !hub.leftOut.length ? '' : hub.chosen ? ` The files you chose; left out: ${shown}.` : ` Its train split only; left out: ${shown}.`;
   const reused = !hub.reused?.length ? '' : hub.reused.length === hub.files.length ? ' (downloaded earlier: nothing was fetched again)' : ` (${hub.reused.length} of them downloaded earlier, not fetched again)`;
   return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}${reused}.${left}`;
+}
+
+/** How many imported conversations call tools in turns before the one they train, left as prompt;
+ * empty when none, or when every calling turn was learned. */
+export function earlierCallsText(files: Array<{ earlierCallsInPrompt?: number }>): string {
+  const n = files.reduce((s, f) => s + (f.earlierCallsInPrompt ?? 0), 0);
+  if (n === 0) return '';
+  return `${n === 1 ? '1 example calls' : `${plural(n, 'example')} call`} tools in earlier turns too; those turns are prompt, not trained (each example's notes say how many). To learn them, tick “Learn every calling turn of a conversation” and import again: each becomes an example of its own.`;
 }
 
 /** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
