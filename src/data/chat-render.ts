@@ -31,25 +31,19 @@ export interface TemplateInput {
 }
 
 /** One assistant turn in the rendered text: [start,cotEnd) cot (empty when no <think>), [cotEnd,callEnd) call. */
-export interface TurnSpan {
+interface TurnSpan {
   start: number;
   cotEnd: number;
   callEnd: number;
 }
 
-/** Character borders in the rendered text: [0,promptEnd) prompt, [promptEnd,cotEnd) cot, [cotEnd,callEnd) call, rest prompt. */
+/** Character borders in the rendered text: [0,promptEnd) prompt, [promptEnd,cotEnd) cot, [cotEnd,callEnd) call, rest prompt.
+ * Earlier assistant turns are prompt: a calling turn to learn is an example of its own (call-turns.ts). */
 export interface RenderedExample {
   text: string;
   promptEnd: number;
   cotEnd: number;
   callEnd: number;
-  /** Earlier assistant turns, in order; only filled when asked for (training on every turn). */
-  earlierTurns: TurnSpan[];
-}
-
-export interface RenderOptions {
-  /** Also locate earlier assistant turns, so they can be trained on too (DESIGN.md: opt-in). */
-  allTurns?: boolean;
 }
 
 export class RenderError extends Error {
@@ -161,9 +155,9 @@ export function endOfTurnToken(tokenizer: PreTrainedTokenizer): string {
  * The assistant turn that starts after messages[0..k): its start is where the template's own
  * generation prompt for that prefix ends, its end the next end-of-turn token.
  */
-function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: string, k: number, exampleId: string, from: number): TurnSpan {
+function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: string, k: number, exampleId: string): TurnSpan {
   const prompt = render(tokenizer, input, input.messages.slice(0, k), true);
-  if (!text.startsWith(prompt) || prompt.length < from) {
+  if (!text.startsWith(prompt)) {
     throw new RenderError(exampleId, `the chat template renders the conversation differently once assistant turn ${k} is added; its prompt border cannot be found`);
   }
   const start = prompt.length;
@@ -193,8 +187,8 @@ function namingExample<T>(example: Example, work: () => T): T {
   }
 }
 
-export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
-  return namingExample(example, () => renderExampleUnnamed(tokenizer, example, options));
+export function renderExample(tokenizer: PreTrainedTokenizer, example: Example): RenderedExample {
+  return namingExample(example, () => renderExampleUnnamed(tokenizer, example));
 }
 
 /** The conversation before the target, as the template writes it asking for a reply: the prompt
@@ -217,21 +211,11 @@ function requireToolsListed(example: Example, prompt: string): void {
   if (unseen) throw new ToolsNotListedError(example.id, unseen.name);
 }
 
-function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {
+function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example): RenderedExample {
   const input = templateInput(example, templateReadsReasoning(tokenizer), templatePrintsArgumentText(tokenizer.chat_template));
   const text = render(tokenizer, input, input.messages, false);
-  const earlierTurns: TurnSpan[] = [];
-  if (options.allTurns) {
-    let from = 0;
-    input.messages.slice(0, -1).forEach((m, k) => {
-      if (m.role !== 'assistant') return;
-      const span = locateTurn(tokenizer, input, text, k, example.id, from);
-      earlierTurns.push(span);
-      from = span.callEnd;
-    });
-  }
   // The prompt is what the template writes for the same conversation asking for a reply.
-  const target = locateTurn(tokenizer, input, text, input.messages.length - 1, example.id, earlierTurns.at(-1)?.callEnd ?? 0);
+  const target = locateTurn(tokenizer, input, text, input.messages.length - 1, example.id);
   // A template that ignores `tools` / `tool_calls` (plain ChatML) renders neither: the example would
   // teach the model to answer with nothing. Python-syntax calls are text, so they always render.
   if (example.target.callSyntax !== 'python') {
@@ -245,5 +229,5 @@ function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, 
       throw new RenderError(example.id, "the model's chat template does not write the reasoning of an answer with tool calls (no <think> block in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template keeps it");
     }
   }
-  return { text, promptEnd: target.start, cotEnd: target.cotEnd, callEnd: target.callEnd, earlierTurns };
+  return { text, promptEnd: target.start, cotEnd: target.cotEnd, callEnd: target.callEnd };
 }

@@ -2,7 +2,8 @@
 // chat template and tokenizer, with DESIGN.md's length rule: a sequence over the limit loses earlier
 // turns first, whole (then the prompt tail after the final end-of-turn token), never the system
 // prompt, the tool list or the final turn; an example that still does not fit is reported as too
-// long and skipped. Earlier assistant turns are prompt unless `allTurns` asks to train on them too.
+// long and skipped. Earlier assistant turns are prompt: a calling turn to learn is an example of its
+// own (call-turns.ts), rendered as the model sees the conversation when it answers there.
 // Never pads or batches: packing is the batcher's job.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { renderExample } from './chat-render.ts';
@@ -33,8 +34,6 @@ export class ExampleTooLongError extends Error {
 export interface TokenizeOptions {
   /** Maximum sequence length in tokens; no limit when omitted. */
   maxLen?: number;
-  /** Train on every assistant turn, not only the last (earlier turns then get cot/call segments too). */
-  allTurns?: boolean;
 }
 
 export function countSegments(segments: SegmentId[]): TokenizedExample['counts'] {
@@ -48,19 +47,14 @@ export function countSegments(segments: SegmentId[]): TokenizedExample['counts']
 }
 
 /** Token ids and segments of the whole rendered example, with no length limit. */
-function tokenizeWhole(tokenizer: PreTrainedTokenizer, example: Example, allTurns: boolean | undefined): { ids: number[]; segments: SegmentId[] } {
-  const r = renderExample(tokenizer, example, { allTurns });
-  const pieces: TextPiece[] = [];
-  let at = 0;
-  for (const turn of [...r.earlierTurns, { start: r.promptEnd, cotEnd: r.cotEnd, callEnd: r.callEnd }]) {
-    pieces.push(
-      { start: at, end: turn.start, segment: SEGMENT_PROMPT },
-      { start: turn.start, end: turn.cotEnd, segment: SEGMENT_COT },
-      { start: turn.cotEnd, end: turn.callEnd, segment: SEGMENT_CALL },
-    );
-    at = turn.callEnd;
-  }
-  pieces.push({ start: at, end: r.text.length, segment: SEGMENT_PROMPT });
+function tokenizeWhole(tokenizer: PreTrainedTokenizer, example: Example): { ids: number[]; segments: SegmentId[] } {
+  const r = renderExample(tokenizer, example);
+  const pieces: TextPiece[] = [
+    { start: 0, end: r.promptEnd, segment: SEGMENT_PROMPT },
+    { start: r.promptEnd, end: r.cotEnd, segment: SEGMENT_COT },
+    { start: r.cotEnd, end: r.callEnd, segment: SEGMENT_CALL },
+    { start: r.callEnd, end: r.text.length, segment: SEGMENT_PROMPT },
+  ];
   const { ids, segments } = segmentTokens(tokenizer, r.text, pieces.filter((p) => p.end > p.start), example.id);
   return { ids, segments };
 }
@@ -84,7 +78,7 @@ export function shorterConversations(messages: Example['messages']): Array<Examp
 
 export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example, options: TokenizeOptions = {}): TokenizedExample {
   const maxLen = options.maxLen;
-  const full = tokenizeWhole(tokenizer, example, options.allTurns);
+  const full = tokenizeWhole(tokenizer, example);
   let { ids, segments } = full;
   let droppedTurns = 0;
   // DESIGN.md's rule: earlier turns go first, whole; the system prompt, the tool list and the
@@ -93,7 +87,7 @@ export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example
   if (!fits(ids.length, segments)) {
     const shorter = shorterConversations(example.messages);
     for (const [k, messages] of shorter.entries()) {
-      ({ ids, segments } = tokenizeWhole(tokenizer, { ...example, messages }, options.allTurns));
+      ({ ids, segments } = tokenizeWhole(tokenizer, { ...example, messages }));
       droppedTurns = k + 1;
       if (fits(ids.length, segments)) break;
     }
@@ -112,8 +106,8 @@ export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example
  * least it can take under the length rule (every earlier turn left out, without the prompt tail),
  * for truncation reports (length-stats.ts).
  */
-export function exampleFit(tokenizer: PreTrainedTokenizer, example: Example, options: Pick<TokenizeOptions, 'allTurns'> = {}): ExampleFit {
-  const { total, full, minimum } = exampleProfile(tokenizer, example, options);
+export function exampleFit(tokenizer: PreTrainedTokenizer, example: Example): ExampleFit {
+  const { total, full, minimum } = exampleProfile(tokenizer, example);
   return { total, full, minimum };
 }
 
@@ -125,10 +119,10 @@ export interface ExampleProfile extends ExampleFit {
   call: number;
 }
 
-export function exampleProfile(tokenizer: PreTrainedTokenizer, example: Example, options: Pick<TokenizeOptions, 'allTurns'> = {}): ExampleProfile {
-  const full = tokenizeWhole(tokenizer, example, options.allTurns);
+export function exampleProfile(tokenizer: PreTrainedTokenizer, example: Example): ExampleProfile {
+  const full = tokenizeWhole(tokenizer, example);
   const shortest = shorterConversations(example.messages).at(-1);
-  const least = shortest ? tokenizeWhole(tokenizer, { ...example, messages: shortest }, options.allTurns) : full;
+  const least = shortest ? tokenizeWhole(tokenizer, { ...example, messages: shortest }) : full;
   return {
     total: full.ids.length,
     full: full.ids.length - promptTail(full.segments),

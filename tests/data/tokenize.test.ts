@@ -12,6 +12,7 @@ import { lengthStats, suggestSeqLen, truncationReport } from '../../src/data/len
 import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens } from '../../src/data/token-segments.ts';
 import { ExampleTooLongError, exampleFit, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
+import { conversationExamples } from '../../src/data/call-turns.ts';
 import { defaultSeqLen } from '../../src/jobs/data.ts';
 import { QWEN3_TOKENIZER_DIR, qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
@@ -126,7 +127,7 @@ describe('segments per token (Qwen3 tokenizer)', () => {
     expect(t.counts).toEqual({ prompt: segs.filter((s) => s === 0).length, cot: segs.filter((s) => s === 1).length, call: segs.filter((s) => s === 2).length });
   });
 
-  it('keeps earlier assistant turns (and their calls) in prompt in a multi-turn example', () => {
+  it('keeps earlier assistant turns (and their calls) in prompt in a multi-turn example; learned, an earlier calling turn is its own example', () => {
     const multi: Example = {
       id: 'm',
       tools: [weatherTool],
@@ -144,18 +145,13 @@ describe('segments per token (Qwen3 tokenizer)', () => {
     expect(ids.filter((id, i) => id === THINK && segs[i] === SEGMENT_COT)).toHaveLength(1);
     expect(segmentText(ids, segs, SEGMENT_CALL)).toBe('\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>');
 
-    // Opt-in: train on every assistant turn. The earlier call turn becomes call tokens; the tool
-    // response between the turns stays prompt; the ids do not change.
-    const all = tokenizeExample(tok, multi, { allTurns: true });
-    expect(all.inputIds).toEqual(ids);
-    expect(all.segments.filter((s, i) => i === 0 || s !== all.segments[i - 1])).toEqual([SEGMENT_PROMPT, SEGMENT_CALL, SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
-    expect(segmentText(ids, all.segments, SEGMENT_CALL)).toBe(
-      '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>' +
-        '\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>',
-    );
-    // The earlier call and its tool response come after the final user message: they are part of
-    // the final turn, so a limit that would need them cut skips the example instead.
-    expect(() => tokenizeExample(tok, multi, { allTurns: true, maxLen: all.inputIds.length - 2 })).toThrow(ExampleTooLongError);
+    // Asked to learn every calling turn, the earlier one is an example of its own (call-turns.ts):
+    // its call is trained, on the conversation before it; the later turn's tokens are not there.
+    const [earlier] = conversationExamples(multi, true);
+    const first = tokenizeExample(tok, earlier);
+    // It has no reasoning: the template's empty <think></think> is the answer's format, trained with the call.
+    expect(segmentText(first.inputIds, first.segments, SEGMENT_CALL)).toBe('<think>\n\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>');
+    expect(decode(first.inputIds)).not.toContain('Oslo');
   });
 
   it('counts the empty <think></think> the template writes for a target without reasoning as the answer (call), not as reasoning', () => {

@@ -108,7 +108,7 @@ export const tests = {
     assert.equal(await page.getByTestId('earlier-calls-note').count(), 0);
     const list = page.getByTestId('dataset-list');
     assert.equal(await list.locator('li').count(), 2, 'a dataset of its own: other examples than the first import');
-    assert.match(await list.innerText(), /6 examples/);
+    assert.match(await list.innerText(), /6 examples · openai · 3 of them earlier calling turns/);
     await screenshot('dataset-every-call-turn', page);
   },
 

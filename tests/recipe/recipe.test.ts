@@ -597,7 +597,7 @@ describe('studio recipe', () => {
     expect(j.examples.digest).toMatch(/^crc32:/);
     const out = join(dir, 'unprinted-out');
     await expect(recipeCommand.run(['--run', unprinted, '--out', out, '--data', edited])).rejects.toThrow(
-      `${edited} give the run’s ${j.examples.train} training examples in number, but other ones than it trained on (the digest of their tokens differs from run.json’s); pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
+      `${edited} give the run’s ${j.examples.train} training examples in number, but other ones than it trained on (the digest of their tokens differs from run.json’s); pass the data files (and --format, --bfcl-prompt, --every-call-turn, --include-failing) the run was trained with`,
     );
     expect(existsSync(out)).toBe(false);
     // The run's own file passes.

@@ -40,6 +40,7 @@ export function DatasetList() {
             <span className="muted">
               {plural(d.exampleCount, 'example')} · {d.files.map((f) => f.format ?? '?').join(', ')}
               {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
+              {earlierTurnsText(d.files)}
               {d.hubRepo && <span title="The Hugging Face dataset it was imported from or pushed to: the model cards of runs trained on it link it"> · on the Hub: {d.hubRepo}</span>}
             </span>
             <button
@@ -101,4 +102,11 @@ export function DatasetList() {
       )}
     </div>
   );
+}
+
+/** " · 40 of them earlier calling turns" for a dataset imported with every calling turn learned:
+ * two imports of one file, with and without, are told apart. */
+export function earlierTurnsText(files: Array<{ earlierCallTurns?: number }>): string {
+  const n = files.reduce((s, f) => s + (f.earlierCallTurns ?? 0), 0);
+  return n ? ` · ${n} of them earlier calling turns` : '';
 }
