@@ -57,3 +57,17 @@ export function heldOutChanceNote(heldOut: number): string {
   if (heldOut < k) return `With ${heldOut} held-out example${heldOut === 1 ? '' : 's'} no difference between arms can be told from chance: even all of them going one way gives ${pValueText(mcnemarExactP(heldOut, 0))}. Evaluate at least ${k}.`;
   return `With ${heldOut} held-out examples, an arm's difference from SFT reads as more than chance (p < ${CHANCE_LEVEL}) only if at least ${k} answers flip its way; the results give each arm's p.`;
 }
+
+/** A change between two evaluations of the same examples, for a table cell or a log line:
+ * "3 fixed, 1 broken, p = 0.63: could be chance". */
+export function answerChangesText(fixed: number, broken: number): string {
+  if (fixed + broken === 0) return 'no answer changed its verdict';
+  const p = mcnemarExactP(fixed, broken);
+  return `${fixed} fixed, ${broken} broken, ${pValueText(p)}: ${p < CHANCE_LEVEL ? 'unlikely to be chance' : 'could be chance'}`;
+}
+
+/** The same as a sentence, `over` saying between which evaluations ("over the run's 3 rounds"). */
+export function answerChangesSentence(fixed: number, broken: number, over: string): string {
+  const turned = `${fixed} held-out ${fixed === 1 ? 'answer' : 'answers'} turned right and ${broken} wrong`;
+  return fixed + broken === 0 ? `No held-out answer changed its verdict ${over}.` : `${turned[0].toUpperCase()}${turned.slice(1)} ${over}: that split ${chanceText(fixed, broken)}.`;
+}

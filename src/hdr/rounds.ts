@@ -11,7 +11,8 @@ import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import { plural } from '../data/plural.ts';
 import { hardCaseRootId } from '../data/split.ts';
-import { evaluateExamples, tooLongNote, type EvalReport, type ModelAccess } from '../eval/index.ts';
+import { evaluateExamples, tooLongNote, type EvalReport, type ModelAccess, type Prediction } from '../eval/index.ts';
+import { compareAnswers } from '../eval/compareAnswers.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
 import { SampleDeduper, sampleKey } from './dedupe.ts';
@@ -72,12 +73,29 @@ export interface HdrRoundReport {
   /** Measured after the round's retraining; null when the round did not retrain (nothing changed
    * to measure: the before value repeated would read as a measured, unchanged accuracy). */
   evalAccuracyAfter: number | null;
+  /** The held-out answers behind those two accuracies: how many turned right and how many wrong
+   * over the round (the same examples both times), which says whether the change could be chance
+   * (eval/pairedTest.ts). Absent where the round has no accuracy after, or the run recorded none. */
+  evalChanges?: AnswerChanges;
+  /** The same from the run's first held-out evaluation (before its first round) to after this round. */
+  evalChangesSinceStart?: AnswerChanges;
   training: RoundTraining | null;
   replayed: number;
   millis: number;
   /** Where the run was cancelled inside this round, if it was: its retraining, cut short after
    * `training.steps` (the adapter holds those), or the held-out evaluation after it. */
   cancelledIn?: RoundPhase;
+}
+
+/** Held-out examples right after and wrong before (`fixed`), and the other way round (`broken`). */
+export interface AnswerChanges {
+  fixed: number;
+  broken: number;
+}
+
+function answerChanges(before: Prediction[], after: Prediction[]): AnswerChanges {
+  const c = compareAnswers(after, before);
+  return { fixed: c.nowRight.length, broken: c.nowWrong.length };
 }
 
 /** The parts of a round a cancel can cut short. */
@@ -204,6 +222,9 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   /** Earlier runs' samples this run accepted again, trained on beside `added`. */
   const reused: Example[] = [];
   const qualified = input.replayPool.filter((e) => e.source !== 'hdr');
+  // The answers of the newest held-out evaluation and of the run's first, to pair with the next.
+  let latestAnswers: Prediction[] | null = null;
+  let firstAnswers: Prediction[] | null = null;
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
     const label = `round ${round}: held-out accuracy ${phase} the round`;
@@ -213,6 +234,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     });
     // A partial evaluation is not an accuracy; the loop notices the abort at the next check.
     if (report.aborted) return null;
+    latestAnswers = report.predictions;
+    firstAnswers ??= report.predictions;
     await hooks.onEval?.(round, phase, report);
     return report.accuracy;
   };
@@ -234,6 +257,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     const t0 = performance.now();
     if (accuracy === null && input.evalSet.length > 0) accuracy = await evaluate(round, 'before');
     const evalAccuracyBefore = accuracy;
+    const answersBefore = latestAnswers;
 
     hooks.onProgress?.(`round ${round}: sampling ${settings.samplesPerCase} answers for ${open.length} hard cases`);
     const outputs = await sampleAnswers(open, engine, settings, round, signal, (done, total) => hooks.onCount?.(`round ${round}: sampling answers for ${open.length} hard cases`, done, total));
@@ -300,6 +324,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 
     let training: RoundTraining | null = null;
     let evalAccuracyAfter: number | null = null;
+    let changes: Pick<HdrRoundReport, 'evalChanges' | 'evalChangesSinceStart'> = {};
     let replayed = 0;
     let cancelledIn: RoundPhase | undefined;
     if (roundExamples.length + roundReused > 0) {
@@ -313,6 +338,9 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       if (signal?.aborted) cancelledIn = 'retraining';
       accuracy = await evaluate(round, 'after');
       evalAccuracyAfter = accuracy;
+      if (accuracy !== null && answersBefore && firstAnswers && latestAnswers) {
+        changes = { evalChanges: answerChanges(answersBefore, latestAnswers), evalChangesSinceStart: answerChanges(firstAnswers, latestAnswers) };
+      }
       if (signal?.aborted) cancelledIn ??= 're-evaluation';
     }
     const poolAfter = pool.filter((c) => c.status === 'open').length;
@@ -329,6 +357,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       solved,
       evalAccuracyBefore,
       evalAccuracyAfter,
+      ...changes,
       training,
       replayed,
       millis: performance.now() - t0,

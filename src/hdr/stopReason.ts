@@ -84,6 +84,16 @@ export function roundSkippedText(r: Pick<HdrRoundReport, 'round' | 'training'>):
   return `round ${r.round} retrained on ${plural(r.training!.examples, 'example')}, skipping ${skipped.length}: ${skipped[0]}${more}`;
 }
 
+/** The held-out accuracy from before the first round to after the last that measured it, and the
+ * answers that turned right and wrong between those two evaluations; null with fewer than two rounds
+ * (the one round's own numbers say it) or none re-evaluated. */
+export function runAnswerChanges(rounds: Array<Pick<HdrRoundReport, 'round' | 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'evalChangesSinceStart'>>): { before: number; after: number; fromRound: number; toRound: number; fixed: number; broken: number } | null {
+  const last = rounds.findLast((r) => r.evalChangesSinceStart && r.evalAccuracyAfter !== null);
+  const before = rounds[0]?.evalAccuracyBefore;
+  if (!last?.evalChangesSinceStart || rounds.length < 2 || before === null || before === undefined) return null;
+  return { before, after: last.evalAccuracyAfter!, fromRound: rounds[0].round, toRound: last.round, ...last.evalChangesSinceStart };
+}
+
 /** What an HDR run's totals are read from: its row (or a run folder's hdr.json, which has the same). */
 export interface HdrTotalsSource {
   rounds: Array<Pick<HdrRoundReport, 'poolBefore' | 'poolAfter' | 'accepted'>>;

@@ -2,7 +2,7 @@
 // with exact integers, for the small splits a browser evaluation gives and for thousands of
 // examples, where the log-space sum must not overflow; and its words.
 import { describe, expect, it } from 'vitest';
-import { chanceText, fewestDecisiveFlips, heldOutChanceNote, mcnemarExactP, pValueText } from '../../src/eval/pairedTest.ts';
+import { answerChangesSentence, answerChangesText, chanceText, fewestDecisiveFlips, heldOutChanceNote, mcnemarExactP, pValueText } from '../../src/eval/pairedTest.ts';
 
 /** 2 · Σ_{i ≤ min} C(n, i) / 2ⁿ, exactly (BigInt), then as a number; at most 1. */
 function reference(right: number, wrong: number): number {
@@ -65,5 +65,13 @@ describe('the exact McNemar test', () => {
     expect(chanceText(10, 1)).toBe('is unlikely to be chance (p = 0.012, exact McNemar test on the 11 examples whose verdicts differ)');
     expect(chanceText(1, 0)).toBe('could be chance (p = 1.00, exact McNemar test on the one example whose verdict differs); more held-out examples would tell');
     expect(chanceText(0, 0)).toBe('no example changed its verdict');
+  });
+
+  it('says the answers an HDR round fixed and broke, short and as a sentence', () => {
+    expect(answerChangesText(10, 1)).toBe('10 fixed, 1 broken, p = 0.012: unlikely to be chance');
+    expect(answerChangesText(3, 1)).toBe('3 fixed, 1 broken, p = 0.63: could be chance');
+    expect(answerChangesText(0, 0)).toBe('no answer changed its verdict');
+    expect(answerChangesSentence(1, 0, 'over the run')).toBe('1 held-out answer turned right and 0 wrong over the run: that split could be chance (p = 1.00, exact McNemar test on the one example whose verdict differs); more held-out examples would tell.');
+    expect(answerChangesSentence(0, 0, 'over the run')).toBe('No held-out answer changed its verdict over the run.');
   });
 });

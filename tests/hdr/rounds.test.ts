@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
-import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundCancelledText, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundCancelledText, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -92,6 +92,10 @@ describe('HDR rounds', () => {
     expect(r1.evalAccuracyBefore).toBe(0);
     expect(r1.evalAccuracyAfter).toBeCloseTo(2 / 3, 12);
     expect(r2).toMatchObject({ accepted: 3, duplicates: 0, solved: ['c'], evalAccuracyBefore: r1.evalAccuracyAfter, evalAccuracyAfter: 1 });
+    // The answers behind the accuracies: round 1 fixed a and b, round 2 fixed c; none broke.
+    expect([r1.evalChanges, r1.evalChangesSinceStart]).toEqual([{ fixed: 2, broken: 0 }, { fixed: 2, broken: 0 }]);
+    expect([r2.evalChanges, r2.evalChangesSinceStart]).toEqual([{ fixed: 1, broken: 0 }, { fixed: 3, broken: 0 }]);
+    expect(runAnswerChanges(r.rounds)).toEqual({ before: 0, after: 1, fromRound: 1, toRound: 2, fixed: 3, broken: 0 });
     expect(r.added.map((e) => e.id)).toEqual(['a#hdr1.0', 'b#hdr1.1', 'c#hdr2.0', 'c#hdr2.1', 'c#hdr2.2']);
     for (const e of r.added) expect(e).toMatchObject({ source: 'hdr', hdrRound: Number(e.id.split('#hdr')[1][0]) });
     // Round 1 trains on 2 HDR + 2 replayed (share 0.5); round 2 on all 5 HDR so far + 5 replayed.
@@ -242,6 +246,28 @@ describe('HDR rounds', () => {
     expect(r.stopReason).toBe('pool_stopped_shrinking');
     expect(calls.train).toEqual([]);
     expect(r.rounds[0]).toMatchObject({ accepted: 0, training: null, evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
+    // Nor answers that changed: nothing was measured again.
+    expect(r.rounds[0].evalChanges).toBeUndefined();
+    expect(runAnswerChanges(r.rounds)).toBeNull();
+  });
+
+  it('counts the held-out answers a round broke beside those it fixed, over the round and since the start', async () => {
+    // Eight held-out examples: e0–e3 right before; after round 1, e0 breaks and e4–e6 are fixed; after
+    // round 2, e0 is right again (e7 stays wrong throughout).
+    const evalSet = Array.from({ length: 8 }, (_, i) => ex(`e${i}`));
+    const cases = [ex('h1'), ex('h2')];
+    const rightAfter = [new Set([0, 1, 2, 3]), new Set([1, 2, 3, 4, 5, 6]), new Set([0, 1, 2, 3, 4, 5, 6])];
+    const { engine } = scripted([...evalSet, ...cases], (id, sample, trained) => {
+      if (sample !== 'greedy') return id === `h${trained + 1}` ? right(id, `#${sample}`) : wrong(id);
+      const i = Number(id.slice(1));
+      return id.startsWith('e') && rightAfter[trained].has(i) ? right(id) : wrong(id);
+    });
+    const r = await runHdrRounds({ pool: cases.map(open), evalSet, replayPool: [], engine, settings: settings({ maxRounds: 2, replayShare: 0 }) });
+    expect(r.rounds.map((x) => [x.evalAccuracyBefore, x.evalAccuracyAfter])).toEqual([[0.5, 0.75], [0.75, 0.875]]);
+    expect(r.rounds.map((x) => x.evalChanges)).toEqual([{ fixed: 3, broken: 1 }, { fixed: 1, broken: 0 }]);
+    // Since the start: e4–e6 fixed, e0 back as it was.
+    expect(r.rounds.map((x) => x.evalChangesSinceStart)).toEqual([{ fixed: 3, broken: 1 }, { fixed: 3, broken: 0 }]);
+    expect(runAnswerChanges(r.rounds)).toEqual({ before: 0.5, after: 0.875, fromRound: 1, toRound: 2, fixed: 3, broken: 0 });
   });
 
   it('never accepts a sample the token limit cut off before it declined to call, as evaluation never counts one right', async () => {

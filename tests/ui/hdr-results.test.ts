@@ -67,6 +67,26 @@ describe('HDR rounds table after a round', () => {
     expect(roundLine(round).split('\n')[1]).toBe(`  round 1 retrained on 1 example, skipping 1: ${tooLong}`);
   });
 
+  it('gives the answers each round fixed and broke, and over the run whether that could be chance, as the CLI does', async () => {
+    // "50% → 75%" on 8 examples is 3 answers fixed and 1 broken: a split chance gives 63% of the time.
+    const base = { poolBefore: 2, poolAfter: 1, samples: 6, passAtK: 1, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'], training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5 };
+    const rounds = [
+      { ...base, round: 1, evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.75, evalChanges: { fixed: 3, broken: 1 }, evalChangesSinceStart: { fixed: 3, broken: 1 } },
+      { ...base, round: 2, evalAccuracyBefore: 0.75, evalAccuracyAfter: 0.875, evalChanges: { fixed: 1, broken: 0 }, evalChangesSinceStart: { fixed: 3, broken: 0 } },
+    ];
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_empty', stopReason: 'pool_empty', rounds })] as never });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('3 fixed, 1 broken, p = 0.63: could be chance');
+    expect(html).toContain('1 fixed, 0 broken, p = 1.00: could be chance');
+    expect(html).toContain('Held-out accuracy 50% → 88% over rounds 1–2. 3 held-out answers turned right and 0 wrong between them: that split could be chance (p = 0.25, exact McNemar test on the 3 examples whose verdicts differ); more held-out examples would tell.');
+    const { roundLine, runChangesLine } = await import('../../src/cli/commands/hdr.ts');
+    expect(roundLine(rounds[0])).toBe('round 1: pool 2 → 1  pass@k 100.0%  accepted 1 (0 duplicates)  eval 50.0% → 75.0% (3 fixed, 1 broken, p = 0.63: could be chance)');
+    expect(runChangesLine(rounds)).toBe('held-out accuracy 50.0% → 87.5% over rounds 1–2 (3 fixed, 0 broken, p = 0.25: could be chance)');
+    // One round says it in its own row; a run with none re-evaluated has nothing to add.
+    expect(runChangesLine(rounds.slice(0, 1))).toBeNull();
+    expect(runChangesLine(rounds.map(({ evalChanges: _c, evalChangesSinceStart: _s, ...r }) => ({ ...r, evalAccuracyAfter: null })))).toBeNull();
+  });
+
   it('says a round a cancel cut short in its retraining was cut short, as the CLI does', async () => {
     // A Cancel (Ctrl-C) while round 1 retrained: its row read as a finished round, and the run as
     // "stopped after 1 round", with an adapter holding 2 of its steps.

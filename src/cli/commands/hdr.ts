@@ -18,8 +18,9 @@ import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, ch
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
-import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, runAnswerChanges, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples } from '../../jobs/hdr.ts';
+import { answerChangesText } from '../../eval/pairedTest.ts';
 import { retrainConfig } from '../../jobs/hdrRetrain.ts';
 import { whyNoneToMine } from '../../jobs/noneToMine.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
@@ -104,8 +105,16 @@ export function hdrSettingsFromFlags(
  * cut short of it, if anything. */
 export function roundLine(r: HdrRoundReport): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
-  const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}`;
+  const changes = r.evalChanges ? ` (${answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)})` : '';
+  const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}${changes}`;
   return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
+}
+
+/** The held-out accuracy over the run's rounds, with the answers that turned right and wrong (runAnswerChanges). */
+export function runChangesLine(rounds: HdrRoundReport[]): string | null {
+  const c = runAnswerChanges(rounds);
+  const acc = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return c && `held-out accuracy ${acc(c.before)} → ${acc(c.after)} over rounds ${c.fromRound}–${c.toRound} (${answerChangesText(c.fixed, c.broken)})`;
 }
 
 /** Why `--mine` finds nothing to mine on its side (jobs/noneToMine.ts, as the studio's HDR finds
@@ -199,6 +208,7 @@ const hdr: CliCommand = {
     }
     const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) }, errorWords: (m) => inCommandWords(m, hdr) });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
+    const rounds: HdrRoundReport[] = [];
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
       return engine.hdr({
@@ -225,12 +235,15 @@ const hdr: CliCommand = {
           onRound: (r) => {
             progress.done();
             console.log(roundLine(r));
+            rounds.push(r);
           },
           onProgress: (text) => progress.update(text, true),
         },
       });
     });
     progress.done();
+    const overRun = runChangesLine(rounds);
+    if (overRun) console.log(overRun);
     const interrupted = result.stopReason === 'aborted';
     // Cancelled before a round: the adapter would be the one HDR started from, so none is written.
     const adapterText = interrupted && result.rounds === 0 ? 'no round finished, so no adapter was written' : `adapter written to ${out}`;

@@ -7,6 +7,8 @@ import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
+import { answerChangesSentence, answerChangesText } from '../../eval/pairedTest.ts';
+import { runAnswerChanges } from '../../hdr/stopReason.ts';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
 
@@ -55,7 +57,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                 <th scope="col">Gate passed</th>
                 <th scope="col">Accepted</th>
                 <th scope="col">Duplicates</th>
-                <th scope="col" title="Held-out accuracy before the round's retraining and after it (— when the round did not evaluate)">
+                <th scope="col" title="Held-out accuracy before the round's retraining and after it (— when the round did not evaluate); below, the held-out answers that turned right (fixed) and wrong (broken) between the two, and whether that split could be chance (exact McNemar test)">
                   Held-out accuracy before → after
                 </th>
               </tr>
@@ -79,6 +81,12 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                   <td>{r.duplicates}</td>
                   <td>
                     {pct(r.evalAccuracyBefore)} → {pct(r.evalAccuracyAfter)}
+                    {r.evalChanges && (
+                      <span className="muted" data-testid="hdr-round-changes">
+                        <br />
+                        {answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)}
+                      </span>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -93,6 +101,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             [roundSkippedText(r), roundCancelledText(r)].flatMap((text, i) => (text ? [<p key={`${i ? 'cancelled' : 'skipped'}-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>] : [])),
           )}
           {totals && <p data-testid="hdr-totals">{totals}.</p>}
+          {runChangesText(row.rounds) && <p data-testid="hdr-run-changes">{runChangesText(row.rounds)}</p>}
           {adapterRound !== undefined && (
             <p className="muted" data-testid="hdr-adapter-kept">
               {adapterKeptText(row, adapterRound)}
@@ -162,4 +171,11 @@ export function adapterKeptText(row: HdrRunRow, round: number): string {
   // Only rounds that retrained made adapters of their own to drop.
   const dropped = row.rounds.some((x) => x.round < retrained && (x.training?.steps ?? 0) > 0);
   return `Kept with this run: ${what}${idle}, ${use}${dropped ? '; the earlier rounds’ adapters are not kept' : ''}.`;
+}
+
+/** Held-out accuracy over the run's rounds, and whether the answers that turned right and wrong
+ * could be chance (runAnswerChanges); empty when it has none to say. */
+export function runChangesText(rounds: HdrRunRow['rounds']): string {
+  const c = runAnswerChanges(rounds);
+  return c ? `Held-out accuracy ${pct(c.before)} → ${pct(c.after)} over rounds ${c.fromRound}–${c.toRound}. ${answerChangesSentence(c.fixed, c.broken, 'between them')}` : '';
 }
