@@ -391,6 +391,9 @@ interface JobState {
    * did the training run it trained (`trainingRunId`, the runs store's active run), if any. */
   noteWorkerEnded(trainingRunId: string | null): void;
   dismiss(): void;
+  /** Takes the playground's answer off show (its conversation was started over: it answered a turn
+   * no longer asked). Not while one is generated. */
+  clearAnswer(): void;
 }
 
 export { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText };
@@ -612,7 +615,7 @@ export const useJobs = create<JobState>((set, get) => {
       }, datasetId, async (counting) => hdrStart(d, runs, countedPrompts(await datasetCounts(datasetId, counting), d.mineLimit)), runId);
     },
 
-    async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {
+    async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, followUp, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {
       // Refused before the stream is touched: a request that cannot run leaves the answer on show.
       // (An ONNX export holds the GPU too, and has no Cancel: say to wait for it.)
       if (useOnnxExport.getState().exporting) return set({ error: EXPORTING_REASON, errorKind: 'generate' });
@@ -628,7 +631,9 @@ export const useJobs = create<JobState>((set, get) => {
         set({ streamId, streamText: '', answer: null, answerFrom });
         let answer: GenerateResult;
         try {
-          answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, ...playgroundMessages({ tools, query, callSyntax, heldOut }), maxNewTokens, temperature, seed, backend, expectation }, onProgress);
+          // A later turn of the conversation is not the example's own answer: nothing to check it against.
+          const checkAgainst = followUp?.length ? undefined : expectation;
+          answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, ...playgroundMessages({ tools, query, callSyntax, heldOut, followUp }), maxNewTokens, temperature, seed, backend, expectation: checkAgainst }, onProgress);
         } catch (err) {
           if (!get().streamText) set(previous);
           throw err;
@@ -662,6 +667,10 @@ export const useJobs = create<JobState>((set, get) => {
 
     dismiss() {
       set({ error: null, errorKind: null, notice: null, noticeKind: null });
+    },
+
+    clearAnswer() {
+      if (get().running?.kind !== 'generate') set({ answer: null, streamText: '', answerFrom: null });
     },
   };
 });

@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import { readPref, writePref } from './localPrefs.ts';
 import { EXPORTING_REASON } from './onnxExportStore.ts';
 import type { AdapterChoice } from './runStore.ts';
-import { seedProblem, type Example, type FunctionSchema, type GenerateRequest } from '../worker/protocol.ts';
+import { seedProblem, type Example, type FunctionSchema, type GenerateRequest, type GenerateResult, type Message } from '../worker/protocol.ts';
 
 export type PlaygroundBackend = 'engine' | 'onnx';
 
@@ -61,15 +61,66 @@ export function parsePlaygroundDraft(text: string | null): PlaygroundDraft {
 interface PlaygroundState {
   draft: PlaygroundDraft;
   setPlaygroundDraft(patch: Partial<PlaygroundDraft>): void;
+  /** The turns after the question the user went on with: each answer's calls, then what the user
+   * typed each call returned. The next answer is the model's reply to them. Dropped with a new
+   * question (its query, example or tools), and by Start over. */
+  followUp: Message[];
+  /** The conversation being answered now, while the answer to the results typed is generated; it
+   * becomes `followUp` once that answer comes (a failed or cancelled one leaves both as they were). */
+  pending: Message[] | null;
+  /** What the user is typing that each call of the answer on show returned, by call. */
+  results: string[];
+  setResult(call: number, text: string): void;
+  /** The answer on show and the results typed for its calls after the conversation so far: what to
+   * ask next (held as `pending` until `settle`). */
+  goOn(answer: Pick<GenerateResult, 'reasoning' | 'calls'>): Message[];
+  /** The asking `goOn` started has ended: `answered`, with a new answer on show. */
+  settle(answered: boolean): void;
+  startOver(): void;
 }
+
+/** Draft fields that make another question: the conversation went on from the old one. */
+const QUESTION_FIELDS: Array<keyof PlaygroundDraft> = ['query', 'sampleId', 'pickedTools'];
 
 export const usePlayground = create<PlaygroundState>((set, get) => ({
   draft: parsePlaygroundDraft(readPref(PLAYGROUND_DRAFT_KEY)),
   setPlaygroundDraft(patch) {
-    set({ draft: { ...get().draft, ...patch } });
+    const before = get().draft;
+    const draft = { ...before, ...patch };
+    const newQuestion = QUESTION_FIELDS.some((k) => JSON.stringify(draft[k]) !== JSON.stringify(before[k]));
+    set({ draft, ...(newQuestion && { followUp: [], pending: null, results: [] }) });
     writePref(PLAYGROUND_DRAFT_KEY, JSON.stringify(get().draft));
   },
+  followUp: [],
+  pending: null,
+  results: [],
+  setResult(call, text) {
+    const results = [...get().results];
+    results[call] = text;
+    set({ results });
+  },
+  goOn(answer) {
+    const pending = [...get().followUp, ...answerTurns(answer, get().results)];
+    set({ pending });
+    return pending;
+  },
+  settle(answered) {
+    const { pending } = get();
+    if (pending === null) return;
+    set(answered ? { followUp: pending, pending: null, results: [] } : { pending: null });
+  },
+  startOver() {
+    set({ followUp: [], pending: null, results: [] });
+  },
 }));
+
+/** An answer's calls as the conversation's assistant turn (its reasoning kept: the template decides
+ * what a later prompt shows of it), then one tool turn per call with what the user typed it returned. */
+export function answerTurns(answer: Pick<GenerateResult, 'reasoning' | 'calls'>, results: string[]): Message[] {
+  const turn: Message = { role: 'assistant', content: '', calls: answer.calls };
+  if (answer.reasoning) turn.reasoning = answer.reasoning;
+  return [turn, ...answer.calls.map((c, i): Message => ({ role: 'tool', name: c.name, content: results[i] ?? '' }))];
+}
 
 /** Which job holds the GPU, and where its Cancel is. */
 const JOB_HOLDING_GPU: Record<'evaluate' | 'hdr' | 'ablation', string> = {
@@ -121,14 +172,17 @@ export interface PlaygroundQuestion {
   query: string;
   callSyntax?: GenerateRequest['callSyntax'];
   heldOut?: Example;
+  /** The conversation after the question (usePlayground's followUp): the answer is its next turn. */
+  followUp?: Message[];
 }
 
 /** The request's question: a held-out example with its own turns (its system turn too), its own
  * tools in its order and its call syntax, so it renders as the evaluation renders it; a typed query
  * as one user turn with the tools picked. */
 export function playgroundMessages(q: PlaygroundQuestion): Pick<GenerateRequest, 'tools' | 'messages' | 'callSyntax'> {
-  if (q.heldOut) return { tools: q.heldOut.tools, messages: q.heldOut.messages, ...(q.heldOut.target.callSyntax && { callSyntax: q.heldOut.target.callSyntax }) };
-  return { tools: q.tools, messages: [{ role: 'user', content: q.query }], ...(q.callSyntax && { callSyntax: q.callSyntax }) };
+  const followUp = q.followUp ?? [];
+  if (q.heldOut) return { tools: q.heldOut.tools, messages: [...q.heldOut.messages, ...followUp], ...(q.heldOut.target.callSyntax && { callSyntax: q.heldOut.target.callSyntax }) };
+  return { tools: q.tools, messages: [{ role: 'user', content: q.query }, ...followUp], ...(q.callSyntax && { callSyntax: q.callSyntax }) };
 }
 
 /** A fresh sampling seed for one playground request (31 bits: short enough to read and note down). */

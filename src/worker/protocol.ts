@@ -12,7 +12,7 @@ import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { RunStatus } from '../data/db.ts';
-import type { Call, Example, FunctionSchema, SourceFormat } from '../data/example.ts';
+import type { Call, Example, FunctionSchema, Message, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
 import type { HubPushResult } from '../export/hubPush.ts';
@@ -33,7 +33,7 @@ import type { AblationConfig } from '../jobs/ablationConfig.ts';
 import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
-export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckFailure, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
+export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckFailure, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode, Message };
 export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult, NothingToTrainCause };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */

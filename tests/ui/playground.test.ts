@@ -5,12 +5,18 @@
 // Generate says why it is off (the job holding the GPU, an empty question); a held-out question is
 // sent as its example (the evaluation's prompt) until its tools are changed; a cancelled answer is
 // not judged, and one cancelled before its first token leaves the previous answer on show.
+// Going on: an answer that calls tools offers a field per call for what it returned and a button
+// that asks the model for its next turn with the conversation so far; the turns join the
+// conversation once the next answer comes (a failed one keeps what was typed), a new question or
+// Start over drops them, and a later turn is never checked against the held-out example's answer.
 // Components are rendered with react-dom/server; its zustand hooks read the stores' current state.
 import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow as render } from '../helpers/render.ts';
+import { press } from '../helpers/press.ts';
 import type { Example, GenerateResult } from '../../src/worker/protocol.ts';
 
+vi.mock('react/jsx-dev-runtime', async (original) => (await import('../helpers/press.ts')).recordingJsxRuntime(original));
 // The page's one worker client, replaced by a request log (no worker in Node).
 const requests: Array<{ kind: string; payload: Record<string, unknown> }> = [];
 let reply: (kind: string, payload: Record<string, unknown>) => Promise<unknown> = async () => undefined;
@@ -486,5 +492,107 @@ describe('Generate on the adapter of a run whose model is not loaded', () => {
     await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-hub', temperature: 0, backend: 'onnx' });
     expect(kinds()).toEqual(['generate']);
     expect(requests[0].payload).toMatchObject({ runId: 'r-hub', backend: 'onnx' });
+  });
+});
+
+const calls = [
+  { name: 'find_order', arguments: { email: 'ann@example.com' } },
+  { name: 'weather', arguments: { city: 'Oslo' } },
+];
+const calling = (over: Partial<GenerateResult> = {}): GenerateResult => ({ text: '<tool_call>…</tool_call>', reasoning: 'Look both up.', calls, finishReason: 'eos', tokens: 30, millis: 30, ...over });
+const question = { adapterRunId: '', tools: [], query: 'Refund my order and tell me the weather', maxNewTokens: 8, temperature: 0 };
+describe('going on with what the calls returned', () => {
+  beforeEach(() => {
+    reply = async () => calling({ calls: [], reasoning: undefined, text: 'Done.' });
+    usePlayground.getState().setPlaygroundDraft({ query: question.query });
+  });
+  it('offers a field per call and the button under an answer that calls tools, and none under one that does not', () => {
+    useJobs.setState({ streamText: 'x', answer: calling() });
+    usePlayground.getState().setResult(0, '{"order": "A-1"}');
+    const html = render(createElement(PlaygroundAnswer, { onGoOn: () => undefined }));
+    expect(html).toContain('What find_order returned');
+    expect(html).toContain('What weather returned');
+    expect(html).toContain('{&quot;order&quot;: &quot;A-1&quot;}');
+    expect(html).toMatch(/data-testid="play-go-on"[^>]*>Go on with these results/);
+    // Blocked (no model, a job holding the GPU): the button says why instead of asking.
+    const blocked = render(createElement(PlaygroundAnswer, { onGoOn: null, goOnBlocked: 'Load a model first.' }));
+    expect(blocked).toMatch(/aria-disabled="true"[^>]*data-testid="play-go-on"/);
+    expect(blocked).toContain('Load a model first.');
+    for (const other of [calling({ calls: [] }), calling({ parseError: 'bad JSON' }), calling({ finishReason: 'aborted' })]) {
+      useJobs.setState({ answer: other });
+      expect(render(createElement(PlaygroundAnswer, { onGoOn: () => undefined }))).not.toContain('playground-results');
+    }
+  });
+
+  it('asks the next turn with the question, the calls and their results, and keeps them once it is answered', async () => {
+    useJobs.setState({ answer: calling() });
+    const play = usePlayground.getState();
+    play.setResult(0, '{"order": "A-1"}');
+    play.setResult(1, '{"temp": 21}');
+    const asked = play.goOn(calling());
+    expect(asked).toEqual([
+      { role: 'assistant', content: '', calls, reasoning: 'Look both up.' },
+      { role: 'tool', name: 'find_order', content: '{"order": "A-1"}' },
+      { role: 'tool', name: 'weather', content: '{"temp": 21}' },
+    ]);
+    // Shown while its answer comes; not yet the conversation.
+    expect([usePlayground.getState().pending, usePlayground.getState().followUp]).toEqual([asked, []]);
+    const held: Example = { id: 'h-1', tools: [], messages: [{ role: 'user', content: question.query }], target: { calls } };
+    await useJobs.getState().generateAnswer({ ...question, heldOut: held, expectation: held, followUp: asked });
+    expect(requests[0].payload.messages).toEqual([{ role: 'user', content: question.query }, ...asked]);
+    // A later turn is not the example's own answer: nothing to check it against.
+    expect(requests[0].payload.expectation).toBeUndefined();
+    usePlayground.getState().settle(true);
+    expect(usePlayground.getState()).toMatchObject({ followUp: asked, pending: null, results: [] });
+    const html = render(createElement(PlaygroundAnswer, { onGoOn: () => undefined }));
+    expect(html).toContain('The conversation so far');
+    expect(html).toContain('The model called find_order(email=&quot;ann@example.com&quot;); weather(city=&quot;Oslo&quot;)');
+    expect(html).toContain('find_order returned: {&quot;order&quot;: &quot;A-1&quot;}');
+    expect(html).toContain('Start over from the question');
+  });
+
+  it('keeps what was typed when the answer does not come, and drops the conversation with a new question or Start over', () => {
+    const play = usePlayground.getState();
+    play.setResult(0, 'typed');
+    play.goOn(calling());
+    usePlayground.getState().settle(false);
+    expect(usePlayground.getState()).toMatchObject({ followUp: [], pending: null, results: ['typed'] });
+    usePlayground.getState().goOn(calling());
+    usePlayground.getState().settle(true);
+    expect(usePlayground.getState().followUp).toHaveLength(3);
+    // Decoding settings are not another question; the query is.
+    usePlayground.getState().setPlaygroundDraft({ maxNewTokens: 64 });
+    expect(usePlayground.getState().followUp).toHaveLength(3);
+    usePlayground.getState().setPlaygroundDraft({ query: 'Something else' });
+    expect(usePlayground.getState().followUp).toEqual([]);
+    usePlayground.getState().goOn(calling());
+    usePlayground.getState().settle(true);
+    useJobs.setState({ answer: calling() });
+    usePlayground.getState().startOver();
+    useJobs.getState().clearAnswer();
+    expect([usePlayground.getState().followUp, useJobs.getState().answer]).toEqual([[], null]);
+  });
+
+  it('from the panel: the button asks the model, and the turns join the conversation when it answers', async () => {
+    useJobs.setState({ streamText: 'x', answer: calling() });
+    usePlayground.getState().setResult(0, '{"order": "A-1"}');
+    render(createElement(PlaygroundPanel));
+    press('Go on with these results');
+    await vi.waitFor(() => expect(usePlayground.getState().pending).toBeNull());
+    expect(requests.map((r) => r.kind)).toEqual(['generate']);
+    expect((requests[0].payload.messages as unknown[]).slice(1)).toEqual(usePlayground.getState().followUp);
+    expect(usePlayground.getState().followUp.map((m) => [m.role, m.content])).toEqual([['assistant', ''], ['tool', '{"order": "A-1"}'], ['tool', '']]);
+    expect(useJobs.getState().answer?.text).toBe('Done.');
+    // A refused answer (a failure) leaves the conversation as it was and the results typed.
+    reply = async () => {
+      throw new Error('the GPU was lost');
+    };
+    useJobs.setState({ answer: calling() });
+    usePlayground.getState().setResult(0, 'again');
+    render(createElement(PlaygroundPanel));
+    press('Go on with these results');
+    await vi.waitFor(() => expect(usePlayground.getState().pending).toBeNull());
+    expect(usePlayground.getState().followUp).toHaveLength(3);
+    expect(usePlayground.getState().results).toEqual(['again']);
   });
 });

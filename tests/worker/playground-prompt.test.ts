@@ -14,7 +14,7 @@ import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { DEFAULT_SPLIT, sideOf } from '../../src/data/split.ts';
 import { datasetCallSyntax, datasetTools, heldOutSamples } from '../../src/worker/datasetBrowse.ts';
 import { playgroundPrompt, playgroundResult } from '../../src/worker/playground.ts';
-import { playgroundMessages } from '../../src/state/playgroundStore.ts';
+import { answerTurns, playgroundMessages } from '../../src/state/playgroundStore.ts';
 import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
 
 const tokenizer = qwen3Tokenizer();
@@ -72,6 +72,20 @@ describe('a question typed in the playground', () => {
   it('on a JSON dataset keeps the chat template’s tools', () => {
     expect(datasetCallSyntax(1, 3)).toBeUndefined();
     expect(playgroundMessages({ query: 'Hi', tools: [] })).toEqual({ tools: [], messages: [{ role: 'user', content: 'Hi' }] });
+  });
+});
+
+describe('a playground conversation gone on with the calls’ results', () => {
+  it('is asked as the template writes the conversation: the question, the call, its result, then a new assistant turn', () => {
+    const tools: FunctionSchema[] = [{ name: 'find_order', description: 'Find an order', parameters: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] } }];
+    const followUp = answerTurns({ reasoning: 'Find it first.', calls: [{ name: 'find_order', arguments: { email: 'ann@example.com' } }] }, ['{"order": "A-1"}']);
+    const question = playgroundMessages({ query: 'Refund my order, I am ann@example.com', tools, followUp });
+    const asked = decode(playgroundPrompt(ctx, { streamId: 's', maxNewTokens: 8, temperature: 0, ...question }));
+    // What a dataset's later calling turn is trained on (call-turns.ts) with the same turns.
+    expect(asked).toBe(renderPrompt(tokenizer, { id: 'q', tools, messages: question.messages, target: { calls: [] } }).text);
+    expect(asked).toContain('<tool_call>\n{"name": "find_order", "arguments": {"email": "ann@example.com"}}\n</tool_call>');
+    expect(asked).toContain('<tool_response>\n{"order": "A-1"}\n</tool_response>');
+    expect(asked.endsWith('<|im_start|>assistant\n')).toBe(true);
   });
 });
 

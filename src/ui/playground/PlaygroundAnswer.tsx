@@ -1,13 +1,18 @@
-// The playground's answer: the streamed text as it arrives, then the parsed reasoning and calls.
+// The playground's answer: the streamed text as it arrives, then the parsed reasoning and calls;
+// the conversation it answers when the user went on with what its calls returned, and for an answer
+// that calls tools, a field per call for what it returned and a button that asks the model to go on:
+// a model trained on every calling turn of its conversations is tried on its later steps too.
 // The streamed text is not a live region (a screen reader would read every token): it is marked
 // busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
 import { usePlayground } from '../../state/playgroundStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration, plural } from '../format.ts';
-import { decodeTokensPerSecond, type GenerateResult } from '../../worker/protocol.ts';
+import { decodeTokensPerSecond, type GenerateResult, type Message } from '../../worker/protocol.ts';
 
-export function PlaygroundAnswer() {
+/** `onGoOn`: asks the next turn with the answer's calls and the results typed for them (null while a
+ * Generate could not run: `goOnBlocked` says why). */
+export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn?: ((answer: GenerateResult) => void) | null; goOnBlocked?: string | null }) {
   const text = useJobs((s) => s.streamText);
   const answer = useJobs((s) => s.answer);
   const answerFrom = useJobs((s) => s.answerFrom);
@@ -15,6 +20,39 @@ export function PlaygroundAnswer() {
   const fixedSeed = usePlayground((s) => s.draft.seed);
   const setDraft = usePlayground((s) => s.setPlaygroundDraft);
   const generating = useJobs((s) => s.running?.kind === 'generate');
+  // While the answer to the results typed comes, the conversation it answers.
+  const followUp = usePlayground((s) => s.pending ?? s.followUp);
+  const results = usePlayground((s) => s.results);
+  const setResult = usePlayground((s) => s.setResult);
+  const startOver = usePlayground((s) => s.startOver);
+  const clearAnswer = useJobs((s) => s.clearAnswer);
+  const conversation = followUp.length > 0 && (
+    <div className="stack" data-testid="playground-conversation">
+      <h3>The conversation so far</h3>
+      <ol className="plain">
+        {followUp.map((m, i) => (
+          <li key={i} className={m.role === 'tool' ? 'small' : 'mono seg-call-text'}>
+            {turnText(m)}
+          </li>
+        ))}
+      </ol>
+      <div className="row">
+        <button
+          type="button"
+          onClick={() => {
+            if (generating) return;
+            startOver();
+            clearAnswer();
+          }}
+          aria-disabled={generating || undefined}
+          data-testid="play-start-over"
+        >
+          Start over from the question
+        </button>
+        <span className="small muted">Generate answers the conversation as it stands; the check against the dataset's answer is for the question's first answer only.</span>
+      </div>
+    </div>
+  );
   // Mounted before the answer comes (a live region must exist before its text changes).
   const announcer = (
     <p className="sr-only" role="status" data-testid="playground-announcer">
@@ -25,6 +63,7 @@ export function PlaygroundAnswer() {
     return (
       <>
         {announcer}
+        {conversation}
         <p className="muted">The answer appears here as it is generated.</p>
       </>
     );
@@ -32,6 +71,7 @@ export function PlaygroundAnswer() {
   return (
     <>
       {announcer}
+      {conversation}
       <div className="stack" data-testid="playground-answer">
         <h3>Answer{generating ? ' (generating…)' : ''}</h3>
         <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
@@ -73,6 +113,27 @@ export function PlaygroundAnswer() {
             <p className="muted" data-testid="playground-stats">
               {plural(answer.tokens, 'token')} · {endingText(answer.finishReason)} · {generationSpeed(answer)}
             </p>
+            {!generating && answer.calls.length > 0 && !answer.parseError && answer.finishReason !== 'aborted' && (
+              <fieldset className="stack" data-testid="playground-results">
+                <legend>Go on: what the calls returned</legend>
+                {answer.calls.map((c, i) => (
+                  <div className="field" key={i}>
+                    <label htmlFor={`play-result-${i}`}>What {c.name} returned</label>
+                    <textarea id={`play-result-${i}`} rows={2} value={results[i] ?? ''} onChange={(e) => setResult(i, e.target.value)} placeholder='Its result as the tool would give it, e.g. {"temperature": 21}' spellCheck={false} />
+                  </div>
+                ))}
+                <div className="row">
+                  <button type="button" onClick={() => onGoOn?.(answer)} aria-disabled={!onGoOn || undefined} aria-describedby={onGoOn ? undefined : 'play-go-on-blocked'} data-testid="play-go-on">
+                    Go on with {answer.calls.length === 1 ? 'this result' : 'these results'}
+                  </button>
+                  {!onGoOn && goOnBlocked && (
+                    <span className="small muted" id="play-go-on-blocked">
+                      {goOnBlocked}
+                    </span>
+                  )}
+                </div>
+              </fieldset>
+            )}
             <p className="small muted" data-testid="playground-seed">
               {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
               {answer.seed !== undefined && fixedSeed !== answer.seed && (
@@ -117,4 +178,11 @@ export function generationSpeed(a: Pick<GenerateResult, 'tokens' | 'millis' | 'f
   const decoding = a.firstTokenMillis === undefined ? null : decodeTokensPerSecond(a.tokens, a.finishReason, a.millis - a.firstTokenMillis);
   if (a.firstTokenMillis !== undefined && decoding !== null) return `first token after ${seconds(a.firstTokenMillis)}, then ${rateText(decoding)}`;
   return a.tokens > 0 && a.millis > 0 ? `${seconds(a.millis)}, ${rateText(a.tokens / (a.millis / 1000))}` : seconds(a.millis);
+}
+
+/** A turn of the conversation after the question, as the list shows it. */
+export function turnText(m: Message): string {
+  if (m.role === 'tool') return `${m.name ?? 'the tool'} returned: ${m.content.trim() || '(nothing)'}`;
+  const calls = m.calls?.length ? targetCallTexts({ calls: m.calls }).join('; ') : m.content;
+  return `The model called ${calls}`;
 }

@@ -15,7 +15,7 @@ import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
 import { targetCallTexts } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
-import { MAX_SEED } from '../../worker/protocol.ts';
+import { MAX_SEED, type GenerateResult } from '../../worker/protocol.ts';
 
 const NOTHING_OFFERED: DatasetPlayground = { tools: [], samples: [] };
 
@@ -65,6 +65,30 @@ export function PlaygroundPanel() {
   const modelMissing = useJobModelMissing(useBackend === 'engine' ? draft.adapterRunId : '');
   const missing = playgroundBlocker({ modelMissing, training, trainingElsewhere, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !read.fresh, exampleProblem });
   const generateOff = !!missing || !!running;
+  const followUp = usePlayground((s) => s.followUp);
+  // The question, and the conversation after it when the user went on with the calls' results.
+  const ask = (after: typeof followUp) =>
+    generateAnswer({
+      adapterRunId: adapter,
+      tools: tools.filter((t) => chosen.includes(t.name)),
+      query,
+      callSyntax: offered.value?.callSyntax,
+      heldOut: asIs ? expectation : undefined,
+      followUp: after,
+      maxNewTokens,
+      temperature,
+      // Unset: a fresh seed for every answer.
+      seed: seed ?? undefined,
+      backend: useBackend,
+      expectation: sample ? expectation : undefined,
+    });
+  // The turns join the conversation once their answer comes: a failed or cancelled one leaves the
+  // results typed in their fields, to go on again.
+  const goOn = (answer: GenerateResult) => {
+    if (generateOff) return;
+    const shown = useJobs.getState().answer;
+    void ask(usePlayground.getState().goOn(answer)).finally(() => usePlayground.getState().settle(useJobs.getState().answer !== shown));
+  };
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
       <h2 id="play-title" tabIndex={-1}>Playground</h2>
@@ -80,19 +104,7 @@ export function PlaygroundPanel() {
           onSubmit={(e) => {
             e.preventDefault();
             if (generateOff) return;
-            void generateAnswer({
-              adapterRunId: adapter,
-              tools: tools.filter((t) => chosen.includes(t.name)),
-              query,
-              callSyntax: offered.value?.callSyntax,
-              heldOut: asIs ? expectation : undefined,
-              maxNewTokens,
-              temperature,
-              // Unset: a fresh seed for every answer.
-              seed: seed ?? undefined,
-              backend: useBackend,
-              expectation: sample ? expectation : undefined,
-            });
+            void ask(followUp);
           }}
         >
           <label htmlFor="play-query">Query</label>
@@ -162,7 +174,7 @@ export function PlaygroundPanel() {
           </div>
           <JobProgress kinds={['generate']} />
         </form>
-        <PlaygroundAnswer />
+        <PlaygroundAnswer onGoOn={generateOff ? null : goOn} goOnBlocked={missing ?? (running ? 'Wait for the answer under way.' : null)} />
       </div>
     </section>
   );
