@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
-import { questionPrompt, readToolsFile } from '../../src/cli/commands/generate.ts';
+import { questionPrompt, readConversationFile, readToolsFile } from '../../src/cli/commands/generate.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
@@ -75,3 +75,54 @@ describe('studio generate --tools', () => {
     expect(r.err).toMatch(new RegExp(`from a ${want}-token prompt`));
   });
 });
+
+describe('studio generate --conversation', () => {
+  const tools = [
+    { type: 'function', function: { name: 'find_order', description: 'Find an order', parameters: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] } } },
+    { type: 'function', function: { name: 'refund', description: 'Refund an order', parameters: { type: 'object', properties: { order: { type: 'string' } }, required: ['order'] } } },
+  ];
+  const soFar = [
+    { role: 'user', content: 'Refund my last order; I am ann@example.com.' },
+    { role: 'assistant', content: '<think>\nFind the order first.\n</think>\n\n', tool_calls: [{ id: 'a', type: 'function', function: { name: 'find_order', arguments: '{"email": "ann@example.com"}' } }] },
+    { role: 'tool', tool_call_id: 'a', content: '{"order": "A-1"}' },
+  ];
+
+  it('asks the next turn exactly as training renders that turn of a dataset conversation (its tools from the record)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conversation-'));
+    writeFileSync(join(dir, 'so-far.json'), JSON.stringify({ tools, messages: soFar }));
+    const conversation = readConversationFile(join(dir, 'so-far.json'));
+    // The same conversation with its next turn, a dataset record: that turn's example's prompt.
+    const record = { id: 'c', tools, messages: [...soFar, { role: 'assistant', content: '', tool_calls: [{ id: 'b', type: 'function', function: { name: 'refund', arguments: '{"order": "A-1"}' } }] }] };
+    const [example] = (await importDatasetFiles([{ name: 'c.jsonl', blob: new Blob([JSON.stringify(record)]) }])).examples;
+    const tokenizer = qwen3Tokenizer();
+    const asked = questionPrompt(tokenizer, { prompt: conversation.messages, tools: conversation.tools!, pythonCalls: false });
+    expect(asked.text).toBe(renderPrompt(tokenizer, example).text);
+    expect(asked.text).toContain('<tool_response>\n{"order": "A-1"}\n</tool_response>');
+    // A plain list of messages is a conversation too, with the tools of --tools.
+    writeFileSync(join(dir, 'list.json'), JSON.stringify(soFar));
+    expect(readConversationFile(join(dir, 'list.json'))).toEqual({ messages: conversation.messages });
+    const r = await studioInProcess(['generate', '--model', 'public/models/tiny-qwen3', '--conversation', join(dir, 'so-far.json'), '--max-tokens', '2']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(new RegExp(`from a ${questionPrompt(qwen3Tokenizer(), { prompt: conversation.messages, tools: conversation.tools!, pythonCalls: false }).ids.length}-token prompt`));
+  });
+
+  it('refuses a conversation with nothing to answer, or not one, naming the file; and --prompt beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conversation-'));
+    const file = (name: string, value: unknown) => {
+      writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value));
+      return join(dir, name);
+    };
+    const ended = file('ended.json', soFar.slice(0, 2));
+    expect(() => readConversationFile(ended)).toThrow(`--conversation ${ended}: it ends with the assistant's own turn: add what its calls returned (tool messages) or the user's next message`);
+    const none = file('none.json', [{ role: 'system', content: 'Be brief.' }]);
+    expect(() => readConversationFile(none)).toThrow(`--conversation ${none}: it has no user message to answer`);
+    const role = file('role.json', [{ role: 'robot', content: 'hi' }]);
+    expect(() => readConversationFile(role)).toThrow(`--conversation ${role}: the list[0] has unknown role "robot"`);
+    expect(() => readConversationFile(file('bad.json', '[{"role": '))).toThrow(/--conversation .*bad\.json: not valid JSON/);
+    expect(() => readConversationFile(join(dir, 'gone.json'))).toThrow(`--conversation ${join(dir, 'gone.json')}: no such file`);
+    const both = await studioInProcess(['generate', '--model', 'public/models/tiny-qwen3', '--prompt', 'Hi', '--conversation', file('ok.json', soFar)]);
+    expect(both.code).toBe(2);
+    expect(both.err.trim()).toBe('studio generate: --prompt and --conversation both say what to answer; give one of them');
+  });
+});
+

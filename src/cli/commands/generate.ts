@@ -1,6 +1,7 @@
 // `studio generate`: one chat turn from a model (optionally with a PEFT LoRA adapter) on the
-// headless engine. Renders the user message (and an optional system message, and the tools it may
-// call) as evaluation renders a dataset's question (renderPrompt: the model's own chat template
+// headless engine. Renders the user message, or a conversation to go on with (the Playground's
+// "Go on": the calls an answer made and what they returned), with an optional system message and
+// the tools it may call, as evaluation renders a dataset's question (renderPrompt: the model's own chat template
 // plus its generation prompt, the BFCL system prompt for Python-call syntax), generates with the KV cache and streams the text to
 // stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
 // printing only; generation is src/model/generate.ts.
@@ -19,6 +20,8 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { renderPrompt, type RenderedPrompt } from '../../data/render-prompt.ts';
 import { ToolsNotListedError } from '../../data/chat-render.ts';
 import { normalizeToolList } from '../../data/tool-schema.ts';
+import { openaiTurns } from '../../data/formats/openai.ts';
+import { promptMessages } from '../../data/formats/conversation.ts';
 import { stableText } from '../../eval/index.ts';
 import type { Example, FunctionSchema, Message } from '../../data/example.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
@@ -31,12 +34,16 @@ export function generationSummary(r: { tokens: number; finishReason: string; pro
   return `${head}; first token ${(r.firstTokenMillis / 1000).toFixed(2)} s${rate === null ? '' : `, then ${rate.toFixed(1)} tokens/s`}`;
 }
 
-const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
+const usage = `usage: studio generate --model <dir|repo> (--prompt "..." | --conversation <file.json>) [options]
 
-Generates the assistant's reply to one user message with a KV cache on the GPU (WebGPU through
-Dawn; SwiftShader when there is no GPU) and streams it to stdout.
+Generates the assistant's reply to one user message, or the next turn of a conversation, with a KV
+cache on the GPU (WebGPU through Dawn; SwiftShader when there is no GPU) and streams it to stdout.
 
 options:
+  --conversation <file.json>  the conversation so far instead of --prompt: OpenAI messages (a JSON
+                        list, or an object with "messages" and optionally "tools", as a dataset
+                        record), e.g. the question, the assistant's tool_calls and the tool results;
+                        the reply is its next assistant turn
   --adapter <dir>       a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
   --system <text>       a system message before the user message
   --tools <file.json>   the tools the model may call: a JSON list of functions (OpenAI's
@@ -55,7 +62,7 @@ options:
   --quiet               no download progress and no statistics line`;
 
 const flagsSpec = {
-  model: 'string', adapter: 'string', prompt: 'string', system: 'string', tools: 'string', 'python-calls': 'boolean', 'max-tokens': 'number', temperature: 'number',
+  model: 'string', adapter: 'string', prompt: 'string', conversation: 'string', system: 'string', tools: 'string', 'python-calls': 'boolean', 'max-tokens': 'number', temperature: 'number',
   'top-p': 'number', seed: 'number', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -76,10 +83,36 @@ export function readToolsFile(path: string): FunctionSchema[] {
   }
 }
 
-/** One question as the generation prompt, rendered exactly as evaluation renders a dataset example
- * with these tools and this call syntax (a model answers as trained only when asked as trained). */
-export function questionPrompt(tokenizer: PreTrainedTokenizer, q: { prompt: string; system?: string; tools: FunctionSchema[]; pythonCalls: boolean }): RenderedPrompt {
-  const messages: Message[] = [...(q.system !== undefined ? [{ role: 'system' as const, content: q.system }] : []), { role: 'user', content: q.prompt }];
+/** A --conversation file: its messages as a dataset example's prompt turns (an assistant's calls and
+ * reasoning read out of it), and the tools it lists, if any. Refused with the file's name and what
+ * is wrong, and when it ends with the assistant's own turn (there is nothing for it to answer). */
+export function readConversationFile(path: string): { messages: Message[]; tools?: FunctionSchema[] } {
+  checkInputFile(path, 'conversation', 'the JSON file of the conversation');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new CliError(`--conversation ${path}: not valid JSON (${(err as Error).message}); give a JSON list of messages`, 2);
+  }
+  const record = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  try {
+    const messages = promptMessages(openaiTurns(record ? record.messages : raw, record ? 'messages' : 'the list'));
+    const listed = record && (record.tools ?? record.functions);
+    const tools = listed === undefined || listed === null ? undefined : normalizeToolList(listed, 'tools');
+    if (!messages.some((m) => m.role === 'user' && m.content.trim())) throw new Error('it has no user message to answer');
+    if (messages.at(-1)!.role === 'assistant') throw new Error("it ends with the assistant's own turn: add what its calls returned (tool messages) or the user's next message");
+    return { messages, ...(tools && { tools }) };
+  } catch (err) {
+    throw new CliError(`--conversation ${path}: ${(err as Error).message}`, 2);
+  }
+}
+
+/** One question, or a conversation, as the generation prompt, rendered exactly as evaluation renders
+ * a dataset example with these tools and this call syntax (a model answers as trained only when
+ * asked as trained). */
+export function questionPrompt(tokenizer: PreTrainedTokenizer, q: { prompt: string | Message[]; system?: string; tools: FunctionSchema[]; pythonCalls: boolean }): RenderedPrompt {
+  const asked: Message[] = typeof q.prompt === 'string' ? [{ role: 'user', content: q.prompt }] : q.prompt;
+  const messages: Message[] = [...(q.system !== undefined ? [{ role: 'system' as const, content: q.system }] : []), ...asked];
   const example: Example = { id: 'prompt', tools: q.tools, messages, target: { calls: [], ...(q.pythonCalls ? { callSyntax: 'python' as const } : {}) } };
   try {
     return renderPrompt(tokenizer, example);
@@ -97,15 +130,18 @@ const command: CliCommand = {
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');
-    const prompt = requireFlag(f.prompt, 'prompt');
+    if (f.prompt !== undefined && f.conversation !== undefined) throw new CliError('--prompt and --conversation both say what to answer; give one of them', 2);
+    const conversation = f.conversation !== undefined ? readConversationFile(f.conversation) : undefined;
+    const prompt = conversation?.messages ?? requireFlag(f.prompt, 'prompt');
     // The Playground refuses a blank question too; the model would answer an empty turn.
-    if (!prompt.trim()) throw new CliError('--prompt holds only spaces: give the question to ask', 2);
+    if (typeof prompt === 'string' && !prompt.trim()) throw new CliError('--prompt holds only spaces: give the question to ask', 2);
     const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 256);
     const { temperature, topP } = samplingFlags(f);
     const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;
 
-    const tools = f.tools !== undefined ? readToolsFile(f.tools) : [];
+    // A conversation given as a dataset record brings its tools; --tools, given, are the ones offered.
+    const tools = f.tools !== undefined ? readToolsFile(f.tools) : (conversation?.tools ?? []);
     // The prompt, --max-tokens and the adapter are checked against the model's config and tokenizer
     // before its weights are read (or downloaded), as studio train's settings are.
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });

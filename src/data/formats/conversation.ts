@@ -27,36 +27,14 @@ export interface RawTurn {
  */
 export function exampleFromTurns(id: string, tools: FunctionSchema[], rawTurns: RawTurn[], source: SourceFormat): Example {
   const turns = mergeAssistantRuns(rawTurns);
-  const read = turns.map((t) => {
-    if (t.role !== 'assistant') return { turn: t, parsed: undefined };
-    const parsed = parseAssistantText(t.content);
-    // A call given both structured and in the text is one call.
-    if (t.calls?.length) parsed.calls = [...t.calls, ...parsed.calls.filter((c) => !t.calls!.some((s) => sameCall(s, c)))];
-    if (t.reasoning !== undefined && t.reasoning.trim() !== '') {
-      if (parsed.reasoning !== undefined && parsed.reasoning !== t.reasoning.trim()) {
-        parsed.issues.push({ rule: 'reasoning_format', detail: 'the turn has reasoning_content and a different inline <think>; reasoning_content is kept' });
-      }
-      parsed.reasoning = t.reasoning.trim();
-    }
-    return { turn: t, parsed };
-  });
+  const read = turns.map(readTurn);
   let targetIndex = -1;
   for (let i = read.length - 1; i >= 0 && targetIndex < 0; i--) if (read[i].parsed?.calls.length) targetIndex = i;
   for (let i = read.length - 1; i >= 0 && targetIndex < 0; i--) if (read[i].parsed) targetIndex = i;
   if (targetIndex < 0) throw new RecordError('no assistant turn to learn from');
   if (!turns.slice(0, targetIndex).some((t) => t.role === 'user')) throw new RecordError('no user turn before the assistant turn');
 
-  const messages: Message[] = read.slice(0, targetIndex).map(({ turn, parsed }) => {
-    const m: Message = { role: turn.role, content: turn.content };
-    if (turn.name) m.name = turn.name;
-    if (parsed) {
-      // Earlier assistant turns keep their calls structured so the template renders them natively.
-      m.content = parsed.content ?? '';
-      if (parsed.calls.length) m.calls = parsed.calls;
-      if (parsed.reasoning) m.reasoning = parsed.reasoning;
-    }
-    return m;
-  });
+  const messages = read.slice(0, targetIndex).map(promptMessage);
   const parsed = read[targetIndex].parsed!;
   const target: Target = { calls: parsed.calls };
   if (parsed.reasoning !== undefined) target.reasoning = parsed.reasoning;
@@ -72,6 +50,42 @@ export function exampleFromTurns(id: string, tools: FunctionSchema[], rawTurns: 
   }
   if (parsed.issues.length) example.parseIssues = parsed.issues;
   return example;
+}
+
+type ReadTurn = { turn: RawTurn; parsed: ReturnType<typeof parseAssistantText> | undefined };
+
+/** An assistant turn's reasoning, calls and text read out of it (structured calls and reasoning kept). */
+function readTurn(t: RawTurn): ReadTurn {
+  if (t.role !== 'assistant') return { turn: t, parsed: undefined };
+  const parsed = parseAssistantText(t.content);
+  // A call given both structured and in the text is one call.
+  if (t.calls?.length) parsed.calls = [...t.calls, ...parsed.calls.filter((c) => !t.calls!.some((s) => sameCall(s, c)))];
+  if (t.reasoning !== undefined && t.reasoning.trim() !== '') {
+    if (parsed.reasoning !== undefined && parsed.reasoning !== t.reasoning.trim()) {
+      parsed.issues.push({ rule: 'reasoning_format', detail: 'the turn has reasoning_content and a different inline <think>; reasoning_content is kept' });
+    }
+    parsed.reasoning = t.reasoning.trim();
+  }
+  return { turn: t, parsed };
+}
+
+/** A turn before the one answered, as the prompt's message. */
+function promptMessage({ turn, parsed }: ReadTurn): Message {
+  const m: Message = { role: turn.role, content: turn.content };
+  if (turn.name) m.name = turn.name;
+  if (parsed) {
+    // Earlier assistant turns keep their calls structured so the template renders them natively.
+    m.content = parsed.content ?? '';
+    if (parsed.calls.length) m.calls = parsed.calls;
+    if (parsed.reasoning) m.reasoning = parsed.reasoning;
+  }
+  return m;
+}
+
+/** A whole conversation as the prompt of its next turn (`studio generate --conversation`): the same
+ * messages a dataset's example has before its target. */
+export function promptMessages(rawTurns: RawTurn[]): Message[] {
+  return mergeAssistantRuns(rawTurns).map(readTurn).map(promptMessage);
 }
 
 /** The tools a record declares, else the functions its system prompt lists as JSON (BFCL's prompt
