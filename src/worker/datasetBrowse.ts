@@ -11,7 +11,7 @@
 // another tab. Never writes to the database.
 // Also the pure text helpers the page shares (re-exported by protocol.ts): no Dexie work runs at import.
 import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
-import type { Call, CallSyntax, Example, FunctionSchema, Target } from '../data/example.ts';
+import type { Call, CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
 import { argumentsJson, targetCalls } from '../data/whole-floats.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
@@ -57,10 +57,14 @@ export function datasetTools(examples: Array<{ tools: FunctionSchema[] }>): Func
 
 const sortedTools = (byName: Map<string, FunctionSchema>) => [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 
-/** A held-out question the playground can ask as it stands: one user turn, with its tools. */
+/** A held-out question the playground can ask as it stands, with its tools: its last user turn,
+ * and the rest of its conversation when it has more (a later calling turn of one). */
 export interface PlaygroundSample {
   id: string;
+  /** Its last user message. */
   query: string;
+  /** Its turns but the system's, in order, when there are more than the question: asked with it. */
+  conversation?: Message[];
   toolNames: string[];
   /** The calls the dataset expects (none: it expects a plain answer), with their whole floats' places. */
   expected: Pick<Target, 'calls' | 'wholeFloats'>;
@@ -68,15 +72,18 @@ export interface PlaygroundSample {
   example: Example;
 }
 
-/** The held-out question of one example, or null when it is none (trained on, or not one user turn). */
+/** The held-out question of one example, or null when it is none (trained on, or no user text). */
 function heldOutSample({ example, split }: Pick<ExampleRow, 'example' | 'split'>): PlaygroundSample | null {
   if (split !== 'eval') return null;
+  const query = lastUserMessage(example);
+  if (!query.trim()) return null;
   const turns = example.messages.filter((m) => m.role !== 'system');
-  if (turns.length !== 1 || turns[0].role !== 'user' || !turns[0].content.trim()) return null;
-  return { id: example.id, query: turns[0].content, toolNames: example.tools.map((t) => t.name), expected: { calls: example.target.calls, ...(example.target.wholeFloats && { wholeFloats: example.target.wholeFloats }) }, example };
+  const sample: PlaygroundSample = { id: example.id, query, toolNames: example.tools.map((t) => t.name), expected: { calls: example.target.calls, ...(example.target.wholeFloats && { wholeFloats: example.target.wholeFloats }) }, example };
+  if (turns.length > 1) sample.conversation = turns;
+  return sample;
 }
 
-/** The held-out examples that are a single question (the playground sends one user turn), in order. */
+/** The held-out examples the playground can ask as they stand (a question, or a conversation), in order. */
 export function heldOutSamples(rows: Array<Pick<ExampleRow, 'example' | 'split'>>): PlaygroundSample[] {
   return rows.map(heldOutSample).filter((s): s is PlaygroundSample => s !== null);
 }

@@ -595,4 +595,15 @@ describe('going on with what the calls returned', () => {
     expect(usePlayground.getState().followUp).toHaveLength(3);
     expect(usePlayground.getState().results).toEqual(['again']);
   });
+
+  it('lists a held-out conversation’s turns in words', async () => {
+    const { turnText } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
+    expect([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Refund A-1' },
+      { role: 'assistant', content: '', calls: [calls[0]] },
+      { role: 'tool', name: 'find_order', content: ' ' },
+      { role: 'assistant', content: 'Done.' },
+    ].map((m) => turnText(m as never))).toEqual(['System: Be brief.', 'The user: Refund A-1', 'The model called find_order(email="ann@example.com")', 'find_order returned: (nothing)', 'The model: Done.']);
+  });
 });

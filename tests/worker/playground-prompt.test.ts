@@ -45,6 +45,19 @@ describe('a held-out question in the playground', () => {
     expect(differ).toEqual([]);
   });
 
+  it('of a conversation (a later calling turn) is offered with its turns and asked as the evaluation asks it', async () => {
+    const file = fileURLToPath(new URL('../fixtures/data/openai-tools.jsonl', import.meta.url));
+    const examples = (await importDatasetFiles([{ name: 'openai-tools.jsonl', blob: await openAsBlob(file) }], { everyCallTurn: true })).examples;
+    const samples = heldOutSamples(examples.map((example) => ({ example, split: 'eval' as const })));
+    // Every example has a question: the conversation's later turn (oa-3) and its first (oa-3#call1) too.
+    expect(samples.map((s) => s.id)).toEqual(examples.map((e) => e.id));
+    const later = samples.find((s) => s.id === 'oa-3')!;
+    expect(later.query).toBe('Find me a flight from SFO to JFK on 2024-05-03 and book the first one for 2 people.');
+    expect(later.conversation?.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(samples.find((s) => s.id === 'oa-3#call1')!.conversation).toBeUndefined();
+    for (const s of samples) expect(askedAsItStands(s.example, datasetTools(examples)).join()).toBe(renderPrompt(tokenizer, s.example).ids.join());
+  });
+
   it('is asked with its own schema where another example defines the same tool differently', () => {
     const search = (props: Record<string, JsonSchema>): FunctionSchema => ({ name: 'search', description: 'Search', parameters: { type: 'object', properties: props, required: Object.keys(props) } });
     const trained: Example = { id: 'a', tools: [search({ q: { type: 'string' }, limit: { type: 'integer' } })], messages: [{ role: 'user', content: 'x' }], target: { calls: [] } };

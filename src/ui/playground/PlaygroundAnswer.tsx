@@ -180,9 +180,10 @@ export function generationSpeed(a: Pick<GenerateResult, 'tokens' | 'millis' | 'f
   return a.tokens > 0 && a.millis > 0 ? `${seconds(a.millis)}, ${rateText(a.tokens / (a.millis / 1000))}` : seconds(a.millis);
 }
 
-/** A turn of the conversation after the question, as the list shows it. */
+/** A turn of a conversation, as the playground lists it. */
 export function turnText(m: Message): string {
   if (m.role === 'tool') return `${m.name ?? 'the tool'} returned: ${m.content.trim() || '(nothing)'}`;
-  const calls = m.calls?.length ? targetCallTexts({ calls: m.calls }).join('; ') : m.content;
-  return `The model called ${calls}`;
+  if (m.role === 'user') return `The user: ${m.content}`;
+  if (m.role === 'system') return `System: ${m.content}`;
+  return m.calls?.length ? `The model called ${targetCallTexts({ calls: m.calls }).join('; ')}` : `The model: ${m.content}`;
 }

@@ -11,7 +11,7 @@ import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
-import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
+import { PlaygroundAnswer, turnText } from './PlaygroundAnswer.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
 import { targetCallTexts } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
@@ -124,9 +124,21 @@ export function PlaygroundPanel() {
                 {sample.s.id} ({sample.at + 1} of {samples.length}) · the dataset expects {sample.s.expected.calls.length ? targetCallTexts(sample.s.expected).join('; ') : 'a plain answer, no call'}
               </span>
             ) : (
-              samples.length === 0 && offered.value && <span className="small muted">The dataset holds out no single-question example.</span>
+              samples.length === 0 && offered.value && <span className="small muted">The dataset holds out no example with a question to ask.</span>
             )}
           </div>
+          {sample?.s.conversation && asIs && (
+            <details data-testid="play-sample-conversation">
+              <summary>
+                Asked with its conversation ({sample.s.conversation.length} turns, the question above among them), as the evaluation asks it
+              </summary>
+              <ol className="small">
+                {sample.s.conversation.map((m, i) => (
+                  <li key={i}>{turnText(m)}</li>
+                ))}
+              </ol>
+            </details>
+          )}
           <fieldset className="targets">
             <legend>Tools offered ({chosen.length})</legend>
             {tools.length === 0 && (dataset && !offered.value && !offered.error ? <span className="muted">Reading the dataset’s tools…</span> : <span className="muted">Import a dataset to pick its tools.</span>)}
