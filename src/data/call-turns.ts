@@ -1,6 +1,6 @@
 // A conversation that calls tools in several assistant turns (look something up, then act on the
 // result) is one example by default: its last calling turn is the target and the earlier calling
-// turns are prompt, seen but never trained (formats/conversation.ts notes how many). Asked to learn
+// turns are prompt, seen but never trained (a note on the example says how many). Asked to learn
 // every calling turn, the importer makes each earlier one an example of its own: the conversation
 // up to that turn as the prompt, that turn's reasoning and calls as the target. Each is rendered by
 // the chat template exactly as the model sees it when it answers there, so a reasoning model keeps
