@@ -101,7 +101,7 @@ export function adapterModelCard(f: AdapterCardFacts): string {
 
 /** Another evaluation on the same examples, set beside a card's, with the split of the examples
  * whose verdicts differ (`right`: the card's subject right where the other is wrong). */
-interface BesideEvaluation {
+export interface BesideEvaluation {
   correct: number;
   total: number;
   split?: { right: number; wrong: number };

@@ -3,9 +3,9 @@
 // another folder pushes every file; a file pushes itself; dataset files (--data) go to a dataset
 // repo as the Dataset panel's push writes them. Bad input is refused before the Hub is
 // asked, and the Hub's refusals come back in words with exit code 1.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
@@ -202,4 +202,69 @@ describe('studio push', () => {
     expect(read.code).toBe(1);
     expect(read.err).toMatch(/could not push to ada\/x: this access token may only read; pushing needs a write token/);
   });
+
+  it('states an evaluation on the card (--eval) beside another of the same examples (--beside), refusing one of other weights or examples', { timeout: 240_000 }, async () => {
+    const { dir } = await runFolder('scored-run');
+    const model = join(root, 'scored-model');
+    mkdirSync(model);
+    for (const [name, data] of tinyModelMap()) writeFileSync(join(model, name), data);
+    const data = join(root, 'scored-data.jsonl');
+    writeFileSync(data, readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').slice(0, 60).join('\n'));
+    const scoredFlags = ['--model', model, '--data', data, '--limit', '4', '--split-seed', String(DEFAULT_RUN_CONFIG.seed), '--quiet'];
+    const evaluate = async (out: string, ...more: string[]) => {
+      const r = await studioInProcess(['eval', ...scoredFlags, '--out', join(root, out), ...(more.includes('--max-tokens') ? [] : ['--max-tokens', '4']), ...more]);
+      expect(r.code, r.err).toBe(0);
+      return join(root, out);
+    };
+    const verdicts = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; valid: boolean });
+    const base = await evaluate('base.jsonl');
+    const adapter = await evaluate('adapter.jsonl', '--adapter', dir);
+    const r = await push(dir, '--repo', 'ada/scored-lora', '--eval', adapter, '--beside', base);
+    expect(r.code, r.err).toBe(0);
+    const correct = verdicts(adapter).filter((v) => v.valid).length;
+    const card = hub.file('ada/scored-lora', 'README.md').toString();
+    expect(card).toContain('## Evaluation');
+    expect(card).toContain(`of the calls correct (${correct} of 4 held-out examples, 95% interval`);
+    expect(card).toContain(`answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does, against `);
+    expect(card).toContain(`(${verdicts(base).filter((v) => v.valid).length} of 4) for the base model.`);
+
+    // A GGUF file of the run, scored with its own weights, beside the adapter's answers.
+    const gguf = join(root, 'scored.gguf');
+    expect((await studioInProcess(['export-gguf', '--model', model, '--adapter', dir, '--out', gguf, '--no-check', '--quiet'])).code).toBe(0);
+    const byFile = await evaluate('file.jsonl', '--adapter', dir, '--gguf', gguf);
+    const g = await push(gguf, '--repo', 'ada/scored-gguf', '--eval', byFile, '--beside', adapter);
+    expect(g.code, g.err).toBe(0);
+    const ggufCard = hub.file('ada/scored-gguf', 'README.md').toString();
+    expect(ggufCard).toContain(`(${verdicts(byFile).filter((v) => v.valid).length} of 4 held-out examples, 95% interval`);
+    expect(ggufCard).toContain("with this file's weights as llama.cpp reads them,");
+    expect(ggufCard).toContain(`(${correct} of 4) for the run's adapter.`);
+
+    // Refused before the Hub is asked: another subject, the wrong kind beside, other examples, changed weights.
+    const asked = hub.log.length;
+    const refusal = async (...args: string[]) => {
+      const x = await push(...args);
+      expect(x.code).toBe(2);
+      return x.err.trim().split('\n').at(-1);
+    };
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', base)).toBe(`studio push: --eval ${base} scored the base model ${resolve(model)} alone, not the adapter of ${dir}: give the --out of studio eval --adapter ${dir}`);
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter, '--beside', byFile)).toBe(`studio push: --beside ${byFile} scored the GGUF file ${resolve(gguf)}; beside an adapter goes the base model (studio eval without --adapter or --gguf)`);
+    expect(await refusal(gguf, '--repo', 'ada/x', '--eval', adapter)).toBe(`studio push: --eval ${adapter} scored the adapter in ${dir}, not the pushed file ${gguf}: give the --out of studio eval --gguf ${gguf}`);
+    expect(await refusal(dir, '--repo', 'ada/x', '--beside', base)).toBe("studio push: --beside sets another evaluation beside --eval's: give --eval too");
+    const train = await evaluate('train-side.jsonl', '--adapter', dir, '--split', 'train');
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', train)).toBe(`studio push: --eval ${train} scored --split train, and the card states accuracy on held-out examples: evaluate with --split eval (the default)`);
+    const shorter = await evaluate('base-2.jsonl', '--max-tokens', '2');
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter, '--beside', shorter)).toBe(`studio push: --beside ${shorter} answered in up to 2 tokens and --eval ${adapter} in up to 4: set evaluations of one answer length beside each other`);
+    rmSync(`${base}.settings.json`);
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter, '--beside', base)).toBe(`studio push: --beside ${base}: no ${base}.settings.json beside it to say what it scored (an older studio eval wrote none); evaluate again`);
+    const other = join(root, 'other.bin');
+    writeFileSync(other, 'x');
+    expect(await refusal(other, '--repo', 'ada/x', '--eval', adapter)).toBe(`studio push: --eval is for a run folder's adapter or a GGUF file the studio can read, whose card states it; ${other} goes as it is, with no card`);
+    expect(await refusal('--data', data, '--repo', 'ada/x', '--eval', adapter)).toBe("studio push: --eval is for a run folder's adapter or a GGUF file, whose card states it; a dataset card has no evaluation");
+    // Trained again after it was scored: the answers are of other weights.
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(dir, ADAPTER_WEIGHTS_FILE), later, later);
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter)).toBe(`studio push: ${join(dir, ADAPTER_WEIGHTS_FILE)} changed after --eval ${adapter} was written (trained again): its answers are of other weights; evaluate again with studio eval --adapter ${dir}`);
+    expect(hub.log.length).toBe(asked);
+  });
 });
+

@@ -240,7 +240,9 @@ const evalCommand: CliCommand = {
     }
     const order = all.map((e) => e.id);
     const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split, ...(f.gguf !== undefined && { gguf: resolve(f.gguf) }) }, errorWords: (m: string) => inCommandWords(m, evalCommand) };
-    const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order }, settings }, facts);
+    // Recorded with them, not compared on --resume (files written before it have none): which side
+    // was scored, which a pushed card's "held-out" claim rests on (cli/pushEvaluation.ts).
+    const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order }, settings: { ...settings, '--split': split } }, facts);
     if (examples.length === 0) {
       // Every answer is there already: the summary is written again, with no model loaded (the
       // store adds the earlier answers to this empty run, as to any run).

@@ -29,6 +29,7 @@ import { fileExamples } from '../../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { datasetFiles, hubDatasetsIn, printNotes } from '../localFiles.ts';
 import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
+import { pushedEvaluation } from '../pushEvaluation.ts';
 import type { RunConfig } from '../../train/config.ts';
 
 const usage = `usage: studio push <folder|file> --repo <owner/name> [options]
@@ -58,13 +59,19 @@ options:
   --repo <owner/name>   the repo (a name alone: one of the token's own user)
   --all                 with --data: every example, those studio train would leave out too
   --private             a repo this push creates is private (one that is there keeps its visibility)
+  --eval <preds.jsonl>  the card states this evaluation: the --out of studio eval --adapter <the run
+                        folder>, or of studio eval --gguf <the file> (its settings file must say so,
+                        and the weights must not have changed since)
+  --beside <preds.jsonl>  with --eval: set beside it, answer by answer, the base model's evaluation
+                        (for a run's adapter) or the run's adapter's (for a GGUF file), of the same
+                        examples and answer length
   --message <text>      the commit's title (default: "Upload <what> with BalanceSFT Studio")
   --hub-base <url>      Hugging Face endpoint (default: $HF_ENDPOINT, else huggingface.co)
   --json                print the result as one JSON object
   --quiet               no progress line
 The access token comes from $HF_TOKEN and must be allowed to write (huggingface.co/settings/tokens).`;
 
-const flagsSpec = { repo: 'string', data: 'strings', all: 'boolean', private: 'boolean', message: 'string', 'hub-base': 'string', json: 'boolean', quiet: 'boolean' } as const;
+const flagsSpec = { repo: 'string', data: 'strings', all: 'boolean', private: 'boolean', message: 'string', eval: 'string', beside: 'string', 'hub-base': 'string', json: 'boolean', quiet: 'boolean' } as const;
 
 interface Pushed {
   /** A run's card names the repo by its full id, known once the token is checked. */
@@ -72,6 +79,8 @@ interface Pushed {
   /** For the default commit title. */
   what: string;
   repoType?: 'dataset';
+  /** Whether a model card is written with the files (one that can state an evaluation). */
+  card?: true;
 }
 
 const command: CliCommand = {
@@ -81,6 +90,7 @@ const command: CliCommand = {
     const f = parseFlags(argv, flagsSpec, { positionals: true });
     if (f.data && f._.length) throw new CliError(`push takes dataset files as --data, or one folder or file, not both (got ${f._.join(', ')} beside --data)`, 2);
     if (f.all && !f.data) throw new CliError('--all is for --data (every example of the dataset files)', 2);
+    if (f.data && (f.eval ?? f.beside) !== undefined) throw new CliError(`${f.eval !== undefined ? '--eval' : '--beside'} is for a run folder's adapter or a GGUF file, whose card states it; a dataset card has no evaluation`, 2);
     if (!f.data && f._.length !== 1) throw new CliError(f._.length ? `push takes one folder or file, got ${f._.length}: ${f._.join(', ')}` : 'push needs the folder or file to push (or dataset files as --data)', 2);
     const repo = requireFlag(f.repo, 'repo');
     const problem = repoIdProblem(repo);
@@ -88,7 +98,7 @@ const command: CliCommand = {
     const token = hubToken();
     if (!token) throw new CliError('set HF_TOKEN to a Hugging Face access token that may write (huggingface.co/settings/tokens)', 2);
     const baseUrl = hubBaseUrl(f['hub-base']);
-    const pushed = f.data ? await datasetPush(f.data, f.all ?? false, f.quiet ?? false) : await pathFiles(f._[0]);
+    const pushed = f.data ? await datasetPush(f.data, f.all ?? false, f.quiet ?? false) : await pathFiles(f._[0], { eval: f.eval, beside: f.beside });
     const progress = new ProgressLine(f.quiet ?? false);
     const stop = new AbortController();
     return stoppableExport(progress, stop, 'stopping the push', () => `interrupted: nothing was committed to ${repo}`, async () => {
@@ -140,10 +150,15 @@ function progressText(p: HubPushProgress): string {
   return 'committing…';
 }
 
-async function pathFiles(given: string): Promise<Pushed> {
+/** --eval and --beside as given. */
+type EvalPaths = { eval?: string; beside?: string };
+
+async function pathFiles(given: string, evalPaths: EvalPaths): Promise<Pushed> {
   const path = resolve(given);
   if (!existsSync(path)) throw new CliError(`${given} is not there`, 2);
-  return statSync(path).isDirectory() ? folderFiles(path) : path.toLowerCase().endsWith('.gguf') ? ggufFiles(path) : asItIs(path);
+  const pushed = statSync(path).isDirectory() ? await folderFiles(path, evalPaths) : path.toLowerCase().endsWith('.gguf') ? await ggufFiles(path, evalPaths) : await asItIs(path);
+  if ((evalPaths.eval ?? evalPaths.beside) !== undefined && !pushed.card) throw new CliError(`--eval is for a run folder's adapter or a GGUF file the studio can read, whose card states it; ${given} goes as it is, with no card`, 2);
+  return pushed;
 }
 
 /** Dataset files' examples as a dataset repo's files: those studio train uses (its quality check and
@@ -169,7 +184,7 @@ async function asItIs(path: string): Promise<Pushed> {
 
 /** A GGUF file with a card, named so that Ollama's and llama.cpp's `hf.co/<repo>:<TYPE>` find it
  * (its own name when that holds the type already). A file the read-back cannot read goes as it is. */
-async function ggufFiles(path: string): Promise<Pushed> {
+async function ggufFiles(path: string, evalPaths: EvalPaths): Promise<Pushed> {
   const name = basename(path);
   let header;
   try {
@@ -187,20 +202,23 @@ async function ggufFiles(path: string): Promise<Pushed> {
   // Its base model and datasets, where the file records them (the studio's exports do, as
   // convert_hf_to_gguf.py does from a model card): the card names and links them.
   const sources = readGgufSources(header.values);
+  const scored = pushedEvaluation(evalPaths, { kind: 'gguf', file: path });
+  const evaluation = scored && { correct: scored.correct, total: scored.total, maxNewTokens: scored.maxNewTokens, ...(scored.beside && { adapter: scored.beside }) };
   return {
     files: async (repo, existing) => [
       { path: fileName, blob },
-      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size, others: await existing(), ...sources })]) },
+      { path: 'README.md', blob: new Blob([ggufModelCard({ title, repo, fileName, type, bytes: blob.size, others: await existing(), ...sources, ...(evaluation && { evaluation }) })]) },
     ],
     what: fileName,
+    card: true,
   };
 }
 
 /** A run folder's adapter and card, or every file of any other folder. */
-async function folderFiles(dir: string): Promise<Pushed> {
-  if (existsSync(join(dir, RUN_JSON))) return runFiles(dir, RUN_JSON);
+async function folderFiles(dir: string, evalPaths: EvalPaths): Promise<Pushed> {
+  if (existsSync(join(dir, RUN_JSON))) return runFiles(dir, RUN_JSON, evalPaths);
   // An HDR run's folder says what it is in hdr.json (its settings, config and rounds).
-  if (existsSync(join(dir, HDR_FILES.summary))) return runFiles(dir, HDR_FILES.summary);
+  if (existsSync(join(dir, HDR_FILES.summary))) return runFiles(dir, HDR_FILES.summary, evalPaths);
   const files: HubPushFile[] = [];
   const walk = async (at: string) => {
     for (const name of readdirSync(at).sort()) {
@@ -215,7 +233,7 @@ async function folderFiles(dir: string): Promise<Pushed> {
   return { files, what: basename(dir) };
 }
 
-async function runFiles(dir: string, facts: string): Promise<Pushed> {
+async function runFiles(dir: string, facts: string, evalPaths: EvalPaths): Promise<Pushed> {
   let run: { model?: string; config?: RunConfig; lastStep?: number; examples?: { train?: number }; data?: string[]; [ADAPTER_FILES_STEP]?: number; rounds?: number };
   try {
     run = JSON.parse(readFileSync(join(dir, facts), 'utf8'));
@@ -233,6 +251,8 @@ async function runFiles(dir: string, facts: string): Promise<Pushed> {
   const config = run.config;
   // Trained on hf://datasets/<owner>/<name>: the card links the repo.
   const hubData = hubDatasetsIn(run.data);
+  const scored = pushedEvaluation(evalPaths, { kind: 'adapter', dir, weights: join(dir, ADAPTER_WEIGHTS_FILE) });
+  const evaluation = scored && { correct: scored.correct, total: scored.total, maxNewTokens: scored.maxNewTokens, ...(scored.beside && { base: scored.beside }) };
   const card = (repo: string) =>
     adapterModelCard({
       title: repo.split('/')[1],
@@ -245,6 +265,7 @@ async function runFiles(dir: string, facts: string): Promise<Pushed> {
       ...(run.examples?.train !== undefined ? { examples: run.examples.train } : {}),
       ...(run.data?.length ? { dataset: run.data.map((d) => basename(d)).join(', ') } : {}),
       ...(hubData.length ? { datasets: hubData } : {}),
+      ...(evaluation && { evaluation }),
     });
   return {
     files: async (repo) => [
@@ -253,6 +274,7 @@ async function runFiles(dir: string, facts: string): Promise<Pushed> {
       { path: 'README.md', blob: new Blob([card(repo)]) },
     ],
     what: `the ${hdr ? 'HDR ' : ''}adapter of run ${name}`,
+    card: true,
   };
 }
 

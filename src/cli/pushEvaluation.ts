@@ -1,0 +1,103 @@
+// The evaluation a card pushed from the command line states (`studio push --eval --beside`), read
+// from `studio eval` predictions files as the studio's own push reads its stored evaluations: the
+// accuracy of what is pushed on the held-out examples, and beside it another evaluation of the same
+// examples and answer length (the base model for an adapter, the run's adapter for a GGUF file) with
+// the answer-by-answer split. Each file's settings (<predictions>.settings.json, written by studio
+// eval) must say it scored what the card says: an adapter's card never states another adapter's
+// accuracy, and weights changed after they were scored are not described by it.
+// Reads files only; the card's words are export/hubCards.ts's.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CliError } from './command.ts';
+import { readAnswerSettings, type AnswerSettings } from '../jobs/store/folder.ts';
+import { compareAnswers } from '../eval/compareAnswers.ts';
+import type { BesideEvaluation } from '../export/hubCards.ts';
+
+/** What is pushed, as an evaluation's settings name it. */
+export type PushedSubject = { kind: 'adapter'; dir: string; weights: string } | { kind: 'gguf'; file: string };
+
+export interface PushedEvaluation {
+  correct: number;
+  total: number;
+  maxNewTokens: number;
+  beside?: BesideEvaluation;
+}
+
+type Verdict = { exampleId: string; output: string; valid: boolean };
+
+/** A predictions file's verdicts, each line checked for the fields the card counts. */
+function readVerdicts(path: string, flag: string): Verdict[] {
+  if (!existsSync(path)) throw new CliError(`${flag} ${path}: no such file`, 2);
+  const out: Verdict[] = [];
+  for (const [i, line] of readFileSync(path, 'utf8').split('\n').entries()) {
+    if (!line.trim()) continue;
+    let p: Record<string, unknown>;
+    try {
+      p = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new CliError(`${flag} ${path}: line ${i + 1} is not JSON; give the --out file of studio eval`, 2);
+    }
+    if (typeof p.id !== 'string' || typeof p.valid !== 'boolean' || typeof p.output !== 'string') {
+      throw new CliError(`${flag} ${path}: line ${i + 1} is not an answer studio eval wrote (it needs id, valid and output)`, 2);
+    }
+    out.push({ exampleId: p.id, output: p.output, valid: p.valid });
+  }
+  if (out.length === 0) throw new CliError(`${flag} ${path}: it holds no answers`, 2);
+  return out;
+}
+
+function settingsOf(path: string, flag: string): AnswerSettings {
+  let settings: AnswerSettings | null;
+  try {
+    settings = readAnswerSettings(path);
+  } catch (err) {
+    throw new CliError(`${flag} ${path}: ${(err as Error).message}`, 2);
+  }
+  if (!settings) throw new CliError(`${flag} ${path}: no ${path}.settings.json beside it to say what it scored (an older studio eval wrote none); evaluate again`, 2);
+  return settings;
+}
+
+/** What an evaluation's settings say it scored, in words. */
+function scoredText(s: AnswerSettings): string {
+  if (typeof s['--gguf'] === 'string') return `the GGUF file ${s['--gguf']}`;
+  if (typeof s['--adapter'] === 'string') return `the adapter in ${s['--adapter']}`;
+  return `the base model ${String(s['--model'])} alone`;
+}
+
+const isBase = (s: AnswerSettings) => typeof s['--adapter'] !== 'string' && typeof s['--gguf'] !== 'string';
+const isAdapter = (s: AnswerSettings) => typeof s['--adapter'] === 'string' && typeof s['--gguf'] !== 'string';
+
+/** The card's evaluation, or undefined without --eval. */
+export function pushedEvaluation(paths: { eval?: string; beside?: string }, subject: PushedSubject): PushedEvaluation | undefined {
+  if (paths.eval === undefined) {
+    if (paths.beside !== undefined) throw new CliError('--beside sets another evaluation beside --eval\'s: give --eval too', 2);
+    return undefined;
+  }
+  const own = settingsOf(paths.eval, '--eval');
+  const scored = subject.kind === 'gguf' ? own['--gguf'] === resolve(subject.file) : isAdapter(own) && own['--adapter'] === resolve(subject.dir);
+  const wanted = subject.kind === 'gguf' ? `studio eval --gguf ${subject.file}` : `studio eval --adapter ${subject.dir}`;
+  if (!scored) throw new CliError(`--eval ${paths.eval} scored ${scoredText(own)}, not ${subject.kind === 'gguf' ? `the pushed file ${resolve(subject.file)}` : `the adapter of ${resolve(subject.dir)}`}: give the --out of ${wanted}`, 2);
+  // The card says "held-out examples": an evaluation of the training side would flatter it.
+  if (own['--split'] !== 'eval') {
+    throw new CliError(own['--split'] === undefined ? `--eval ${paths.eval}: its settings do not say which examples it scored (an older studio eval); evaluate again` : `--eval ${paths.eval} scored --split ${String(own['--split'])}, and the card states accuracy on held-out examples: evaluate with --split eval (the default)`, 2);
+  }
+  const weights = subject.kind === 'gguf' ? subject.file : subject.weights;
+  if (statSync(weights).mtimeMs > statSync(paths.eval).mtimeMs) {
+    throw new CliError(`${weights} changed after --eval ${paths.eval} was written (${subject.kind === 'gguf' ? 'exported' : 'trained'} again): its answers are of other weights; evaluate again with ${wanted}`, 2);
+  }
+  const answers = readVerdicts(paths.eval, '--eval');
+  const maxNewTokens = Number(own['--max-tokens']);
+  const tally = { correct: answers.filter((a) => a.valid).length, total: answers.length, maxNewTokens };
+  if (paths.beside === undefined) return tally;
+  const other = settingsOf(paths.beside, '--beside');
+  const besideKind = subject.kind === 'gguf' ? "the run's adapter (studio eval --adapter <run>, without --gguf)" : 'the base model (studio eval without --adapter or --gguf)';
+  if (!(subject.kind === 'gguf' ? isAdapter(other) : isBase(other))) throw new CliError(`--beside ${paths.beside} scored ${scoredText(other)}; beside ${subject.kind === 'gguf' ? 'a GGUF file' : 'an adapter'} goes ${besideKind}`, 2);
+  if (other['--split'] !== 'eval') throw new CliError(`--beside ${paths.beside} did not score the held-out examples (--split ${String(other['--split'] ?? 'unrecorded: an older studio eval')}): evaluate with --split eval (the default)`, 2);
+  if (other['--max-tokens'] !== own['--max-tokens']) {
+    throw new CliError(`--beside ${paths.beside} answered in up to ${String(other['--max-tokens'])} tokens and --eval ${paths.eval} in up to ${String(own['--max-tokens'])}: set evaluations of one answer length beside each other`, 2);
+  }
+  const theirs = readVerdicts(paths.beside, '--beside');
+  const c = compareAnswers(answers, theirs);
+  if (c.shared === 0) throw new CliError(`--beside ${paths.beside} answered none of the examples --eval ${paths.eval} answered: evaluate both on the same data and split`, 2);
+  return { ...tally, beside: { correct: theirs.filter((a) => a.valid).length, total: theirs.length, split: { right: c.nowRight.length, wrong: c.nowWrong.length } } };
+}
