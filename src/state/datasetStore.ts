@@ -135,6 +135,8 @@ interface DatasetState {
 }
 
 const SELECTED_KEY = 'studio.selectedDataset';
+const BFCL_PROMPT_KEY = 'studio.import.bfclPromptMode';
+const EVERY_CALL_TURN_KEY = 'studio.import.everyCallTurn';
 
 /** A dataset as the panels name it: its name, and where another dataset has the same name (a file
  * imported again after an edit), its fingerprint's first hex digits. */
@@ -192,8 +194,10 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   datasets: [],
   selectedId: readPref(SELECTED_KEY),
   formatChoice: 'auto',
-  bfclPromptMode: false,
-  everyCallTurn: false,
+  // The import's two reading choices are kept across reloads: a user importing conversations in
+  // several files ticks them once.
+  bfclPromptMode: readPref(BFCL_PROMPT_KEY) === 'true',
+  everyCallTurn: readPref(EVERY_CALL_TURN_KEY) === 'true',
   detected: {},
   progress: null,
   lastImport: null,
@@ -222,10 +226,12 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   },
 
   setBfclPromptMode(bfclPromptMode) {
+    writePref(BFCL_PROMPT_KEY, bfclPromptMode ? 'true' : null);
     set({ bfclPromptMode });
   },
 
   setEveryCallTurn(everyCallTurn) {
+    writePref(EVERY_CALL_TURN_KEY, everyCallTurn ? 'true' : null);
     set({ everyCallTurn });
   },
 

@@ -81,7 +81,7 @@ export const tests = {
     await page.getByTestId('example-count').filter({ hasText: /^12 of 40$/ }).waitFor({ timeout: 30_000 });
   },
 
-  async 'a conversation that calls tools in several turns: its earlier calls are noted as prompt, then learned as examples of their own when asked'({ context, baseUrl, screenshot }) {
+  async 'a conversation that calls tools in several turns: its earlier calls are noted as prompt, then learned as examples of their own when asked (a choice kept across reloads)'({ context, baseUrl, screenshot }) {
     const call = (id, name, args) => ({ id, type: 'function', function: { name, arguments: JSON.stringify(args) } });
     const tools = ['find_order', 'refund'].map((name) => ({ type: 'function', function: { name, description: name, parameters: { type: 'object', properties: { order: { type: 'string' } } } } }));
     const conversation = (i) => ({
@@ -110,6 +110,10 @@ export const tests = {
     assert.equal(await list.locator('li').count(), 2, 'a dataset of its own: other examples than the first import');
     assert.match(await list.innerText(), /6 examples · openai · 3 of them earlier calling turns/);
     await screenshot('dataset-every-call-turn', page);
+    // The choice is kept for the next import, after a reload too.
+    await page.reload();
+    await openPanel(page, 'Dataset');
+    assert.equal(await page.getByTestId('every-call-turn').isChecked(), true);
   },
 
   async 'a malformed dataset is refused with the problem named, and stored data stays'({ context, baseUrl, screenshot }) {
