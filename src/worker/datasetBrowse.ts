@@ -255,7 +255,10 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       if (r.example.target.callSyntax === 'python') python++;
       for (const t of r.example.tools) if (!tools.has(t.name)) tools.set(t.name, t);
       const sample = heldOutSample(r);
-      if (sample) samples.push({ id: sample.id, query: sample.query, toolNames: sample.toolNames, expected: sample.expected });
+      if (sample) {
+        const { example: _example, ...summary } = sample;
+        samples.push(summary);
+      }
     }
     onProgress({ label: 'reading examples', done: ids.length, total: Math.max(ids.length, dataset.exampleCount) });
     if (rows.length < READ_CHUNK) break;

@@ -57,7 +57,7 @@ describe('datasetTools', () => {
     expect(tools[1].description).toBe('Weather now');
   });
 
-  it('offers the held-out single questions with their tools and expected calls, nothing from training or multi-turn chats', () => {
+  it('offers the held-out questions with their tools and expected calls, a conversation with its turns, nothing from training', () => {
     const chat: Example = { ...example, id: 'chat', messages: [...example.messages, { role: 'assistant', content: 'Which units?' }, { role: 'user', content: 'Celsius' }] };
     const smallTalk: Example = { ...example, id: 'hi', messages: [{ role: 'user', content: 'Tell me a joke.' }], target: { calls: [] } };
     const samples = heldOutSamples([
@@ -68,6 +68,8 @@ describe('datasetTools', () => {
     ]);
     expect(samples.map(({ example: e, ...rest }) => ({ ...rest, from: e.id }))).toEqual([
       { id: 'ex-2', query: 'Weather in Paris?', toolNames: ['get_weather'], expected: { calls: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }] }, from: 'ex-2' },
+      // A chat asks its last question, with the turns before it.
+      { id: 'chat', query: 'Celsius', conversation: chat.messages.filter((m) => m.role !== 'system'), toolNames: ['get_weather'], expected: { calls: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }] }, from: 'chat' },
       { id: 'hi', query: 'Tell me a joke.', toolNames: ['get_weather'], expected: { calls: [] }, from: 'hi' },
     ]);
   });
