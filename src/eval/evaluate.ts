@@ -12,7 +12,7 @@ import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts
 import { groundTruthOf } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
 import { accuracyIntervalText } from './accuracyInterval.ts';
-import { cutOffNote, tooLongNote } from './summaryNotes.ts';
+import { byStepText, cutOffNote, tooLongNote } from './summaryNotes.ts';
 
 export interface Prediction {
   exampleId: string;
@@ -27,6 +27,9 @@ export interface Prediction {
   reasoning?: string;
   finishReason: FinishReason;
   generatedTokens: number;
+  /** The example answers a conversation that has had calls already (its prompt holds a call or a
+   * tool's result): a later step of a task, counted apart in the summary (`afterCalls`). */
+  afterCalls?: true;
 }
 
 export interface CategoryTally {
@@ -45,6 +48,10 @@ export interface EvalSummary extends CategoryTally {
   /** Examples left out because their prompt and the answer's token limit pass the model's context
    * (counted nowhere else: not in `total`, so not against the accuracy). Absent in older reports. */
   tooLong?: number;
+  /** The answers given after earlier calls of their conversation (Prediction.afterCalls), and the
+   * others: whether the model carries a task on from the tools' results as well as it starts one.
+   * Present only where some are. */
+  byStep?: { first: CategoryTally; afterCalls: CategoryTally };
 }
 
 export interface EvalReport extends EvalSummary {
@@ -109,7 +116,7 @@ export function cutOffBeforeDeclining(category: string, finishReason: FinishReas
 }
 
 /** Checks one generated output against an example's ground truth. */
-export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
+export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'> & Partial<Pick<Example, 'messages'>>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const { possibleAnswer, category } = groundTruthOf(example);
   const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
   const cutOff = result.valid ? cutOffBeforeDeclining(category, finishReason, generatedTokens) : null;
@@ -121,7 +128,13 @@ export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target'
   const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors, finishReason, generatedTokens };
   if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
   if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
+  if (example.messages && followsCalls(example.messages)) p.afterCalls = true;
   return p;
+}
+
+/** Whether a prompt holds an earlier call or a tool's result: the answer is a later step. */
+export function followsCalls(messages: Example['messages']): boolean {
+  return messages.some((m) => m.role === 'tool' || (m.role === 'assistant' && !!m.calls?.length));
 }
 
 const tally = (total: number, correct: number): CategoryTally => ({ total, correct, accuracy: total === 0 ? 0 : correct / total });
@@ -131,7 +144,11 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
   const failureRules: Record<string, number> = {};
   const finishReasons: EvalSummary['finishReasons'] = {};
   let correct = 0;
+  const steps = { first: { total: 0, correct: 0 }, afterCalls: { total: 0, correct: 0 } };
   for (const p of predictions) {
+    const step = steps[p.afterCalls ? 'afterCalls' : 'first'];
+    step.total++;
+    if (p.valid) step.correct++;
     const c = perCategory.get(p.category) ?? { total: 0, correct: 0 };
     c.total++;
     if (p.valid) {
@@ -145,7 +162,8 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
     finishReasons[p.finishReason] = (finishReasons[p.finishReason] ?? 0) + 1;
   }
   const byCategory = Object.fromEntries([...perCategory].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, tally(v.total, v.correct)]));
-  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory) };
+  const byStep = steps.afterCalls.total > 0 ? { byStep: { first: tally(steps.first.total, steps.first.correct), afterCalls: tally(steps.afterCalls.total, steps.afterCalls.correct) } } : {};
+  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory), ...byStep };
 }
 
 /** A resumed evaluation's report: the answers kept from before and this run's, in `order` (the
@@ -223,6 +241,7 @@ export function formatEvalSummary(s: EvalSummary, limit?: string): string {
   // Nothing scored (cancelled at once, every example too long) has no accuracy, as the studio shows none.
   const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total}; ${accuracyIntervalText(s.correct, s.total)}): ${ACCURACY_COUNTS}`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
+  if (s.byStep) lines.push(byStepText(s.byStep));
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const cut = cutOffNote(s, limit);
   if (cut) lines.push(cut);

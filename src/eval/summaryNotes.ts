@@ -1,6 +1,7 @@
 // What an evaluation's summary adds in words about the answers it did not score whole: the examples
-// not asked, and the answers the token limit cut off. The page, the CLI and the reports say them alike.
-import type { EvalSummary } from './evaluate.ts';
+// not asked, and the answers the token limit cut off; and how its answers after earlier calls fared.
+// The page, the CLI and the reports say them alike.
+import type { CategoryTally, EvalSummary } from './evaluate.ts';
 
 /** Why some examples were not asked, in words, or null when every one was. */
 export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: number, maxPositions?: number): string | null {
@@ -16,4 +17,10 @@ export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limi
   const n = s.finishReasons.length ?? 0;
   if (n === 0) return null;
   return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
+}
+
+/** The answers after earlier calls beside the others, in words (the CLI's summary and the studio's). */
+export function byStepText(s: NonNullable<EvalSummary['byStep']>): string {
+  const pct = (t: CategoryTally) => (t.total === 0 ? 'none asked' : `${(100 * t.accuracy).toFixed(1)}% (${t.correct}/${t.total})`);
+  return `by step: later steps (answers after earlier calls in their conversation) ${pct(s.afterCalls)}; first steps ${pct(s.first)}`;
 }

@@ -41,6 +41,15 @@ describe('evaluation results', () => {
     expect(html).toContain(`<caption>BFCL-style score: ${BFCL_OVERALL_COUNTS} above</caption>`);
   });
 
+  it('counts the later steps of conversations apart from the first, where the held-out examples have some', () => {
+    const run = evalRun('steps', 'd1', 1, 12, 9);
+    const byStep = { first: { total: 8, correct: 7, accuracy: 7 / 8 }, afterCalls: { total: 4, correct: 2, accuracy: 0.5 } };
+    useRuns.setState({ runs: [{ ...run, summary: { ...run.summary, byStep } }] as never });
+    expect(render(createElement(EvalResults, { datasetId: 'd1' }))).toContain('data-testid="eval-by-step">By step: later steps (answers after earlier calls in their conversation) 50.0% (2/4); first steps 87.5% (7/8).</p>');
+    useRuns.setState({ runs: [run] as never });
+    expect(render(createElement(EvalResults, { datasetId: 'd1' }))).not.toContain('eval-by-step');
+  });
+
   it('names each base model when the compared evaluations ran on different models, and says they are not like-for-like', () => {
     const on = (id: string, createdAt: number, modelRef: string, adapterRunId: string | null) => ({ ...evalRun(id, 'd1', createdAt, 4, 2), modelRef, config: { adapterRunId, limit: 4, maxNewTokens: 96, lora: null } });
     useRuns.setState({

@@ -9,7 +9,7 @@ import { ggufEvalText, latestEvalPerAdapter, useRuns } from '../../state/runStor
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
-import { cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
+import { byStepText, cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { AnswerComparisonText } from './AnswerComparisonText.tsx';
@@ -154,6 +154,11 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
       <p>
         <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}{s.total > 0 ? `; ${accuracyIntervalText(s.correct, s.total)}` : ''}){s.total > 0 ? `: ${ACCURACY_COUNTS}` : ''}{row.message ? ` · ${row.message}` : ''}
       </p>
+      {s.byStep && (
+        <p data-testid="eval-by-step">
+          {byStepText(s.byStep)[0].toUpperCase() + byStepText(s.byStep).slice(1)}.
+        </p>
+      )}
       {cut && (
         <p className="muted" data-testid="eval-cut-off">
           {cut[0].toUpperCase() + cut.slice(1)} ({row.config.maxNewTokens} new tokens).
