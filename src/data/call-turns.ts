@@ -29,6 +29,12 @@ export function conversationOf(id: string): string {
   return id.replace(/#call\d+$/, '');
 }
 
+/** Whether a prompt holds an earlier call or a tool's result: its answer is a later step of a task
+ * (evaluation and the dataset summary count such examples apart). */
+export function followsCalls(messages: Example['messages']): boolean {
+  return messages.some((m) => m.role === 'tool' || (m.role === 'assistant' && !!m.calls?.length));
+}
+
 /** The earlier assistant turns of an example that call a tool, in order. */
 function earlierCallingTurns(example: Example): number[] {
   const at: number[] = [];

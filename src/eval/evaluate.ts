@@ -5,6 +5,7 @@
 // code runs on the GPU engine, in the worker and in pure-logic tests.
 // Never touches storage and never changes the model: it only reads generations.
 import type { Call, Example } from '../data/example.ts';
+import { followsCalls } from '../data/call-turns.ts';
 import { DEFAULT_DECODE } from '../model/decoding.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
@@ -132,10 +133,6 @@ export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target'
   return p;
 }
 
-/** Whether a prompt holds an earlier call or a tool's result: the answer is a later step. */
-export function followsCalls(messages: Example['messages']): boolean {
-  return messages.some((m) => m.role === 'tool' || (m.role === 'assistant' && !!m.calls?.length));
-}
 
 const tally = (total: number, correct: number): CategoryTally => ({ total, correct, accuracy: total === 0 ? 0 : correct / total });
 

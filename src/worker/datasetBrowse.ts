@@ -19,6 +19,7 @@ import type { ProgressInfo } from '../jobs/context.ts';
 import { failingBits, flaggedOnlyBy, ruleBit } from '../data/inclusion.ts';
 import type { Handler } from './engine.ts';
 import { sharedWork } from './sharedWork.ts';
+import { followsCalls } from '../data/call-turns.ts';
 
 // ---- Plain-text views of an example (the table, the search box, the playground). Text only. ----
 
@@ -102,6 +103,9 @@ export interface DatasetSummary {
   included: number;
   /** On the training side and included: what training takes (the rest of `train` is left out). */
   trainIncluded: number;
+  /** Later steps of a task (the prompt holds earlier calls: call-turns.ts followsCalls), and of
+   * them those held out and used, which the evaluation counts apart; absent when there are none. */
+  laterSteps?: { examples: number; heldOutUsed: number };
   /** Per rule, the examples flagged by it and by no other rule (data/inclusion.ts flaggedOnlyBy),
    * and how many of them are used: what the report's "Train on the N flagged only by this rule"
    * and "Leave them out again" act on. */
@@ -228,6 +232,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   let included = 0;
   let trainIncluded = 0;
   let python = 0;
+  const laterSteps = { examples: 0, heldOutUsed: 0 };
   const tools = new Map<string, FunctionSchema>();
   const samples: PlaygroundSampleSummary[] = [];
   let after = -Infinity;
@@ -253,6 +258,10 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       if (r.included === 1) included++;
       if (r.included === 1 && r.split === 'train') trainIncluded++;
       if (r.example.target.callSyntax === 'python') python++;
+      if (followsCalls(r.example.messages)) {
+        laterSteps.examples++;
+        if (r.split === 'eval' && r.included === 1) laterSteps.heldOutUsed++;
+      }
       for (const t of r.example.tools) if (!tools.has(t.name)) tools.set(t.name, t);
       const sample = heldOutSample(r);
       if (sample) {
@@ -274,7 +283,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     texts,
     failing: Uint8Array.from(failing),
     uses: Uint8Array.from(uses),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }) },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };

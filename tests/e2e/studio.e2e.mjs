@@ -109,6 +109,8 @@ export const tests = {
     const list = page.getByTestId('dataset-list');
     assert.equal(await list.locator('li').count(), 2, 'a dataset of its own: other examples than the first import');
     assert.match(await list.innerText(), /6 examples · openai · 3 of them earlier calling turns/);
+    // The second turns answer after the first's call and result: the Quality report counts them.
+    await page.getByTestId('quality-later-steps').filter({ hasText: /^3 examples answer after earlier calls in their conversation/ }).waitFor({ timeout: 30_000 });
     await screenshot('dataset-every-call-turn', page);
     // The choice is kept for the next import, after a reload too.
     await page.reload();

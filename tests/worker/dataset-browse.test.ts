@@ -131,6 +131,27 @@ describe('a dataset read in the worker', () => {
     expect(s.included - s.trainIncluded).toBe((await evalExamples(db, d.id)).length);
   });
 
+  it('counts the examples that answer after earlier calls (later steps of a task), and those held out and used', async () => {
+    const { db, summary } = setup();
+    // Every 3rd example's prompt holds a call and its result; the split decides which are held out.
+    const later = (i: number): Example => {
+      const e = example(i, 'step');
+      return i % 3 ? e : { ...e, messages: [...e.messages, { role: 'assistant', content: '', calls: [{ name: 'get_time', arguments: {} }] }, { role: 'tool', name: 'get_time', content: '12:00' }] };
+    };
+    const d = await saveDataset(db, { name: 'steps', examples: Array.from({ length: 90 }, (_, i) => later(i)) });
+    const rows = await loadExampleRows(db, d.id);
+    const s = await summary(d.id);
+    const laterRows = rows.filter((r) => r.example.messages.some((m) => m.role === 'tool'));
+    expect(laterRows).toHaveLength(30);
+    expect(s.laterSteps).toEqual({ examples: 30, heldOutUsed: laterRows.filter((r) => r.split === 'eval' && r.included === 1).length });
+    const { laterStepsText } = await import('../../src/ui/dataset/QualityReportView.tsx');
+    expect(laterStepsText({ examples: 30, heldOutUsed: 2 })).toBe("30 examples answer after earlier calls in their conversation (a later step of a task, with the tools' results in the prompt); 2 of them held out: an evaluation gives their accuracy apart from the first steps'.");
+    expect(laterStepsText({ examples: 1, heldOutUsed: 0 })).toBe("1 example answers after earlier calls in its conversation (a later step of a task, with the tools' results in the prompt); none of them is held out, so an evaluation scores first steps only.");
+    // A dataset without any has none to count.
+    const plain = await saveDataset(db, { name: 'plain', examples: Array.from({ length: 20 }, (_, i) => example(i, 'plain')) });
+    expect((await summary(plain.id)).laterSteps).toBeUndefined();
+  });
+
   it('offers the playground every distinct tool and the held-out single questions, without their examples', async () => {
     const { db, playground } = setup();
     const d = await saveDataset(db, { name: 'play', examples: Array.from({ length: 300 }, (_, i) => example(i)) });

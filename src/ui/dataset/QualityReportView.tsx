@@ -34,6 +34,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
           </span>
         )}
       </p>
+      {counts.laterSteps && (
+        <p className="muted" data-testid="quality-later-steps">
+          {laterStepsText(counts.laterSteps)}
+        </p>
+      )}
       {summary.passed < summary.total && (
         <p className="muted" data-testid="quality-inclusion">
           The check leaves flagged examples out of training and evaluation. Open one in the examples table to train on it anyway (or leave out one that passes); its Show filter lists the examples left out. A rule you know is harmless on your data: use every example it alone flagged at once, below.
@@ -103,4 +108,12 @@ function FlaggedOnlyBy({ rule, datasetId, only }: { rule: QualityRule; datasetId
       <ManyInclusionButton ask={leaveOut} off={changesNoneText(leaveOut, only.examples, named)} testId={`leave-out-flagged-${rule}`} label="Leave them out again" />
     </div>
   );
+}
+
+/** How many examples are later steps of a task (their prompt holds earlier calls and the tools'
+ * results), and how many of them the evaluation scores apart. */
+export function laterStepsText(l: NonNullable<DatasetSummary['laterSteps']>): string {
+  const which = l.examples === 1 ? '1 example answers' : `${l.examples} examples answer`;
+  const scored = l.heldOutUsed === 0 ? 'none of them is held out, so an evaluation scores first steps only' : `${l.heldOutUsed} of them held out: an evaluation gives their accuracy apart from the first steps'`;
+  return `${which} after earlier calls in ${l.examples === 1 ? 'its' : 'their'} conversation (a later step of a task, with the tools' results in the prompt); ${scored}.`;
 }
