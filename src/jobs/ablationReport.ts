@@ -46,6 +46,19 @@ export function reportCategories(r: AblationResult): string[] {
   return [...order.filter((c) => seen.has(c)), ...[...seen].filter((c) => !order.includes(c)).sort()];
 }
 
+/** What the later-steps column counts, under the tables that have one. */
+export const LATER_STEPS_NOTE = "Later steps: held-out examples that answer after earlier calls of their conversation (a call and the tool's result in the prompt), counted apart from those that start a task.";
+
+/** Whether any arm answered later steps of conversations (EvalSummary.byStep): the tables count them apart. */
+export function hasLaterSteps(r: AblationResult): boolean {
+  return r.arms.some((a) => a.summary.byStep);
+}
+
+/** An arm's answers after earlier calls of their conversation, or — where it was asked none. */
+export function laterStepsText(a: AblationArmResult): string {
+  return a.summary.byStep ? tallyText(a.summary.byStep.afterCalls) : '—';
+}
+
 export function failureRules(r: AblationResult): string[] {
   return [...new Set(r.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort();
 }
@@ -110,6 +123,7 @@ export function datasetChangedNote(r: AblationResult, now: { fingerprint: string
 
 export function ablationMarkdown(r: AblationResult): string {
   const cats = reportCategories(r);
+  const later = hasLaterSteps(r);
   const s = r.shared;
   const verdict = ablationVerdict(r);
   const lines = [
@@ -127,17 +141,18 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     '## Accuracy',
     '',
-    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} | α₀ → final α | answers vs SFT |`,
-    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}---|---|`,
+    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} |${later ? ' later steps |' : ''} α₀ → final α | answers vs SFT |`,
+    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}${later ? '---|' : ''}---|---|`,
     ...r.arms.map((a) => {
       const b = score(a);
       const byCat = cats.map((c) => {
         const t = a.summary.byCategory[c];
         return t ? tallyText(t) : '—';
       });
-      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} | ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} | ${vsSftText(a)} |`;
+      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(a)} |` : ''} ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} | ${vsSftText(a)} |`;
     }),
     '',
+    ...(later ? [LATER_STEPS_NOTE, ''] : []),
     ...(r.arms.some((a) => a.vsSft) ? [VS_SFT_NOTE, ''] : []),
     'BFCL overall: the mean of the non-live AST (unweighted over its categories), live AST (weighted by examples) and hallucination buckets that were evaluated, as the leaderboard combines its single-turn buckets.',
     '',
@@ -229,13 +244,16 @@ const csvCell = (v: string | number | null | undefined) => {
 export function ablationCsv(r: AblationResult): string {
   const cats = reportCategories(r);
   const rules = failureRules(r);
-  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'p_vs_sft', 'run', 'eval_run'];
+  const later = hasLaterSteps(r);
+  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...(later ? ['later_steps', 'later_steps_correct', 'acc_later_steps'] : []), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'p_vs_sft', 'run', 'eval_run'];
   const rows = r.arms.map((a) => {
     const b = score(a);
     const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
     return [
       a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
-      ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)), ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
+      ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)),
+      ...(later ? [a.summary.byStep?.afterCalls.total ?? 0, a.summary.byStep?.afterCalls.correct ?? 0, a.summary.byStep?.afterCalls.total ? f4(a.summary.byStep.afterCalls.accuracy) : null] : []),
+      ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
       a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.vsSft ? f4(vsSftP(a.vsSft)) : null, a.run.id, a.evalRun.id,
     ];
   });

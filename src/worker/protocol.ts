@@ -60,7 +60,7 @@ export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
 export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
-export { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
+export { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, notAskedNote, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { skippedAtLength, truncationReport } from '../data/length-stats.ts';
 export { layoutPerToken } from '../train/batching.ts';

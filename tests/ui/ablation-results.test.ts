@@ -254,6 +254,34 @@ describe('an ablation’s answers beside SFT’s', () => {
   });
 });
 
+describe('an ablation on conversations', () => {
+  it('counts each arm’s later steps (answers after earlier calls) apart, in the panel, report.md and the CSV; and has no such column otherwise', async () => {
+    const r = result();
+    const byStep = (correct: number) => ({ first: { total: 2, correct: 2, accuracy: 1 }, afterCalls: { total: 2, correct, accuracy: correct / 2 } });
+    r.arms[0] = { ...r.arms[0], summary: { ...summary, byStep: byStep(1) } };
+    r.arms[1] = { ...r.arms[1], summary: { ...summary, byStep: byStep(2) } };
+    useRuns.setState({ runs: [{ id: 'abl-steps', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
+    expect(html).toContain('>Later steps</th>');
+    expect([...html.matchAll(/data-testid="ablation-later-steps">([^<]*)</g)].map((m) => m[1])).toEqual(['50.0% (1/2)', '100.0% (2/2)']);
+    const { ablationMarkdown, ablationCsv, LATER_STEPS_NOTE } = await import('../../src/jobs/ablationReport.ts');
+    const md = ablationMarkdown(r);
+    expect(md).toContain('| simple | later steps | α₀ → final α | answers vs SFT |');
+    expect(md).toContain('| 75.0% (3/4) | 50.0% (1/2) | 0.700 → 0.690 |');
+    expect(md).toContain(LATER_STEPS_NOTE);
+    const [header, first, second] = ablationCsv(r).trim().split('\n').map((l) => l.split(','));
+    const col = (name: string) => header.indexOf(name);
+    expect([first[col('later_steps')], first[col('later_steps_correct')], first[col('acc_later_steps')]]).toEqual(['2', '1', '0.5']);
+    expect(second[col('acc_later_steps')]).toBe('1');
+    // Without later steps, none of it.
+    const plain = result();
+    expect(ablationMarkdown(plain)).not.toContain('later steps');
+    expect(ablationCsv(plain)).not.toContain('later_steps');
+    useRuns.setState({ runs: [{ id: 'abl-plain', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: plain } as never] });
+    expect(renderNow(createElement(AblationResults))).not.toContain('Later steps');
+  });
+});
+
 describe('an ablation’s verdict', () => {
   // The table ranks arms by accuracy; with a few dozen held-out examples the ranking is mostly
   // chance. The verdict says the best arm and which arms differ from SFT beyond chance, if any.

@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
+import { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
@@ -122,6 +122,11 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                   {categoryWords(c)}
                 </th>
               ))}
+              {hasLaterSteps(result) && (
+                <th scope="col" title={LATER_STEPS_NOTE}>
+                  Later steps
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -144,6 +149,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                     const t = a.summary.byCategory[c];
                     return <td key={c}>{t ? tallyText(t) : '—'}</td>;
                   })}
+                  {hasLaterSteps(result) && <td data-testid="ablation-later-steps">{laterStepsText(a)}</td>}
                 </tr>
               );
             })}
