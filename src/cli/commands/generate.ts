@@ -40,10 +40,11 @@ Generates the assistant's reply to one user message, or the next turn of a conve
 cache on the GPU (WebGPU through Dawn; SwiftShader when there is no GPU) and streams it to stdout.
 
 options:
-  --conversation <file.json>  the conversation so far instead of --prompt: OpenAI messages (a JSON
-                        list, or an object with "messages" and optionally "tools", as a dataset
-                        record), e.g. the question, the assistant's tool_calls and the tool results;
-                        the reply is its next assistant turn
+  --conversation <file.json>
+                        the conversation so far instead of --prompt: OpenAI messages (a JSON list,
+                        or an object with "messages" and optionally "tools", as a dataset record),
+                        e.g. the question, the assistant's tool_calls and the tool results; the
+                        reply is its next assistant turn
   --adapter <dir>       a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
   --system <text>       a system message before the user message
   --tools <file.json>   the tools the model may call: a JSON list of functions (OpenAI's

@@ -62,7 +62,8 @@ options:
   --eval <preds.jsonl>  the card states this evaluation: the --out of studio eval --adapter <the run
                         folder>, or of studio eval --gguf <the file> (its settings file must say so,
                         and the weights must not have changed since)
-  --beside <preds.jsonl>  with --eval: set beside it, answer by answer, the base model's evaluation
+  --beside <preds.jsonl>
+                        with --eval: set beside it, answer by answer, the base model's evaluation
                         (for a run's adapter) or the run's adapter's (for a GGUF file), of the same
                         examples and answer length
   --message <text>      the commit's title (default: "Upload <what> with BalanceSFT Studio")
