@@ -47,6 +47,7 @@ function readVerdicts(path: string, flag: string): Verdict[] {
 }
 
 function settingsOf(path: string, flag: string): AnswerSettings {
+  if (!existsSync(path)) throw new CliError(`${flag} ${path}: no such file`, 2);
   let settings: AnswerSettings | null;
   try {
     settings = readAnswerSettings(path);
@@ -93,6 +94,7 @@ export function pushedEvaluation(paths: { eval?: string; beside?: string }, subj
   const besideKind = subject.kind === 'gguf' ? "the run's adapter (studio eval --adapter <run>, without --gguf)" : 'the base model (studio eval without --adapter or --gguf)';
   if (!(subject.kind === 'gguf' ? isAdapter(other) : isBase(other))) throw new CliError(`--beside ${paths.beside} scored ${scoredText(other)}; beside ${subject.kind === 'gguf' ? 'a GGUF file' : 'an adapter'} goes ${besideKind}`, 2);
   if (other['--split'] !== 'eval') throw new CliError(`--beside ${paths.beside} did not score the held-out examples (--split ${String(other['--split'] ?? 'unrecorded: an older studio eval')}): evaluate with --split eval (the default)`, 2);
+  if (other['--model'] !== own['--model']) throw new CliError(`--beside ${paths.beside} answered with the model ${String(other['--model'])} and --eval ${paths.eval} with ${String(own['--model'])}: set evaluations of one base model beside each other`, 2);
   if (other['--max-tokens'] !== own['--max-tokens']) {
     throw new CliError(`--beside ${paths.beside} answered in up to ${String(other['--max-tokens'])} tokens and --eval ${paths.eval} in up to ${String(own['--max-tokens'])}: set evaluations of one answer length beside each other`, 2);
   }

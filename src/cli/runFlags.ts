@@ -41,8 +41,8 @@ export const BFCL_PROMPT_HELP = `  --bfcl-prompt           BFCL question files i
 
 /** The option every command that reads conversations offers for their earlier calling turns. */
 export const EVERY_CALL_TURN_HELP = `  --every-call-turn       learn every turn of a conversation that calls a tool, each an example of its own
-                          (default: only its last, the earlier ones prompt; with --adapter of a run folder
-                          or --resume: as that run chose); a conversation's turns are held out together`;
+                          (default: only its last, the earlier ones prompt; with --adapter <run folder>,
+                          and train --resume: as that run chose); a conversation's turns are held out together`;
 
 export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string; 'bfcl-prompt'?: boolean; 'every-call-turn'?: boolean }): RunTarget {
   const target = { modelArg: requireFlag(f.model, 'model'), dataPaths: requireFlag(f.data, 'data'), out: requireFlag(f.out, 'out') };

@@ -254,6 +254,10 @@ describe('studio push', () => {
     expect(await refusal(dir, '--repo', 'ada/x', '--eval', train)).toBe(`studio push: --eval ${train} scored --split train, and the card states accuracy on held-out examples: evaluate with --split eval (the default)`);
     const shorter = await evaluate('base-2.jsonl', '--max-tokens', '2');
     expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter, '--beside', shorter)).toBe(`studio push: --beside ${shorter} answered in up to 2 tokens and --eval ${adapter} in up to 4: set evaluations of one answer length beside each other`);
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', join(root, 'none.jsonl'))).toBe(`studio push: --eval ${join(root, 'none.jsonl')}: no such file`);
+    const settings = JSON.parse(readFileSync(`${base}.settings.json`, 'utf8'));
+    writeFileSync(`${base}.settings.json`, JSON.stringify({ ...settings, '--model': 'org/other-base' }));
+    expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter, '--beside', base)).toBe(`studio push: --beside ${base} answered with the model org/other-base and --eval ${adapter} with ${resolve(model)}: set evaluations of one base model beside each other`);
     rmSync(`${base}.settings.json`);
     expect(await refusal(dir, '--repo', 'ada/x', '--eval', adapter, '--beside', base)).toBe(`studio push: --beside ${base}: no ${base}.settings.json beside it to say what it scored (an older studio eval wrote none); evaluate again`);
     const other = join(root, 'other.bin');
