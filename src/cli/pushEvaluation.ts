@@ -11,19 +11,16 @@ import { resolve } from 'node:path';
 import { CliError } from './command.ts';
 import { readAnswerSettings, type AnswerSettings } from '../jobs/store/folder.ts';
 import { compareAnswers } from '../eval/compareAnswers.ts';
-import type { BesideEvaluation } from '../export/hubCards.ts';
+import type { BesideEvaluation, CardEvaluation } from '../export/hubCards.ts';
 
 /** What is pushed, as an evaluation's settings name it. */
 export type PushedSubject = { kind: 'adapter'; dir: string; weights: string } | { kind: 'gguf'; file: string };
 
-export interface PushedEvaluation {
-  correct: number;
-  total: number;
-  maxNewTokens: number;
+export interface PushedEvaluation extends CardEvaluation {
   beside?: BesideEvaluation;
 }
 
-type Verdict = { exampleId: string; output: string; valid: boolean };
+type Verdict = { exampleId: string; output: string; valid: boolean; afterCalls: boolean };
 
 /** A predictions file's verdicts, each line checked for the fields the card counts. */
 function readVerdicts(path: string, flag: string): Verdict[] {
@@ -40,7 +37,7 @@ function readVerdicts(path: string, flag: string): Verdict[] {
     if (typeof p.id !== 'string' || typeof p.valid !== 'boolean' || typeof p.output !== 'string') {
       throw new CliError(`${flag} ${path}: line ${i + 1} is not an answer studio eval wrote (it needs id, valid and output)`, 2);
     }
-    out.push({ exampleId: p.id, output: p.output, valid: p.valid });
+    out.push({ exampleId: p.id, output: p.output, valid: p.valid, afterCalls: p.after_calls === true });
   }
   if (out.length === 0) throw new CliError(`${flag} ${path}: it holds no answers`, 2);
   return out;
@@ -88,7 +85,8 @@ export function pushedEvaluation(paths: { eval?: string; beside?: string }, subj
   }
   const answers = readVerdicts(paths.eval, '--eval');
   const maxNewTokens = Number(own['--max-tokens']);
-  const tally = { correct: answers.filter((a) => a.valid).length, total: answers.length, maxNewTokens };
+  const later = answers.filter((a) => a.afterCalls);
+  const tally: CardEvaluation = { correct: answers.filter((a) => a.valid).length, total: answers.length, maxNewTokens, ...(later.length && { laterSteps: { correct: later.filter((a) => a.valid).length, total: later.length } }) };
   if (paths.beside === undefined) return tally;
   const other = settingsOf(paths.beside, '--beside');
   const besideKind = subject.kind === 'gguf' ? "the run's adapter (studio eval --adapter <run>, without --gguf)" : 'the base model (studio eval without --adapter or --gguf)';
@@ -102,4 +100,9 @@ export function pushedEvaluation(paths: { eval?: string; beside?: string }, subj
   const c = compareAnswers(answers, theirs);
   if (c.shared === 0) throw new CliError(`--beside ${paths.beside} answered none of the examples --eval ${paths.eval} answered: evaluate both on the same data and split`, 2);
   return { ...tally, beside: { correct: theirs.filter((a) => a.valid).length, total: theirs.length, split: { right: c.nowRight.length, wrong: c.nowWrong.length } } };
+}
+
+/** The card's own part of an evaluation (the other one goes under the card's name for it). */
+export function withoutBeside({ beside: _beside, ...own }: PushedEvaluation): CardEvaluation {
+  return own;
 }

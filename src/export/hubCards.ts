@@ -30,7 +30,16 @@ export interface AdapterCardFacts {
   /** The newest finished evaluation of this adapter on the run's held-out examples, and the base
    * model's on the same examples and answer length when there is one, with the split of the
    * examples whose verdicts differ (`right`: the adapter right where the base model is wrong). */
-  evaluation?: { correct: number; total: number; maxNewTokens: number; base?: BesideEvaluation };
+  evaluation?: CardEvaluation & { base?: BesideEvaluation };
+}
+
+/** A card's evaluation: its tally and answer length, and of its examples those that answer after
+ * earlier calls of their conversation (later steps of a task), where it had some. */
+export interface CardEvaluation {
+  correct: number;
+  total: number;
+  maxNewTokens: number;
+  laterSteps?: { correct: number; total: number };
 }
 
 const percent = (correct: number, total: number) => `${((100 * correct) / total).toFixed(1)}%`;
@@ -110,12 +119,13 @@ export interface BesideEvaluation {
 /** A card's evaluation in a sentence or three: the accuracy with its interval, and beside `other`'s
  * (named by `names.other`) with the answer-by-answer split and whether it could be chance. `how`:
  * how the subject answered, where it is not plain. */
-function evaluationText(e: { correct: number; total: number; maxNewTokens: number }, other: BesideEvaluation | undefined, names: { subject: string; other: string }, how = ''): string {
+function evaluationText(e: CardEvaluation, other: BesideEvaluation | undefined, names: { subject: string; other: string }, how = ''): string {
   const beside = other ? `, against ${percent(other.correct, other.total)} (${other.correct} of ${other.total}) for ${names.other}` : '';
   const split = other?.split && other.split.right + other.split.wrong > 0
     ? ` Answer by answer, ${names.subject} is right on ${other.split.right} ${names.other} got wrong and wrong on ${other.split.wrong} it got right; that split ${chanceText(other.split.right, other.split.wrong)}.`
     : '';
-  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}`;
+  const later = e.laterSteps?.total ? ` Of those examples, ${e.laterSteps.total} answer after earlier calls in their conversation (later steps of a task, with the tools' results in the prompt): ${percent(e.laterSteps.correct, e.laterSteps.total)} of them correct (${e.laterSteps.correct} of ${e.laterSteps.total}).` : '';
+  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}${later}`;
 }
 
 export interface GgufCardFacts {
@@ -134,7 +144,7 @@ export interface GgufCardFacts {
   datasets?: string[];
   /** The newest finished evaluation of this file's weights on the run's held-out examples, beside
    * the run's adapter's on the same examples and answer length when there is one. */
-  evaluation?: { correct: number; total: number; maxNewTokens: number; adapter?: BesideEvaluation };
+  evaluation?: CardEvaluation & { adapter?: BesideEvaluation };
 }
 
 /** The weight type in a GGUF file's name as the Hub and Ollama read it (`calls-Q4_K_M.gguf`:

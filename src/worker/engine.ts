@@ -50,7 +50,7 @@ import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
 import { runHubPush } from './hubPushJob.ts';
-import type { AdapterCardFacts, GgufCardFacts } from '../export/hubCards.ts';
+import type { AdapterCardFacts, CardEvaluation, GgufCardFacts } from '../export/hubCards.ts';
 import { hubRepoId } from '../export/mergedExport.ts';
 import type { GgufSources } from '../export/ggufSources.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
@@ -630,6 +630,12 @@ async function besideEvaluation(db: StudioDb, own: EvalRunRow, other: EvalRunRow
   return { correct: other.summary.correct, total: other.summary.total, ...(c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length } } : {}) };
 }
 
+/** An evaluation as a card states it: its tally, answer length and later steps (EvalSummary.byStep). */
+function cardTally(own: EvalRunRow): CardEvaluation {
+  const later = own.summary.byStep?.afterCalls;
+  return { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens, ...(later && { laterSteps: { correct: later.correct, total: later.total } }) };
+}
+
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF
  * file of it), and the newest of the base model on the same dataset, model and answer length. */
 async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterCardFacts['evaluation']> {
@@ -637,7 +643,7 @@ async function adapterEvaluation(db: StudioDb, run: StoredRun): Promise<AdapterC
   const own = evals.find((r) => r.config.adapterRunId === run.id);
   if (!own || own.summary.total === 0) return undefined;
   const base = evals.find((r) => r.config.adapterRunId === null && r.config.maxNewTokens === own.config.maxNewTokens && r.config.limit === own.config.limit);
-  const tally = { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens };
+  const tally = cardTally(own);
   return base && base.summary.total ? { ...tally, base: await besideEvaluation(db, own, base) } : tally;
 }
 
@@ -649,7 +655,7 @@ async function ggufEvaluation(db: StudioDb, run: StoredRun, gguf: { file: Blob; 
   const own = evals.find((r) => r.config.gguf && r.config.gguf.bytes === gguf.file.size && (r.config.gguf.fileType ?? '').toUpperCase() === gguf.type.toUpperCase());
   if (!own || own.summary.total === 0) return undefined;
   const adapter = evals.find((r) => !r.config.gguf && r.config.maxNewTokens === own.config.maxNewTokens && r.config.limit === own.config.limit);
-  const tally = { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens };
+  const tally = cardTally(own);
   return adapter && adapter.summary.total ? { ...tally, adapter: await besideEvaluation(db, own, adapter) } : tally;
 }
 

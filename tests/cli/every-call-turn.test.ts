@@ -73,10 +73,18 @@ describe('studio train --every-call-turn', () => {
     const predictions = join(out, 'held-out.jsonl');
     const scored = await studio('eval', '--model', model, '--adapter', run, '--data', data, '--out', predictions, '--max-tokens', '4', '--quiet');
     expect(scored.code, scored.err).toBe(0);
-    const ids = readFileSync(predictions, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const lines = readFileSync(predictions, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; after_calls?: boolean });
+    const ids = lines.map((l) => l.id);
+    // The second turn answers after the first's call: its line says so (a pushed card counts them).
+    for (const l of lines) expect(l.after_calls ?? false).toBe(!l.id.includes('#call'));
     expect(ids).toHaveLength(4);
     const conversations = new Set(ids.map(conversationOf));
     expect(conversations.size).toBe(2);
     for (const c of conversations) expect(ids.filter((id) => conversationOf(id) === c).sort()).toEqual([c, `${c}#call1`]);
+    // And studio push --eval puts them on the card.
+    const { pushedEvaluation } = await import('../../src/cli/pushEvaluation.ts');
+    const scoredHere = pushedEvaluation({ eval: predictions }, { kind: 'adapter', dir: run, weights: join(run, 'adapter_model.safetensors') });
+    expect(scoredHere?.laterSteps?.total).toBe(2);
+    expect(scoredHere?.total).toBe(4);
   });
 });

@@ -58,6 +58,10 @@ describe('the cards of what a run pushes', () => {
     expect(card).toContain('- The weights of step 30 of 40;');
     expect(card).toContain('- 900 training examples from calls.jsonl.');
     expect(card).toContain('80.6% of the calls correct (25 of 31 held-out examples, 95% interval 64–91%; answers of up to 96 tokens) by the studio\'s AST checker, which checks calls as BFCL\'s does, against 74.2% (23 of 31) for the base model. Answer by answer, the adapter is right on 3 the base model got wrong and wrong on 1 it got right; that split could be chance (p = 0.63, exact McNemar test on the 4 examples whose verdicts differ); more held-out examples would tell.');
+    // Where some held-out examples are later steps of a task, the card counts them apart.
+    const stepped = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, laterSteps: { correct: 6, total: 10 } } });
+    expect(stepped).toContain("answers of up to 96 tokens) by the studio's AST checker, which checks calls as BFCL's does. Of those examples, 10 answer after earlier calls in their conversation (later steps of a task, with the tools' results in the prompt): 60.0% of them correct (6 of 10).");
+    expect(card).not.toContain('later steps');
     // Without the answers to set side by side (or none differing), the card says the tallies alone.
     expect(adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 25, total: 31, split: { right: 0, wrong: 0 } } } })).not.toContain('Answer by answer');
     expect(card).toContain('tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen3-0.6B")');

@@ -29,7 +29,7 @@ import { fileExamples } from '../../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { datasetFiles, hubDatasetsIn, printNotes } from '../localFiles.ts';
 import { ADAPTER_FILES_STEP, HDR_FILES, RUN_JSON } from '../../jobs/store/folder.ts';
-import { pushedEvaluation } from '../pushEvaluation.ts';
+import { pushedEvaluation, withoutBeside } from '../pushEvaluation.ts';
 import type { RunConfig } from '../../train/config.ts';
 
 const usage = `usage: studio push <folder|file> --repo <owner/name> [options]
@@ -204,7 +204,7 @@ async function ggufFiles(path: string, evalPaths: EvalPaths): Promise<Pushed> {
   // convert_hf_to_gguf.py does from a model card): the card names and links them.
   const sources = readGgufSources(header.values);
   const scored = pushedEvaluation(evalPaths, { kind: 'gguf', file: path });
-  const evaluation = scored && { correct: scored.correct, total: scored.total, maxNewTokens: scored.maxNewTokens, ...(scored.beside && { adapter: scored.beside }) };
+  const evaluation = scored && { ...withoutBeside(scored), ...(scored.beside && { adapter: scored.beside }) };
   return {
     files: async (repo, existing) => [
       { path: fileName, blob },
@@ -253,7 +253,7 @@ async function runFiles(dir: string, facts: string, evalPaths: EvalPaths): Promi
   // Trained on hf://datasets/<owner>/<name>: the card links the repo.
   const hubData = hubDatasetsIn(run.data);
   const scored = pushedEvaluation(evalPaths, { kind: 'adapter', dir, weights: join(dir, ADAPTER_WEIGHTS_FILE) });
-  const evaluation = scored && { correct: scored.correct, total: scored.total, maxNewTokens: scored.maxNewTokens, ...(scored.beside && { base: scored.beside }) };
+  const evaluation = scored && { ...withoutBeside(scored), ...(scored.beside && { base: scored.beside }) };
   const card = (repo: string) =>
     adapterModelCard({
       title: repo.split('/')[1],

@@ -166,6 +166,8 @@ export function predictionLine(p: Prediction, errorWords: (message: string) => s
   return JSON.stringify({
     id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: error === undefined ? undefined : errorWords(error),
     finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
+    // A later step of a task (its prompt holds earlier calls): a pushed card counts them apart.
+    ...(p.afterCalls && { after_calls: true }),
   });
 }
 
