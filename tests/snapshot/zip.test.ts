@@ -184,17 +184,20 @@ describe('zip parts (the ONNX export download)', () => {
     // 32 MiB of "weights": one Uint8Array of the whole zip (writeZip) holds them a second time,
     // which for a 0.5B model's 2 GB export is what the tab cannot spare.
     const weights = new Uint8Array(32 * 2 ** 20).fill(7);
-    const grownBy = (write: () => unknown) => {
-      const before = process.memoryUsage().arrayBuffers;
-      const kept = write();
-      const grown = process.memoryUsage().arrayBuffers - before;
-      expect(kept).toBeTruthy();
-      return grown;
-    };
+    // Three tries each: a collection during one (of earlier tests' buffers) shrinks what it reads,
+    // so the copy is the most one grew by, and no copy the least (a copy would show in every try).
+    const grownBy = (write: () => unknown) =>
+      [0, 1, 2].map(() => {
+        const before = process.memoryUsage().arrayBuffers;
+        const kept = write();
+        const grown = process.memoryUsage().arrayBuffers - before;
+        expect(kept).toBeTruthy();
+        return grown;
+      });
     const entries = [{ name: 'onnx/model.onnx', data: weights, level: 0 as const }, { name: 'config.json', data: new TextEncoder().encode('{}'), level: 6 as const }];
-    expect(grownBy(() => writeZip(entries, when))).toBeGreaterThan(0.9 * weights.byteLength); // less what the GC freed meanwhile
+    expect(Math.max(...grownBy(() => writeZip(entries, when)))).toBeGreaterThan(0.9 * weights.byteLength);
     const parts = writeZipParts(entries, when);
     expect(parts.includes(weights)).toBe(true); // the very array, not a copy
-    expect(grownBy(() => writeZipParts(entries, when))).toBeLessThan(2 ** 20);
+    expect(Math.min(...grownBy(() => writeZipParts(entries, when)))).toBeLessThan(2 ** 20);
   });
 });
