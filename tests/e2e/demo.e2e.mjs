@@ -236,6 +236,34 @@ export const tests = {
     assert.doesNotMatch(await page.getByTestId('hdr-results').innerText(), /pool_|round_limit|\d rounds\b(?<=1 rounds)/);
     await openPanel(page, 'Playground');
     assert.match(await page.locator('#play-adapter option:checked').innerText(), /^demo: SSB on the demo data/);
+    // The trained adapter answers held-out questions with calls: the Playground goes on from the first
+    // such answer with the result typed for its call, asking the next turn with the conversation.
+    const results = page.getByTestId('playground-results');
+    const tried = [];
+    for (let k = 0; k < 8 && (await results.count()) === 0; k++) {
+      await page.getByTestId('play-sample').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="play-generate"]')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 60_000 });
+      await page.getByTestId('play-generate').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="playground-stats"]') && document.querySelector('[data-testid="play-generate"]')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 300_000 });
+      tried.push(await page.getByTestId('play-expected').innerText());
+    }
+    assert.equal(await results.count(), 1, `the trained adapter answered one of these with calls that parse: ${tried.join('; ')}`);
+    const calls = await page.getByTestId('playground-answer').locator('ul.seg-call-text li').allInnerTexts();
+    await results.locator('textarea').first().fill('{"result": "done"}');
+    await page.getByTestId('play-go-on').click();
+    const conversation = page.getByTestId('playground-conversation');
+    await conversation.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="playground-stats"]') && document.querySelector('[data-testid="play-generate"]')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 300_000 });
+    if (await page.getByTestId('playground-error').count()) assert.fail(await page.getByTestId('playground-error').innerText());
+    const turns = await conversation.locator('li').allInnerTexts();
+    assert.equal(turns[0], `The model called ${calls.join('; ')}`);
+    assert.equal(turns.length, 1 + calls.length, 'the calls, then one result each');
+    assert.match(turns[1], /returned: \{"result": "done"\}$/);
+    assert.equal(await page.getByTestId('playground-check').count(), 0, 'a later turn is not checked against the example');
+    await screenshot('playground-go-on', page);
+    await page.getByTestId('play-start-over').click();
+    assert.equal(await conversation.count(), 0);
+    mark('playground goes on');
 
     // Item 9 and 6: the runs table — dataset column, an evaluation's accuracy (not "step 0"), rename, tags, notes.
     await openPanel(page, 'Runs & snapshots');

@@ -63,90 +63,95 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
     return (
       <>
         {announcer}
-        {conversation}
-        <p className="muted">The answer appears here as it is generated.</p>
+        {/* One cell of the panel's grid: the conversation above what answers it. */}
+        <div className="stack">
+          {conversation}
+          <p className="muted">The answer appears here as it is generated.</p>
+        </div>
       </>
     );
   }
   return (
     <>
       {announcer}
-      {conversation}
-      <div className="stack" data-testid="playground-answer">
-        <h3>Answer{generating ? ' (generating…)' : ''}</h3>
-        <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
-          {/* “…” only while nothing has come yet: an answer that ended at once says it is empty. */}
-          {text || answer ? visibleOutput(text) : '…'}
-        </pre>
-        {answerFrom && (
-          <p className="small muted" data-testid="playground-from">
-            {generating ? 'Answering' : 'Answered'}: {answerFrom}
-          </p>
-        )}
-        {answer && (
-          <>
-            <h4>Reasoning</h4>
-            {answer.reasoning ? <pre className="wrap seg-cot-text">{answer.reasoning}</pre> : <p className="muted">none found</p>}
-            <h4>Calls</h4>
-            {answer.parseError && <p className="error">The calls did not parse: {answer.parseError}</p>}
-            {answer.calls.length ? (
-              <ul className="mono seg-call-text">
-                {targetCallTexts(answer).map((text, i) => (
-                  <li key={i}>{text}</li>
-                ))}
-              </ul>
-            ) : (
-              <p className="muted">no calls</p>
-            )}
-            {answer.notOffered && (
-              <p className="error" data-testid="playground-not-offered">
-                ✗ {answer.notOffered.join(', ')} {answer.notOffered.length === 1 ? 'was' : 'were'} not among the tools offered with the question: the model made {answer.notOffered.length === 1 ? 'it' : 'them'} up. Tick the tools it may call above.
-              </p>
-            )}
-            {answer.check && (
-              <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
-                {answer.check.correct
-                  ? `✓ The evaluation would count this right: it matches ${answer.check.exampleId}'s answer.`
-                  : `✗ The evaluation would count this wrong against ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
-              </p>
-            )}
-            <p className="muted" data-testid="playground-stats">
-              {plural(answer.tokens, 'token')} · {endingText(answer.finishReason)} · {generationSpeed(answer)}
+      <div className="stack">
+        {conversation}
+        <div className="stack" data-testid="playground-answer">
+          <h3>Answer{generating ? ' (generating…)' : ''}</h3>
+          <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
+            {/* “…” only while nothing has come yet: an answer that ended at once says it is empty. */}
+            {text || answer ? visibleOutput(text) : '…'}
+          </pre>
+          {answerFrom && (
+            <p className="small muted" data-testid="playground-from">
+              {generating ? 'Answering' : 'Answered'}: {answerFrom}
             </p>
-            {!generating && answer.calls.length > 0 && !answer.parseError && answer.finishReason !== 'aborted' && (
-              <fieldset className="stack" data-testid="playground-results">
-                <legend>Go on: what the calls returned</legend>
-                {answer.calls.map((c, i) => (
-                  <div className="field" key={i}>
-                    <label htmlFor={`play-result-${i}`}>What {c.name} returned</label>
-                    <textarea id={`play-result-${i}`} rows={2} value={results[i] ?? ''} onChange={(e) => setResult(i, e.target.value)} placeholder='Its result as the tool would give it, e.g. {"temperature": 21}' spellCheck={false} />
-                  </div>
-                ))}
-                <div className="row">
-                  <button type="button" onClick={() => onGoOn?.(answer)} aria-disabled={!onGoOn || undefined} aria-describedby={onGoOn ? undefined : 'play-go-on-blocked'} data-testid="play-go-on">
-                    Go on with {answer.calls.length === 1 ? 'this result' : 'these results'}
-                  </button>
-                  {!onGoOn && goOnBlocked && (
-                    <span className="small muted" id="play-go-on-blocked">
-                      {goOnBlocked}
-                    </span>
-                  )}
-                </div>
-              </fieldset>
-            )}
-            <p className="small muted" data-testid="playground-seed">
-              {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
-              {answer.seed !== undefined && fixedSeed !== answer.seed && (
-                <>
-                  {' '}
-                  <button type="button" className="link" onClick={() => setDraft({ seed: answer.seed! })}>
-                    Keep this seed
-                  </button>
-                </>
+          )}
+          {answer && (
+            <>
+              <h4>Reasoning</h4>
+              {answer.reasoning ? <pre className="wrap seg-cot-text">{answer.reasoning}</pre> : <p className="muted">none found</p>}
+              <h4>Calls</h4>
+              {answer.parseError && <p className="error">The calls did not parse: {answer.parseError}</p>}
+              {answer.calls.length ? (
+                <ul className="mono seg-call-text">
+                  {targetCallTexts(answer).map((text, i) => (
+                    <li key={i}>{text}</li>
+                  ))}
+                </ul>
+              ) : (
+                <p className="muted">no calls</p>
               )}
-            </p>
-          </>
-        )}
+              {answer.notOffered && (
+                <p className="error" data-testid="playground-not-offered">
+                  ✗ {answer.notOffered.join(', ')} {answer.notOffered.length === 1 ? 'was' : 'were'} not among the tools offered with the question: the model made {answer.notOffered.length === 1 ? 'it' : 'them'} up. Tick the tools it may call above.
+                </p>
+              )}
+              {answer.check && (
+                <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
+                  {answer.check.correct
+                    ? `✓ The evaluation would count this right: it matches ${answer.check.exampleId}'s answer.`
+                    : `✗ The evaluation would count this wrong against ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
+                </p>
+              )}
+              <p className="muted" data-testid="playground-stats">
+                {plural(answer.tokens, 'token')} · {endingText(answer.finishReason)} · {generationSpeed(answer)}
+              </p>
+              {!generating && answer.calls.length > 0 && !answer.parseError && answer.finishReason !== 'aborted' && (
+                <fieldset className="stack" data-testid="playground-results">
+                  <legend>Go on: what the calls returned</legend>
+                  {answer.calls.map((c, i) => (
+                    <div className="field" key={i}>
+                      <label htmlFor={`play-result-${i}`}>What {c.name} returned</label>
+                      <textarea id={`play-result-${i}`} rows={2} value={results[i] ?? ''} onChange={(e) => setResult(i, e.target.value)} placeholder='Its result as the tool would give it, e.g. {"temperature": 21}' spellCheck={false} />
+                    </div>
+                  ))}
+                  <div className="row">
+                    <button type="button" onClick={() => onGoOn?.(answer)} aria-disabled={!onGoOn || undefined} aria-describedby={onGoOn ? undefined : 'play-go-on-blocked'} data-testid="play-go-on">
+                      Go on with {answer.calls.length === 1 ? 'this result' : 'these results'}
+                    </button>
+                    {!onGoOn && goOnBlocked && (
+                      <span className="small muted" id="play-go-on-blocked">
+                        {goOnBlocked}
+                      </span>
+                    )}
+                  </div>
+                </fieldset>
+              )}
+              <p className="small muted" data-testid="playground-seed">
+                {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
+                {answer.seed !== undefined && fixedSeed !== answer.seed && (
+                  <>
+                    {' '}
+                    <button type="button" className="link" onClick={() => setDraft({ seed: answer.seed! })}>
+                      Keep this seed
+                    </button>
+                  </>
+                )}
+              </p>
+            </>
+          )}
+        </div>
       </div>
     </>
   );
