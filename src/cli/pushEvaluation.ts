@@ -6,10 +6,10 @@
 // eval) must say it scored what the card says: an adapter's card never states another adapter's
 // accuracy, and weights changed after they were scored are not described by it.
 // Reads files only; the card's words are export/hubCards.ts's.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError } from './command.ts';
-import { readAnswerSettings, type AnswerSettings } from '../jobs/store/folder.ts';
+import { readAnswerSettings, readPredictionLines, type AnswerSettings } from '../jobs/store/folder.ts';
 import { compareAnswers } from '../eval/compareAnswers.ts';
 import type { BesideEvaluation, CardEvaluation } from '../export/hubCards.ts';
 
@@ -22,25 +22,18 @@ export interface PushedEvaluation extends CardEvaluation {
 
 type Verdict = { exampleId: string; output: string; valid: boolean; afterCalls: boolean };
 
-/** A predictions file's verdicts, each line checked for the fields the card counts. */
+/** A predictions file's verdicts (readPredictionLines), each answer with the one studio eval gave it. */
 function readVerdicts(path: string, flag: string): Verdict[] {
-  if (!existsSync(path)) throw new CliError(`${flag} ${path}: no such file`, 2);
-  const out: Verdict[] = [];
-  for (const [i, line] of readFileSync(path, 'utf8').split('\n').entries()) {
-    if (!line.trim()) continue;
-    let p: Record<string, unknown>;
-    try {
-      p = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new CliError(`${flag} ${path}: line ${i + 1} is not JSON; give the --out file of studio eval`, 2);
-    }
-    if (typeof p.id !== 'string' || typeof p.valid !== 'boolean' || typeof p.output !== 'string') {
-      throw new CliError(`${flag} ${path}: line ${i + 1} is not an answer studio eval wrote (it needs id, valid and output)`, 2);
-    }
-    out.push({ exampleId: p.id, output: p.output, valid: p.valid, afterCalls: p.after_calls === true });
+  let lines;
+  try {
+    lines = readPredictionLines(path);
+  } catch (err) {
+    throw new CliError(`${flag} ${(err as Error).message}; give the --out file of studio eval`, 2);
   }
-  if (out.length === 0) throw new CliError(`${flag} ${path}: it holds no answers`, 2);
-  return out;
+  if (lines.length === 0) throw new CliError(`${flag} ${path}: it holds no answers`, 2);
+  const unjudged = lines.find((l) => l.valid === undefined);
+  if (unjudged) throw new CliError(`${flag} ${path}: the answer to "${unjudged.id}" has no verdict (valid); give the --out file of studio eval`, 2);
+  return lines.map((l) => ({ exampleId: l.id, output: l.output, valid: l.valid!, afterCalls: l.afterCalls }));
 }
 
 function settingsOf(path: string, flag: string): AnswerSettings {

@@ -68,6 +68,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
   // In the report's order (BFCL's categories first), so the panel and report.md read alike.
   const categories = useMemo(() => reportCategories(result), [result]);
   const rules = useMemo(() => failureRules(result), [result]);
+  const laterSteps = hasLaterSteps(result);
   const curves = useMemo(() => {
     const lines = (key: 'lossCall' | 'lossCot' | 'alpha', arms: Array<[AblationArmResult, number]>): StaticLine[] =>
       arms.map(([a, i]) => ({ label: a.id, color: () => color(i), steps: a.curve.map((p) => p.step), values: a.curve.map((p) => p[key]) }));
@@ -122,7 +123,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                   {categoryWords(c)}
                 </th>
               ))}
-              {hasLaterSteps(result) && (
+              {laterSteps && (
                 <th scope="col" title={LATER_STEPS_NOTE}>
                   Later steps
                 </th>
@@ -149,7 +150,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                     const t = a.summary.byCategory[c];
                     return <td key={c}>{t ? tallyText(t) : '—'}</td>;
                   })}
-                  {hasLaterSteps(result) && <td data-testid="ablation-later-steps">{laterStepsText(a)}</td>}
+                  {laterSteps && <td data-testid="ablation-later-steps">{laterStepsText(a)}</td>}
                 </tr>
               );
             })}

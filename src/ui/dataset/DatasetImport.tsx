@@ -16,6 +16,7 @@ export function DatasetImport() {
   const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, everyCallTurn, setEveryCallTurn, progress, detected, lastImport, importDataset, listHubDataset, hubListing, cancelImport } = useDatasets();
   const importing = !!progress;
   const [hubId, setHubId] = useState('');
+  const earlierCalls = lastImport ? earlierCallsText(lastImport.files) : '';
   const said = progress ? progressMilestone(progressLabel(progress), progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
   return (
     <div className="stack" data-testid="dataset-import">
@@ -89,9 +90,9 @@ export function DatasetImport() {
       {lastImport && (
         <div data-testid="import-result">
           <p>{importResultText(lastImport)}</p>
-          {earlierCallsText(lastImport.files) && (
+          {earlierCalls && (
             <p className="muted" data-testid="earlier-calls-note">
-              {earlierCallsText(lastImport.files)}
+              {earlierCalls}
             </p>
           )}
           {lastImport.hub && <p className="muted" data-testid="hub-import-source">{hubSourceText(lastImport.hub)}</p>}

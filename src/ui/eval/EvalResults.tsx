@@ -149,14 +149,15 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
   const failures = answers.value?.filter((p) => !p.valid) ?? null;
   const cut = cutOffNote(s);
   const skipped = tooLongNote(s, row.config.maxNewTokens);
+  const byStep = s.byStep && byStepText(s.byStep);
   return (
     <>
       <p>
         <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}{s.total > 0 ? `; ${accuracyIntervalText(s.correct, s.total)}` : ''}){s.total > 0 ? `: ${ACCURACY_COUNTS}` : ''}{row.message ? ` · ${row.message}` : ''}
       </p>
-      {s.byStep && (
+      {byStep && (
         <p data-testid="eval-by-step">
-          {byStepText(s.byStep)[0].toUpperCase() + byStepText(s.byStep).slice(1)}.
+          {byStep[0].toUpperCase() + byStep.slice(1)}.
         </p>
       )}
       {cut && (

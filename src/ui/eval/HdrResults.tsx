@@ -24,6 +24,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
   const workerEnded = useJobs((s) => runId !== null && s.crashedRows.has(runId));
   // The pool and the samples added, as hdr.json and the CLI's last line say them.
   const totals = row && hdrTotalsText(row);
+  const overRun = row ? runChangesText(row.rounds) : '';
   // The round whose adapter the run keeps (its newest checkpoint row; the earlier rounds' are not kept).
   const adapterRound = useRuns((s) => (runId === null ? undefined : s.checkpointSteps.get(runId)));
   // A row left "running" by a closed page is interrupted, as the Runs panel says.
@@ -101,7 +102,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             [roundSkippedText(r), roundCancelledText(r)].flatMap((text, i) => (text ? [<p key={`${i ? 'cancelled' : 'skipped'}-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>] : [])),
           )}
           {totals && <p data-testid="hdr-totals">{totals}.</p>}
-          {runChangesText(row.rounds) && <p data-testid="hdr-run-changes">{runChangesText(row.rounds)}</p>}
+          {overRun && <p data-testid="hdr-run-changes">{overRun}</p>}
           {adapterRound !== undefined && (
             <p className="muted" data-testid="hdr-adapter-kept">
               {adapterKeptText(row, adapterRound)}
