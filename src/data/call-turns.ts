@@ -35,13 +35,16 @@ export function followsCalls(messages: Example['messages']): boolean {
   return messages.some((m) => m.role === 'tool' || (m.role === 'assistant' && !!m.calls?.length));
 }
 
-/** The earlier assistant turns of an example that call a tool, in order. */
-function earlierCallingTurns(example: Example): number[] {
-  const at: number[] = [];
-  example.messages.forEach((m, i) => {
-    if (m.role === 'assistant' && m.calls?.length) at.push(i);
+/** The earlier assistant turns of an example that call a tool, in order, each with whether it has a
+ * question to answer (a user turn before it): a greeting that calls a tool has none and stays prompt. */
+function earlierCallingTurns(example: Example): Array<{ at: number; learnable: boolean }> {
+  const turns: Array<{ at: number; learnable: boolean }> = [];
+  let asked = false;
+  example.messages.forEach((m, at) => {
+    if (m.role === 'user') asked = true;
+    if (m.role === 'assistant' && m.calls?.length) turns.push({ at, learnable: asked });
   });
-  return at;
+  return turns;
 }
 
 /** The note for an example whose earlier calling turns are prompt only, or undefined when it has none. */
@@ -57,25 +60,29 @@ function earlierCallsNote(count: number): { rule: typeof EARLIER_CALLS_RULE; det
  * saying how many earlier calling turns are prompt only. An HDR sample is one re-answered turn of a
  * conversation whose own record gives the others: it is itself alone.
  * An earlier turn with no user turn before it (a greeting that calls a tool) has no question to
- * answer and stays prompt. The turns take the example's call syntax: a dataset writes calls one way.
+ * answer and stays prompt, with or without the choice, so the note does not count it. Nor does it
+ * count a turn the dataset already gave as a record of its own (`taken` has its id: a dataset the
+ * studio pushed after learning every turn lists each before its conversation).
+ * The turns take the example's call syntax: a dataset writes calls one way.
  */
-export function conversationExamples(example: Example, everyCallTurn: boolean): Example[] {
+export function conversationExamples(example: Example, everyCallTurn: boolean, taken: (id: string) => boolean = () => false): Example[] {
   if (example.source === 'hdr') return [example];
   const calling = earlierCallingTurns(example);
+  // A turn given as a record of its own (`c#call2`) numbers its earlier turns as its conversation does.
+  const conversation = conversationOf(example.id);
   if (!everyCallTurn) {
-    const note = earlierCallsNote(calling.length);
+    const note = earlierCallsNote(calling.filter((t, k) => t.learnable && !taken(callTurnId(conversation, k + 1))).length);
     return [note ? { ...example, parseIssues: [...(example.parseIssues ?? []), note] } : example];
   }
   const out: Example[] = [];
-  calling.forEach((i, k) => {
-    const messages = example.messages.slice(0, i);
-    if (!messages.some((m) => m.role === 'user')) return;
-    const turn = example.messages[i];
+  calling.forEach(({ at, learnable }, k) => {
+    if (!learnable) return;
+    const turn = example.messages[at];
     const target: Target = { calls: turn.calls! };
     if (turn.reasoning !== undefined) target.reasoning = turn.reasoning;
     if (turn.content.trim() !== '') target.content = turn.content;
     if (example.target.callSyntax === 'python') target.callSyntax = 'python';
-    const earlier: Example = { id: callTurnId(example.id, k + 1), tools: example.tools, messages, target };
+    const earlier: Example = { id: callTurnId(conversation, k + 1), tools: example.tools, messages: example.messages.slice(0, at), target };
     if (example.source !== undefined) earlier.source = example.source;
     out.push(earlier);
   });

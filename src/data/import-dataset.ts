@@ -254,7 +254,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         // Strings inside a record (xLAM's tools/answers, JSON arguments) are parsed too: check again.
         const shape = recordShapeProblem(parsed, { jsonOnly: true });
         if (shape) return reject(`the parsed example ${shape}`, parsed.id);
-        const turns = CONVERSATION_FORMATS.has(parser.format) ? conversationExamples(parsed, options.everyCallTurn ?? false) : [parsed];
+        const turns = CONVERSATION_FORMATS.has(parser.format) ? conversationExamples(parsed, options.everyCallTurn ?? false, (turnId) => seenIds.has(turnId)) : [parsed];
         // Parsers box a target's whole floats (5.0); stored, they are numbers and a list of places.
         // An earlier calling turn whose id is taken is left to the example that has it: the same turn
         // as a record of its own (a dataset the studio pushed has each learned turn as one).

@@ -15,6 +15,7 @@ import { callTurnId, conversationOf } from '../../src/data/call-turns.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { SEGMENT_COT } from '../../src/data/token-segments.ts';
 import { fileExamples } from '../../src/jobs/data.ts';
+import { openaiJsonl } from '../../src/data/openai-record.ts';
 import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
 const file = (name: string, lines: unknown[]): DatasetFile => ({ name, blob: new Blob([lines.map((l) => JSON.stringify(l)).join('\n')]) });
@@ -184,6 +185,31 @@ describe('learning every calling turn of a conversation', () => {
     const twice = await importDatasetFiles([file('twice.jsonl', [refundConversation, refundConversation])], { everyCallTurn: true });
     expect(twice.examples).toHaveLength(3);
     expect(twice.issues.map((i) => [i.line, i.reason])).toEqual([[2, 'duplicate id "refund-7" (first seen at twice.jsonl line 1)']]);
+  });
+
+  it('notes no earlier turn that is already a record of its own, nor one with no question before it', async () => {
+    // What "Push to the Hub" writes after an import with every turn learned: each turn a record,
+    // before its conversation. Imported again without the choice, every turn is still learned.
+    const learned = await importDatasetFiles([file('orders.jsonl', [refundConversation])], { everyCallTurn: true });
+    const pushed: DatasetFile = { name: 'pushed.jsonl', blob: new Blob([new Uint8Array(openaiJsonl(learned.examples))]) };
+    const again = await importDatasetFiles([pushed]);
+    expect(again.examples.map((e) => e.id)).toEqual(['refund-7#call1', 'refund-7#call2', 'refund-7']);
+    expect(again.examples.map((e) => checkExample(e).notes)).toEqual([undefined, undefined, undefined]);
+    expect(again.files[0].earlierCallsInPrompt).toBeUndefined();
+    // With the choice, the turns of a turn's own record are its conversation's: none is made twice.
+    const againEvery = await importDatasetFiles([pushed], { everyCallTurn: true });
+    expect(againEvery.issues).toEqual([]);
+    expect(againEvery.examples.map((e) => e.id)).toEqual(['refund-7#call1', 'refund-7#call2', 'refund-7']);
+    // Only the turn missing from the file is noted.
+    const withoutSecond = await importDatasetFiles([{ name: 'part.jsonl', blob: new Blob([new Uint8Array(openaiJsonl(learned.examples.filter((e) => e.id !== 'refund-7#call2')))]) }]);
+    expect(checkExample(withoutSecond.examples.at(-1)!).notes?.map((n) => n.detail)).toEqual([
+      '1 earlier turn that calls a tool is in the prompt, not trained: to learn it as an example of its own, import with every calling turn learned',
+    ]);
+    expect(withoutSecond.files[0].earlierCallsInPrompt).toBe(1);
+    // A greeting that calls a tool has no question to learn it from, with the choice or without.
+    const greeting = { id: 'greet-2', tools, messages: [{ role: 'assistant', content: '', tool_calls: [call('g', 'find_order', '{"email": "bo@example.com"}')] }, { role: 'tool', tool_call_id: 'g', content: '{}' }, { role: 'user', content: 'Refund B-2, 3 euros.' }, { role: 'assistant', content: '', tool_calls: [call('r', 'refund', '{"order": "B-2", "amount": 3}')] }] };
+    const plain = await importDatasetFiles([file('greet.jsonl', [greeting])]);
+    expect(checkExample(plain.examples[0]).notes).toBeUndefined();
   });
 
   it('keeps the studio\'s own example lines as they are', async () => {
