@@ -1,5 +1,6 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
 import { plural } from '../data/plural.ts';
+import { answerChangesSentence } from '../eval/pairedTest.ts';
 import type { HdrRoundReport, RoundPhase } from './rounds.ts';
 
 export type HdrStopReason = 'no_hard_cases' | 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
@@ -84,14 +85,25 @@ export function roundSkippedText(r: Pick<HdrRoundReport, 'round' | 'training'>):
   return `round ${r.round} retrained on ${plural(r.training!.examples, 'example')}, skipping ${skipped.length}: ${skipped[0]}${more}`;
 }
 
+/** A round's held-out accuracies and answer changes, as a run row or a snapshot (older ones: none) has them. */
+type RoundAccuracies = Pick<HdrRoundReport, 'round'> & Partial<Pick<HdrRoundReport, 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'evalChangesSinceStart'>>;
+
 /** The held-out accuracy from before the first round to after the last that measured it, and the
  * answers that turned right and wrong between those two evaluations; null with fewer than two rounds
  * (the one round's own numbers say it) or none re-evaluated. */
-export function runAnswerChanges(rounds: Array<Pick<HdrRoundReport, 'round' | 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'evalChangesSinceStart'>>): { before: number; after: number; fromRound: number; toRound: number; fixed: number; broken: number } | null {
-  const last = rounds.findLast((r) => r.evalChangesSinceStart && r.evalAccuracyAfter !== null);
+export function runAnswerChanges(rounds: RoundAccuracies[]): { before: number; after: number; fromRound: number; toRound: number; fixed: number; broken: number } | null {
+  const last = rounds.findLast((r) => r.evalChangesSinceStart && typeof r.evalAccuracyAfter === 'number');
   const before = rounds[0]?.evalAccuracyBefore;
   if (!last?.evalChangesSinceStart || rounds.length < 2 || before === null || before === undefined) return null;
   return { before, after: last.evalAccuracyAfter!, fromRound: rounds[0].round, toRound: last.round, ...last.evalChangesSinceStart };
+}
+
+/** Held-out accuracy over the run's rounds, and whether the answers that turned right and wrong
+ * could be chance (runAnswerChanges), as the studio and a shared run say it; empty when it has none to say. */
+export function runChangesText(rounds: RoundAccuracies[]): string {
+  const c = runAnswerChanges(rounds);
+  const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+  return c ? `Held-out accuracy ${pct(c.before)} → ${pct(c.after)} over rounds ${c.fromRound}–${c.toRound}. ${answerChangesSentence(c.fixed, c.broken, 'between them')}` : '';
 }
 
 /** What an HDR run's totals are read from: its row (or a run folder's hdr.json, which has the same). */

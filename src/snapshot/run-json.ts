@@ -9,9 +9,9 @@ import { LORA_TARGETS } from '../model/lora.ts';
 import { BALANCE_RULES } from '../train/balance.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { RunRow } from '../data/db.ts';
-import type { RoundPhase } from '../hdr/rounds.ts';
+import type { AnswerChanges, RoundPhase } from '../hdr/rounds.ts';
 import { RUN_JSON_LIMITS as L } from './limits.ts';
-import { arr, bool, checkEntry, int, literal, num, numOrNull, obj, oneOf, opt, record, SnapshotError, str, type Check } from './validate.ts';
+import { arr, bool, checkEntry, FieldError, int, literal, num, numOrNull, obj, oneOf, opt, record, SnapshotError, str, type Check } from './validate.ts';
 
 export const RUN_SCHEMA = 'balancesft-run/1';
 export const RUN_JSON_FILE = 'run.json';
@@ -60,6 +60,14 @@ export interface HdrRoundSummary {
   cancelledIn?: RoundPhase;
   /** The round's retraining steps (what a round cut short in its retraining kept). */
   trainingSteps?: number;
+  /** Held-out accuracy before the round's retraining and after it, in [0, 1]; null where the round
+   * measured none (absent: an older snapshot or link). */
+  evalAccuracyBefore?: number | null;
+  evalAccuracyAfter?: number | null;
+  /** The held-out answers that turned right (`fixed`) and wrong (`broken`) over the round, and since
+   * the HDR run's first evaluation (HdrRoundReport's): whether a gain could be chance. */
+  evalChanges?: AnswerChanges;
+  evalChangesSinceStart?: AnswerChanges;
 }
 
 /** An HDR run's pool from mining to its end and the samples it added to the dataset, as its row has
@@ -91,6 +99,15 @@ export interface EvaluationSummary {
   parseRate?: number;
   /** Accuracy per category name (e.g. BFCL's simple / multiple / parallel). */
   byCategory?: Record<string, number>;
+  /** Answers after earlier calls in their conversation (later steps) and the others, counted apart
+   * (EvalSummary.byStep); absent where no held-out example was a later step, or an older snapshot. */
+  byStep?: { first: StepTally; afterCalls: StepTally };
+}
+
+/** Of the examples of one kind: how many were asked and how many answered right. */
+export interface StepTally {
+  total: number;
+  correct: number;
 }
 
 export interface RunJson {
@@ -217,6 +234,8 @@ const evalPoint: Check<EvalPoint> = obj({ step: int({ min: 0 }), evalLoss: numOr
 
 const ROUND_PHASES = ['retraining', 're-evaluation'] as const satisfies readonly RoundPhase[];
 
+const answerChanges: Check<AnswerChanges> = obj({ fixed: count, broken: count });
+
 /** Checks a round as run.json and a share link carry it. */
 export const hdrRound: Check<HdrRoundSummary> = obj({
   round: int({ min: 0, max: 10_000 }),
@@ -227,11 +246,22 @@ export const hdrRound: Check<HdrRoundSummary> = obj({
   step: opt(count),
   cancelledIn: opt(oneOf(ROUND_PHASES)),
   trainingSteps: opt(count),
+  evalAccuracyBefore: opt(numOrNull({ min: 0, max: 1 })),
+  evalAccuracyAfter: opt(numOrNull({ min: 0, max: 1 })),
+  evalChanges: opt(answerChanges),
+  evalChangesSinceStart: opt(answerChanges),
 });
 
 export const hdrTotals: Check<HdrTotalsSummary> = obj({ poolStart: count, poolEnd: count, added: count });
 
 export const hdrRunSummary: Check<HdrRunSummary> = obj({ rounds: count, maxRounds: count, stopReason: opt(str({ max: 40 })), interrupted: opt(bool) });
+
+const stepTallyShape = obj({ total: count, correct: count });
+const stepTally: Check<StepTally> = (v, path) => {
+  const t = stepTallyShape(v, path);
+  if (t.correct > t.total) throw new FieldError(`${path}.correct`, `must be at most total (${t.total}), got ${t.correct}`);
+  return t;
+};
 
 export const evaluationSummary: Check<EvaluationSummary> = obj({
   step: opt(count),
@@ -240,6 +270,7 @@ export const evaluationSummary: Check<EvaluationSummary> = obj({
   astAccuracy: fraction,
   parseRate: opt(fraction),
   byCategory: opt(record(fraction, { maxKeys: 64, key: /^[A-Za-z0-9_.-]{1,60}$/ })),
+  byStep: opt(obj({ first: stepTally, afterCalls: stepTally })),
 });
 
 /** A Hub dataset's owner/name, each part as the Hub names repos. */

@@ -236,7 +236,14 @@ function wireJson(s: ShareSummary, maxPoints: number): string {
     const d = downsampleCurve(c, maxPoints);
     curves[name] = toWire({ steps: d.steps, values: d.values.map(round4) });
   }
-  return JSON.stringify({ ...s, curves });
+  // A round's rates are read as whole percents: 4 digits keep 100 rounds inside the link.
+  const hdrRounds = s.hdrRounds.map((r) => ({
+    ...r,
+    passRate: round4(r.passRate),
+    ...(typeof r.evalAccuracyBefore === 'number' && { evalAccuracyBefore: round4(r.evalAccuracyBefore) }),
+    ...(typeof r.evalAccuracyAfter === 'number' && { evalAccuracyAfter: round4(r.evalAccuracyAfter) }),
+  }));
+  return JSON.stringify({ ...s, curves, hdrRounds });
 }
 
 /** `#share=<base64url(deflate(JSON))>`, under SHARE_LIMITS.targetFragmentChars: curves are

@@ -70,7 +70,8 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   const s = evals[0]?.summary;
   if (!s) return undefined;
   const byCategory = Object.fromEntries(Object.entries(s.byCategory).filter(([, t]) => t.total > 0).map(([k, t]) => [k, t.accuracy]));
-  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}) };
+  const byStep = s.byStep && { first: { total: s.byStep.first.total, correct: s.byStep.first.correct }, afterCalls: { total: s.byStep.afterCalls.total, correct: s.byStep.afterCalls.correct } };
+  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}), ...(byStep && { byStep }) };
 }
 
 /** Whether a checkpoint row is the one a snapshot import wrote (not one trained here since). */
@@ -276,7 +277,8 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     .map((r) => {
       step += r.training?.steps ?? 0;
       const cut = r.cancelledIn ? { cancelledIn: r.cancelledIn, trainingSteps: r.training?.steps ?? 0 } : {};
-      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step, ...cut };
+      const changes = { ...(r.evalChanges && { evalChanges: { ...r.evalChanges } }), ...(r.evalChangesSinceStart && { evalChangesSinceStart: { ...r.evalChangesSinceStart } }) };
+      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step, evalAccuracyBefore: r.evalAccuracyBefore, evalAccuracyAfter: r.evalAccuracyAfter, ...changes, ...cut };
     });
   const hdrRounds = [...earlier, ...rounds];
   // HDR keeps its adapter under the round's number: the evaluation is of the step the rounds reached.

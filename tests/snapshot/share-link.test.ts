@@ -61,6 +61,22 @@ describe('share link encoding', () => {
     expect(Object.keys(back.curves).sort()).toEqual(['alpha', 'evalLoss', 'evalLossCall', 'evalLossCot', 'gradNorm', 'loss', 'lossCall', 'lossCot', 'lr', 'tokensPerSecond']);
   });
 
+  it('carries as many HDR rounds as it may, each with its held-out accuracies and answer changes, inside the size budget', async () => {
+    const run = await runJson(2_000);
+    // Rates as a run computes them (3 of 7 passed…): full doubles, which the link rounds to 4 digits.
+    run.hdrRounds = Array.from({ length: SHARE_LIMITS.maxHdrRounds }, (_, i) => ({
+      round: i + 1, poolSize: 900 - i * 7, sampled: 2700 - i * 21, passRate: (i + 3) / 907, accepted: 17 + i, step: 2000 + i * 13,
+      evalAccuracyBefore: (400 + i) / 1009, evalAccuracyAfter: (401 + i) / 1009, evalChanges: { fixed: 10 + i, broken: i }, evalChangesSinceStart: { fixed: 20 + i, broken: 2 * i },
+    }));
+    run.hdrRun = { rounds: SHARE_LIMITS.maxHdrRounds, maxRounds: SHARE_LIMITS.maxHdrRounds };
+    const summary = shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' }))));
+    const fragment = encodeShareLink(summary);
+    expect(fragment.length).toBeLessThanOrEqual(SHARE_LIMITS.targetFragmentChars);
+    const back = decodeShareLink(fragment).hdrRounds;
+    expect(back).toHaveLength(SHARE_LIMITS.maxHdrRounds);
+    expect(back[99]).toEqual({ ...run.hdrRounds[99], passRate: 0.1125, evalAccuracyBefore: 0.4945, evalAccuracyAfter: 0.4955 });
+  });
+
   it('leaves out a segment’s loss, and α, at steps whose batch had none of that segment, as the dashboard does', async () => {
     const run = await runJson(4);
     // Step 2 had no reasoning tokens, step 4 (the last) no call tokens: the trainer logs 0 for the

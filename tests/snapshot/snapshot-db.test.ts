@@ -357,7 +357,7 @@ describe('snapshots from and into IndexedDB', () => {
       round: n, poolBefore, poolAfter: poolBefore - accepted, samples: poolBefore * 3, passAtK: 0.5, gatePassed: accepted + 1, accepted, duplicates: 1,
       rejectedByRule: {}, solved: [], evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6, training: { steps: 4, examples: accepted, lossFirst: 1, lossLast: 0.5, skipped: [] }, replayed: 0, millis: 10,
     });
-    await recordHdrRound(source, 'hdr-1', round(1, 6, 2));
+    await recordHdrRound(source, 'hdr-1', { ...round(1, 6, 2), evalChanges: { fixed: 3, broken: 1 }, evalChangesSinceStart: { fixed: 3, broken: 1 } });
     await recordHdrRound(source, 'hdr-1', round(2, 4, 1));
     const retrained = trainedAdapter();
     for (const [key, values] of retrained.tensors) if (key.endsWith('lora_B.weight')) values.forEach((v, i) => (values[i] = v * 2));
@@ -376,8 +376,8 @@ describe('snapshots from and into IndexedDB', () => {
     expect(input.run.evaluation).toMatchObject({ step: 38, examples: 4, astAccuracy: 0.75 });
     expect(input.run.metrics).toHaveLength(30);
     expect(input.run.hdrRounds).toEqual([
-      { round: 1, poolSize: 6, sampled: 18, passRate: 3 / 18, accepted: 2, step: 34 },
-      { round: 2, poolSize: 4, sampled: 12, passRate: 2 / 12, accepted: 1, step: 38 },
+      { round: 1, poolSize: 6, sampled: 18, passRate: 3 / 18, accepted: 2, step: 34, evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6, evalChanges: { fixed: 3, broken: 1 }, evalChangesSinceStart: { fixed: 3, broken: 1 } },
+      { round: 2, poolSize: 4, sampled: 12, passRate: 2 / 12, accepted: 1, step: 38, evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6 },
     ]);
     expect(input.checkpoint).toBeUndefined();
     const snap = await importSnapshot(exportSnapshot(input), { spec });
@@ -388,6 +388,7 @@ describe('snapshots from and into IndexedDB', () => {
     expect(await refusal(saveImportedSnapshot(target, snap, 'resume'))).toBe('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
     const row = await saveImportedSnapshot(target, snap, 'read-only');
     expect(row.hdrRounds).toEqual(input.run.hdrRounds);
+    expect(snap.run.hdrRounds).toEqual(input.run.hdrRounds);
     // HDR again on the imported run: the new snapshot keeps the earlier rounds and counts on from them.
     await createHdrRun(target, { id: 'hdr-2', datasetId: row.datasetId, name: 'HDR again', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: row.id, modelRef: 'embedded:tiny-qwen3' });
     await recordHdrRound(target, 'hdr-2', round(3, 3, 1));
@@ -399,7 +400,8 @@ describe('snapshots from and into IndexedDB', () => {
     const exported = await importSnapshot((await handlers.exportSnapshot({ runId: 'hdr-2', includeDataset: false }, () => undefined)).zip, { spec });
     expect(exported.run.hdrRounds.map((r) => r.round)).toEqual([1, 2, 3]);
     expect(decodeShareLink((await handlers.shareLink({ runId: 'hdr-2' }, () => undefined)).fragment).hdrRounds).toHaveLength(3);
-    expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).hdrRounds).toHaveLength(2);
+    // The link carries each round's held-out accuracies and answer changes; its rates to 4 digits.
+    expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).hdrRounds).toEqual(input.run.hdrRounds.map((r) => ({ ...r, passRate: 0.1667 })));
 
     await createHdrRun(source, { id: 'hdr-base', datasetId, name: 'HDR from the base model', settings: DEFAULT_HDR_SETTINGS, config });
     expect(await refusal(snapshotFromDb(source, 'hdr-base', { spec }))).toBe('“HDR from the base model” started HDR from the base model: a snapshot holds a training run and the HDR rounds that continued it');
@@ -667,7 +669,10 @@ describe('snapshots from and into IndexedDB', () => {
       summary: { total: 8, correct: accuracy * 8, accuracy, byCategory: { simple: { total: 8, correct: accuracy * 8, accuracy } }, failureRules: {}, finishReasons: {} }, predictions: [],
     });
     // The one from before the newest checkpoint (createdAt 1) scored an older adapter.
-    await db.runs.bulkPut([evaluation('eval-old', 0, 0.25), evaluation('eval-new', 2, 0.75)]);
+    // The newest answered later steps of conversations too: they are counted apart.
+    const newest = evaluation('eval-new', 2, 0.75);
+    const byStep = { first: { total: 5, correct: 4, accuracy: 0.8 }, afterCalls: { total: 3, correct: 2, accuracy: 2 / 3 } };
+    await db.runs.bulkPut([evaluation('eval-old', 0, 0.25), { ...newest, summary: { ...newest.summary, byStep } } as never]);
     // One the user stopped part-way is `done` too, but scored only the examples it reached: no evaluation of the adapter.
     const stopped = { ...evaluation('eval-stopped', 3, 1), stopped: true as const, message: 'stopped before every example was evaluated' };
     await db.runs.put(stopped);
@@ -678,7 +683,7 @@ describe('snapshots from and into IndexedDB', () => {
 
     const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
     expect(snap.run.run).toMatchObject({ tags: ['baseline', 'lr sweep'], notes: 'why this run' });
-    expect(snap.run.evaluation).toEqual({ step: 30, split: 'eval', examples: 8, astAccuracy: 0.75, byCategory: { simple: 0.75 } });
+    expect(snap.run.evaluation).toEqual({ step: 30, split: 'eval', examples: 8, astAccuracy: 0.75, byCategory: { simple: 0.75 }, byStep: { first: { total: 5, correct: 4 }, afterCalls: { total: 3, correct: 2 } } });
     expect(snap.run.dataset).toMatchObject({ fingerprint, examples: 8 });
     expect(snap.run.dataset.name).toBe(`${'x'.repeat(199)}…`);
     const target = freshDb();
@@ -687,7 +692,7 @@ describe('snapshots from and into IndexedDB', () => {
     // The share link says how α was learned and how well the adapter did.
     const shared = decodeShareLink(encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...snap.run, schema: 'balancesft-run/1' }))))));
     expect(shared.config).toMatchObject({ loss: 'ssb', balanceRule: 'grad', alpha0: config.alpha0, alphaMin: config.alphaMin, alphaMax: config.alphaMax });
-    expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8 });
+    expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8, byStep: { afterCalls: { total: 3, correct: 2 } } });
     db.close();
     target.close();
   });

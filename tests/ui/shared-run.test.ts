@@ -87,7 +87,7 @@ describe('a shared HDR run', () => {
   let n = 0;
   afterEach(() => vi.unstubAllGlobals());
 
-  async function hdrRunLink(finish: (db: StudioDb) => Promise<void>, { lockHeld = false, rounds = 1 } = {}): Promise<string> {
+  async function hdrRunLink(finish: (db: StudioDb) => Promise<void>, { lockHeld = false, rounds = 1, heldOut = {} as Partial<HdrRoundReport> } = {}): Promise<string> {
     vi.stubGlobal('navigator', { locks: stubLocks() });
     vi.stubGlobal('location', { pathname: '/' });
     const db = new StudioDb(`shared-hdr-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
@@ -95,7 +95,7 @@ describe('a shared HDR run', () => {
     await db.runs.add({ id: 'run-a', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 1, updatedAt: 2, config, name: 'long run', modelRef: 'embedded:tiny-qwen3', lastStep: 12, modelSpec: specSummary(spec) } as never);
     await db.metrics.bulkPut(metricHistory(12).map((m) => ({ runId: 'run-a', step: m.step, values: { ...m } as Record<string, number> })));
     await createHdrRun(db, { id: 'hdr-a', datasetId: dataset.id, name: 'HDR from “long run”', settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 3 }, config, fromRunId: 'run-a', modelRef: 'embedded:tiny-qwen3' });
-    for (let r = 1; r <= rounds; r++) await recordHdrRound(db, 'hdr-a', round(r));
+    for (let r = 1; r <= rounds; r++) await recordHdrRound(db, 'hdr-a', round(r, undefined, heldOut));
     await finish(db);
     const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
     const share = () => handlers.shareLink({ runId: 'hdr-a' }, () => undefined);
@@ -105,9 +105,9 @@ describe('a shared HDR run', () => {
     return renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
   }
 
-  const round = (r: number, cancelledIn?: HdrRoundReport['cancelledIn']): HdrRoundReport => ({
+  const round = (r: number, cancelledIn?: HdrRoundReport['cancelledIn'], held: Partial<HdrRoundReport> = {}): HdrRoundReport => ({
     round: r, poolBefore: 6, poolAfter: 4, samples: 18, passAtK: 0.5, gatePassed: 3, accepted: 2, duplicates: 0, rejectedByRule: {}, solved: [],
-    evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6, training: { steps: 2, examples: 2, lossFirst: 1, lossLast: 0.5, skipped: [] }, replayed: 0, millis: 10, ...(cancelledIn ? { cancelledIn } : {}),
+    evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6, training: { steps: 2, examples: 2, lossFirst: 1, lossLast: 0.5, skipped: [] }, replayed: 0, millis: 10, ...(cancelledIn ? { cancelledIn } : {}), ...held,
   });
   const status = (html: string) => /<dt>Status<\/dt><dd>(.*?)<\/dd>/.exec(html)?.[1]?.replace(/&#x27;/g, "'");
 
@@ -141,6 +141,30 @@ describe('a shared HDR run', () => {
     expect(status(interrupted)).toBe('interrupted (the page was closed, or its GPU worker was ended, while it ran) after round 2');
     const cutOff = await hdrRunLink(async () => {}, { rounds: 0 });
     expect(status(cutOff)).toBe('interrupted (the page was closed, or its GPU worker was ended, while it ran) before its first round');
+  });
+
+  // The link showed pool, samples and pass rate, but not whether the held-out accuracy rose: what
+  // HDR is run for, and what the studio's HDR table heads.
+  it('gives each round\'s held-out accuracy and the run\'s answer changes with their chance, as the studio does', async () => {
+    const html = await hdrRunLink(async (db) => {
+      await recordHdrRound(db, 'hdr-a', round(2, undefined, { evalAccuracyBefore: 0.6, evalAccuracyAfter: 0.8, evalChanges: { fixed: 7, broken: 1 }, evalChangesSinceStart: { fixed: 9, broken: 0 } }));
+      await finishHdrRun(db, 'hdr-a', 'round_limit');
+    }, { rounds: 1, heldOut: { evalChanges: { fixed: 2, broken: 1 }, evalChangesSinceStart: { fixed: 2, broken: 1 } } });
+    const cells = [...html.matchAll(/data-testid="shared-hdr-round-accuracy">(.*?)<\/td>/g)].map((m) => m[1]);
+    expect(cells).toEqual(['50% → 60% (2 fixed, 1 broken, p = 1.00: could be chance)', '60% → 80% (7 fixed, 1 broken, p = 0.070: could be chance)']);
+    expect(html).toContain('data-testid="shared-hdr-run-changes">Held-out accuracy 50% → 80% over rounds 1–2. 9 held-out answers turned right and 0 wrong between them: that split is unlikely to be chance (p = 0.0039, exact McNemar test on the 9 examples whose verdicts differ).');
+  });
+
+  it('counts a link\'s evaluation of later steps apart, as the Evaluation panel does', async () => {
+    vi.stubGlobal('location', { pathname: '/' });
+    const run = await runJson(40);
+    run.evaluation = { ...run.evaluation!, byStep: { first: { total: 12, correct: 11 }, afterCalls: { total: 8, correct: 6 } } };
+    const fragment = encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' })))));
+    const html = renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
+    expect(html).toContain('; by step: later steps (answers after earlier calls in their conversation) 75.0% (6/8); first steps 91.7% (11/12)</dd>');
+    const wrong = JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' }));
+    wrong.evaluation.byStep.afterCalls.correct = 9;
+    expect(() => validateRunJson(wrong)).toThrow('run.json: evaluation.byStep.afterCalls.correct must be at most total (8), got 9');
   });
 
   it('still opens a link made before it carried that an HDR run was interrupted', async () => {

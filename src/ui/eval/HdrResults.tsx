@@ -7,8 +7,8 @@ import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
-import { answerChangesSentence, answerChangesText } from '../../eval/pairedTest.ts';
-import { runAnswerChanges } from '../../hdr/stopReason.ts';
+import { answerChangesText } from '../../eval/pairedTest.ts';
+import { runChangesText } from '../../hdr/stopReason.ts';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
 
@@ -172,11 +172,4 @@ export function adapterKeptText(row: HdrRunRow, round: number): string {
   // Only rounds that retrained made adapters of their own to drop.
   const dropped = row.rounds.some((x) => x.round < retrained && (x.training?.steps ?? 0) > 0);
   return `Kept with this run: ${what}${idle}, ${use}${dropped ? '; the earlier rounds’ adapters are not kept' : ''}.`;
-}
-
-/** Held-out accuracy over the run's rounds, and whether the answers that turned right and wrong
- * could be chance (runAnswerChanges); empty when it has none to say. */
-export function runChangesText(rounds: HdrRunRow['rounds']): string {
-  const c = runAnswerChanges(rounds);
-  return c ? `Held-out accuracy ${pct(c.before)} → ${pct(c.after)} over rounds ${c.fromRound}–${c.toRound}. ${answerChangesSentence(c.fixed, c.broken, 'between them')}` : '';
 }

@@ -8,7 +8,9 @@ import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS, evalTotalLabel } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { categoryWords, formatMetric } from '../format.ts';
-import { hdrStatusText, recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
+import { hdrStatusText, recordedTotalsText, roundCancelledText, runChangesText } from '../../hdr/stopReason.ts';
+import { answerChangesText } from '../../eval/pairedTest.ts';
+import { byStepText } from '../../eval/summaryNotes.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
@@ -30,7 +32,16 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   const by = categories.length > 1 ? ` (${categories.map(([k, v]) => `${categoryWords(k)} ${pct(v)}`).join(', ')})` : '';
   // The link carries the accuracy and the count; the correct answers are their product.
   const interval = accuracyIntervalText(Math.round(e.astAccuracy * e.examples), e.examples);
-  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${interval ? `, ${interval}` : ''}${by}`;
+  const byStep = e.byStep && `; ${byStepText({ first: tally(e.byStep.first), afterCalls: tally(e.byStep.afterCalls) })}`;
+  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${interval ? `, ${interval}` : ''}${by}${byStep ?? ''}`;
+}
+
+const tally = (t: { total: number; correct: number }) => ({ ...t, accuracy: t.total > 0 ? t.correct / t.total : 0 });
+
+/** "74% → 81% (3 fixed, 1 broken, p = 0.63: could be chance)", as the studio's HDR table has it. */
+function roundAccuracyText(r: ShareSummary['hdrRounds'][number]): string {
+  const pct = (v: number | null | undefined) => (typeof v === 'number' ? `${(v * 100).toFixed(0)}%` : '—');
+  return `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}${r.evalChanges ? ` (${answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)})` : ''}`;
 }
 
 /** "running at step 12 of 50"; an HDR run's in its own rounds, as the studio counts them (its steps
@@ -69,6 +80,10 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
   // Plain SFT has no balance weight: its logged α is the reasoning tokens' share of the batch (the
   // dashboard does not call it α either).
   const sft = s.config.loss === 'sft';
+  // Links made before rounds carried their held-out accuracy have no column for it.
+  const roundsHeldOut = s.hdrRounds.some((r) => r.evalAccuracyBefore !== undefined);
+  // Over the HDR run's own rounds (the last of hdrRounds; earlier ones came with the run it continued).
+  const overRun = s.hdrRun && s.hdrRun.rounds > 0 ? runChangesText(s.hdrRounds.slice(-s.hdrRun.rounds)) : '';
   // The held-out number is the dashboard's: the loss per token. The α-weighted eval loss falls when
   // α moves, so its best is no figure of the model; links made before carry only that one.
   const heldOut: Figure[] =
@@ -145,6 +160,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
               <th scope="col">Sampled</th>
               <th scope="col">Pass rate</th>
               <th scope="col">Accepted</th>
+              {roundsHeldOut && <th scope="col">Held-out accuracy before → after</th>}
             </tr>
           </thead>
           <tbody>
@@ -155,6 +171,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
                 <td>{r.sampled ?? '—'}</td>
                 <td>{(r.passRate * 100).toFixed(0)}%</td>
                 <td>{r.accepted}</td>
+                {roundsHeldOut && <td data-testid="shared-hdr-round-accuracy">{roundAccuracyText(r)}</td>}
               </tr>
             ))}
           </tbody>
@@ -166,6 +183,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         return text && <p key={`cancelled-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>;
       })}
       {s.hdrTotals && <p data-testid="shared-hdr-totals">{recordedTotalsText(s.hdrTotals)}.</p>}
+      {overRun && <p data-testid="shared-hdr-run-changes">{overRun}</p>}
       <p className="muted">
         This page shows only what the link carries (curves downsampled to fit a URL). <a href={location.pathname}>Open the studio</a> to train your own.
       </p>
