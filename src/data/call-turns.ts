@@ -79,6 +79,7 @@ export function conversationExamples(example: Example, everyCallTurn: boolean, t
     if (!learnable) return;
     const turn = example.messages[at];
     const target: Target = { calls: turn.calls! };
+    if (turn.wholeFloats?.length) target.wholeFloats = turn.wholeFloats;
     if (turn.reasoning !== undefined) target.reasoning = turn.reasoning;
     if (turn.content.trim() !== '') target.content = turn.content;
     if (example.target.callSyntax === 'python') target.callSyntax = 'python';

@@ -94,8 +94,10 @@ function promptMessage(m: Message, readsReasoning: boolean, python: boolean, wri
     // In a Python-syntax example, earlier calls as native tool_calls would render as JSON
     // `<tool_call>` blocks in the prompt while the target answers `[f(a=1)]`: one conversation
     // teaching two call syntaxes, and not the one the BFCL prompt asks for.
-    if (python && m.calls?.length) return assistantMessage(withPythonCalls(m.content, m.calls), undefined, m.reasoning, readsReasoning, writing);
-    return assistantMessage(m.content, m.calls, m.reasoning, readsReasoning, writing);
+    // Its whole floats written 5.0, as the dataset wrote them and HF's template renders them.
+    const calls = m.calls && targetCalls({ calls: m.calls, wholeFloats: m.wholeFloats });
+    if (python && calls?.length) return assistantMessage(withPythonCalls(m.content, calls), undefined, m.reasoning, readsReasoning, writing);
+    return assistantMessage(m.content, calls, m.reasoning, readsReasoning, writing);
   }
   const out: TemplateMessage = { role: m.role, content: m.content };
   if (m.name) out.name = m.name;

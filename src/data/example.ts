@@ -33,6 +33,9 @@ export interface Message {
   content: string;
   /** Assistant turns earlier in the conversation may carry calls of their own. */
   calls?: Call[];
+  /** Where those calls held a whole float (`5.0`, stored as 5), as Target.wholeFloats lists them:
+   * the prompt writes them `5.0` again, as the dataset did and HF's template does. */
+  wholeFloats?: Array<Array<string | number>>;
   /** Reasoning of an earlier assistant turn, if the source kept it. */
   reasoning?: string;
   /** For role 'tool': which function produced this observation. */

@@ -21,10 +21,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function normalisedExampleContent(example: Example): string {
-  // Where the target's whole floats are (5.0) is read from the same records: leaving it out keeps
-  // the fingerprint of data imported before it was kept, so runs made then still resume on it.
+  // Where the whole floats are (5.0), of the target and of earlier turns, is read from the same
+  // records: leaving it out keeps the fingerprint of data imported before it was kept, so runs
+  // made then still resume on it.
   const { wholeFloats: _places, ...target } = example.target;
-  return canonicalJson({ id: example.id, tools: example.tools, messages: example.messages, target });
+  const messages = example.messages.map(({ wholeFloats: _earlier, ...m }) => m);
+  return canonicalJson({ id: example.id, tools: example.tools, messages, target });
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

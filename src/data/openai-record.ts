@@ -40,7 +40,7 @@ export interface OpenAiRecord {
 
 export function openaiRecord(example: Example): OpenAiRecord {
   const python = example.target.callSyntax === 'python';
-  const messages = example.messages.map((m) => (m.role === 'assistant' ? assistant(m.content, m.calls ?? [], m.reasoning, python) : plain(m)));
+  const messages = example.messages.map((m) => (m.role === 'assistant' ? assistant(m.content, m.calls ? targetCalls({ calls: m.calls, wholeFloats: m.wholeFloats }) : [], m.reasoning, python) : plain(m)));
   const calls = targetCalls(example.target);
   const content = example.target.content ?? '';
   // "[]": a Python-syntax answer that calls nothing says so, as its training text does.

@@ -26,25 +26,32 @@ export function unboxCalls(calls: Call[]): { calls: Call[]; wholeFloats: WholeFl
 }
 
 /**
- * An example as a parser left it (boxes anywhere) made storable: the target's whole floats listed in
- * `target.wholeFloats`, every other box a plain number (earlier turns are prompt: the template writes
- * their numbers its own way).
+ * An example as a parser left it (boxes anywhere) made storable: the whole floats of the target's
+ * calls listed in `target.wholeFloats`, those of an earlier turn's calls in that turn's
+ * `wholeFloats`, every other box a plain number.
  */
 export function storableExample(example: Example): Example {
-  const { calls, wholeFloats: boxed } = unboxCalls(example.target.calls);
-  const { target, ...rest } = example;
-  const { wholeFloats: listed = [], calls: _calls, ...targetRest } = target;
-  const out: Example = { ...plainNumbers(rest), target: { ...plainNumbers(targetRest), calls } };
-  // The studio's own lines (HDR samples, a snapshot's dataset) list their places already; a line
-  // written by hand may also write one of them 5.0.
-  const seen = new Set(listed.map((p) => JSON.stringify(p)));
-  const wholeFloats = [...listed, ...boxed.filter((p) => !seen.has(JSON.stringify(p)))];
-  if (wholeFloats.length) out.target.wholeFloats = wholeFloats;
+  const { target, messages, ...rest } = example;
+  const { wholeFloats: _listed, calls: _calls, ...targetRest } = target;
+  const out: Example = { ...plainNumbers(rest), messages: Array.isArray(messages) ? messages.map((m) => (typeof m === 'object' && m !== null && !Array.isArray(m) ? storableCalls(m) : plainNumbers(m))) : plainNumbers(messages), target: { ...plainNumbers(targetRest), ...storableCalls(target) } };
   return out;
 }
 
-/** The target's calls with their whole floats boxed again, for rendering; the calls themselves
- * when there are none. A path that no longer holds a whole number is ignored. */
+/** `calls` unboxed with `wholeFloats` listing where their boxes were, joined to the places a line
+ * already lists (the studio's own lines, an HDR sample; a line written by hand may also write one of
+ * them 5.0); anything else of the holder a plain number. A holder whose calls are not a list of
+ * calls is left to the field checks that follow, with plain numbers. */
+function storableCalls<T extends { calls?: Call[]; wholeFloats?: WholeFloatPath[] }>(holder: T): T {
+  const { calls, wholeFloats: listed, ...others } = holder;
+  if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'object' && c !== null) || (listed !== undefined && !Array.isArray(listed))) return plainNumbers(holder);
+  const { calls: plain, wholeFloats: boxed } = unboxCalls(calls);
+  const seen = new Set((listed ?? []).map((p) => JSON.stringify(p)));
+  const wholeFloats = [...(listed ?? []), ...boxed.filter((p) => !seen.has(JSON.stringify(p)))];
+  return { ...plainNumbers(others), calls: plain, ...(wholeFloats.length && { wholeFloats }) } as unknown as T;
+}
+
+/** The target's calls (or an earlier turn's) with their whole floats boxed again, for rendering;
+ * the calls themselves when there are none. A path that no longer holds a whole number is ignored. */
 export function targetCalls(target: Pick<Example['target'], 'calls' | 'wholeFloats'>): Call[] {
   if (!target.wholeFloats?.length) return target.calls;
   const calls: Call[] = target.calls.map((c) => ({ name: c.name, arguments: structuredClone(c.arguments) }));

@@ -35,21 +35,24 @@ const functionSchema: Check<FunctionSchema> = (v, path) => {
   for (const key of Object.keys(tool)) setOwn(out, key, Object.hasOwn(known, key) ? (known as unknown as Record<string, unknown>)[key] : tool[key]);
   return out as unknown as FunctionSchema;
 };
-const message = obj({
-  role: oneOf(['system', 'user', 'assistant', 'tool'] as const),
-  content: text,
-  calls: opt(arr(call, { max: L.maxCalls })),
-  reasoning: opt(text),
-  name: opt(str({ max: 1000 })),
-});
-
-// A whole float's place in the target's calls (whole-floats.ts): a call index, then keys and indices.
+// A whole float's place in a turn's calls (whole-floats.ts): a call index, then keys and indices.
 const pathStep: Check<string | number> = (v, path) => (typeof v === 'string' ? str({ max: 1000 })(v, path) : int({ min: 0, max: 1_000_000 })(v, path));
 const wholeFloatPath: Check<Array<string | number>> = (v, path) => {
   const steps = arr(pathStep, { max: 64 })(v, path);
   if (steps.length < 2 || typeof steps[0] !== 'number') throw new FieldError(path, 'must be a call index followed by the keys and indices of a value in its arguments');
   return steps;
 };
+// As many as a record at the import's size limit can hold (256 KiB of "1.0,").
+const wholeFloats = opt(arr(wholeFloatPath, { max: 100_000 }));
+
+const message = obj({
+  role: oneOf(['system', 'user', 'assistant', 'tool'] as const),
+  content: text,
+  calls: opt(arr(call, { max: L.maxCalls })),
+  wholeFloats,
+  reasoning: opt(text),
+  name: opt(str({ max: 1000 })),
+});
 
 const example = obj({
   id: str({ max: 1000, min: 1 }),
@@ -60,8 +63,7 @@ const example = obj({
     calls: arr(call, { max: L.maxCalls }),
     content: opt(text),
     callSyntax: opt(oneOf(['json', 'python'] as const)),
-    // As many as a record at the import's size limit can hold (256 KiB of "1.0,").
-    wholeFloats: opt(arr(wholeFloatPath, { max: 100_000 })),
+    wholeFloats,
   }),
   source: opt(oneOf(['openai', 'hermes', 'sharegpt', 'xlam', 'glaive', 'funreason', 'bfcl', 'hdr', 'demo'] as const)),
   possibleAnswer: opt((v, path) => arr(jsonObject, { max: L.maxCalls })(v, path) as Example['possibleAnswer'] & object),

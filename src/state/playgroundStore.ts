@@ -73,7 +73,7 @@ interface PlaygroundState {
   setResult(call: number, text: string): void;
   /** The answer on show and the results typed for its calls after the conversation so far: what to
    * ask next (held as `pending` until `settle`). */
-  goOn(answer: Pick<GenerateResult, 'reasoning' | 'calls'>): Message[];
+  goOn(answer: Pick<GenerateResult, 'reasoning' | 'calls' | 'wholeFloats'>): Message[];
   /** The asking `goOn` started has ended: `answered`, with a new answer on show. */
   settle(answered: boolean): void;
   startOver(): void;
@@ -115,9 +115,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
 }));
 
 /** An answer's calls as the conversation's assistant turn (its reasoning kept: the template decides
- * what a later prompt shows of it), then one tool turn per call with what the user typed it returned. */
-export function answerTurns(answer: Pick<GenerateResult, 'reasoning' | 'calls'>, results: string[]): Message[] {
+ * what a later prompt shows of it; its whole floats kept), then one tool turn per call with what the user typed it returned. */
+export function answerTurns(answer: Pick<GenerateResult, 'reasoning' | 'calls' | 'wholeFloats'>, results: string[]): Message[] {
   const turn: Message = { role: 'assistant', content: '', calls: answer.calls };
+  // A 5.0 the model wrote goes back into the conversation as 5.0, not 5.
+  if (answer.wholeFloats?.length) turn.wholeFloats = answer.wholeFloats;
   if (answer.reasoning) turn.reasoning = answer.reasoning;
   return [turn, ...answer.calls.map((c, i): Message => ({ role: 'tool', name: c.name, content: results[i] ?? '' }))];
 }

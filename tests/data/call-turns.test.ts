@@ -99,6 +99,8 @@ describe('learning every calling turn of a conversation', () => {
     // The second turn's call is written with its whole float, as the dataset wrote it.
     const second = tokenizeExample(tok, ex['refund-7#call2']);
     expect(tok.decode(second.inputIds.filter((_, i) => second.segments[i] !== 0))).toContain('"amount": 5.0');
+    // And so it is in the prompt of the turns after it, as the dataset wrote it (it read 5 there).
+    expect(tok.decode(last.inputIds.filter((_, i) => last.segments[i] === 0))).toContain('{"name": "refund", "arguments": {"order": "A-1", "amount": 5.0}}');
   });
 
   it('puts the turns of one conversation on one side of the split, HDR samples of a turn included', () => {

@@ -8,6 +8,7 @@ import { argumentsJson, storableExample, targetCalls, templatePrintsArgumentText
 import { IntegralFloat } from '../../src/data/python/integral-float.ts';
 import { encodeDatasetJsonl, parseDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 import { normalisedExampleContent } from '../../src/data/fingerprint.ts';
+import { openaiRecord } from '../../src/data/openai-record.ts';
 import { checkPrediction } from '../../src/eval/evaluate.ts';
 import { candidateExample } from '../../src/hdr/gate.ts';
 import { checkGeneratedOutput } from '../../src/eval/check-generation.ts';
@@ -186,6 +187,7 @@ describe('whole floats of a target', () => {
     expect(JSON.stringify(boxed)).not.toContain('value');
     expect(structuredClone(boxed)).toEqual(boxed);
     expect(boxed.target.wholeFloats).toEqual([[0, 'a', 0]]);
+    expect(boxed.messages.at(-1)).toEqual({ role: 'assistant', content: '', calls: [{ name: 'f', arguments: { a: 1 } }], wholeFloats: [[0, 'a']] });
   });
 
   it('the checker sees a stored target with its floats, and an HDR sample keeps the floats it wrote', async () => {
@@ -202,3 +204,70 @@ describe('whole floats of a target', () => {
     expect(unboxCalls(targetCalls(sample.target)).wholeFloats).toEqual(sample.target.wholeFloats);
   });
 });
+
+// An earlier turn's calls are prompt: HF's template writes the dataset's 5.0 there too (a Python
+// float through `tojson`, or the arguments string as it is). They were stored as 5 and trained as 5.
+describe('whole floats of an earlier turn', () => {
+  const refund = { type: 'function', function: { name: 'refund', description: 'Refund', parameters: { type: 'object', properties: { order: { type: 'string' }, amount: { type: 'number' } }, required: ['order', 'amount'] } } };
+  const conversation = {
+    id: 'two-refunds',
+    tools: [refund],
+    messages: [
+      { role: 'user', content: 'Refund A-1 by 5 euros.' },
+      { role: 'assistant', content: '', tool_calls: [{ id: 'a', type: 'function', function: { name: 'refund', arguments: '{"order": "A-1", "amount": 5.0}' } }] },
+      { role: 'tool', tool_call_id: 'a', content: '{"ok": true}' },
+      { role: 'user', content: 'And B-2 by 2.5.' },
+      { role: 'assistant', content: '', tool_calls: [{ id: 'b', type: 'function', function: { name: 'refund', arguments: '{"order": "B-2", "amount": 2.5}' } }] },
+    ],
+  };
+  const prompt = (e: Example) => {
+    const r = renderExample(qwen3Tokenizer(), e);
+    return r.text.slice(0, r.promptEnd);
+  };
+
+  it('are stored with their places and written 5.0 in the prompt, as HF renders the dataset', async () => {
+    const [e] = await imported('oa.jsonl', [conversation]);
+    expect(e.messages[1]).toMatchObject({ calls: [{ name: 'refund', arguments: { order: 'A-1', amount: 5 } }], wholeFloats: [[0, 'amount']] });
+    expect(e.target.wholeFloats).toBeUndefined();
+    expect(prompt(e)).toContain('<tool_call>\n{"name": "refund", "arguments": {"order": "A-1", "amount": 5.0}}\n</tool_call>');
+    // What HF's apply_chat_template writes from the record as a Python client reads it (5.0 a float).
+    const hf = qwen3Tokenizer().apply_chat_template(
+      [conversation.messages[0], { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'refund', arguments: '{"order": "A-1", "amount": 5.0}' } }] }, { role: 'tool', content: '{"ok": true}' }, conversation.messages[3]] as never,
+      { tools: [refund], tokenize: false, add_generation_prompt: true } as never,
+    ) as unknown as string;
+    expect(prompt(e)).toBe(hf);
+    // Storage, snapshots and the studio's own lines keep them; the fingerprint is that of data imported before.
+    expect(parseDatasetJsonl(encodeDatasetJsonl([e])).examples[0]).toEqual(e);
+    expect((await imported('dataset.jsonl', [e]))[0]).toEqual(e);
+    const { wholeFloats: _w, ...before } = e.messages[1];
+    expect(normalisedExampleContent(e)).toBe(normalisedExampleContent({ ...e, messages: [e.messages[0], before, ...e.messages.slice(2)] }));
+    expect(() => parseDatasetJsonl(new TextEncoder().encode(JSON.stringify({ ...e, messages: [e.messages[0], { ...e.messages[1], wholeFloats: [['amount']] }] })))).toThrow(/messages\[1\]\.wholeFloats\[0\].*call index/);
+  });
+
+  it('go out in a pushed dataset as written and come back the same', async () => {
+    const [e] = await imported('oa.jsonl', [conversation]);
+    const record = openaiRecord(e);
+    expect(record.messages[1].tool_calls?.[0].function.arguments).toBe('{"order": "A-1", "amount": 5.0}');
+    expect((await imported('pushed.jsonl', [record]))[0]).toEqual(e);
+  });
+
+  it('are written 5.0 by a template that writes arguments itself, and in Python-syntax prompts', async () => {
+    const [e] = await imported('oa.jsonl', [conversation]);
+    const tokenizer = qwen3Tokenizer();
+    const template = tokenizer.chat_template as string;
+    const always = template.replace(/\{%- if tool_call\.arguments is string %\}[\s\S]*?\{%- else %\}([\s\S]*?)\{%- endif %\}/, '$1');
+    expect(templatePrintsArgumentText(always)).toBe(false);
+    const setTemplate = (t: string) => ((tokenizer as unknown as { chat_template: string }).chat_template = t);
+    try {
+      setTemplate(always);
+      const r = renderExample(tokenizer, e);
+      expect(r.text.slice(0, r.promptEnd)).toContain('"arguments": {"order": "A-1", "amount": 5.0}}');
+      expect(r.text).not.toMatch(/WholeFloat\d+x/);
+    } finally {
+      setTemplate(template);
+    }
+    const python: Example = { ...e, target: { ...e.target, callSyntax: 'python' } };
+    expect(prompt(python)).toContain("[refund(order='A-1', amount=5.0)]");
+  });
+});
+

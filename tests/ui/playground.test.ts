@@ -604,6 +604,7 @@ describe('going on with what the calls returned', () => {
       { role: 'assistant', content: '', calls: [calls[0]] },
       { role: 'tool', name: 'find_order', content: ' ' },
       { role: 'assistant', content: 'Done.' },
-    ].map((m) => turnText(m as never))).toEqual(['System: Be brief.', 'The user: Refund A-1', 'The model called find_order(email="ann@example.com")', 'find_order returned: (nothing)', 'The model: Done.']);
+      { role: 'assistant', content: '', calls: [{ name: 'refund', arguments: { order: 'A-1', amount: 5 } }], wholeFloats: [[0, 'amount']] },
+    ].map((m) => turnText(m as never))).toEqual(['System: Be brief.', 'The user: Refund A-1', 'The model called find_order(email="ann@example.com")', 'find_order returned: (nothing)', 'The model: Done.', 'The model called refund(order="A-1", amount=5.0)']);
   });
 });

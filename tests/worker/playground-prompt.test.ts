@@ -100,6 +100,15 @@ describe('a playground conversation gone on with the calls’ results', () => {
     expect(asked).toContain('<tool_response>\n{"order": "A-1"}\n</tool_response>');
     expect(asked.endsWith('<|im_start|>assistant\n')).toBe(true);
   });
+
+  it('gives the model back a whole float it wrote as it wrote it (5.0, not 5)', () => {
+    const tools: FunctionSchema[] = [{ name: 'refund', description: 'Refund an order', parameters: { type: 'object', properties: { order: { type: 'string' }, amount: { type: 'number' } }, required: ['order', 'amount'] } }];
+    const answer = playgroundResult('<think>Refund it.</think>\n<tool_call>\n{"name": "refund", "arguments": {"order": "A-1", "amount": 5.0}}\n</tool_call>', 'eos', 30, { millis: 5 }, tools);
+    expect(answer.calls).toEqual([{ name: 'refund', arguments: { order: 'A-1', amount: 5 } }]);
+    const followUp = answerTurns(answer, ['{"ok": true}']);
+    const asked = decode(playgroundPrompt(ctx, { streamId: 's', maxNewTokens: 8, temperature: 0, ...playgroundMessages({ query: 'Refund A-1 by 5 euros', tools, followUp }) }));
+    expect(asked).toContain('<tool_call>\n{"name": "refund", "arguments": {"order": "A-1", "amount": 5.0}}\n</tool_call>');
+  });
 });
 
 describe('a cancelled playground answer', () => {

@@ -3,7 +3,7 @@
 // the tokens coloured by segment (prompt / CoT / call), and whether training uses it (the user may
 // include a flagged example or leave one out). All text rendered as text.
 import type { ExampleRow } from '../../state/queries.ts';
-import { callText, targetCallTexts } from './exampleText.ts';
+import { targetCallTexts } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
 import { InclusionToggle } from './InclusionToggle.tsx';
 
@@ -58,8 +58,8 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
                 {m.content !== '' || !m.calls?.length ? <pre className="wrap">{m.content}</pre> : null}
                 {m.calls?.length ? (
                   <ul className="mono">
-                    {m.calls.map((c, k) => (
-                      <li key={k}>{callText(c)}</li>
+                    {targetCallTexts({ calls: m.calls, wholeFloats: m.wholeFloats }).map((text, k) => (
+                      <li key={k}>{text}</li>
                     ))}
                   </ul>
                 ) : null}

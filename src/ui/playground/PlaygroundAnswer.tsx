@@ -190,5 +190,5 @@ export function turnText(m: Message): string {
   if (m.role === 'tool') return `${m.name ?? 'the tool'} returned: ${m.content.trim() || '(nothing)'}`;
   if (m.role === 'user') return `The user: ${m.content}`;
   if (m.role === 'system') return `System: ${m.content}`;
-  return m.calls?.length ? `The model called ${targetCallTexts({ calls: m.calls }).join('; ')}` : `The model: ${m.content}`;
+  return m.calls?.length ? `The model called ${targetCallTexts({ calls: m.calls, wholeFloats: m.wholeFloats }).join('; ')}` : `The model: ${m.content}`;
 }
