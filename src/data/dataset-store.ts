@@ -5,9 +5,9 @@
 // deleted: each of those is one transaction.
 import type { DatasetRow, ExampleRow, RunRow, StudioDb } from './db.ts';
 import type { Example } from './example.ts';
-import { datasetFingerprint } from './fingerprint.ts';
+import { canonicalJson, datasetFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
-import { checkExample, type QualityReport, type ReasoningPromise } from './quality-check.ts';
+import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
 import { DEFAULT_SPLIT, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
 
@@ -128,6 +128,49 @@ export async function setExampleIncluded(db: StudioDb, datasetId: string, exampl
     if (n === 0) throw new Error(`dataset "${d.name}" has no example "${exampleId}"`);
     await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
   });
+}
+
+/**
+ * The user's edit of an example's expected answer (`answer`, given the stored one), or the imported answer put back
+ * (`'imported'`). The example is checked again and used exactly when it passes (an edit is the
+ * user's fix: a flagged example fixed trains, one the edit breaks is left out and says why); the
+ * imported example is kept beside it until the answer is edited back. Its kept token counts are
+ * dropped (counted again when next asked), and the dataset's fingerprint is hashed again: runs and
+ * snapshots tell the edited data from the imported. Returns the row as stored.
+ */
+export async function saveExampleAnswer(db: StudioDb, datasetId: string, exampleId: string, answer: ((now: Example['target']) => Example['target']) | 'imported'): Promise<ExampleRow> {
+  const saved = await db.transaction('rw', db.datasets, db.examples, db.tokenizerCounts, async () => {
+    const d = await db.datasets.get(datasetId);
+    if (!d) throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
+    const row = await db.examples.get([datasetId, exampleId]);
+    if (!row) throw new Error(`dataset "${d.name}" has no example "${exampleId}"`);
+    const imported = row.original ?? row.example;
+    if (answer === 'imported' && !row.original) throw new Error(`example "${exampleId}" has the answer it was imported with: nothing to restore`);
+    // Read from the row as it is now (another tab may have edited it since the page showed it).
+    const example = answer === 'imported' ? imported : { ...row.example, target: answer(row.example.target) };
+    const quality = checkExample(example, reasoningPromiseOf(example));
+    const { original: _was, editedAt: _when, ...rest } = row;
+    const next: ExampleRow = { ...rest, example, quality, included: quality.passed ? 1 : 0 };
+    // Edited back to the imported answer: nothing of the import to keep apart.
+    if (canonicalJson(example.target) !== canonicalJson(imported.target)) Object.assign(next, { original: imported, editedAt: Date.now() });
+    await db.examples.put(next);
+    for (const kept of await db.tokenizerCounts.where('datasetId').equals(datasetId).toArray()) {
+      const at = kept.ids.indexOf(exampleId);
+      if (at < 0) continue;
+      const fields = kept.counts.length / kept.ids.length;
+      const counts = new Int32Array(kept.counts.length - fields);
+      counts.set(kept.counts.subarray(0, at * fields));
+      counts.set(kept.counts.subarray((at + 1) * fields), at * fields);
+      await db.tokenizerCounts.put({ ...kept, ids: kept.ids.filter((_, i) => i !== at), counts });
+    }
+    if (next.included !== row.included) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
+    return next;
+  });
+  // Hashed outside the transaction, as HDR's added samples are (an await on anything but IndexedDB
+  // would commit it early).
+  const all = await db.examples.where('datasetId').equals(datasetId).toArray();
+  await db.datasets.update(datasetId, { fingerprint: await datasetFingerprint(all.map((r) => r.example)) });
+  return saved;
 }
 
 /** Many examples' inclusion at once (the quality report's "flagged only by this rule", the

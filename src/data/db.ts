@@ -47,6 +47,11 @@ export interface ExampleRow {
   split: SplitName;
   /** Used for training: defaults to quality.passed; the user may include a flagged example. Added in v2. */
   included: 0 | 1;
+  /** The example as imported, kept while the user's edit of its expected answer stands (absent: never
+   * edited, or edited back): what "Restore the imported answer" puts back. */
+  original?: Example;
+  /** When that edit was saved (ms since the epoch): an evaluation before it judged the answer it had then. */
+  editedAt?: number;
 }
 
 export interface HardCaseRow {

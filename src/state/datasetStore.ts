@@ -462,7 +462,7 @@ export const manyInclusionLabel = (m: Pick<ManyInclusion, 'included' | 'what'>) 
 /** After a change to examples was saved (`saved`: what, in words): the dataset list read again. A
  * failed read says the change is saved all the same (only a refusal says nothing changed), and is
  * caught here: the page does not wait on the promise. */
-async function refreshAfterSaved(saved: string): Promise<void> {
+export async function refreshAfterSaved(saved: string): Promise<void> {
   try {
     await useDatasets.getState().refreshDatasets();
   } catch (err) {
@@ -473,7 +473,7 @@ async function refreshAfterSaved(saved: string): Promise<void> {
 /** After a change to the dataset's examples `failed` (words for what was asked): whether the
  * dataset is gone (deleted in another tab), said in words, the list read again so the page stops
  * offering it. The refusal's own words ("no dataset …") would name it by its id. */
-async function deletedMeanwhile(datasetId: string, failed: string): Promise<boolean> {
+export async function deletedMeanwhile(datasetId: string, failed: string): Promise<boolean> {
   const { datasets, refreshDatasets } = useDatasets.getState();
   const name = datasets.find((d) => d.id === datasetId)?.name ?? datasetId;
   await refreshDatasets().catch(() => undefined);

@@ -84,11 +84,11 @@ export function useResumeHeld(): string | null {
 /** Why the dataset's examples cannot be included or left out now: a job reads them (this tab's
  * training run, evaluation, HDR run or ablation, or a run another tab trains on it), so a change
  * would reach one part of the job and not another; null: none does (the worker checks again). */
-export function useDatasetHeld(datasetId: string): string | null {
+export function useDatasetHeld(datasetId: string, change = 'include or leave out examples'): string | null {
   const job = useJobs((s) => (s.running && s.running.datasetId === datasetId ? JOB_WORDS[s.running.kind] : null));
   // This tab's HDR run and ablation arms hold run locks too: they are its job's, said by the job.
   const ownRows = useJobs((s) => s.rows);
-  const mine = `include or leave out examples once it ends, or pause, stop or cancel it first.`;
+  const mine = `${change} once it ends, or pause, stop or cancel it first.`;
   return useRuns((s) => {
     const on = (id: string) => s.runs.some((r) => r.id === id && r.datasetId === datasetId);
     if (s.active && on(s.active.runId)) return `The run “${runNameById(s.runs, s.active.runId)}” is training on this dataset: ${mine}`;
@@ -96,7 +96,7 @@ export function useDatasetHeld(datasetId: string): string | null {
     const there = [...s.trainingNow].find((id) => !ownRows.has(id) && on(id));
     if (there === undefined) return null;
     const { what, act } = runElsewhere(s.runs, there);
-    return `${what} in another tab of the studio on this dataset: include or leave out examples once it ends, or ${act} there first.`;
+    return `${what} in another tab of the studio on this dataset: ${change} once it ends, or ${act} there first.`;
   });
 }
 

@@ -5,7 +5,8 @@
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
-import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, saveExampleAnswer, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
+import { editedTarget } from '../data/answer-edit.ts';
 import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
 import { downloadHubDataset, hubDatasetId, listHubDataset } from '../data/hub-dataset.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
@@ -40,7 +41,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -116,14 +117,14 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   /** Runs an inclusion change unless a job works on the dataset, here or in another tab (refused
    * naming it). A job reads the dataset's examples when it starts and HDR adds to them: a change
    * under it would be trained or evaluated by one part of the job and not another. */
-  const unlessJobOn = async <T,>(datasetId: string, work: () => Promise<T>): Promise<T> => {
+  const unlessJobOn = async <T,>(datasetId: string, work: () => Promise<T>, change = 'include or leave out examples'): Promise<T> => {
     const job = ctx.datasetInUse(datasetId);
-    if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
+    if (job) throw new Error(`${job} is working on this dataset; ${change} once it ends, or pause, stop or cancel it first`);
     let value!: T;
     if (!(await unlessDatasetInUse(datasetId, async () => void (value = await work())))) {
       if (await datasetBeingChanged(datasetId)) throw new Error(`${BEING_CHANGED}: try again once it is`);
       const { what, act } = await jobElsewhereOn(ctx.db(), datasetId);
-      throw new Error(`${what} is working on this dataset; include or leave out examples once it ends there, or ${act} it there first`);
+      throw new Error(`${what} is working on this dataset; ${change} once it ends there, or ${act} it there first`);
     }
     return value;
   };
@@ -256,6 +257,16 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     setExampleIncluded: ({ datasetId, exampleId, included }) => unlessJobOn(datasetId, () => setExampleIncluded(ctx.db(), datasetId, exampleId, included)),
 
+    saveExampleAnswer: ({ datasetId, exampleId, answer }) =>
+      unlessJobOn(
+        datasetId,
+        async () => {
+          const row = await saveExampleAnswer(ctx.db(), datasetId, exampleId, answer === 'imported' ? answer : (now) => editedTarget(now, answer));
+          return { included: row.included === 1, edited: row.original !== undefined };
+        },
+        'edit its examples',
+      ),
+
     setExamplesIncluded: async ({ datasetId, selection, included, expect }, progress) => {
       const chosen = await browse.select(datasetId, { selection }, included, progress);
       // The page asked for the N it showed: another number means the dataset changed under it (an
@@ -375,7 +386,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 }
 
 /** Why the dataset's lock is held alone (datasetBeingChanged): the refusal would otherwise name a job. */
-const BEING_CHANGED = 'another change to this dataset is being saved (examples included or left out, in this tab or another of the studio)';
+const BEING_CHANGED = 'another change to this dataset is being saved (examples included, left out or edited, in this tab or another of the studio)';
 
 /** Another tab's job on the dataset, named by its run where one trains there (a training, HDR or
  * ablation run holds its run's lock; an arm is named by its ablation, which cannot be paused), and

@@ -110,6 +110,8 @@ export interface DatasetSummary {
    * and how many of them are used: what the report's "Train on the N flagged only by this rule"
    * and "Leave them out again" act on. */
   flaggedOnly?: Partial<Record<QualityRule, { examples: number; used: number }>>;
+  /** Examples whose expected answer the user edited (absent: none). */
+  edited?: number;
 }
 
 /** Examples chosen at once (setExamplesIncluded): those flagged by one rule and no other, or those
@@ -118,7 +120,7 @@ export type ExampleSelection = { flaggedOnlyBy: QualityRule } | { shown: Pick<Ex
 
 /** Which examples the table lists by their use: every one, those used (trained on, or evaluated
  * when held out), those left out, or those the quality check flagged (used or not). */
-export const EXAMPLE_USES = ['all', 'used', 'left-out', 'flagged'] as const;
+export const EXAMPLE_USES = ['all', 'used', 'left-out', 'flagged', 'edited'] as const;
 export type ExampleUse = (typeof EXAMPLE_USES)[number];
 
 export interface ExamplePageRequest {
@@ -147,6 +149,8 @@ export interface ExampleListRow {
   included: boolean;
   /** The rule of each failure, in the report's order (a rule may fail more than once). */
   failedRules: string[];
+  /** Its expected answer was edited by the user. */
+  edited?: true;
 }
 
 export interface ExamplePage {
@@ -192,11 +196,14 @@ const USED_BIT = 1;
 const FLAGGED_BIT = 2;
 /** On the training side of the split. */
 const TRAIN_BIT = 4;
+/** Its expected answer edited by the user (the imported one kept to restore). */
+const EDITED_BIT = 8;
 const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
   all: () => true,
   used: (bits) => (bits & USED_BIT) !== 0,
   'left-out': (bits) => (bits & USED_BIT) === 0,
   flagged: (bits) => (bits & FLAGGED_BIT) !== 0,
+  edited: (bits) => (bits & EDITED_BIT) !== 0,
 };
 
 /** What is kept of one dataset: per example (in import order) its id and what the filters read. */
@@ -232,6 +239,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   let included = 0;
   let trainIncluded = 0;
   let python = 0;
+  let edited = 0;
   const laterSteps = { examples: 0, heldOutUsed: 0 };
   const tools = new Map<string, FunctionSchema>();
   const samples: PlaygroundSampleSummary[] = [];
@@ -252,7 +260,8 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
         flaggedOnly[rule].examples++;
         if (r.included === 1) flaggedOnly[rule].used++;
       }
-      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT) | (r.split === 'train' ? TRAIN_BIT : 0));
+      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT) | (r.split === 'train' ? TRAIN_BIT : 0) | (r.original ? EDITED_BIT : 0));
+      if (r.original) edited++;
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
@@ -283,7 +292,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     texts,
     failing: Uint8Array.from(failing),
     uses: Uint8Array.from(uses),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }) },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }) },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };
@@ -319,6 +328,7 @@ function listRow(r: ExampleRow): ExampleListRow {
     passed: r.quality.passed,
     included: r.included === 1,
     failedRules: r.quality.failures.map((f) => f.rule),
+    ...(r.original && { edited: true }),
   };
 }
 

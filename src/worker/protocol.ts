@@ -15,6 +15,8 @@ import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, Message, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
+import type { AnswerDraft } from '../data/answer-edit.ts';
+export type { AnswerDraft };
 import type { HubPushResult } from '../export/hubPush.ts';
 // The page's words for a push's README are the CLI's.
 export { readmeOutcomeText } from '../export/hubReadme.ts';
@@ -363,6 +365,11 @@ export interface RequestMap {
   /** Trains on one example (flagged or not), or leaves it out; refused, naming the job, while a job
    * of any tab works on the dataset. The dataset row counts the change (`inclusionEdits`). */
   setExampleIncluded: [{ datasetId: string; exampleId: string; included: boolean }, void];
+  /** The user's edit of an example's expected answer, as the editor's boxes hold it (data/answer-edit.ts),
+   * or `'imported'`: the answer it was imported with put back. Read as a model's answer is read and
+   * refused with what to change; held and refused as setExampleIncluded is. The example is checked
+   * again and used exactly when it passes: `included` says which, `edited` whether an edit stands. */
+  saveExampleAnswer: [{ datasetId: string; exampleId: string; answer: AnswerDraft | 'imported' }, { included: boolean; edited: boolean }];
   /** Many examples at once (those flagged by one rule only, or every one a table filter shows), in
    * one transaction with one count on the dataset row; held and refused as setExampleIncluded is.
    * Only the selection's examples not already as asked are chosen. `expect`: how many the page said

@@ -220,6 +220,36 @@ export const tests = {
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'toggle-inclusion', 'keyboard focus kept on the toggle');
   },
 
+  async 'an example\'s expected answer is edited (a refusal first, in words), shown as edited, and restored'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    await importDemo(page, 12);
+    await page.getByRole('button', { name: /^Open example / }).first().click();
+    await page.getByTestId('edit-answer').click();
+    const calls = page.locator('#answer-calls');
+    const shown = await calls.inputValue();
+    assert.match(shown, /^\[/, 'the calls are shown as a list, in the dataset\'s syntax');
+    await calls.fill('call it please');
+    await page.getByTestId('save-answer').click();
+    await page.getByTestId('answer-form').getByRole('alert').getByText(/^Not saved: the calls box holds no call \("call it please"\)/).waitFor({ timeout: 30_000 });
+    // The draft is kept to fix: put the calls back, and give the answer a text beside them.
+    await calls.fill(shown);
+    await page.locator('#answer-content').fill('Looking that up now.');
+    await page.getByTestId('save-answer').click();
+    await page.getByTestId('answer-saved').getByText('Saved: it passes the quality check and is used.').waitFor({ timeout: 30_000 });
+    await page.getByTestId('answer-edited').waitFor({ timeout: 30_000 });
+    await screenshot('example-answer-edited', page);
+    // The table marks it, and its Show filter finds it alone.
+    await page.getByTestId('example-use').selectOption('edited');
+    await page.getByTestId('quality-edited').waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="example-used"]').length === 1, null, { timeout: 30_000 });
+    await page.getByTestId('restore-answer').click();
+    await page.getByTestId('answer-saved').getByText(/^The imported answer is back: it passes the quality check and is used\.$/).waitFor({ timeout: 30_000 });
+    await page.getByTestId('answer-edited').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByTestId('quality-edited').waitFor({ state: 'detached', timeout: 30_000 });
+  },
+
   async 'on a phone-wide screen (390 px) no panel scrolls sideways'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);

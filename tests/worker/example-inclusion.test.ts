@@ -145,10 +145,10 @@ describe('including or leaving out one example', () => {
     const ended = new Promise<void>((r) => (end = r));
     const saving = locks.request(`balancesft-dataset:${dataset.id}`, {}, () => ended);
     await expect(engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined)).rejects.toThrow(
-      /^another change to this dataset is being saved \(examples included or left out, in this tab or another of the studio\): try again once it is$/,
+      /^another change to this dataset is being saved \(examples included, left out or edited, in this tab or another of the studio\): try again once it is$/,
     );
     const remove = async () => engine.handlers.deleteDataset({ datasetId: dataset.id, confirmToken: (await engine.handlers.describeDatasetDeletion({ datasetId: dataset.id }, () => undefined)).confirmToken }, () => undefined);
-    await expect(remove()).rejects.toThrow(/^another change to this dataset is being saved \(examples included or left out, in this tab or another of the studio\): delete it once it is$/);
+    await expect(remove()).rejects.toThrow(/^another change to this dataset is being saved \(examples included, left out or edited, in this tab or another of the studio\): delete it once it is$/);
     end();
     await saving;
     await engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
@@ -276,4 +276,83 @@ describe('including or leaving out many examples at once', () => {
     await job.run;
     expect(await ask(here)).toEqual({ changed: 2 });
   }, 60_000);
+});
+
+// A dataset's label is wrong (the model's answer was right): the user edits the expected answer. It
+// is checked again and used exactly when it passes, the imported one is kept to restore, the
+// fingerprint and the kept token counts follow, and it is held while a job works on the dataset.
+describe('editing an example\'s expected answer', () => {
+  const answer = (calls: string, reasoning = 'call f') => ({ reasoning, calls, content: '' });
+
+  it('fixes a flagged example, which then trains, and restores the imported answer', async () => {
+    const { db, dataset, engine } = await setup();
+    const h = engine.handlers;
+    const importedPrint = (await db.datasets.get(dataset.id))!.fingerprint;
+    // Counts kept for the dataset: the edited example's are dropped, the others' kept.
+    await db.tokenizerCounts.put({ datasetId: dataset.id, tokenizer: 'tok', ids: ['a', 'bad', 'c'], counts: Int32Array.from([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3]), countedAt: 1 });
+
+    expect(await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: answer('[{"name": "f", "arguments": {}}]') }, () => undefined)).toEqual({ included: true, edited: true });
+    const row = (await db.examples.get([dataset.id, 'bad']))!;
+    expect(row.example.target).toEqual({ reasoning: 'call f', calls: [{ name: 'f', arguments: {} }] });
+    expect(row.quality.passed).toBe(true);
+    expect(row.original).toEqual(flagged);
+    expect((await trainingExamples(db, dataset.id)).find((e) => e.id === 'bad')?.target.calls).toEqual([{ name: 'f', arguments: {} }]);
+    const edited = (await db.datasets.get(dataset.id))!;
+    expect(edited.fingerprint).not.toBe(importedPrint);
+    expect(edited.inclusionEdits).toBe(1);
+    const kept = (await db.tokenizerCounts.get([dataset.id, 'tok']))!;
+    expect([kept.ids, [...kept.counts]]).toEqual([['a', 'c'], [1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3]]);
+    // The views count it at once, and the table's filter finds it.
+    expect(await h.datasetSummary({ datasetId: dataset.id }, () => undefined)).toMatchObject({ included: 4, trainIncluded: 4, edited: 1 });
+    const editedPage = () => h.examplePage({ datasetId: dataset.id, search: '', rule: null, use: 'edited', offset: 0, limit: 25 }, () => undefined);
+    expect((await editedPage()).rows.map((r) => [r.id, r.edited])).toEqual([['bad', true]]);
+
+    // Edited again, the imported answer is still the one kept; put back, the dataset is the import's.
+    await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: answer('[{"name": "f", "arguments": {"x": 2.0}}]', 'call f with x') }, () => undefined);
+    expect((await db.examples.get([dataset.id, 'bad']))!).toMatchObject({ example: { target: { calls: [{ name: 'f', arguments: { x: 2 } }], wholeFloats: [[0, 'x']] } }, original: flagged });
+    expect(await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: 'imported' }, () => undefined)).toEqual({ included: false, edited: false });
+    const restored = (await db.examples.get([dataset.id, 'bad']))!;
+    expect(restored.example).toEqual(flagged);
+    expect(restored.original).toBeUndefined();
+    expect(restored.included).toBe(0);
+    expect((await db.datasets.get(dataset.id))!.fingerprint).toBe(importedPrint);
+    expect((await editedPage()).rows).toEqual([]);
+    expect((await h.datasetSummary({ datasetId: dataset.id }, () => undefined)).edited).toBeUndefined();
+    await expect(h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: 'imported' }, () => undefined)).rejects.toThrow('example "bad" has the answer it was imported with: nothing to restore');
+    // Edited to exactly the imported answer: nothing kept apart.
+    await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'a', answer: answer('[{"name": "f", "arguments": {}}]') }, () => undefined);
+    expect((await db.examples.get([dataset.id, 'a']))!.original).toBeUndefined();
+  }, 60_000);
+
+  it('leaves out an example the edit breaks, and says why in its check', async () => {
+    const { db, dataset, engine } = await setup();
+    expect(await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'a', answer: answer('[{"name": "nope", "arguments": {}}]') }, () => undefined)).toEqual({ included: false, edited: true });
+    const row = (await db.examples.get([dataset.id, 'a']))!;
+    expect(row.quality.passed).toBe(false);
+    expect(row.quality.failures.map((f) => f.rule)).toContain('call_names_known_tool');
+  });
+
+  it('refuses a draft it cannot read, and an example or dataset that is not there, storing nothing', async () => {
+    const { db, dataset, engine } = await setup();
+    const before = await db.examples.get([dataset.id, 'bad']);
+    const save = (exampleId: string, calls: string, datasetId = dataset.id) => engine.handlers.saveExampleAnswer({ datasetId, exampleId, answer: answer(calls) }, () => undefined);
+    await expect(save('bad', 'call f please')).rejects.toThrow(/^the calls box holds no call \("call f please"\)/);
+    await expect(save('bad', '[{"name": "f", "arguments": {]')).rejects.toThrow(/^the calls could not be read: /);
+    expect(await db.examples.get([dataset.id, 'bad'])).toEqual(before);
+    await expect(save('zz', '[]')).rejects.toThrow('dataset "tools.jsonl" has no example "zz"');
+    await expect(save('a', '[]', 'gone')).rejects.toThrow('no dataset "gone" (it may have been deleted)');
+  });
+
+  it('is refused, naming the job, while a job works on the dataset', async () => {
+    vi.stubGlobal('navigator', { locks: stubLocks() });
+    const { db, dataset, engine } = await setup();
+    const job = await trainingOn(db, engine, dataset.id);
+    const edit = () => engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: answer('[{"name": "f", "arguments": {}}]') }, () => undefined);
+    await expect(edit()).rejects.toThrow('the training run “my run” is working on this dataset; edit its examples once it ends, or pause, stop or cancel it first');
+    expect((await db.examples.get([dataset.id, 'bad']))!.example).toEqual(flagged);
+    job.end();
+    await job.run;
+    await edit();
+    expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
+  });
 });

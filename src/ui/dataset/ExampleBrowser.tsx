@@ -22,7 +22,7 @@ export const openExampleButtonId = (exampleId: string) => `open-example-${exampl
 
 const PAGE = 25;
 
-const USE_TEXT: Record<ExampleUse, string> = { all: 'all', used: 'used', 'left-out': 'left out', flagged: 'flagged' };
+const USE_TEXT: Record<ExampleUse, string> = { all: 'all', used: 'used', 'left-out': 'left out', flagged: 'flagged', edited: 'edited by you' };
 
 export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: DatasetRow; ruleFilter: QualityRule | null; onClearRule: () => void }) {
   const browsing = useExampleBrowse();
@@ -105,7 +105,11 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
                 </td>
                 <td>{r.toolNames.join(', ')}</td>
                 <td className="clip">{r.query}</td>
-                <td className="clip mono">{targetCallTexts(r).join('; ') || '(no call)'}</td>
+                <td className="clip mono">
+                  {r.edited && <span className="chip">edited</span>}
+                  {r.edited && ' '}
+                  {targetCallTexts(r).join('; ') || '(no call)'}
+                </td>
                 <td className={r.passed ? 'ok' : 'error'}>{r.passed ? 'ok' : r.failedRules.map((rule) => RULE_TEXT[rule as QualityRule] ?? rule).join('; ')}</td>
                 {/* Said in words, not by colour alone: a flagged example the user included is used. */}
                 <td data-testid="example-used" className={r.included ? '' : 'muted'}>

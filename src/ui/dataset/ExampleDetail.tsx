@@ -1,11 +1,12 @@
 // One example in full: its tools, the conversation (earlier assistant turns with their reasoning
 // and calls), the target's reasoning, text and calls, the quality findings and import notes, and
-// the tokens coloured by segment (prompt / CoT / call), and whether training uses it (the user may
-// include a flagged example or leave one out). All text rendered as text.
+// the tokens coloured by segment (prompt / CoT / call), whether training uses it (the user may
+// include a flagged example or leave one out), and its expected answer's editor. All text rendered as text.
 import type { ExampleRow } from '../../state/queries.ts';
 import { targetCallTexts } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
 import { InclusionToggle } from './InclusionToggle.tsx';
+import { ExampleAnswerEditor } from './ExampleAnswerEditor.tsx';
 
 export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () => void }) {
   const e = row.example;
@@ -86,6 +87,7 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
           )}
         </div>
       </div>
+      <ExampleAnswerEditor row={row} />
       <TokenView example={e} />
     </article>
   );

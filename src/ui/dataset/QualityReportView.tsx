@@ -39,6 +39,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
           {laterStepsText(counts.laterSteps)}
         </p>
       )}
+      {counts.edited !== undefined && (
+        <p data-testid="quality-edited">
+          {counts.edited === 1 ? '1 example’s expected answer was' : `${counts.edited} examples’ expected answers were`} edited by you (the Show filter “edited by you” lists them; each keeps the answer it was imported with, to restore). Training, evaluation, downloads and pushes use the edited answers.
+        </p>
+      )}
       {summary.passed < summary.total && (
         <p className="muted" data-testid="quality-inclusion">
           The check leaves flagged examples out of training and evaluation. Open one in the examples table to train on it anyway (or leave out one that passes); its Show filter lists the examples left out. A rule you know is harmless on your data: use every example it alone flagged at once, below.

@@ -8,6 +8,7 @@ import type { EvalRunRow, Prediction, StoredRun } from '../../state/queries.ts';
 import { ggufEvalText, latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
+import { ExampleAnswerEditor } from '../dataset/ExampleAnswerEditor.tsx';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { byStepText, cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
@@ -216,7 +217,7 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
           <summary>Failures ({failures.length})</summary>
           <ul className="plain">
             {failures.map((p) => (
-              <FailureItem key={p.exampleId} datasetId={row.datasetId} prediction={p} />
+              <FailureItem key={p.exampleId} datasetId={row.datasetId} prediction={p} judgedAt={row.createdAt} />
             ))}
           </ul>
         </details>
@@ -231,7 +232,7 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
 
 /** One failed answer: every reason the checker gave (a parallel answer's "no match" is explained by
  * why each call did not match), the model's output and the expected calls. */
-export function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: Prediction }) {
+export function FailureItem({ datasetId, prediction: p, judgedAt }: { datasetId: string; prediction: Prediction; judgedAt?: number }) {
   const read = useExampleRow(datasetId, p.exampleId);
   const example = read.value?.example ?? null;
   // null while it is read (or when the read failed), undefined once read and not there.
@@ -262,6 +263,13 @@ export function FailureItem({ datasetId, prediction: p }: { datasetId: string; p
         <div>
           <h4>Expected</h4>
           <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : missing}</pre>
+          {read.value?.editedAt !== undefined && judgedAt !== undefined && read.value.editedAt > judgedAt && (
+            <p className="note" data-testid="expected-edited-since">
+              You edited this expected answer after this evaluation: its verdict was judged against the answer it had then. Evaluate again to judge against this one.
+            </p>
+          )}
+          {/* A wrong label counts a right answer wrong: fixed here, it trains and evaluates as fixed. */}
+          {read.value && <ExampleAnswerEditor row={read.value} />}
         </div>
       </div>
     </li>
