@@ -2,7 +2,9 @@
 // adapter, the decoding settings and the backend. Kept here, not in the panel, because a panel
 // unmounts when its tab is left; kept across reloads (as the job forms' drafts are) except the
 // adapter choice, whose run may be gone. A stored value that is not one the form takes is dropped
-// for its default, never passed on to a request.
+// for its default, never passed on to a request. The conversation gone on from the question (the
+// model's calls and what the user typed they returned) is kept across reloads with it; the answer
+// on show is not (Generate answers the conversation as it stands again).
 import { create } from 'zustand';
 import { readPref, writePref } from './localPrefs.ts';
 import { EXPORTING_REASON } from './onnxExportStore.ts';
@@ -82,16 +84,57 @@ interface PlaygroundState {
 /** Draft fields that make another question: the conversation went on from the old one. */
 const QUESTION_FIELDS: Array<keyof PlaygroundDraft> = ['query', 'sampleId', 'pickedTools'];
 
+export const PLAYGROUND_CONVERSATION_KEY = 'studio.playgroundConversation';
+
+const questionOf = (d: PlaygroundDraft) => JSON.stringify(QUESTION_FIELDS.map((k) => d[k]));
+
+/** Whether a stored turn is one the conversation could hold (what the user typed is text; the
+ * model's calls named functions with arguments). */
+function isTurn(m: unknown): m is Message {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+  const t = m as Record<string, unknown>;
+  const calls = t.calls;
+  return (
+    ['system', 'user', 'assistant', 'tool'].includes(t.role as string) &&
+    typeof t.content === 'string' &&
+    (t.name === undefined || typeof t.name === 'string') &&
+    (t.reasoning === undefined || typeof t.reasoning === 'string') &&
+    (calls === undefined || (Array.isArray(calls) && calls.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.arguments === 'object' && c.arguments !== null && !Array.isArray(c.arguments)))) &&
+    (t.wholeFloats === undefined || (Array.isArray(t.wholeFloats) && t.wholeFloats.every((p) => Array.isArray(p) && p.every((k) => typeof k === 'string' || typeof k === 'number'))))
+  );
+}
+
+/** The conversation kept for the question the draft holds (a reload keeps what the user typed the
+ * calls returned); none when it was kept for another question, or cannot be read as turns. */
+export function parsePlaygroundConversation(text: string | null, draft: PlaygroundDraft): Message[] {
+  try {
+    const saved: unknown = JSON.parse(text ?? 'null');
+    if (typeof saved !== 'object' || saved === null) return [];
+    const { question, turns } = saved as { question?: unknown; turns?: unknown };
+    return question === questionOf(draft) && Array.isArray(turns) && turns.every(isTurn) ? turns : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Keeps the conversation with the question it went on from (none kept: nothing to go on with). */
+function keepConversation(draft: PlaygroundDraft, turns: Message[]): void {
+  writePref(PLAYGROUND_CONVERSATION_KEY, turns.length ? JSON.stringify({ question: questionOf(draft), turns }) : null);
+}
+
+const initialDraft = parsePlaygroundDraft(readPref(PLAYGROUND_DRAFT_KEY));
+
 export const usePlayground = create<PlaygroundState>((set, get) => ({
-  draft: parsePlaygroundDraft(readPref(PLAYGROUND_DRAFT_KEY)),
+  draft: initialDraft,
   setPlaygroundDraft(patch) {
     const before = get().draft;
     const draft = { ...before, ...patch };
     const newQuestion = QUESTION_FIELDS.some((k) => JSON.stringify(draft[k]) !== JSON.stringify(before[k]));
     set({ draft, ...(newQuestion && { followUp: [], pending: null, results: [] }) });
     writePref(PLAYGROUND_DRAFT_KEY, JSON.stringify(get().draft));
+    if (newQuestion) keepConversation(draft, []);
   },
-  followUp: [],
+  followUp: parsePlaygroundConversation(readPref(PLAYGROUND_CONVERSATION_KEY), initialDraft),
   pending: null,
   results: [],
   setResult(call, text) {
@@ -108,9 +151,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
     const { pending } = get();
     if (pending === null) return;
     set(answered ? { followUp: pending, pending: null, results: [] } : { pending: null });
+    if (answered) keepConversation(get().draft, pending);
   },
   startOver() {
     set({ followUp: [], pending: null, results: [] });
+    keepConversation(get().draft, []);
   },
 }));
 

@@ -34,7 +34,8 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { EXPORTING_REASON, useOnnxExport } = await import('../../src/state/onnxExportStore.ts');
-const { askedAsHeldOut, DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROUND_DRAFT_KEY, playgroundBlocker, usePlayground } = await import('../../src/state/playgroundStore.ts');
+const playgroundModule = await import('../../src/state/playgroundStore.ts');
+const { askedAsHeldOut, DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROUND_DRAFT_KEY, playgroundBlocker, usePlayground } = playgroundModule;
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
@@ -594,6 +595,43 @@ describe('going on with what the calls returned', () => {
     await vi.waitFor(() => expect(usePlayground.getState().pending).toBeNull());
     expect(usePlayground.getState().followUp).toHaveLength(3);
     expect(usePlayground.getState().results).toEqual(['again']);
+  });
+
+  // A reload lost the conversation: the calls' results the user typed, turn after turn.
+  it('is kept across a reload with its question, and dropped with another question or Start over', () => {
+    const { parsePlaygroundConversation, PLAYGROUND_CONVERSATION_KEY } = playgroundModule;
+    const saved = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => saved.get(k) ?? null, setItem: (k: string, v: string) => saved.set(k, v), removeItem: (k: string) => saved.delete(k) });
+    try {
+      usePlayground.getState().setPlaygroundDraft({ query: 'Refund A-1' });
+      usePlayground.getState().setResult(0, '{"order": "A-1"}');
+      usePlayground.getState().goOn(calling({ wholeFloats: [[0, 'n']] }));
+      // Not kept until it is answered (a failed answer leaves the conversation as it was).
+      expect(saved.has(PLAYGROUND_CONVERSATION_KEY)).toBe(false);
+      usePlayground.getState().settle(true);
+      const turns = usePlayground.getState().followUp;
+      const draft = usePlayground.getState().draft;
+      // What the next page load reads: the same turns, for the same question only.
+      expect(parsePlaygroundConversation(saved.get(PLAYGROUND_CONVERSATION_KEY) ?? null, draft)).toEqual(turns);
+      expect(turns[0].wholeFloats).toEqual([[0, 'n']]);
+      expect(parsePlaygroundConversation(saved.get(PLAYGROUND_CONVERSATION_KEY) ?? null, { ...draft, query: 'Refund A-2' })).toEqual([]);
+      // Unreadable or hand-edited storage gives no conversation, never a malformed turn.
+      for (const text of [null, '{bad', '[]', JSON.stringify({ question: JSON.stringify([draft.query, draft.sampleId, draft.pickedTools]), turns: [{ role: 'robot', content: '' }] }), JSON.stringify({ question: JSON.stringify([draft.query, draft.sampleId, draft.pickedTools]), turns: [{ role: 'assistant', content: '', calls: [{ name: 'f', arguments: 'x' }] }] })]) {
+        expect(parsePlaygroundConversation(text, draft)).toEqual([]);
+      }
+      // Decoding settings keep it; another question drops it, and so does Start over.
+      usePlayground.getState().setPlaygroundDraft({ temperature: 0.5 });
+      expect(saved.has(PLAYGROUND_CONVERSATION_KEY)).toBe(true);
+      usePlayground.getState().setPlaygroundDraft({ query: 'Something else' });
+      expect(saved.has(PLAYGROUND_CONVERSATION_KEY)).toBe(false);
+      usePlayground.getState().goOn(calling());
+      usePlayground.getState().settle(true);
+      expect(saved.has(PLAYGROUND_CONVERSATION_KEY)).toBe(true);
+      usePlayground.getState().startOver();
+      expect(saved.has(PLAYGROUND_CONVERSATION_KEY)).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('lists a held-out conversation’s turns in words', async () => {
