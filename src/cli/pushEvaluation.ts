@@ -20,7 +20,7 @@ export interface PushedEvaluation extends CardEvaluation {
   beside?: BesideEvaluation;
 }
 
-type Verdict = { exampleId: string; output: string; valid: boolean; afterCalls: boolean };
+type Verdict = { exampleId: string; output: string; valid: boolean; afterCalls: boolean; expected?: string };
 
 /** A predictions file's verdicts (readPredictionLines), each answer with the one studio eval gave it. */
 function readVerdicts(path: string, flag: string): Verdict[] {
@@ -33,7 +33,7 @@ function readVerdicts(path: string, flag: string): Verdict[] {
   if (lines.length === 0) throw new CliError(`${flag} ${path}: it holds no answers`, 2);
   const unjudged = lines.find((l) => l.valid === undefined);
   if (unjudged) throw new CliError(`${flag} ${path}: the answer to "${unjudged.id}" has no verdict (valid); give the --out file of studio eval`, 2);
-  return lines.map((l) => ({ exampleId: l.id, output: l.output, valid: l.valid!, afterCalls: l.afterCalls }));
+  return lines.map((l) => ({ exampleId: l.id, output: l.output, valid: l.valid!, afterCalls: l.afterCalls, ...(l.expected !== undefined && { expected: l.expected }) }));
 }
 
 function settingsOf(path: string, flag: string): AnswerSettings {

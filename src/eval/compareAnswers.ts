@@ -15,18 +15,26 @@ export interface AnswerComparison {
   nowRight: string[];
   /** Wrong here and right there. */
   nowWrong: string[];
+  /** Judged against another expected answer there (the example's label was edited between the
+   * two): their verdicts are no comparison of the models, and are in neither list above. Absent
+   * in comparisons kept before it was (an ablation's result). */
+  relabeled?: string[];
 }
 
-export function compareAnswers(here: Pick<Prediction, 'exampleId' | 'output' | 'valid'>[], there: Pick<Prediction, 'exampleId' | 'output' | 'valid'>[]): AnswerComparison {
+type Compared = Pick<Prediction, 'exampleId' | 'output' | 'valid' | 'expected'>;
+
+export function compareAnswers(here: Compared[], there: Compared[]): Required<AnswerComparison> {
   const theirs = new Map(there.map((p) => [p.exampleId, p]));
-  const out: AnswerComparison = { shared: 0, same: 0, nowRight: [], nowWrong: [] };
+  const out: Required<AnswerComparison> = { shared: 0, same: 0, nowRight: [], nowWrong: [], relabeled: [] };
   for (const p of here) {
     const q = theirs.get(p.exampleId);
     if (!q) continue;
     out.shared++;
     if (p.output === q.output) out.same++;
-    if (p.valid && !q.valid) out.nowRight.push(p.exampleId);
-    if (!p.valid && q.valid) out.nowWrong.push(p.exampleId);
+    // Answers kept before the key was recorded have none: judged, as before, as the same example.
+    if (p.expected !== undefined && q.expected !== undefined && p.expected !== q.expected) out.relabeled.push(p.exampleId);
+    else if (p.valid && !q.valid) out.nowRight.push(p.exampleId);
+    else if (!p.valid && q.valid) out.nowWrong.push(p.exampleId);
   }
   return out;
 }
@@ -42,5 +50,11 @@ export function answerComparisonText(c: AnswerComparison, there: string): string
   const right = c.nowRight.length === 0 ? 'none is right here that it got wrong' : `${c.nowRight.length} ${c.nowRight.length === 1 ? 'is' : 'are'} right here that it got wrong (${idList(c.nowRight)})`;
   const wrong = c.nowWrong.length === 0 ? 'none is wrong here that it got right' : `${c.nowWrong.length} ${c.nowWrong.length === 1 ? 'is' : 'are'} wrong here that it got right (${idList(c.nowWrong)})`;
   const split = c.nowRight.length + c.nowWrong.length > 0 ? ` That split ${chanceText(c.nowRight.length, c.nowWrong.length)}.` : '';
-  return `Against ${there}, on the ${c.shared} examples both answered: ${same}; ${right}; ${wrong}.${split}`;
+  return `Against ${there}, on the ${c.shared} examples both answered: ${same}; ${right}; ${wrong}.${split}${relabeledText(c.relabeled ?? [])}`;
+}
+
+/** The examples judged against another expected answer by each evaluation, or nothing. */
+export function relabeledText(ids: string[]): string {
+  if (!ids.length) return '';
+  return ` ${ids.length === 1 ? `1 example (${ids[0]}) was` : `${ids.length} examples (${idList(ids)}) were`} judged against another expected answer by each (${ids.length === 1 ? 'its' : 'their'} answer was edited in between), so ${ids.length === 1 ? 'it is' : 'they are'} left out of those counts.`;
 }

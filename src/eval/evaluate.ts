@@ -10,7 +10,7 @@ import { DEFAULT_DECODE } from '../model/decoding.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
-import { groundTruthOf } from './ground-truth.ts';
+import { groundTruthKey, groundTruthOf } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
 import { accuracyIntervalText } from './accuracyInterval.ts';
 import { byStepText, cutOffNote, tooLongNote } from './summaryNotes.ts';
@@ -31,6 +31,8 @@ export interface Prediction {
   /** The example answers a conversation that has had calls already (its prompt holds a call or a
    * tool's result): a later step of a task, counted apart in the summary (`afterCalls`). */
   afterCalls?: true;
+  /** What it was judged against (groundTruthKey); absent in answers stored before it was kept. */
+  expected?: string;
 }
 
 export interface CategoryTally {
@@ -118,7 +120,8 @@ export function cutOffBeforeDeclining(category: string, finishReason: FinishReas
 
 /** Checks one generated output against an example's ground truth. */
 export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'> & Partial<Pick<Example, 'messages'>>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
-  const { possibleAnswer, category } = groundTruthOf(example);
+  const truth = groundTruthOf(example);
+  const { possibleAnswer, category } = truth;
   const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
   const cutOff = result.valid ? cutOffBeforeDeclining(category, finishReason, generatedTokens) : null;
   if (cutOff) {
@@ -130,6 +133,7 @@ export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target'
   if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
   if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
   if (example.messages && followsCalls(example.messages)) p.afterCalls = true;
+  p.expected = groundTruthKey(truth);
   return p;
 }
 

@@ -2,6 +2,7 @@
 // sets): the accepted-values form the AST checker wants, and the BFCL category the call shape
 // implies. Used by evaluation runs and HDR's quality gate. Owns only these two derivations;
 // never checks anything itself.
+import { canonicalJson } from '../data/fingerprint.ts';
 import type { Call, Example, FunctionSchema, PossibleAnswer } from '../data/example.ts';
 import { targetCalls } from '../data/whole-floats.ts';
 
@@ -33,4 +34,22 @@ export function groundTruthOf(example: Pick<Example, 'tools' | 'target' | 'possi
     possibleAnswer: example.possibleAnswer ?? possibleAnswerFromCalls(targetCalls(example.target)),
     category: example.category ?? categoryForCalls(example.tools, example.target.calls),
   };
+}
+
+/**
+ * A short key of what an answer is judged against (the possible answers and the category, whole
+ * floats told from ints): two evaluations of an example whose keys differ judged its answers
+ * against different expected answers (its label was edited between them), so a verdict that
+ * changed says nothing of the model. Two FNV-1a passes, 16 hex digits: a key, not a secret.
+ */
+export function groundTruthKey(truth: { possibleAnswer: PossibleAnswer; category: string }): string {
+  const text = canonicalJson([truth.category, truth.possibleAnswer]);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
