@@ -149,10 +149,12 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
     // Read from the row as it is now (another tab may have edited it since the page showed it).
     const example = answer === 'imported' ? imported : { ...row.example, target: answer(row.example.target) };
     const quality = checkExample(example, reasoningPromiseOf(example));
-    const { original: _was, editedAt: _when, ...rest } = row;
+    const { original: _was, ...rest } = row;
     const next: ExampleRow = { ...rest, example, quality, included: quality.passed ? 1 : 0 };
+    // When the answer last changed (an edit, or the imported one put back): an evaluation before it judged another.
+    if (canonicalJson(example.target) !== canonicalJson(row.example.target)) next.editedAt = Date.now();
     // Edited back to the imported answer: nothing of the import to keep apart.
-    if (canonicalJson(example.target) !== canonicalJson(imported.target)) Object.assign(next, { original: imported, editedAt: Date.now() });
+    if (canonicalJson(example.target) !== canonicalJson(imported.target)) next.original = imported;
     await db.examples.put(next);
     for (const kept of await db.tokenizerCounts.where('datasetId').equals(datasetId).toArray()) {
       const at = kept.ids.indexOf(exampleId);

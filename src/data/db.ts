@@ -50,7 +50,8 @@ export interface ExampleRow {
   /** The example as imported, kept while the user's edit of its expected answer stands (absent: never
    * edited, or edited back): what "Restore the imported answer" puts back. */
   original?: Example;
-  /** When that edit was saved (ms since the epoch): an evaluation before it judged the answer it had then. */
+  /** When the user last changed its expected answer (an edit, or the imported one restored; ms since
+   * the epoch): an evaluation before it judged the answer it had then. */
   editedAt?: number;
 }
 

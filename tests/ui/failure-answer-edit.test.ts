@@ -24,7 +24,7 @@ describe('a failed answer whose expected answer may be wrong', () => {
     expect(html).not.toContain('expected-edited-since');
     shown.row = { ...row, example: { ...example, target: { calls: [{ name: 'book', arguments: { seats: 2 } }] } }, original: example, editedAt: 200 };
     const after = text(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 100 })));
-    expect(after).toContain('You edited this expected answer after this evaluation: its verdict was judged against the answer it had then. Evaluate again to judge against this one.');
+    expect(after).toContain('You changed this expected answer after this evaluation (an edit, or the imported one put back): its verdict was judged against the answer it had then. Evaluate again to judge against this one.');
     expect(after).toContain('book(seats=2)');
     expect(after).toContain('The dataset’s own: book(seats=3).');
     // An evaluation made after the edit judged the edited answer: nothing to say.

@@ -314,6 +314,8 @@ describe('editing an example\'s expected answer', () => {
     const restored = (await db.examples.get([dataset.id, 'bad']))!;
     expect(restored.example).toEqual(flagged);
     expect(restored.original).toBeUndefined();
+    // The answer changed again: an evaluation made while it was edited judged another.
+    expect(restored.editedAt).toBeGreaterThanOrEqual(row.editedAt!);
     expect(restored.included).toBe(0);
     expect((await db.datasets.get(dataset.id))!.fingerprint).toBe(importedPrint);
     expect((await editedPage()).rows).toEqual([]);
@@ -321,7 +323,8 @@ describe('editing an example\'s expected answer', () => {
     await expect(h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: 'imported' }, () => undefined)).rejects.toThrow('example "bad" has the answer it was imported with: nothing to restore');
     // Edited to exactly the imported answer: nothing kept apart.
     await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'a', answer: answer('[{"name": "f", "arguments": {}}]') }, () => undefined);
-    expect((await db.examples.get([dataset.id, 'a']))!.original).toBeUndefined();
+    const same = (await db.examples.get([dataset.id, 'a']))!;
+    expect([same.original, same.editedAt]).toEqual([undefined, undefined]);
   }, 60_000);
 
   it('leaves out an example the edit breaks, and says why in its check', async () => {

@@ -265,7 +265,7 @@ export function FailureItem({ datasetId, prediction: p, judgedAt }: { datasetId:
           <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : missing}</pre>
           {read.value?.editedAt !== undefined && judgedAt !== undefined && read.value.editedAt > judgedAt && (
             <p className="note" data-testid="expected-edited-since">
-              You edited this expected answer after this evaluation: its verdict was judged against the answer it had then. Evaluate again to judge against this one.
+              You changed this expected answer after this evaluation (an edit, or the imported one put back): its verdict was judged against the answer it had then. Evaluate again to judge against this one.
             </p>
           )}
           {/* A wrong label counts a right answer wrong: fixed here, it trains and evaluates as fixed. */}
