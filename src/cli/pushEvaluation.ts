@@ -92,7 +92,7 @@ export function pushedEvaluation(paths: { eval?: string; beside?: string }, subj
   const theirs = readVerdicts(paths.beside, '--beside');
   const c = compareAnswers(answers, theirs);
   if (c.shared === 0) throw new CliError(`--beside ${paths.beside} answered none of the examples --eval ${paths.eval} answered: evaluate both on the same data and split`, 2);
-  return { ...tally, beside: { correct: theirs.filter((a) => a.valid).length, total: theirs.length, split: { right: c.nowRight.length, wrong: c.nowWrong.length } } };
+  return { ...tally, beside: { correct: theirs.filter((a) => a.valid).length, total: theirs.length, split: { right: c.nowRight.length, wrong: c.nowWrong.length }, ...(c.relabeled.length > 0 && { relabeled: c.relabeled.length }) } };
 }
 
 /** The card's own part of an evaluation (the other one goes under the card's name for it). */

@@ -56,5 +56,5 @@ export function answerComparisonText(c: AnswerComparison, there: string): string
 /** The examples judged against another expected answer by each evaluation, or nothing. */
 export function relabeledText(ids: string[]): string {
   if (!ids.length) return '';
-  return ` ${ids.length === 1 ? `1 example (${ids[0]}) was` : `${ids.length} examples (${idList(ids)}) were`} judged against another expected answer by each (${ids.length === 1 ? 'its' : 'their'} answer was edited in between), so ${ids.length === 1 ? 'it is' : 'they are'} left out of those counts.`;
+  return ` ${ids.length === 1 ? `1 example (${ids[0]}) was` : `${ids.length} examples (${idList(ids)}) were`} judged against another expected answer by each (${ids.length === 1 ? 'its answer was' : 'their answers were'} edited in between), so ${ids.length === 1 ? 'it is' : 'they are'} left out of those counts.`;
 }

@@ -114,6 +114,9 @@ export interface BesideEvaluation {
   correct: number;
   total: number;
   split?: { right: number; wrong: number };
+  /** Examples the two evaluations judged against different expected answers (edited in between):
+   * left out of `split` (compareAnswers' `relabeled`). */
+  relabeled?: number;
 }
 
 /** A card's evaluation in a sentence or three: the accuracy with its interval, and beside `other`'s
@@ -124,8 +127,10 @@ function evaluationText(e: CardEvaluation, other: BesideEvaluation | undefined, 
   const split = other?.split && other.split.right + other.split.wrong > 0
     ? ` Answer by answer, ${names.subject} is right on ${other.split.right} ${names.other} got wrong and wrong on ${other.split.wrong} it got right; that split ${chanceText(other.split.right, other.split.wrong)}.`
     : '';
+  const n = other?.relabeled ?? 0;
+  const relabeled = n > 0 ? ` ${n === 1 ? '1 example was' : `${n} examples were`} judged against another expected answer by each (${n === 1 ? 'its answer was' : 'their answers were'} edited in between), and ${n === 1 ? 'is' : 'are'} left out of the answer-by-answer count.` : '';
   const later = e.laterSteps?.total ? ` Of those examples, ${e.laterSteps.total} answer after earlier calls in their conversation (later steps of a task, with the tools' results in the prompt): ${percent(e.laterSteps.correct, e.laterSteps.total)} of them correct (${e.laterSteps.correct} of ${e.laterSteps.total}).` : '';
-  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}${later}`;
+  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}${relabeled}${later}`;
 }
 
 export interface GgufCardFacts {

@@ -50,7 +50,7 @@ import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runMergedExport } from './mergedExportJob.ts';
 import { runHubPush } from './hubPushJob.ts';
-import type { AdapterCardFacts, CardEvaluation, GgufCardFacts } from '../export/hubCards.ts';
+import type { AdapterCardFacts, BesideEvaluation, CardEvaluation, GgufCardFacts } from '../export/hubCards.ts';
 import { hubRepoId } from '../export/mergedExport.ts';
 import type { GgufSources } from '../export/ggufSources.ts';
 import type { ImportanceResult } from '../jobs/importance.ts';
@@ -624,10 +624,10 @@ async function finishedEvaluations(db: StudioDb, run: StoredRun): Promise<EvalRu
 
 /** `other`'s tally for a card, beside `own`'s, with the split of the answers whose verdicts differ
  * where both evaluations' answers are kept (`right`: own right where other is wrong). */
-async function besideEvaluation(db: StudioDb, own: EvalRunRow, other: EvalRunRow): Promise<{ correct: number; total: number; split?: { right: number; wrong: number } }> {
+async function besideEvaluation(db: StudioDb, own: EvalRunRow, other: EvalRunRow): Promise<BesideEvaluation> {
   const [mine, theirs] = await Promise.all([db.predictions.get(own.id), db.predictions.get(other.id)]);
   const c = mine && theirs ? compareAnswers(mine.predictions, theirs.predictions) : null;
-  return { correct: other.summary.correct, total: other.summary.total, ...(c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length } } : {}) };
+  return { correct: other.summary.correct, total: other.summary.total, ...(c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length }, ...(c.relabeled.length > 0 && { relabeled: c.relabeled.length }) } : {}) };
 }
 
 /** An evaluation as a card states it: its tally, answer length and later steps (EvalSummary.byStep). */

@@ -238,6 +238,7 @@ export const tests = {
     await page.locator('#answer-content').fill('Looking that up now.');
     await page.getByTestId('save-answer').click();
     await page.getByTestId('answer-saved').getByText('Saved: it passes the quality check and is used.').waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'edit-answer', 'keyboard focus back on the button that opened the form');
     await page.getByTestId('answer-edited').waitFor({ timeout: 30_000 });
     await screenshot('example-answer-edited', page);
     // The table marks it, and its Show filter finds it alone.

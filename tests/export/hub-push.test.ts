@@ -62,6 +62,10 @@ describe('the cards of what a run pushes', () => {
     const stepped = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, laterSteps: { correct: 6, total: 10 } } });
     expect(stepped).toContain("answers of up to 96 tokens) by the studio's AST checker, which checks calls as BFCL's does. Of those examples, 10 answer after earlier calls in their conversation (later steps of a task, with the tools' results in the prompt): 60.0% of them correct (6 of 10).");
     expect(card).not.toContain('later steps');
+    // Examples whose expected answer was edited between the two evaluations are said, and left out of the split.
+    const relabeled = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31, split: { right: 2, wrong: 1 }, relabeled: 2 } } });
+    expect(relabeled).toContain('that split could be chance (p = 1.00, exact McNemar test on the 3 examples whose verdicts differ); more held-out examples would tell. 2 examples were judged against another expected answer by each (their answers were edited in between), and are left out of the answer-by-answer count.');
+    expect(card).not.toContain('another expected answer');
     // Without the answers to set side by side (or none differing), the card says the tallies alone.
     expect(adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 25, total: 31, split: { right: 0, wrong: 0 } } } })).not.toContain('Answer by answer');
     expect(card).toContain('tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen3-0.6B")');

@@ -9,9 +9,11 @@ import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { otherEditWaiting, sameExample, useAnswerEdit } from '../../state/answerEditStore.ts';
 import { answerDraft } from '../../data/answer-edit.ts';
 import { Alert } from '../shell/Alert.tsx';
+import { useFocusReturn } from '../shell/focusReturn.ts';
 import { targetCallTexts } from './exampleText.ts';
 
 const EDITING = 'edit its examples';
+const editButtonId = (exampleId: string) => `edit-answer-${exampleId}`;
 
 export function ExampleAnswerEditor({ row }: { row: ExampleRow }) {
   const key = { datasetId: row.datasetId, exampleId: row.id };
@@ -26,6 +28,8 @@ export function ExampleAnswerEditor({ row }: { row: ExampleRow }) {
   const store = useAnswerEdit.getState();
   const python = row.example.target.callSyntax === 'python';
   const original = row.original;
+  // Saved or cancelled, the form goes: the keyboard focus goes back to the button that opened it.
+  useFocusReturn(edit ? row.id : null, editButtonId);
   return (
     <div className="stack" data-testid="answer-editor">
       {original && (
@@ -40,7 +44,7 @@ export function ExampleAnswerEditor({ row }: { row: ExampleRow }) {
       )}
       {!edit && (
         <div className="row">
-          <button data-testid="edit-answer" aria-disabled={waiting !== null} title={waiting ?? undefined} onClick={() => waiting === null && store.start(key, answerDraft(row.example.target))}>
+          <button id={editButtonId(row.id)} data-testid="edit-answer" aria-disabled={waiting !== null} title={waiting ?? undefined} onClick={() => waiting === null && store.start(key, answerDraft(row.example.target))}>
             Edit the expected answer
           </button>
           {waiting && <span className="muted">{waiting}</span>}
