@@ -35,6 +35,17 @@ export function answerDraft(target: Target): AnswerDraft {
   return { reasoning: target.reasoning ?? '', calls: text, content: target.content ?? '' };
 }
 
+/** A model's answer as a draft of the expected one (the model was right and the label wrong): its
+ * reasoning, its calls written as the example writes calls (whole floats as the model wrote them),
+ * and its text; null when its calls do not read (nothing to propose). */
+export function answerDraftFromOutput(output: string, callSyntax: Target['callSyntax']): AnswerDraft | null {
+  const parsed = parseGeneratedCalls(output, { keepFloats: true });
+  if (parsed.error) return null;
+  const { calls, wholeFloats } = unboxCalls(parsed.calls);
+  const target: Target = { calls, ...(wholeFloats.length && { wholeFloats }), ...(parsed.content && { content: parsed.content }), ...(callSyntax && { callSyntax }) };
+  return { ...answerDraft(target), reasoning: parsed.reasoning ?? '' };
+}
+
 /** Tags the rendering writes around reasoning and calls: inside a box's text they would end it early. */
 const TAGS = ['<think>', '</think>', '<tool_call>', '</tool_call>'];
 

@@ -27,7 +27,9 @@ interface AnswerEditState {
   done: (ExampleKey & { text: string; failed: boolean }) | null;
   /** A restore of the imported answer under way. */
   restoring: ExampleKey | null;
-  start(key: ExampleKey, shown: AnswerDraft): void;
+  /** Opens the editor on `shown` (the stored answer), its boxes holding `draft` (a proposal, such as
+   * the model's answer) or `shown` itself. */
+  start(key: ExampleKey, shown: AnswerDraft, draft?: AnswerDraft): void;
   change(patch: Partial<AnswerDraft>): void;
   cancel(): void;
   save(): Promise<void>;
@@ -55,10 +57,12 @@ export const useAnswerEdit = create<AnswerEditState>((set, get) => ({
   done: null,
   restoring: null,
 
-  start(key, shown) {
+  start(key, shown, draft = shown) {
     if (otherEditWaiting(get(), key) !== null || get().edit?.saving) return;
-    if (sameExample(get().edit, key)) return;
-    set({ edit: { ...key, draft: shown, shown, saving: false, error: null }, done: null });
+    // Open already: a proposal replaces what the boxes hold only while nothing was typed there.
+    const open = get().edit;
+    if (open && sameExample(open, key) && (draft === shown || !unchanged(open))) return;
+    set({ edit: { ...key, draft, shown, saving: false, error: null }, done: null });
   },
 
   change(patch) {

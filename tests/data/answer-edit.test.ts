@@ -2,7 +2,7 @@
 // as it trains, in the example's own call syntax with its whole floats; what comes back is read as a
 // model's answer is read, and a draft that cannot be an answer is refused saying what to change.
 import { describe, expect, it } from 'vitest';
-import { answerDraft, AnswerEditError, editedTarget } from '../../src/data/answer-edit.ts';
+import { answerDraft, answerDraftFromOutput, AnswerEditError, editedTarget } from '../../src/data/answer-edit.ts';
 import type { Target } from '../../src/data/example.ts';
 import { renderExample } from '../../src/data/chat-render.ts';
 import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
@@ -66,5 +66,16 @@ describe('an expected answer in the editor', () => {
     expect(refusal(json, { reasoning: 'Think </think> again' })).toBe('the reasoning holds </think>: the studio writes those tags itself; leave them out');
     expect(refusal(json, { content: 'Done <tool_call>' })).toBe('the answer text holds <tool_call>: the studio writes those tags itself; leave them out');
     expect(refusal(json, { calls: '', content: ' ' })).toBe('the answer is empty: give its calls, or the text of an answer that calls nothing');
+  });
+
+  it('drafts a model\'s answer as the expected one, in the example\'s syntax, with the floats it wrote', () => {
+    const out = '<think>Refund A-2.</think>\n<tool_call>\n{"name": "refund", "arguments": {"order": "A-2", "amount": 7.0}}\n</tool_call>';
+    const draft = answerDraftFromOutput(out, undefined)!;
+    expect(draft).toEqual({ reasoning: 'Refund A-2.', calls: '[\n  {"name": "refund", "arguments": {"order": "A-2", "amount": 7.0}}\n]', content: '' });
+    // Saved as it stands, it is the model's answer.
+    expect(editedTarget(json, draft)).toEqual({ reasoning: 'Refund A-2.', calls: [{ name: 'refund', arguments: { order: 'A-2', amount: 7 } }], wholeFloats: [[0, 'amount']] });
+    expect(answerDraftFromOutput('[avg(xs=[1.0])]', 'python')).toEqual({ reasoning: '', calls: '[avg(xs=[1.0])]', content: '' });
+    expect(answerDraftFromOutput('No function fits.', undefined)).toEqual({ reasoning: '', calls: '', content: 'No function fits.' });
+    expect(answerDraftFromOutput('<tool_call>{"name": ', undefined)).toBeNull();
   });
 });

@@ -7,9 +7,12 @@ import { renderNow } from '../helpers/render.ts';
 import type { ExampleRow } from '../../src/state/queries.ts';
 
 const shown = vi.hoisted(() => ({ row: null as unknown }));
+vi.mock('react/jsx-dev-runtime', async (original) => (await import('../helpers/press.ts')).recordingJsxRuntime(original));
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => () => undefined }) }));
 vi.mock('../../src/state/datasetViews.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), useExampleRow: () => ({ value: shown.row, error: null }) }));
 const { FailureItem } = await import('../../src/ui/eval/EvalResults.tsx');
+const { useAnswerEdit } = await import('../../src/state/answerEditStore.ts');
+const { press } = await import('../helpers/press.ts');
 
 const example = { id: 'q1', tools: [{ name: 'book', parameters: { type: 'object', properties: { seats: { type: 'integer' } } } }], messages: [{ role: 'user', content: 'Book 2 seats' }], target: { calls: [{ name: 'book', arguments: { seats: 3 } }] } };
 const row = { datasetId: 'd', id: 'q1', ord: 0, split: 'eval', included: 1, example, quality: { passed: true, failures: [] } } as unknown as ExampleRow;
@@ -29,5 +32,19 @@ describe('a failed answer whose expected answer may be wrong', () => {
     expect(after).toContain('The dataset’s own: book(seats=3).');
     // An evaluation made after the edit judged the edited answer: nothing to say.
     expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 300 }))).not.toContain('expected-edited-since');
+  });
+
+  // The model was right and the label wrong: one click opens the editor holding the model's answer.
+  it('offers the model’s answer as the expected one, opening the editor on it to check', () => {
+    shown.row = row;
+    const answered = { ...prediction, output: '<think>Two seats.</think>\n[book(seats=2.0)]', calls: [{ name: 'book', arguments: { seats: 2 } }], reasoning: 'Two seats.' };
+    renderNow(createElement(FailureItem, { datasetId: 'd', prediction: answered as never, judgedAt: 100 }));
+    press('Use the model’s answer as the expected one');
+    expect(useAnswerEdit.getState().edit).toMatchObject({ datasetId: 'd', exampleId: 'q1', draft: { reasoning: 'Two seats.', calls: '[\n  {"name": "book", "arguments": {"seats": 2.0}}\n]', content: '' }, shown: { reasoning: '', calls: '[\n  {"name": "book", "arguments": {"seats": 3}}\n]', content: '' } });
+    const html = renderNow(createElement(FailureItem, { datasetId: 'd', prediction: answered as never, judgedAt: 100 }));
+    expect(html).toContain('data-testid="answer-form"');
+    useAnswerEdit.setState({ edit: null });
+    // An answer whose calls did not read has none to offer.
+    expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 100 }))).not.toContain('use-model-answer');
   });
 });

@@ -7,7 +7,7 @@
 import type { ExampleRow } from '../../state/queries.ts';
 import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { otherEditWaiting, sameExample, useAnswerEdit } from '../../state/answerEditStore.ts';
-import { answerDraft } from '../../data/answer-edit.ts';
+import { answerDraft, answerDraftFromOutput } from '../../data/answer-edit.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { useFocusReturn } from '../shell/focusReturn.ts';
 import { targetCallTexts } from './exampleText.ts';
@@ -15,7 +15,9 @@ import { targetCallTexts } from './exampleText.ts';
 const EDITING = 'edit its examples';
 const editButtonId = (exampleId: string) => `edit-answer-${exampleId}`;
 
-export function ExampleAnswerEditor({ row }: { row: ExampleRow }) {
+/** `modelAnswer`: a failed evaluation answer whose calls read, offered as the expected answer (the
+ * model was right and the label wrong); the boxes open holding it, to check before saving. */
+export function ExampleAnswerEditor({ row, modelAnswer }: { row: ExampleRow; modelAnswer?: string }) {
   const key = { datasetId: row.datasetId, exampleId: row.id };
   const edit = useAnswerEdit((s) => (sameExample(s.edit, key) ? s.edit : null));
   const done = useAnswerEdit((s) => (sameExample(s.done, key) ? s.done : null));
@@ -47,6 +49,19 @@ export function ExampleAnswerEditor({ row }: { row: ExampleRow }) {
           <button id={editButtonId(row.id)} data-testid="edit-answer" aria-disabled={waiting !== null} title={waiting ?? undefined} onClick={() => waiting === null && store.start(key, answerDraft(row.example.target))}>
             Edit the expected answer
           </button>
+          {modelAnswer !== undefined && (
+            <button
+              data-testid="use-model-answer"
+              aria-disabled={waiting !== null}
+              title={waiting ?? 'Opens the editor holding the model’s answer: check it, then save'}
+              onClick={() => {
+                const proposal = answerDraftFromOutput(modelAnswer, row.example.target.callSyntax);
+                if (waiting === null && proposal) store.start(key, answerDraft(row.example.target), proposal);
+              }}
+            >
+              Use the model’s answer as the expected one
+            </button>
+          )}
           {waiting && <span className="muted">{waiting}</span>}
         </div>
       )}

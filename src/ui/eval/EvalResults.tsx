@@ -269,7 +269,7 @@ export function FailureItem({ datasetId, prediction: p, judgedAt }: { datasetId:
             </p>
           )}
           {/* A wrong label counts a right answer wrong: fixed here, it trains and evaluates as fixed. */}
-          {read.value && <ExampleAnswerEditor row={read.value} />}
+          {read.value && <ExampleAnswerEditor row={read.value} {...(p.calls !== undefined && { modelAnswer: p.output })} />}
         </div>
       </div>
     </li>
