@@ -99,6 +99,8 @@ describe('studio ablate', () => {
         same: ids.filter((id) => mine.get(id)!.output === sft.get(id)!.output).length,
         nowRight: ids.filter((id) => mine.get(id)!.valid && !sft.get(id)!.valid),
         nowWrong: ids.filter((id) => !mine.get(id)!.valid && sft.get(id)!.valid),
+        // Every arm answers the same examples with the same labels.
+        relabeled: [],
       });
       const flipped = arm.vsSft.nowRight.length + arm.vsSft.nowWrong.length;
       const p = flipped ? `; ${pValueText(mcnemarExactP(arm.vsSft.nowRight.length, arm.vsSft.nowWrong.length))}` : '';

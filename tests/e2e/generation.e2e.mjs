@@ -37,6 +37,15 @@ export const tests = {
     assert.match(text, /Model output \(\d+ tokens, (length|eos|stop)\)/i);
     assert.match(text, /Expected/i);
     await screenshot('eval-panel', page);
+    // A failure's expected answer fixed in place (a wrong label): saved, it says the verdict above
+    // was judged against the answer it had then.
+    const failure = results.locator('li.detail').first();
+    await failure.getByTestId('edit-answer').click();
+    await failure.locator('#answer-content').fill('A note beside the calls.');
+    await failure.getByTestId('save-answer').click();
+    await failure.getByTestId('answer-saved').waitFor({ timeout: 30_000 });
+    await failure.getByTestId('expected-edited-since').waitFor({ timeout: 30_000 });
+    assert.match(await failure.getByTestId('answer-edited').innerText(), /^You edited this answer\. The dataset’s own: .*, with no text\./);
   },
 
   async 'the playground streams an answer from the GPU and shows what parsed out of it'({ context, baseUrl, screenshot }) {
