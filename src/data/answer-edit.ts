@@ -4,7 +4,10 @@
 // `[f(a=1)]` for a Python-syntax example) with whole floats written 5.0; what the user writes back
 // is read by the parser that reads a model's answers, so an answer that reads as a model's would is
 // exactly what is stored. Owns the draft and its reading; never stores (dataset-store.ts does).
-import type { Target } from './example.ts';
+import type { Example, Target } from './example.ts';
+import { categoryKind } from '../eval/ast-checker.ts';
+import { categoryForCalls } from '../eval/ground-truth.ts';
+import { canonicalJson } from './fingerprint.ts';
 import { parseGeneratedCalls } from '../eval/parse-generated-calls.ts';
 import { formatCallsPython } from './python/format.ts';
 import { argumentsJson, targetCalls, unboxCalls } from './whole-floats.ts';
@@ -91,4 +94,28 @@ export function editedTarget(before: Target, draft: AnswerDraft): Target {
   // A Python-syntax answer of no call trains as "[]" (no function applies); a JSON one would be silence.
   if (!target.calls.length && target.content === undefined && target.callSyntax !== 'python') throw new AnswerEditError('the answer is empty: give its calls, or the text of an answer that calls nothing');
   return target;
+}
+
+/**
+ * The example with `target` as its answer, judged against it: where its calls changed, BFCL's
+ * possible answers (alternatives the dataset listed for the old calls) give way to the new calls,
+ * and a category of another kind than the new calls' (one call where there were two) is the new
+ * calls' own; a reasoning- or text-only edit keeps both.
+ */
+export function editedExample(example: Example, target: Target): Example {
+  const callsOf = (t: Target) => canonicalJson([t.calls, t.wholeFloats ?? []]);
+  if (callsOf(target) === callsOf(example.target)) return { ...example, target };
+  const { possibleAnswer: _alternatives, ...rest } = example;
+  const out: Example = { ...rest, target };
+  if (example.category !== undefined) {
+    const now = categoryForCalls(example.tools, target.calls);
+    let sameKind = false;
+    try {
+      sameKind = categoryKind(example.category) === categoryKind(now);
+    } catch {
+      // A category the AST checker does not judge (java, exec): the new calls' own is one it does.
+    }
+    if (!sameKind) out.category = now;
+  }
+  return out;
 }

@@ -9,7 +9,10 @@ import { canonicalJson, datasetFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
 import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
-import { DEFAULT_SPLIT, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
+import { DEFAULT_SPLIT, hardCaseRootId, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
+import { targetCalls } from './whole-floats.ts';
+import { astCheck } from '../eval/ast-checker.ts';
+import { groundTruthOf } from '../eval/ground-truth.ts';
 
 /** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
 export const MAX_STORED_ISSUES = 1000;
@@ -131,14 +134,14 @@ export async function setExampleIncluded(db: StudioDb, datasetId: string, exampl
 }
 
 /**
- * The user's edit of an example's expected answer (`answer`, given the stored one), or the imported answer put back
+ * The user's edit of an example's expected answer (`answer`: the example it makes of the stored one), or the imported answer put back
  * (`'imported'`). The example is checked again and used exactly when it passes (an edit is the
  * user's fix: a flagged example fixed trains, one the edit breaks is left out and says why); the
  * imported example is kept beside it until the answer is edited back. Its kept token counts are
  * dropped (counted again when next asked), and the dataset's fingerprint is hashed again: runs and
  * snapshots tell the edited data from the imported. Returns the row as stored.
  */
-export async function saveExampleAnswer(db: StudioDb, datasetId: string, exampleId: string, answer: ((now: Example['target']) => Example['target']) | 'imported'): Promise<ExampleRow> {
+export async function saveExampleAnswer(db: StudioDb, datasetId: string, exampleId: string, answer: ((now: Example) => Example) | 'imported'): Promise<{ row: ExampleRow; samples: SamplesJudgedAgain }> {
   const saved = await db.transaction('rw', db.datasets, db.examples, db.tokenizerCounts, async () => {
     const d = await db.datasets.get(datasetId);
     if (!d) throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
@@ -147,7 +150,7 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
     const imported = row.original ?? row.example;
     if (answer === 'imported' && !row.original) throw new Error(`example "${exampleId}" has the answer it was imported with: nothing to restore`);
     // Read from the row as it is now (another tab may have edited it since the page showed it).
-    const example = answer === 'imported' ? imported : { ...row.example, target: answer(row.example.target) };
+    const example = answer === 'imported' ? imported : answer(row.example);
     const quality = checkExample(example, reasoningPromiseOf(example));
     const { original: _was, ...rest } = row;
     const next: ExampleRow = { ...rest, example, quality, included: quality.passed ? 1 : 0 };
@@ -165,14 +168,47 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
       counts.set(kept.counts.subarray((at + 1) * fields), at * fields);
       await db.tokenizerCounts.put({ ...kept, ids: kept.ids.filter((_, i) => i !== at), counts });
     }
-    if (next.included !== row.included) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
-    return next;
+    const samples = await judgeHdrSamplesAgain(db, datasetId, example);
+    if (next.included !== row.included || samples.leftOut + samples.usedAgain > 0) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
+    return { row: next, samples };
   });
   // Hashed outside the transaction, as HDR's added samples are (an await on anything but IndexedDB
   // would commit it early).
   const all = await db.examples.where('datasetId').equals(datasetId).toArray();
   await db.datasets.update(datasetId, { fingerprint: await datasetFingerprint(all.map((r) => r.example)) });
   return saved;
+}
+
+/** HDR samples of an example whose answer changed, by what the change did to them. */
+export interface SamplesJudgedAgain {
+  /** Used before, and answering otherwise than the example's answer now: left out. */
+  leftOut: number;
+  /** Left out before, and answering as the example's answer now does (and passing the check): used. */
+  usedAgain: number;
+}
+
+/** HDR kept a sample because its answer passed the check against its question's answer: where that
+ * answer changed, each sample of it is held to the one it has now, and used exactly when it passes
+ * that and the quality check. Runs inside the caller's transaction. */
+async function judgeHdrSamplesAgain(db: StudioDb, datasetId: string, question: Example): Promise<SamplesJudgedAgain> {
+  const rows = await db.examples.where('[datasetId+id]').between([datasetId, `${question.id}#hdr`], [datasetId, `${question.id}#hdr\uffff`]).toArray();
+  const truth = groundTruthOf(question);
+  const out: SamplesJudgedAgain = { leftOut: 0, usedAgain: 0 };
+  for (const r of rows) {
+    if (r.example.source !== 'hdr' || hardCaseRootId(r.id) !== question.id) continue;
+    let answers: boolean;
+    try {
+      answers = astCheck({ functions: question.tools, possibleAnswer: truth.possibleAnswer, calls: targetCalls(r.example.target), category: truth.category }).valid;
+    } catch {
+      continue; // a category the AST checker does not judge: left as it was
+    }
+    const included = r.quality.passed && answers ? 1 : 0;
+    if (included === r.included) continue;
+    await db.examples.put({ ...r, included });
+    if (included) out.usedAgain++;
+    else out.leftOut++;
+  }
+  return out;
 }
 
 /** Many examples' inclusion at once (the quality report's "flagged only by this rule", the

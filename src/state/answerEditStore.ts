@@ -47,9 +47,15 @@ export function otherEditWaiting(s: Pick<AnswerEditState, 'edit' | 'restoring'>,
   return null;
 }
 
-/** What a saved change left the example as, in the words of its inclusion toggle. */
-function outcomeText(r: { included: boolean; edited: boolean }, what: string): string {
-  return r.included ? `${what}: it passes the quality check and is used.` : `${what}: the quality check flags it (why, above), so it is left out until that is fixed.`;
+type Saved = { included: boolean; edited: boolean; samples: { leftOut: number; usedAgain: number } };
+
+/** What a saved change left the example (and HDR's samples of it) as, in the words of its inclusion toggle. */
+function outcomeText(r: Saved, what: string): string {
+  const own = r.included ? `${what}: it passes the quality check and is used.` : `${what}: the quality check flags it (why, above), so it is left out until that is fixed.`;
+  const { leftOut, usedAgain } = r.samples;
+  const gone = leftOut ? ` ${leftOut === 1 ? '1 HDR sample of it answers' : `${leftOut} HDR samples of it answer`} otherwise: left out.` : '';
+  const back = usedAgain ? ` ${usedAgain === 1 ? '1 HDR sample of it answers' : `${usedAgain} HDR samples of it answer`} as it does now: used again.` : '';
+  return own + gone + back;
 }
 
 export const useAnswerEdit = create<AnswerEditState>((set, get) => ({
@@ -79,7 +85,7 @@ export const useAnswerEdit = create<AnswerEditState>((set, get) => ({
     const e = get().edit;
     if (!e || e.saving) return;
     set({ edit: { ...e, saving: true, error: null } });
-    let r: { included: boolean; edited: boolean };
+    let r: Saved;
     try {
       r = await engineClient().request('saveExampleAnswer', { datasetId: e.datasetId, exampleId: e.exampleId, answer: e.draft });
     } catch (err) {

@@ -6,7 +6,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, saveExampleAnswer, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
-import { editedTarget } from '../data/answer-edit.ts';
+import { editedExample, editedTarget } from '../data/answer-edit.ts';
 import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
 import { downloadHubDataset, hubDatasetId, listHubDataset } from '../data/hub-dataset.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
@@ -261,8 +261,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       unlessJobOn(
         datasetId,
         async () => {
-          const row = await saveExampleAnswer(ctx.db(), datasetId, exampleId, answer === 'imported' ? answer : (now) => editedTarget(now, answer));
-          return { included: row.included === 1, edited: row.original !== undefined };
+          const { row, samples } = await saveExampleAnswer(ctx.db(), datasetId, exampleId, answer === 'imported' ? answer : (now) => editedExample(now, editedTarget(now.target, answer)));
+          return { included: row.included === 1, edited: row.original !== undefined, samples };
         },
         'edit its examples',
       ),

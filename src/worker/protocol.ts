@@ -14,7 +14,7 @@ import type { RunConfig } from '../train/config.ts';
 import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, Message, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
-import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
+import type { DatasetDeletionPlan, SamplesJudgedAgain } from '../data/dataset-store.ts';
 import type { AnswerDraft } from '../data/answer-edit.ts';
 export type { AnswerDraft };
 import type { HubPushResult } from '../export/hubPush.ts';
@@ -368,8 +368,9 @@ export interface RequestMap {
   /** The user's edit of an example's expected answer, as the editor's boxes hold it (data/answer-edit.ts),
    * or `'imported'`: the answer it was imported with put back. Read as a model's answer is read and
    * refused with what to change; held and refused as setExampleIncluded is. The example is checked
-   * again and used exactly when it passes: `included` says which, `edited` whether an edit stands. */
-  saveExampleAnswer: [{ datasetId: string; exampleId: string; answer: AnswerDraft | 'imported' }, { included: boolean; edited: boolean }];
+   * again and used exactly when it passes: `included` says which, `edited` whether an edit stands.
+   * Its HDR samples are held to the answer it has now (`samples`: how many that left out or used again). */
+  saveExampleAnswer: [{ datasetId: string; exampleId: string; answer: AnswerDraft | 'imported' }, { included: boolean; edited: boolean; samples: SamplesJudgedAgain }];
   /** Many examples at once (those flagged by one rule only, or every one a table filter shows), in
    * one transaction with one count on the dataset row; held and refused as setExampleIncluded is.
    * Only the selection's examples not already as asked are chosen. `expect`: how many the page said

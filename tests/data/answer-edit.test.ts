@@ -2,7 +2,7 @@
 // as it trains, in the example's own call syntax with its whole floats; what comes back is read as a
 // model's answer is read, and a draft that cannot be an answer is refused saying what to change.
 import { describe, expect, it } from 'vitest';
-import { answerDraft, answerDraftFromOutput, AnswerEditError, editedTarget } from '../../src/data/answer-edit.ts';
+import { answerDraft, answerDraftFromOutput, AnswerEditError, editedExample, editedTarget } from '../../src/data/answer-edit.ts';
 import type { Target } from '../../src/data/example.ts';
 import { renderExample } from '../../src/data/chat-render.ts';
 import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
@@ -77,5 +77,17 @@ describe('an expected answer in the editor', () => {
     expect(answerDraftFromOutput('[avg(xs=[1.0])]', 'python')).toEqual({ reasoning: '', calls: '[avg(xs=[1.0])]', content: '' });
     expect(answerDraftFromOutput('No function fits.', undefined)).toEqual({ reasoning: '', calls: '', content: 'No function fits.' });
     expect(answerDraftFromOutput('<tool_call>{"name": ', undefined)).toBeNull();
+  });
+
+  it('judges an example by its edited calls: the alternatives listed for the old ones go, and a category of another kind', () => {
+    const tools = [{ name: 'book', parameters: { type: 'object', properties: { seats: { type: 'integer' } } } }];
+    const bfcl = { id: 'b', tools, messages: [{ role: 'user' as const, content: 'Book' }], target: { calls: [{ name: 'book', arguments: { seats: 3 } }] }, possibleAnswer: [{ book: { seats: [3, ''] } }], category: 'live_simple' };
+    expect(editedExample(bfcl, { calls: [{ name: 'book', arguments: { seats: 2 } }] })).toEqual({ id: 'b', tools, messages: bfcl.messages, target: { calls: [{ name: 'book', arguments: { seats: 2 } }] }, category: 'live_simple' });
+    // Two calls where there was one: parallel now.
+    expect(editedExample(bfcl, { calls: [{ name: 'book', arguments: { seats: 2 } }, { name: 'book', arguments: { seats: 1 } }] }).category).toBe('parallel');
+    expect(editedExample(bfcl, { calls: [], content: 'No.' }).category).toBe('irrelevance');
+    // Reasoning or text alone: the alternatives stand.
+    expect(editedExample(bfcl, { ...bfcl.target, reasoning: 'why' })).toEqual({ ...bfcl, target: { ...bfcl.target, reasoning: 'why' } });
+    expect(editedExample({ ...bfcl, category: undefined } as never, { calls: [] }).category).toBeUndefined();
   });
 });

@@ -504,13 +504,13 @@ describe('the example detail’s answer editor', () => {
     expect(text(html)).toContain('As the model writes them: a JSON list');
     useAnswerEdit.getState().change({ calls: '[{"name": "book_table", "arguments": {}}]' });
     stored.datasets = [{ ...dataset, fingerprint: 'sha256:cd' }];
-    reply = async (kind) => (kind === 'saveExampleAnswer' ? { included: true, edited: true } : undefined);
+    reply = async (kind) => (kind === 'saveExampleAnswer' ? { included: true, edited: true, samples: { leftOut: 2, usedAgain: 0 } } : undefined);
     await useAnswerEdit.getState().save();
     expect(requests).toEqual([{ kind: 'saveExampleAnswer', payload: { datasetId: 'd', exampleId: 'bad', answer: { reasoning: '', calls: '[{"name": "book_table", "arguments": {}}]', content: '' } } }]);
     // The list read again: the example on show is read again with it.
     expect(useDatasets.getState().datasets[0].fingerprint).toBe('sha256:cd');
     html = text(detail());
-    expect(html).toContain('Saved: it passes the quality check and is used.');
+    expect(html).toContain('Saved: it passes the quality check and is used. 2 HDR samples of it answer otherwise: left out.');
     expect(html).not.toContain('Save the answer');
   });
 
@@ -533,10 +533,10 @@ describe('the example detail’s answer editor', () => {
     const { importedAnswerText } = await import('../../src/ui/dataset/ExampleAnswerEditor.tsx');
     expect(importedAnswerText({ calls: [], content: 'No.', reasoning: 'r' }, { calls: [{ name: 'f', arguments: {} }], reasoning: 'r' })).toBe('no call, with the text “No.”');
     expect(importedAnswerText({ calls: [{ name: 'f', arguments: { x: 5 } }], wholeFloats: [[0, 'x']] }, { calls: [], content: 'Hi', reasoning: 'new' })).toBe('f(x=5.0), with no text, no reasoning');
-    reply = async () => ({ included: false, edited: false });
+    reply = async () => ({ included: false, edited: false, samples: { leftOut: 0, usedAgain: 1 } });
     await useAnswerEdit.getState().restore(key);
     expect(requests[0]).toEqual({ kind: 'saveExampleAnswer', payload: { datasetId: 'd', exampleId: 'bad', answer: 'imported' } });
-    expect(text(detail())).toContain('The imported answer is back: the quality check flags it (why, above), so it is left out until that is fixed.');
+    expect(text(detail())).toContain('The imported answer is back: the quality check flags it (why, above), so it is left out until that is fixed. 1 HDR sample of it answers as it does now: used again.');
   });
 
   it('is held while a job works on the dataset, and while another example’s answer is being edited', () => {

@@ -291,7 +291,7 @@ describe('editing an example\'s expected answer', () => {
     // Counts kept for the dataset: the edited example's are dropped, the others' kept.
     await db.tokenizerCounts.put({ datasetId: dataset.id, tokenizer: 'tok', ids: ['a', 'bad', 'c'], counts: Int32Array.from([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3]), countedAt: 1 });
 
-    expect(await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: answer('[{"name": "f", "arguments": {}}]') }, () => undefined)).toEqual({ included: true, edited: true });
+    expect(await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: answer('[{"name": "f", "arguments": {}}]') }, () => undefined)).toEqual({ included: true, edited: true, samples: { leftOut: 0, usedAgain: 0 } });
     const row = (await db.examples.get([dataset.id, 'bad']))!;
     expect(row.example.target).toEqual({ reasoning: 'call f', calls: [{ name: 'f', arguments: {} }] });
     expect(row.quality.passed).toBe(true);
@@ -310,7 +310,7 @@ describe('editing an example\'s expected answer', () => {
     // Edited again, the imported answer is still the one kept; put back, the dataset is the import's.
     await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: answer('[{"name": "f", "arguments": {"x": 2.0}}]', 'call f with x') }, () => undefined);
     expect((await db.examples.get([dataset.id, 'bad']))!).toMatchObject({ example: { target: { calls: [{ name: 'f', arguments: { x: 2 } }], wholeFloats: [[0, 'x']] } }, original: flagged });
-    expect(await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: 'imported' }, () => undefined)).toEqual({ included: false, edited: false });
+    expect(await h.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'bad', answer: 'imported' }, () => undefined)).toEqual({ included: false, edited: false, samples: { leftOut: 0, usedAgain: 0 } });
     const restored = (await db.examples.get([dataset.id, 'bad']))!;
     expect(restored.example).toEqual(flagged);
     expect(restored.original).toBeUndefined();
@@ -329,7 +329,7 @@ describe('editing an example\'s expected answer', () => {
 
   it('leaves out an example the edit breaks, and says why in its check', async () => {
     const { db, dataset, engine } = await setup();
-    expect(await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'a', answer: answer('[{"name": "nope", "arguments": {}}]') }, () => undefined)).toEqual({ included: false, edited: true });
+    expect(await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'a', answer: answer('[{"name": "nope", "arguments": {}}]') }, () => undefined)).toEqual({ included: false, edited: true, samples: { leftOut: 0, usedAgain: 0 } });
     const row = (await db.examples.get([dataset.id, 'a']))!;
     expect(row.quality.passed).toBe(false);
     expect(row.quality.failures.map((f) => f.rule)).toContain('call_names_known_tool');
@@ -345,6 +345,37 @@ describe('editing an example\'s expected answer', () => {
     await expect(save('zz', '[]')).rejects.toThrow('dataset "tools.jsonl" has no example "zz"');
     await expect(save('a', '[]', 'gone')).rejects.toThrow('no dataset "gone" (it may have been deleted)');
   });
+
+  // HDR kept a sample because it answered as its question's label did: a label fixed makes a
+  // sample of the old one wrong training data, and one put back makes it right again.
+  it('holds the HDR samples of the example to its answer as it is now, and BFCL\'s alternatives give way to the edited calls', async () => {
+    const db = new StudioDb(`example-answer-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
+    opened.push(db);
+    const book = { name: 'book', parameters: { type: 'object', properties: { seats: { type: 'integer' } }, required: ['seats'] } };
+    const question: Example = { id: 'q', tools: [book], messages: [{ role: 'user', content: 'Book 2 seats' }], target: { reasoning: 'book 3', calls: [{ name: 'book', arguments: { seats: 3 } }] }, possibleAnswer: [{ book: { seats: [3, 4] } }], category: 'simple' };
+    const sample = (id: string, seats: number): Example => ({ ...question, id, source: 'hdr', hdrRound: 1, target: { reasoning: `book ${seats} with book`, calls: [{ name: 'book', arguments: { seats } }] } });
+    const dataset = await saveDataset(db, { name: 'seats.jsonl', examples: [question, sample('q#hdr1.0', 3), sample('q#hdr1.1', 4), sample('qq#hdr1.0', 3)], files: [], split: { seed: 1, evalFraction: 0 } });
+    const engine = new StudioEngine(undefined, () => undefined, db);
+    const used = async () => (await trainingExamples(db, dataset.id)).map((e) => e.id).sort();
+    expect(await used()).toEqual(['q', 'q#hdr1.0', 'q#hdr1.1', 'qq#hdr1.0']);
+    const saved = await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'q', answer: { reasoning: 'book 2', calls: '[{"name": "book", "arguments": {"seats": 2}}]', content: '' } }, () => undefined);
+    expect(saved).toEqual({ included: true, edited: true, samples: { leftOut: 2, usedAgain: 0 } });
+    // Its samples of 3 and 4 seats answer the old label; another question's sample is not its.
+    expect(await used()).toEqual(['q', 'qq#hdr1.0']);
+    // The edited calls are what it is judged against: the dataset's alternatives (3 or 4) are gone.
+    const edited = (await db.examples.get([dataset.id, 'q']))!.example;
+    expect(edited.possibleAnswer).toBeUndefined();
+    expect(edited.category).toBe('simple');
+    const { checkPrediction } = await import('../../src/eval/evaluate.ts');
+    expect([checkPrediction(edited, '[book(seats=2)]', 'eos', 5).valid, checkPrediction(edited, '[book(seats=4)]', 'eos', 5).valid]).toEqual([true, false]);
+    // Put back, the samples answer as it does again.
+    expect(await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'q', answer: 'imported' }, () => undefined)).toEqual({ included: true, edited: false, samples: { leftOut: 0, usedAgain: 2 } });
+    expect(await used()).toEqual(['q', 'q#hdr1.0', 'q#hdr1.1', 'qq#hdr1.0']);
+    expect((await db.examples.get([dataset.id, 'q']))!.example.possibleAnswer).toEqual([{ book: { seats: [3, 4] } }]);
+    // A reasoning-only edit keeps the calls and the alternatives, and its samples.
+    expect((await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'q', answer: { reasoning: 'three seats', calls: '[{"name": "book", "arguments": {"seats": 3}}]', content: '' } }, () => undefined)).samples).toEqual({ leftOut: 0, usedAgain: 0 });
+    expect((await db.examples.get([dataset.id, 'q']))!.example).toMatchObject({ possibleAnswer: [{ book: { seats: [3, 4] } }], target: { reasoning: 'three seats' } });
+  }, 60_000);
 
   it('is refused, naming the job, while a job works on the dataset', async () => {
     vi.stubGlobal('navigator', { locks: stubLocks() });
