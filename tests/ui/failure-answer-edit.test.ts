@@ -43,6 +43,11 @@ describe('a failed answer whose expected answer may be wrong', () => {
     expect(useAnswerEdit.getState().edit).toMatchObject({ datasetId: 'd', exampleId: 'q1', draft: { reasoning: 'Two seats.', calls: '[\n  {"name": "book", "arguments": {"seats": 2.0}}\n]', content: '' }, shown: { reasoning: '', calls: '[\n  {"name": "book", "arguments": {"seats": 3}}\n]', content: '' } });
     const html = renderNow(createElement(FailureItem, { datasetId: 'd', prediction: answered as never, judgedAt: 100 }));
     expect(html).toContain('data-testid="answer-form"');
+    expect(html).not.toContain('BFCL’s possible answers');
+    // An example that lists the answers it accepts says the edit replaces them.
+    shown.row = { ...row, example: { ...example, possibleAnswer: [{ book: { seats: [3, 4] } }] } };
+    expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: answered as never, judgedAt: 100 }))).toContain('(BFCL’s possible answers): changed calls replace them with yours alone.');
+    shown.row = row;
     useAnswerEdit.setState({ edit: null });
     // An answer whose calls did not read has none to offer.
     expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 100 }))).not.toContain('use-model-answer');

@@ -85,6 +85,7 @@ export function ExampleAnswerEditor({ row, modelAnswer }: { row: ExampleRow; mod
               {python
                 ? 'As the model writes them: [f(a=1, b="x"), g()]; [] when no function applies.'
                 : 'As the model writes them: a JSON list, [{"name": "f", "arguments": {"a": 1}}]; empty for an answer that calls nothing. A whole float stays 5.0.'}
+              {row.example.possibleAnswer && ' The dataset lists the answers it accepts for these calls (BFCL’s possible answers): changed calls replace them with yours alone.'}
             </p>
           </div>
           <div className="field">
