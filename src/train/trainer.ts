@@ -149,7 +149,7 @@ function checkResumeExamples(s: Pick<TrainerState, 'trainExamples' | 'trainDiges
     throw new TrainingSetChangedError(`${s.trainExamples} training examples, but the training set now has ${train.length} (examples were included in or left out of its training set, or added to its dataset, since)`);
   }
   if (s.trainDigest !== undefined && s.trainDigest !== (digest ?? trainingSetDigest(train))) {
-    throw new TrainingSetChangedError(`other training examples than the ${train.length} the training set has now (as many, but examples were included, left out or re-split since, their text changed, or the model’s chat template or tokenizer now renders them otherwise)`);
+    throw new TrainingSetChangedError(`other training examples than the ${train.length} the training set has now (as many, but examples were included, left out, edited or re-split since, their text changed, or the model’s chat template or tokenizer now renders them otherwise)`);
   }
 }
 
