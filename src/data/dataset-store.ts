@@ -30,6 +30,9 @@ export interface SaveDatasetInput {
   /** Whether each example is used for training, where the user chose it (a snapshot carries those
    * choices); an example not named is included exactly when it passes the check. */
   included?: ReadonlyMap<string, boolean>;
+  /** The examples whose answer the user edited, as they were imported (a snapshot carries them):
+   * kept beside each, to restore. */
+  imported?: ReadonlyMap<string, Example>;
   /** The Hugging Face dataset it came from (owner/name): a snapshot's, carried over. */
   hubRepo?: string;
 }
@@ -73,6 +76,8 @@ export async function saveDataset(db: StudioDb, input: SaveDatasetInput): Promis
   for (const r of rows) {
     const chosen = input.included?.get(r.id);
     if (chosen !== undefined) r.included = chosen ? 1 : 0;
+    const original = input.imported?.get(r.id);
+    if (original) r.original = original;
   }
   await db.transaction('rw', db.datasets, db.examples, async () => {
     if (await db.datasets.get(id)) throw new Error(`a dataset with id "${id}" already exists`);

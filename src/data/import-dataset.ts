@@ -99,6 +99,8 @@ export interface ImportedExample {
   quality: QualityReport;
   /** The choice its line carried (parser.included), if any. */
   included?: boolean;
+  /** The example as it was imported, where its line carries one beside an edited answer (parser.imported). */
+  imported?: Example;
   file: string;
   /** Its line in a text file; a Parquet row has none. */
   line?: number;
@@ -274,10 +276,11 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         }
         const verdicts = examples.map(quality);
         const included = parser.included?.(r.value);
+        const imported = parser.imported?.(r.value);
         examples.forEach((e, k) => {
           seenIds.set(e.id, fileIndex * 2 ** 32 + place(r));
           report.imported++;
-          batch.examples.push({ example: e, quality: verdicts[k], ...(included !== undefined && { included }), file: file.name, line: r.line, index: r.index });
+          batch.examples.push({ example: e, quality: verdicts[k], ...(included !== undefined && { included }), ...(imported && k === examples.length - 1 && { imported }), file: file.name, line: r.line, index: r.index });
         });
         if (examples.length > 1) report.earlierCallTurns = (report.earlierCallTurns ?? 0) + examples.length - 1;
         if (example.parseIssues?.some((p) => p.rule === EARLIER_CALLS_RULE)) report.earlierCallsInPrompt = (report.earlierCallsInPrompt ?? 0) + 1;

@@ -110,6 +110,8 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
       const row = exampleRow(datasetId, ord++, e.example, e.quality, split);
       // A snapshot's dataset.jsonl line keeps the studio's choice, as opening the snapshot does.
       if (e.included !== undefined) lineChoices.set(row.id, (row.included = e.included ? 1 : 0));
+      // An edited answer keeps the example it was imported as, to restore.
+      if (e.imported) row.original = e.imported;
       pending.push(row);
     }
     if (pending.length >= WRITE_BATCH) await flush();

@@ -1,7 +1,8 @@
 // A stored dataset as one JSONL file in the studio's own format (a snapshot's dataset.jsonl): every
-// example in its order, HDR's added ones too, each with the user's choice to train on it or not. The
-// studio imports it back as the same dataset (its fingerprint is the same), and `studio train --data`
-// reads it with those choices.
+// example in its order, HDR's added ones too, each with the user's choice to train on it or not and,
+// where the user edited its answer, the example as it was imported. The studio imports it back as
+// the same dataset (its fingerprint is the same, the imported answers restorable), and `studio
+// train --data` reads it with those choices.
 // Read in one transaction, so a job adding examples meanwhile gives all of them or none; a chunk of
 // rows at a time, turned into lines at once, so the worker holds the file's bytes but never every
 // row of a large dataset.
@@ -22,7 +23,13 @@ const NOT_IN_FILE_NAMES = /[\\/:*?"<>|\u0000-\u001f]+/g;
 
 export async function exportDatasetJsonl(db: StudioDb, datasetId: string, onProgress?: (done: number, total: number) => void, rowsPerChunk = ROWS_PER_CHUNK): Promise<DatasetExport> {
   const parts: Uint8Array[] = [];
-  const { name, rows } = await readDatasetInChunks(db, datasetId, (rows) => parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1])))), onProgress, rowsPerChunk);
+  const { name, rows } = await readDatasetInChunks(
+    db,
+    datasetId,
+    (rows) => parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1])), new Map(rows.flatMap((r) => (r.original ? [[r.id, r.original] as const] : []))))),
+    onProgress,
+    rowsPerChunk,
+  );
   return { name: `${datasetFileName(name)}.jsonl`, file: new Blob(parts as BlobPart[], { type: 'application/jsonl' }), examples: rows };
 }
 

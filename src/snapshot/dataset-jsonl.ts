@@ -12,9 +12,14 @@ import { arr, FieldError, int, jsonValue, obj, oneOf, opt, SnapshotError, str, t
 
 export const DATASET_FILE = 'dataset.jsonl';
 
-export function encodeDatasetJsonl(examples: Iterable<Example>, inclusion?: ReadonlyMap<string, boolean>): Uint8Array {
+/** `imported`: the example as it was imported, for one whose expected answer the user edited (it
+ * travels beside the edited one, so it can be restored where the lines are read back). */
+export function encodeDatasetJsonl(examples: Iterable<Example>, inclusion?: ReadonlyMap<string, boolean>, imported?: ReadonlyMap<string, Example>): Uint8Array {
   const lines: string[] = [];
-  for (const e of examples) lines.push(JSON.stringify(inclusion?.has(e.id) ? { ...e, included: inclusion.get(e.id) } : e));
+  for (const e of examples) {
+    const original = imported?.get(e.id);
+    lines.push(JSON.stringify({ ...e, ...(inclusion?.has(e.id) && { included: inclusion.get(e.id) }), ...(original && { imported: original }) }));
+  }
   return new TextEncoder().encode(lines.join('\n') + (lines.length ? '\n' : ''));
 }
 
@@ -76,15 +81,23 @@ export interface SnapshotDataset {
   examples: Example[];
   /** Each example's `"included"`, for the lines that carry one. */
   inclusion: Map<string, boolean>;
+  /** Each edited example's `"imported"`: the example as it was imported (absent: none edited). */
+  imported: Map<string, Example>;
 }
 
-/** One line's record: the Example, checked field by field, and the `"included"` beside it when
- * the line has one; a FieldError names the field. */
-export function exampleLineFromJson(value: unknown): { example: Example; included?: boolean } {
-  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'included')) return { example: example(value, '') as Example };
-  const { included, ...rest } = value as Record<string, unknown>;
-  if (typeof included !== 'boolean') throw new FieldError('included', 'must be true or false');
-  return { example: example(rest, '') as Example, included };
+/** One line's record: the Example, checked field by field, with the `"included"` and `"imported"`
+ * beside it when the line has them; a FieldError names the field. */
+export function exampleLineFromJson(value: unknown): { example: Example; included?: boolean; imported?: Example } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { example: example(value, '') as Example };
+  const { included, imported, ...rest } = value as Record<string, unknown>;
+  if (included !== undefined && typeof included !== 'boolean') throw new FieldError('included', 'must be true or false');
+  const out: { example: Example; included?: boolean; imported?: Example } = { example: example(rest, '') as Example };
+  if (included !== undefined) out.included = included;
+  if (imported !== undefined) {
+    out.imported = example(imported, 'imported') as Example;
+    if (out.imported.id !== out.example.id) throw new FieldError('imported.id', `must be the example's own id (${JSON.stringify(out.example.id)}), got ${JSON.stringify(out.imported.id)}`);
+  }
+  return out;
 }
 
 /** Every line as an Example, or one SnapshotError naming the line and field. */
@@ -97,6 +110,7 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Snap
   }
   const out: Example[] = [];
   const inclusion = new Map<string, boolean>();
+  const importedAs = new Map<string, Example>();
   const ids = new Set<string>();
   let lineNo = 0;
   for (const line of textContent.split('\n')) {
@@ -113,8 +127,9 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Snap
     }
     let e: Example;
     let included: boolean | undefined;
+    let imported: Example | undefined;
     try {
-      ({ example: e, included } = exampleLineFromJson(parsed));
+      ({ example: e, included, imported } = exampleLineFromJson(parsed));
     } catch (err) {
       if (err instanceof FieldError) throw new SnapshotError(`${where}: ${err.message}`);
       throw err;
@@ -123,6 +138,7 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Snap
     ids.add(e.id);
     out.push(e);
     if (included !== undefined) inclusion.set(e.id, included);
+    if (imported) importedAs.set(e.id, imported);
   }
-  return { examples: out, inclusion };
+  return { examples: out, inclusion, imported: importedAs };
 }

@@ -174,12 +174,16 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   let datasetInfo: RunJson['dataset'];
   let examples: SnapshotInput['dataset'];
   let inclusion: SnapshotInput['datasetInclusion'];
+  let imported: SnapshotInput['datasetImported'];
   if (dataset) {
     datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split, ...(dataset.hubRepo ? { hubRepo: dataset.hubRepo } : {}) };
     if (options.includeDataset) {
       const rows = await loadExampleRows(db, dataset.id);
       examples = rows.map((r) => r.example);
       inclusion = new Map(rows.map((r) => [r.id, r.included === 1]));
+      // Edited answers travel with the examples they were imported as, to restore after an import.
+      const edited = rows.filter((r) => r.original);
+      if (edited.length) imported = new Map(edited.map((r) => [r.id, r.original!]));
       // Recomputed: a database upgraded from v1 keeps '' until then, and import checks this value.
       datasetInfo.fingerprint = await datasetFingerprint(examples);
       datasetInfo.examples = examples.length;
@@ -226,6 +230,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
     checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,
     dataset: examples,
     datasetInclusion: inclusion,
+    ...(imported && { datasetImported: imported }),
   };
 }
 
@@ -413,7 +418,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
-    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion, ...(info.hubRepo ? { hubRepo: info.hubRepo } : {}) });
+    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion, ...(snapshot.datasetImported && { imported: snapshot.datasetImported }), ...(info.hubRepo ? { hubRepo: info.hubRepo } : {}) });
     return { id: saved.id, created: true };
   }
   if (mode === 'resume') {

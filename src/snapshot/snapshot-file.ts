@@ -40,6 +40,8 @@ export interface SnapshotInput {
   dataset?: Example[];
   /** Whether each dataset example was used for training, written beside it. */
   datasetInclusion?: ReadonlyMap<string, boolean>;
+  /** The examples whose answer the user edited, as they were imported, written beside them. */
+  datasetImported?: ReadonlyMap<string, Example>;
 }
 
 export interface ImportedSnapshot {
@@ -49,6 +51,8 @@ export interface ImportedSnapshot {
   dataset?: Example[];
   /** The dataset lines' `"included"`, where they carry one (snapshots before it do not). */
   datasetInclusion?: Map<string, boolean>;
+  /** The dataset lines' `"imported"`: edited examples as they were imported (absent: none). */
+  datasetImported?: Map<string, Example>;
 }
 
 const finiteOrNull = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
@@ -103,7 +107,7 @@ export function exportSnapshot(input: SnapshotInput, limits: ZipLimits = SNAPSHO
   }
   if (input.checkpoint) entries.push({ name: CHECKPOINT_FILE, data: input.checkpoint, level: 1 });
   if (input.dataset) {
-    const data = encodeDatasetJsonl(input.dataset, input.datasetInclusion);
+    const data = encodeDatasetJsonl(input.dataset, input.datasetInclusion, input.datasetImported);
     // Checked as import checks it, for the same reason as run.json.
     parseDatasetJsonl(data);
     entries.push({ name: DATASET_FILE, data, level: 6 });
@@ -224,5 +228,5 @@ export async function importSnapshot(bytes: Uint8Array, options: ImportOptions =
   const checkpoint = checkpointBytes ? await importCheckpoint(checkpointBytes, run, spec, adapter?.adapter) : undefined;
   const datasetBytes = entries.get(DATASET_FILE);
   const dataset = datasetBytes ? await importDataset(datasetBytes, run) : undefined;
-  return { run, adapter, checkpoint, dataset: dataset?.examples, ...(dataset?.inclusion.size ? { datasetInclusion: dataset.inclusion } : {}) };
+  return { run, adapter, checkpoint, dataset: dataset?.examples, ...(dataset?.inclusion.size ? { datasetInclusion: dataset.inclusion } : {}), ...(dataset?.imported.size ? { datasetImported: dataset.imported } : {}) };
 }

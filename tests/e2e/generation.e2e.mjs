@@ -46,6 +46,7 @@ export const tests = {
     await failure.getByTestId('answer-saved').waitFor({ timeout: 30_000 });
     await failure.getByTestId('expected-edited-since').waitFor({ timeout: 30_000 });
     assert.match(await failure.getByTestId('answer-edited').innerText(), /^You edited this answer\. The dataset’s own: .*, with no text\./);
+    await screenshot('eval-failure-edited', page);
   },
 
   async 'the playground streams an answer from the GPU and shows what parsed out of it'({ context, baseUrl, screenshot }) {

@@ -8,7 +8,10 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, saveExampleAnswer, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
+import { importDatasetIntoDb } from '../../src/data/import-into-db.ts';
+import { exportDatasetJsonl } from '../../src/snapshot/dataset-export.ts';
+import { parseDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 import { splitOf } from '../../src/data/split.ts';
 import { addHdrExamples, createHdrRun, finishHdrRun, recordHdrRound } from '../../src/hdr/store.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
@@ -812,5 +815,36 @@ describe('snapshots from and into IndexedDB', () => {
     // The worker says so in the same words (it said "it has no model reference").
     await expect(handlers.exportSnapshot({ runId: 'run-a', includeDataset: false }, () => undefined)).rejects.toThrow(/^it does not say which model it was trained on; load that model first$/);
     db.close();
+  });
+
+  // An answer the user edited travels with the example it was imported as: the copy opened
+  // elsewhere (a snapshot, or the Dataset panel's download imported again) can restore it.
+  it('carries an edited answer with the example it was imported as, through a snapshot and a download', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const datasetId = (await source.runs.get(runId))!.datasetId;
+    const [first] = examples(1);
+    await saveExampleAnswer(source, datasetId, 'ex-0', (now) => ({ ...now, target: { ...now.target, calls: [{ name: 'add', arguments: { a: 0, b: 2 } }] } }));
+    const snap = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    expect(snap.datasetImported).toEqual(new Map([['ex-0', first]]));
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, snap, 'read-only');
+    const opened = (await target.examples.get([row.datasetId, 'ex-0']))!;
+    expect([opened.example.target.calls, opened.original]).toEqual([[{ name: 'add', arguments: { a: 0, b: 2 } }], first]);
+    // Restorable there, to the dataset that was imported.
+    await saveExampleAnswer(target, row.datasetId, 'ex-0', 'imported');
+    expect((await target.examples.get([row.datasetId, 'ex-0']))!.example).toEqual(first);
+
+    const download = await exportDatasetJsonl(source, datasetId);
+    const again = freshDb();
+    const { row: imported } = await importDatasetIntoDb(again, [{ name: download.name, blob: download.file }], { name: 'again' });
+    const back = (await again.examples.get([imported!.id, 'ex-0']))!;
+    expect([back.example.target.calls, back.original]).toEqual([[{ name: 'add', arguments: { a: 0, b: 2 } }], first]);
+    expect(imported!.fingerprint).toBe((await source.datasets.get(datasetId))!.fingerprint);
+    // "imported" names the example it stands beside.
+    const line = JSON.parse(new TextDecoder().decode(await download.file.arrayBuffer()).split('\n')[0]);
+    expect(() => parseDatasetJsonl(new TextEncoder().encode(JSON.stringify({ ...line, imported: { ...line.imported, id: 'ex-9' } })))).toThrow('dataset.jsonl line 1: imported.id must be the example\'s own id ("ex-0"), got "ex-9"');
+    expect(() => parseDatasetJsonl(new TextEncoder().encode(JSON.stringify({ ...line, imported: { ...line.imported, target: 3 } })))).toThrow(/dataset\.jsonl line 1: imported\.target must be an object/);
+    for (const db of [source, target, again]) db.close();
   });
 });

@@ -22,4 +22,8 @@ export interface FormatParser {
    * snapshot's dataset.jsonl line: "included"); undefined where it carries none. Read only after
    * `parse` accepted the record. */
   included?(record: unknown): boolean | undefined;
+  /** The example as it was imported, where the record carries one beside its edited answer (the
+   * studio's own lines: "imported"); undefined where it carries none. Read only after `parse`
+   * accepted the record. */
+  imported?(record: unknown): Example | undefined;
 }

@@ -40,4 +40,8 @@ export const studioParser: FormatParser = {
   included(record) {
     return isObject(record) && typeof record.included === 'boolean' ? record.included : undefined;
   },
+  imported(record) {
+    // `parse` checked the line, "imported" too: read again only where one is there.
+    return isObject(record) && record.imported !== undefined ? exampleLineFromJson(withPlainNumbers(record)).imported : undefined;
+  },
 };
