@@ -32,9 +32,8 @@ export function unboxCalls(calls: Call[]): { calls: Call[]; wholeFloats: WholeFl
  */
 export function storableExample(example: Example): Example {
   const { target, messages, ...rest } = example;
-  const { wholeFloats: _listed, calls: _calls, ...targetRest } = target;
-  const out: Example = { ...plainNumbers(rest), messages: Array.isArray(messages) ? messages.map((m) => (typeof m === 'object' && m !== null && !Array.isArray(m) ? storableCalls(m) : plainNumbers(m))) : plainNumbers(messages), target: { ...plainNumbers(targetRest), ...storableCalls(target) } };
-  return out;
+  const turns = Array.isArray(messages) ? messages.map((m) => (typeof m === 'object' && m !== null && !Array.isArray(m) ? storableCalls(m) : plainNumbers(m))) : plainNumbers(messages);
+  return { ...plainNumbers(rest), messages: turns, target: storableCalls(target) };
 }
 
 /** `calls` unboxed with `wholeFloats` listing where their boxes were, joined to the places a line

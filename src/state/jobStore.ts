@@ -81,7 +81,8 @@ export function useResumeHeld(): string | null {
   return gone ? WORKER_GONE_RESUME_HELD : (starting ?? busy ?? elsewhere);
 }
 
-/** Why the dataset's examples cannot be included or left out now: a job reads them (this tab's
+/** Why the dataset's examples cannot be changed now (`change`: what the user would do, in the
+ * refusal's words: include or leave out examples, edit an answer): a job reads them (this tab's
  * training run, evaluation, HDR run or ablation, or a run another tab trains on it), so a change
  * would reach one part of the job and not another; null: none does (the worker checks again). */
 export function useDatasetHeld(datasetId: string, change = 'include or leave out examples'): string | null {

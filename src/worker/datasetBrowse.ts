@@ -119,7 +119,8 @@ export interface DatasetSummary {
 export type ExampleSelection = { flaggedOnlyBy: QualityRule } | { shown: Pick<ExamplePageRequest, 'search' | 'rule' | 'use'> };
 
 /** Which examples the table lists by their use: every one, those used (trained on, or evaluated
- * when held out), those left out, or those the quality check flagged (used or not). */
+ * when held out), those left out, those the quality check flagged (used or not), or those whose
+ * expected answer the user edited. */
 export const EXAMPLE_USES = ['all', 'used', 'left-out', 'flagged', 'edited'] as const;
 export type ExampleUse = (typeof EXAMPLE_USES)[number];
 
