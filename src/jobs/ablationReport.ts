@@ -117,7 +117,7 @@ export function datasetChangedNote(r: AblationResult, now: { fingerprint: string
   // Its own HDR arm adds samples to the dataset, as an HDR run does: the arms before it had fewer.
   const added = r.arms.reduce((n, a) => n + (a.hdr?.added ?? 0), 0);
   const why =
-    now.fingerprint === r.dataset.fingerprint ? 'examples were included or left out since' : added > 0 ? `its HDR arm added ${plural(added, 'sample')}, or it was changed since` : 'HDR added samples, or it was changed since';
+    now.fingerprint === r.dataset.fingerprint ? 'examples were included or left out since' : added > 0 ? `its HDR arm added ${plural(added, 'sample')}, or expected answers were edited since` : 'HDR added samples, or expected answers were edited since';
   return `The dataset “${r.dataset.name}” holds other examples now than when this ablation ran (${why}): these numbers are of the data it had then.`;
 }
 

@@ -202,11 +202,11 @@ describe('an ablation reopened after its dataset changed', () => {
     useJobs.setState({ running: null, rows: new Set() });
     useRuns.setState({ runs: [row(withData('sha256:then'))] });
     useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:now' }] as never });
-    expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” holds other examples now than when this ablation ran (HDR added samples, or it was changed since): these numbers are of the data it had then.');
+    expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” holds other examples now than when this ablation ran (HDR added samples, or expected answers were edited since): these numbers are of the data it had then.');
     // Its own HDR arm added samples: said so.
     const hdrArm = { ...result().arms[0], id: 'ssb:uncertainty+hdr', hdr: { rounds: 1, poolStart: 3, poolEnd: 1, added: 2, stopReason: 'max rounds' } };
     useRuns.setState({ runs: [row({ ...withData('sha256:then'), arms: [...result().arms, hdrArm] } as AblationResult)] });
-    expect(renderNow(createElement(AblationResults))).toContain('(its HDR arm added 2 samples, or it was changed since)');
+    expect(renderNow(createElement(AblationResults))).toContain('(its HDR arm added 2 samples, or expected answers were edited since)');
     useRuns.setState({ runs: [row(withData('sha256:then'))] });
     useDatasets.setState({ datasets: [] as never });
     expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” this ablation ran on is no longer in the studio.');
