@@ -29,6 +29,10 @@ describe('a failed answer whose expected answer may be wrong', () => {
     const after = text(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 100 })));
     expect(after).toContain('You changed this expected answer after this evaluation (an edit, or the imported one put back): its verdict was judged against the answer it had then. Evaluate again to judge against this one.');
     expect(after).toContain('book(seats=2)');
+    expect(html).not.toContain('expected-text');
+    // Words the expected answer gives are shown with its calls.
+    shown.row = { ...row, example: { ...example, target: { ...example.target, content: 'Booking 3.' } } };
+    expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never }))).toContain('data-testid="expected-text">Booking 3.</pre>');
     expect(after).toContain('The dataset’s own: book(seats=3).');
     // An evaluation made after the edit judged the edited answer: nothing to say.
     expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 300 }))).not.toContain('expected-edited-since');

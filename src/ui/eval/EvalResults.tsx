@@ -263,6 +263,12 @@ export function FailureItem({ datasetId, prediction: p, judgedAt }: { datasetId:
         <div>
           <h4>Expected</h4>
           <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : missing}</pre>
+          {/* Words the answer gives beside (or instead of) its calls: they train too. */}
+          {example?.target.content && (
+            <pre className="wrap" data-testid="expected-text">
+              {example.target.content}
+            </pre>
+          )}
           {read.value?.editedAt !== undefined && judgedAt !== undefined && read.value.editedAt > judgedAt && (
             <p className="note" data-testid="expected-edited-since">
               You changed this expected answer after this evaluation (an edit, or the imported one put back): its verdict was judged against the answer it had then. Evaluate again to judge against this one.
