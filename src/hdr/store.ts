@@ -106,6 +106,9 @@ export interface EvalRunConfig {
    * (`adapterRunId`: the run it was exported from, null for a file the user gave), at the file's
    * rounding. Its accuracy is the file's, not the adapter's. */
   gguf?: EvalGguf;
+  /** Not answered here: the answers of this evaluation, judged again against the expected answers
+   * as they were then (jobs/judgeAgain.ts). */
+  judgedFrom?: string;
 }
 
 /** A GGUF file an evaluation answered with: its name, size and llama.cpp file type (Q4_K_M). */

@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { AnswerDraft } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { deletedMeanwhile, refreshAfterSaved } from './datasetStore.ts';
+import { useRuns } from './runStore.ts';
 
 export interface ExampleKey {
   datasetId: string;
@@ -22,6 +23,13 @@ export interface AnswerEdit extends ExampleKey {
 }
 
 interface AnswerEditState {
+  /** The evaluation whose answers are being judged again, and what the last such judging did
+   * (`runId`: the evaluation judged again; `judgedId`: the one it made). */
+  judging: string | null;
+  judged: { runId: string; judgedId: string | null; text: string; failed: boolean } | null;
+  /** Judges an evaluation's kept answers again against the expected answers as they are now (no
+   * GPU), as an evaluation of its own: its id, or null where it could not (`judged` says why). */
+  judgeAgain(runId: string): Promise<string | null>;
   edit: AnswerEdit | null;
   /** What the last save or restore did, said under the example's answer. */
   done: (ExampleKey & { text: string; failed: boolean }) | null;
@@ -58,7 +66,26 @@ function outcomeText(r: Saved, what: string): string {
   return own + gone + back;
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
 export const useAnswerEdit = create<AnswerEditState>((set, get) => ({
+  judging: null,
+  judged: null,
+  async judgeAgain(runId) {
+    if (get().judging) return null;
+    set({ judging: runId, judged: null });
+    try {
+      const r = await engineClient().request('judgeEvaluationAgain', { runId });
+      await useRuns.getState().refreshRuns();
+      const verdicts = r.changed === 0 ? 'no verdict changed' : `${r.changed} ${r.changed === 1 ? 'verdict' : 'verdicts'} changed`;
+      const gone = r.gone ? `; ${r.gone} ${r.gone === 1 ? 'answer to an example' : 'answers to examples'} no longer in the dataset left out` : '';
+      set({ judging: null, judged: { runId, judgedId: r.runId, failed: false, text: `Judged its ${r.total} answers again against the expected answers as they are now: ${pct(r.accuracyBefore)} → ${pct(r.accuracy)} (${verdicts}${gone}).` } });
+      return r.runId;
+    } catch (err) {
+      set({ judging: null, judged: { runId, judgedId: null, failed: true, text: `Could not judge its answers again: ${(err as Error).message}.` } });
+      return null;
+    }
+  },
   edit: null,
   done: null,
   restoring: null,

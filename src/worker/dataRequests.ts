@@ -7,6 +7,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, saveExampleAnswer, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
 import { editedExample, editedTarget } from '../data/answer-edit.ts';
+import { judgeEvaluationAgain } from '../jobs/judgeAgain.ts';
 import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
 import { downloadHubDataset, hubDatasetId, listHubDataset } from '../data/hub-dataset.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
@@ -41,7 +42,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'judgeEvaluationAgain' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -266,6 +267,11 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
         },
         'edit its examples',
       ),
+
+    judgeEvaluationAgain: async ({ runId }) => {
+      const { row, accuracyBefore, changed, gone } = await judgeEvaluationAgain(ctx.db(), runId);
+      return { runId: row.id, accuracy: row.summary.accuracy, accuracyBefore, total: row.summary.total, changed, gone };
+    },
 
     setExamplesIncluded: async ({ datasetId, selection, included, expect }, progress) => {
       const chosen = await browse.select(datasetId, { selection }, included, progress);

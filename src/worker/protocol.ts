@@ -371,6 +371,10 @@ export interface RequestMap {
    * again and used exactly when it passes: `included` says which, `edited` whether an edit stands.
    * Its HDR samples are held to the answer it has now (`samples`: how many that left out or used again). */
   saveExampleAnswer: [{ datasetId: string; exampleId: string; answer: AnswerDraft | 'imported' }, { included: boolean; edited: boolean; samples: SamplesJudgedAgain }];
+  /** An evaluation's kept answers judged again against the expected answers as they are now (no GPU:
+   * the model is not asked again), saved as an evaluation of its own; `changed`: answers whose
+   * verdict changed, `gone`: answers to examples no longer in the dataset, left out. */
+  judgeEvaluationAgain: [{ runId: string }, { runId: string; accuracy: number; accuracyBefore: number; total: number; changed: number; gone: number }];
   /** Many examples at once (those flagged by one rule only, or every one a table filter shows), in
    * one transaction with one count on the dataset row; held and refused as setExampleIncluded is.
    * Only the selection's examples not already as asked are chosen. `expect`: how many the page said

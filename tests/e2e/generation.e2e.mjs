@@ -47,6 +47,12 @@ export const tests = {
     await failure.getByTestId('expected-edited-since').waitFor({ timeout: 30_000 });
     assert.match(await failure.getByTestId('answer-edited').innerText(), /^You edited this answer\. The dataset’s own: .*, with no text\./);
     await screenshot('eval-failure-edited', page);
+    // Its kept answers judged again against the answers as they are now: no GPU, a new evaluation.
+    await page.getByTestId('judge-again').click();
+    await page.getByTestId('eval-judged').getByText(/^Judged its 2 answers again against the expected answers as they are now: 0\.0% → 0\.0% \(no verdict changed\)\.$/).waitFor({ timeout: 30_000 });
+    await page.getByTestId('eval-judged-from').waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('#eval-run').inputValue(), /^eval-/);
+    assert.equal(await results.getByTestId('expected-edited-since').count(), 0, 'the evaluation judged again judged the answer as it is now');
   },
 
   async 'the playground streams an answer from the GPU and shows what parsed out of it'({ context, baseUrl, screenshot }) {

@@ -9,6 +9,7 @@ import { ggufEvalText, latestEvalPerAdapter, useRuns } from '../../state/runStor
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { ExampleAnswerEditor } from '../dataset/ExampleAnswerEditor.tsx';
+import { useAnswerEdit } from '../../state/answerEditStore.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { byStepText, cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
@@ -40,7 +41,7 @@ export function EvalResults({ datasetId }: { datasetId: string | null }) {
         </div>
       </div>
       <AccuracyByAdapter runs={runs.filter((r) => r.datasetId === row?.datasetId)} />
-      {row?.summary && <EvalSummaryView row={row} others={runs.filter((r) => r.datasetId === row.datasetId && r.id !== row.id)} />}
+      {row?.summary && <EvalSummaryView row={row} others={runs.filter((r) => r.datasetId === row.datasetId && r.id !== row.id)} onJudged={(id) => setChosen({ id, after: latest })} />}
     </div>
   );
 }
@@ -144,8 +145,9 @@ function CompareAnswers({ row, others, answers, error }: { row: EvalRunRow; othe
   );
 }
 
-function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[] }) {
+function EvalSummaryView({ row, others, onJudged }: { row: EvalRunRow; others: EvalRunRow[]; onJudged: (id: string) => void }) {
   const s = row.summary;
+  const all = useRuns((st) => st.runs);
   const answers = useEvalPredictions(row.id);
   const failures = answers.value?.filter((p) => !p.valid) ?? null;
   const cut = cutOffNote(s);
@@ -156,6 +158,7 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
       <p>
         <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}{s.total > 0 ? `; ${accuracyIntervalText(s.correct, s.total)}` : ''}){s.total > 0 ? `: ${ACCURACY_COUNTS}` : ''}{row.message ? ` · ${row.message}` : ''}
       </p>
+      <JudgeAgain row={row} judgedFrom={row.config.judgedFrom ? (all.find((r) => r.id === row.config.judgedFrom) ?? null) : undefined} onJudged={onJudged} />
       {byStep && (
         <p data-testid="eval-by-step">
           {byStep[0].toUpperCase() + byStep.slice(1)}.
@@ -227,6 +230,44 @@ function EvalSummaryView({ row, others }: { row: EvalRunRow; others: EvalRunRow[
         </p>
       )}
     </>
+  );
+}
+
+/** Judging an evaluation's answers again against the expected answers as they are now (after a
+ * wrong label was fixed): no GPU, the model's kept answers; and, for an evaluation made so, whose
+ * answers it judged. `judgedFrom`: that evaluation (null: deleted since; undefined: none). */
+function JudgeAgain({ row, judgedFrom, onJudged }: { row: EvalRunRow; judgedFrom: StoredRun | null | undefined; onJudged: (id: string) => void }) {
+  const judging = useAnswerEdit((s) => s.judging);
+  const judged = useAnswerEdit((s) => (s.judged && (s.judged.runId === row.id || s.judged.judgedId === row.id) ? s.judged : null));
+  const can = row.status === 'done' && row.summary.total > 0;
+  return (
+    <div className="stack">
+      {judgedFrom !== undefined && (
+        <p className="muted" data-testid="eval-judged-from">
+          Not answered again: the answers of {judgedFrom ? `“${judgedFrom.name ?? judgedFrom.id}” (${new Date(judgedFrom.createdAt).toLocaleString()})` : 'an evaluation deleted since'}, judged against the expected answers as they were on {new Date(row.createdAt).toLocaleString()}.
+        </p>
+      )}
+      {can && (
+        <div className="row">
+          <button
+            data-testid="judge-again"
+            aria-disabled={judging !== null}
+            title="After you fixed expected answers: the model's kept answers judged against them as they are now, as an evaluation of its own (no GPU, nothing is generated)"
+            onClick={() => {
+              if (judging === null) void useAnswerEdit.getState().judgeAgain(row.id).then((id) => id && onJudged(id));
+            }}
+          >
+            {judging === row.id ? 'Judging…' : 'Judge these answers again'}
+          </button>
+          <span className="small muted">against the expected answers as they are now (after you fixed some); the model is not asked again.</span>
+        </div>
+      )}
+      {judged && (
+        <p role="status" className={judged.failed ? 'error' : 'ok'} data-testid="eval-judged">
+          {judged.text}
+        </p>
+      )}
+    </div>
   );
 }
 
