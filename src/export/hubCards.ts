@@ -25,6 +25,9 @@ export interface AdapterCardFacts {
   dataset?: string;
   /** The Hub dataset repos the training examples came from or were pushed to (`owner/name`). */
   datasets?: string[];
+  /** Examples of the dataset whose expected answer the user edited in the studio: the card says the
+   * training and the evaluation read those, not the dataset's own. */
+  editedAnswers?: number;
   /** An HDR run's: the rounds it trained on the samples that passed the answer check. */
   hdrRounds?: number;
   /** The newest finished evaluation of this adapter on the run's held-out examples, and the base
@@ -92,6 +95,7 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     `- ${f.adapterStep !== undefined ? `The weights of step ${f.adapterStep} of ${f.config.steps}; learning` : 'Learning'} rate ${f.config.lr}, ${f.config.schedule} schedule, ${f.config.batchSize * f.config.gradAccum} examples a step, sequences of up to ${f.config.seqLen} tokens.`,
     ...(f.hdrRounds !== undefined ? [`- Then ${f.hdrRounds === 1 ? 'one round' : `${f.hdrRounds} rounds`} of HDR (Hard Data Re-sampling): the cases it still got wrong sampled anew, the answers that pass the call check added, training continued.`] : []),
     ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}${onHub}.`] : f.dataset ? [`- Dataset: ${f.dataset}${onHub}.`] : f.datasets?.length ? [`- Dataset: ${datasetLinks(f.datasets)}.`] : []),
+    ...(f.editedAnswers ? [`- ${f.editedAnswers === 1 ? '1 expected answer of the dataset was' : `${f.editedAnswers} expected answers of the dataset were`} edited in the studio (labels found wrong): training and the evaluation below read the edited ${f.editedAnswers === 1 ? 'one' : 'ones'}, not the dataset's own.`] : []),
     ...(f.evaluation ? ['', '## Evaluation', '', evaluationText(f.evaluation, f.evaluation.base, { subject: 'the adapter', other: 'the base model' })] : []),
     '',
     '## Use',
@@ -204,6 +208,8 @@ export interface DatasetCardFacts {
   examples: number;
   /** Stored examples not pushed: those the user left out of training. */
   leftOut: number;
+  /** Of those pushed, the ones whose expected answer the user edited in the studio (absent: none). */
+  edited?: number;
   /** Examples by the format they were imported from (`hdr`: HDR's samples). */
   sources: Record<string, number>;
   /** HDR's samples, and the most rounds one of them took. */
@@ -236,7 +242,7 @@ export function datasetCard(f: DatasetCardFacts): string {
     '',
     `# ${f.title}`,
     '',
-    `Function-calling conversations for supervised fine-tuning: the dataset "${f.dataset}" of BalanceSFT Studio, ${f.examples} example${f.examples === 1 ? '' : 's'} in OpenAI's messages form${f.leftOut ? ` (${plural(f.leftOut, 'example')} left out of training ${f.leftOut === 1 ? 'is' : 'are'} not here)` : ''}. Each ends in the assistant turn to learn: its reasoning, then its calls.`,
+    `Function-calling conversations for supervised fine-tuning: the dataset "${f.dataset}" of BalanceSFT Studio, ${f.examples} example${f.examples === 1 ? '' : 's'} in OpenAI's messages form${f.leftOut ? ` (${plural(f.leftOut, 'example')} left out of training ${f.leftOut === 1 ? 'is' : 'are'} not here)` : ''}. Each ends in the assistant turn to learn: its reasoning, then its calls.${f.edited ? ` ${f.edited === 1 ? 'One of them has an expected answer' : `${f.edited} of them have expected answers`} edited in the studio (labels found wrong), not the source's own.` : ''}`,
     '',
     '## What is in it',
     '',

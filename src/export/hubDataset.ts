@@ -17,10 +17,12 @@ export class HubDatasetWriter {
   private readonly parts: Uint8Array[] = [];
   readonly counts: Counts = { examples: 0, sources: {}, hdr: { examples: 0, rounds: 0 }, withReasoning: 0, python: 0, noCall: 0, withPossibleAnswer: 0, categories: {} };
 
-  add(examples: Example[]): void {
+  /** `edited`: how many of them carry an answer the user edited (the card says so). */
+  add(examples: Example[], edited = 0): void {
     if (!examples.length) return;
     this.parts.push(openaiJsonl(examples));
     const c = this.counts;
+    if (edited) c.edited = (c.edited ?? 0) + edited;
     for (const e of examples) {
       c.examples++;
       const source = e.source ?? 'unknown';

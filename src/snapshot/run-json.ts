@@ -118,7 +118,8 @@ export interface RunJson {
   model: { ref: string; spec: ModelSpecSummary };
   /** hubRepo: the Hugging Face dataset it was imported from or pushed to (owner/name), which the
    * model cards of runs trained on it link. */
-  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: { seed: number; evalFraction: number }; hubRepo?: string };
+  /** `edited`: examples whose expected answer the user edited in the studio (absent: none, or an older snapshot). */
+  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: { seed: number; evalFraction: number }; hubRepo?: string; edited?: number };
   metrics: MetricPoint[];
   evalMetrics: EvalPoint[];
   hdrRounds: HdrRoundSummary[];
@@ -299,6 +300,7 @@ const runJsonShape = obj({
     eval: opt(count),
     split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }) })),
     hubRepo: opt(str({ max: 193, pattern: HUB_DATASET_REPO })),
+    edited: opt(count),
   }),
   metrics: arr(metricPoint, { max: L.maxMetrics }),
   evalMetrics: arr(evalPoint, { max: L.maxEvalMetrics }),

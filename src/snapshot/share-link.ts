@@ -46,7 +46,8 @@ export interface ShareSummary {
     alphaMin?: number;
     alphaMax?: number;
   };
-  dataset: { name: string; fingerprint: string; examples: number };
+  /** `edited`: examples whose expected answer the sharer edited (absent: none, or an older link). */
+  dataset: { name: string; fingerprint: string; examples: number; edited?: number };
   headline: {
     finalLoss?: number;
     finalLossCot?: number;
@@ -126,7 +127,7 @@ export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultP
     createdAt: run.run.createdAt,
     lastStep: run.run.lastStep,
     config: { loss: c.loss, lr: c.lr, steps: c.steps, rank: c.lora.rank, alpha: c.lora.alpha, targets: [...c.lora.targets], batchSize: c.batchSize, gradAccum: c.gradAccum, seqLen: c.seqLen, schedule: c.schedule, seed: c.seed, ...balanceOf(c) },
-    dataset: { name: run.dataset.name, fingerprint: run.dataset.fingerprint, examples: run.dataset.examples },
+    dataset: { name: run.dataset.name, fingerprint: run.dataset.fingerprint, examples: run.dataset.examples, ...(run.dataset.edited ? { edited: run.dataset.edited } : {}) },
     headline: Object.fromEntries(Object.entries(headline).filter(([, v]) => v !== undefined)),
     evaluation: run.evaluation,
     curves,
@@ -190,7 +191,7 @@ const shareSummary: Check<ShareSummary> = obj({
     alphaMin: opt(finite),
     alphaMax: opt(finite),
   }),
-  dataset: obj({ name: str({ max: 200 }), fingerprint: str({ max: 80 }), examples: count }),
+  dataset: obj({ name: str({ max: 200 }), fingerprint: str({ max: 80 }), examples: count, edited: opt(count) }),
   headline: obj({
     finalLoss: opt(finite),
     finalLossCot: opt(finite),

@@ -176,7 +176,9 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   let inclusion: SnapshotInput['datasetInclusion'];
   let imported: SnapshotInput['datasetImported'];
   if (dataset) {
-    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split, ...(dataset.hubRepo ? { hubRepo: dataset.hubRepo } : {}) };
+    // A reader of its accuracy is told that some expected answers are the sharer's, not the dataset's.
+    const edited = await db.examples.where('datasetId').equals(dataset.id).filter((r) => r.original !== undefined).count();
+    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split, ...(dataset.hubRepo ? { hubRepo: dataset.hubRepo } : {}), ...(edited ? { edited } : {}) };
     if (options.includeDataset) {
       const rows = await loadExampleRows(db, dataset.id);
       examples = rows.map((r) => r.example);

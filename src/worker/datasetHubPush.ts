@@ -18,7 +18,10 @@ export async function pushDatasetToHub(db: StudioDb, push: DatasetHubPushRequest
     (rows) => {
       const kept = push.onlyIncluded ? rows.filter((r) => r.included === 1) : rows;
       leftOut += rows.length - kept.length;
-      writer.add(kept.map((r) => r.example));
+      writer.add(
+        kept.map((r) => r.example),
+        kept.filter((r) => r.original !== undefined).length,
+      );
     },
     (done, total) => progress({ label: 'reading the examples', done, total }),
   );

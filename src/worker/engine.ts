@@ -575,10 +575,11 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const { baseModel, datasets } = await this.runSources(run);
       const dataset = (await db.datasets.get(run.datasetId))?.name;
+      const editedAnswers = await db.examples.where('datasetId').equals(run.datasetId).filter((r) => r.original !== undefined).count();
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
       const evaluation = await adapterEvaluation(db, run);
       const fileEvaluation = what === 'gguf' && gguf ? await ggufEvaluation(db, run, gguf) : undefined;
-      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(evaluation ? { evaluation } : {}), ...(fileEvaluation ? { ggufEvaluation: fileEvaluation } : {}) };
+      const input = { what, ...(gguf ? { gguf } : {}), repo, token, private: isPrivate, ...(baseUrl ? { baseUrl } : {}), adapter, baseRef, run: run.name ?? runId, config: run.config as RunConfig, adapterStep, ...(hdrRounds !== undefined ? { hdrRounds } : {}), ...(baseModel ? { baseModel } : {}), ...(dataset ? { dataset } : {}), ...(datasets ? { datasets } : {}), ...(editedAnswers ? { editedAnswers } : {}), ...(evaluation ? { evaluation } : {}), ...(fileEvaluation ? { ggufEvaluation: fileEvaluation } : {}) };
       const out = await this.jobs.run(what === 'merged' ? 'a merged model’s push to the Hub' : 'a push to the Hub', runHubPush, input, progress);
       return { ...out, adapterStep, runStep: runStepOf(run, adapterStep) };
     },

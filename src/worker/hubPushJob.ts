@@ -32,6 +32,8 @@ export interface HubPushInput {
   dataset?: string;
   /** The Hub dataset repos the run's examples came from or were pushed to. */
   datasets?: string[];
+  /** Examples whose expected answer the user edited (the card says so). */
+  editedAnswers?: number;
   evaluation?: AdapterCardFacts['evaluation'];
   /** A GGUF push's: the evaluation of the file's weights, beside the adapter's. */
   ggufEvaluation?: GgufCardFacts['evaluation'];
@@ -70,6 +72,7 @@ function adapterFiles(ctx: JobContext, job: HubPushInput, repo: string): HubPush
     ...(job.hdrRounds !== undefined ? { hdrRounds: job.hdrRounds } : { adapterStep: job.adapterStep }),
     ...(job.dataset ? { dataset: job.dataset } : {}),
     ...(job.datasets ? { datasets: job.datasets } : {}),
+    ...(job.editedAnswers ? { editedAnswers: job.editedAnswers } : {}),
     ...(job.evaluation ? { evaluation: job.evaluation } : {}),
   });
   return [

@@ -50,7 +50,7 @@ describe('sha256', () => {
 
 describe('the cards of what a run pushes', () => {
   const config = { ...DEFAULT_RUN_CONFIG, steps: 40, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 16, alpha: 32, useRsLora: true } };
-  it('an adapter’s: base model, objective, LoRA, the step, the evaluation against the base model, how to load it', () => {
+  it('an adapter’s: base model, objective, LoRA, the step, the evaluation against the base model, how to load it', async () => {
     const card = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', baseModel: 'Qwen/Qwen3-0.6B', config, adapterStep: 30, examples: 900, dataset: 'calls.jsonl', evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31, split: { right: 3, wrong: 1 } } } });
     expect(card).toMatch(/^---\nbase_model: Qwen\/Qwen3-0\.6B\nlibrary_name: peft\npipeline_tag: text-generation\ntags:\n- lora\n/);
     expect(card).toContain('- Objective: SSB: the reasoning (<think>…</think>) and call losses taken apart and combined with a learned balance weight (rule: grad)');
@@ -66,6 +66,14 @@ describe('the cards of what a run pushes', () => {
     const relabeled = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31, split: { right: 2, wrong: 1 }, relabeled: 2 } } });
     expect(relabeled).toContain('that split could be chance (p = 1.00, exact McNemar test on the 3 examples whose verdicts differ); more held-out examples would tell. 2 examples were judged against another expected answer by each (their answers were edited in between), and are left out of the answer-by-answer count.');
     expect(card).not.toContain('another expected answer');
+    // Labels the user fixed are said: the card's numbers read them, not the dataset's own.
+    const fixed = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, examples: 900, dataset: 'calls.jsonl', editedAnswers: 3 });
+    expect(fixed).toContain("- 900 training examples from calls.jsonl.\n- 3 expected answers of the dataset were edited in the studio (labels found wrong): training and the evaluation below read the edited ones, not the dataset's own.");
+    expect(card).not.toContain('edited in the studio');
+    const { datasetCard } = await import('../../src/export/hubCards.ts');
+    const facts = { title: 'calls-data', repo: 'ada/calls-data', dataset: 'demo', file: 'data/train.jsonl', examples: 3, leftOut: 0, sources: { openai: 3 }, hdr: { examples: 0, rounds: 0 }, withReasoning: 3, python: 0, noCall: 0, withPossibleAnswer: 0, categories: {} };
+    expect(datasetCard({ ...facts, edited: 1 })).toContain("Each ends in the assistant turn to learn: its reasoning, then its calls. One of them has an expected answer edited in the studio (labels found wrong), not the source's own.");
+    expect(datasetCard(facts)).not.toContain('edited in the studio');
     // Without the answers to set side by side (or none differing), the card says the tallies alone.
     expect(adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 25, total: 31, split: { right: 0, wrong: 0 } } } })).not.toContain('Answer by answer');
     expect(card).toContain('tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen3-0.6B")');

@@ -827,6 +827,9 @@ describe('snapshots from and into IndexedDB', () => {
     await saveExampleAnswer(source, datasetId, 'ex-0', (now) => ({ ...now, target: { ...now.target, calls: [{ name: 'add', arguments: { a: 0, b: 2 } }] } }));
     const snap = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
     expect(snap.datasetImported).toEqual(new Map([['ex-0', first]]));
+    // Its run.json and share link say that an expected answer is the user's, not the dataset's.
+    expect(snap.run.dataset.edited).toBe(1);
+    expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).dataset.edited).toBe(1);
     const target = freshDb();
     const row = await saveImportedSnapshot(target, snap, 'read-only');
     const opened = (await target.examples.get([row.datasetId, 'ex-0']))!;

@@ -155,6 +155,15 @@ describe('a shared HDR run', () => {
     expect(html).toContain('data-testid="shared-hdr-run-changes">Held-out accuracy 50% → 80% over rounds 1–2. 9 held-out answers turned right and 0 wrong between them: that split is unlikely to be chance (p = 0.0039, exact McNemar test on the 9 examples whose verdicts differ).');
   });
 
+  it('says how many expected answers the sharer edited, beside the dataset', async () => {
+    vi.stubGlobal('location', { pathname: '/' });
+    const run = await runJson(40);
+    const link = (edited?: number) => encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, dataset: { ...run.dataset, ...(edited !== undefined && { edited }) }, schema: 'balancesft-run/1' })))));
+    const text = (html: string) => html.replace(/<!-- -->/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text(renderNow(createElement(SharedRunView, { fragment: link(3), theme: 'light' })))).toContain('· 3 expected answers edited by the sharer, not the dataset’s own');
+    expect(text(renderNow(createElement(SharedRunView, { fragment: link(), theme: 'light' })))).not.toContain('edited by the sharer');
+  });
+
   it('counts a link\'s evaluation of later steps apart, as the Evaluation panel does', async () => {
     vi.stubGlobal('location', { pathname: '/' });
     const run = await runJson(40);

@@ -109,6 +109,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         <dt>Dataset</dt>
         <dd>
           {s.dataset.name} ({s.dataset.examples} examples, {s.dataset.fingerprint.slice(0, 19)}…)
+          {s.dataset.edited ? ` · ${s.dataset.edited === 1 ? '1 expected answer' : `${s.dataset.edited} expected answers`} edited by the sharer, not the dataset’s own` : ''}
         </dd>
         <dt>Status</dt>
         <dd>{statusText(s)}</dd>
