@@ -95,7 +95,7 @@ export function adapterModelCard(f: AdapterCardFacts): string {
     `- ${f.adapterStep !== undefined ? `The weights of step ${f.adapterStep} of ${f.config.steps}; learning` : 'Learning'} rate ${f.config.lr}, ${f.config.schedule} schedule, ${f.config.batchSize * f.config.gradAccum} examples a step, sequences of up to ${f.config.seqLen} tokens.`,
     ...(f.hdrRounds !== undefined ? [`- Then ${f.hdrRounds === 1 ? 'one round' : `${f.hdrRounds} rounds`} of HDR (Hard Data Re-sampling): the cases it still got wrong sampled anew, the answers that pass the call check added, training continued.`] : []),
     ...(f.examples !== undefined ? [`- ${f.examples} training examples${f.dataset ? ` from ${f.dataset}` : ''}${onHub}.`] : f.dataset ? [`- Dataset: ${f.dataset}${onHub}.`] : f.datasets?.length ? [`- Dataset: ${datasetLinks(f.datasets)}.`] : []),
-    ...(f.editedAnswers ? [`- ${f.editedAnswers === 1 ? '1 expected answer of the dataset was' : `${f.editedAnswers} expected answers of the dataset were`} edited in the studio (labels found wrong): training and the evaluation below read the edited ${f.editedAnswers === 1 ? 'one' : 'ones'}, not the dataset's own.`] : []),
+    ...(f.editedAnswers ? [`- ${editedAnswersText(f.editedAnswers)}`] : []),
     ...(f.evaluation ? ['', '## Evaluation', '', evaluationText(f.evaluation, f.evaluation.base, { subject: 'the adapter', other: 'the base model' })] : []),
     '',
     '## Use',
@@ -151,6 +151,8 @@ export interface GgufCardFacts {
   others?: string[];
   /** The Hub dataset repos the adapter was trained on. */
   datasets?: string[];
+  /** Examples of the dataset whose expected answer the user edited (AdapterCardFacts.editedAnswers). */
+  editedAnswers?: number;
   /** The newest finished evaluation of this file's weights on the run's held-out examples, beside
    * the run's adapter's on the same examples and answer length when there is one. */
   evaluation?: CardEvaluation & { adapter?: BesideEvaluation };
@@ -165,6 +167,11 @@ export function ggufTypeInName(fileName: string): string | null {
 
 /** A GGUF repo's card: what Ollama's and llama.cpp's Hub names pull (`hf.co/<repo>:<type>`), for
  * this file and the repo's other GGUF types, each a card of its own would otherwise forget. */
+/** The expected answers the user edited, as a card says them: its numbers read those. */
+function editedAnswersText(n: number): string {
+  return `${n === 1 ? '1 expected answer of the dataset was' : `${n} expected answers of the dataset were`} edited in the studio (labels found wrong): training and the evaluation below read the edited ${n === 1 ? 'one' : 'ones'}, not the dataset's own.`;
+}
+
 export function ggufModelCard(f: GgufCardFacts): string {
   const others = (f.others ?? [])
     .filter((p) => p !== f.fileName && !p.includes('/') && p.toLowerCase().endsWith('.gguf'))
@@ -182,6 +189,7 @@ export function ggufModelCard(f: GgufCardFacts): string {
       : `One GGUF file: ${f.fileName}, ${f.type} weights, ${(f.bytes / 2 ** 20).toFixed(1)} MiB.`,
     '',
     ...trainedOnLine(f.datasets),
+    ...(f.editedAnswers ? [editedAnswersText(f.editedAnswers), ''] : []),
     ...(others.length ? [`Other weight types in this repo: ${others.map((o) => `${o.fileName} (${o.type})`).join(', ')}.`, ''] : []),
     ...(f.evaluation ? ['## Evaluation', '', evaluationText(f.evaluation, f.evaluation.adapter, { subject: 'the file', other: "the run's adapter" }, " with this file's weights as llama.cpp reads them,"), ''] : []),
     '## Run it',

@@ -97,7 +97,7 @@ function ggufFiles(job: HubPushInput, gguf: { file: Blob; type: string }, repo: 
   const title = repo.split('/')[1];
   const type = gguf.type.toUpperCase();
   const fileName = `${title}-${type}.gguf`;
-  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}), ...(job.ggufEvaluation ? { evaluation: job.ggufEvaluation } : {}) });
+  const card = ggufModelCard({ title, run: job.run, repo, fileName, type, bytes: gguf.file.size, others, ...(job.baseModel ? { baseModel: job.baseModel } : {}), ...(job.datasets ? { datasets: job.datasets } : {}), ...(job.editedAnswers ? { editedAnswers: job.editedAnswers } : {}), ...(job.ggufEvaluation ? { evaluation: job.ggufEvaluation } : {}) });
   return [
     { path: fileName, blob: gguf.file },
     { path: 'README.md', blob: new Blob([card]) },

@@ -70,6 +70,7 @@ describe('the cards of what a run pushes', () => {
     const fixed = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, examples: 900, dataset: 'calls.jsonl', editedAnswers: 3 });
     expect(fixed).toContain("- 900 training examples from calls.jsonl.\n- 3 expected answers of the dataset were edited in the studio (labels found wrong): training and the evaluation below read the edited ones, not the dataset's own.");
     expect(card).not.toContain('edited in the studio');
+    expect(ggufModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', fileName: 'calls-Q4_K_M.gguf', type: 'Q4_K_M', bytes: 2 ** 20, editedAnswers: 1 })).toContain("1 expected answer of the dataset was edited in the studio (labels found wrong): training and the evaluation below read the edited one, not the dataset's own.");
     const { datasetCard } = await import('../../src/export/hubCards.ts');
     const facts = { title: 'calls-data', repo: 'ada/calls-data', dataset: 'demo', file: 'data/train.jsonl', examples: 3, leftOut: 0, sources: { openai: 3 }, hdr: { examples: 0, rounds: 0 }, withReasoning: 3, python: 0, noCall: 0, withPossibleAnswer: 0, categories: {} };
     expect(datasetCard({ ...facts, edited: 1 })).toContain("Each ends in the assistant turn to learn: its reasoning, then its calls. One of them has an expected answer edited in the studio (labels found wrong), not the source's own.");
