@@ -12,7 +12,7 @@ import type { ImportIssue } from './record-error.ts';
 import { DEFAULT_SPLIT, hardCaseRootId, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
 import { targetCalls } from './whole-floats.ts';
 import { astCheck } from '../eval/ast-checker.ts';
-import { groundTruthOf } from '../eval/ground-truth.ts';
+import { groundTruthKey, groundTruthOf } from '../eval/ground-truth.ts';
 
 /** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
 export const MAX_STORED_ISSUES = 1000;
@@ -173,7 +173,9 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
       counts.set(kept.counts.subarray((at + 1) * fields), at * fields);
       await db.tokenizerCounts.put({ ...kept, ids: kept.ids.filter((_, i) => i !== at), counts });
     }
-    const samples = await judgeHdrSamplesAgain(db, datasetId, example);
+    // Only where what it is judged against changed (a reasoning-only edit leaves the samples, and the user's choices on them, as they were).
+    const judgedOtherwise = groundTruthKey(groundTruthOf(example)) !== groundTruthKey(groundTruthOf(row.example));
+    const samples = judgedOtherwise ? await judgeHdrSamplesAgain(db, datasetId, example) : { leftOut: 0, usedAgain: 0 };
     if (next.included !== row.included || samples.leftOut + samples.usedAgain > 0) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
     return { row: next, samples };
   });

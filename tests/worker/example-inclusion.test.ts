@@ -372,9 +372,12 @@ describe('editing an example\'s expected answer', () => {
     expect(await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'q', answer: 'imported' }, () => undefined)).toEqual({ included: true, edited: false, samples: { leftOut: 0, usedAgain: 2 } });
     expect(await used()).toEqual(['q', 'q#hdr1.0', 'q#hdr1.1', 'qq#hdr1.0']);
     expect((await db.examples.get([dataset.id, 'q']))!.example.possibleAnswer).toEqual([{ book: { seats: [3, 4] } }]);
-    // A reasoning-only edit keeps the calls and the alternatives, and its samples.
+    // A reasoning-only edit keeps the calls and the alternatives, and its samples, with the user's
+    // own choice on one of them (left out by hand, though it answers as the label does).
+    await engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'q#hdr1.0', included: false }, () => undefined);
     expect((await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'q', answer: { reasoning: 'three seats', calls: '[{"name": "book", "arguments": {"seats": 3}}]', content: '' } }, () => undefined)).samples).toEqual({ leftOut: 0, usedAgain: 0 });
     expect((await db.examples.get([dataset.id, 'q']))!.example).toMatchObject({ possibleAnswer: [{ book: { seats: [3, 4] } }], target: { reasoning: 'three seats' } });
+    expect(await used()).toEqual(['q', 'q#hdr1.1', 'qq#hdr1.0']);
   }, 60_000);
 
   it('is refused, naming the job, while a job works on the dataset', async () => {
