@@ -1,9 +1,10 @@
-// The edit of an example's expected answer under way: the draft in the editor's boxes (kept here,
-// not in the component, so leaving the tab loses no typing), the save or restore asked of the
-// worker, and what the last one did. One example's answer is edited at a time: another's Edit waits
-// until this one is saved or cancelled, so no typing is dropped without a word.
+// Fixing wrong labels: the edit of an example's expected answer under way (the draft in the
+// editor's boxes, kept here, not in the component, so leaving the tab loses no typing), the save or
+// restore asked of the worker and what the last one did; and an evaluation's kept answers judged
+// again against the answers as they are now. One example's answer is edited at a time: another's
+// Edit waits until this one is saved or cancelled, so no typing is dropped without a word.
 import { create } from 'zustand';
-import type { AnswerDraft } from '../worker/protocol.ts';
+import type { AnswerDraft, RequestMap } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { deletedMeanwhile, refreshAfterSaved } from './datasetStore.ts';
 import { useRuns } from './runStore.ts';
@@ -55,7 +56,7 @@ export function otherEditWaiting(s: Pick<AnswerEditState, 'edit' | 'restoring'>,
   return null;
 }
 
-type Saved = { included: boolean; edited: boolean; samples: { leftOut: number; usedAgain: number } };
+type Saved = RequestMap['saveExampleAnswer'][1];
 
 /** What a saved change left the example (and HDR's samples of it) as, in the words of its inclusion toggle. */
 function outcomeText(r: Saved, what: string): string {
