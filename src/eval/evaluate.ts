@@ -10,7 +10,7 @@ import { DEFAULT_DECODE } from '../model/decoding.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
-import { groundTruthKey, groundTruthOf } from './ground-truth.ts';
+import { groundTruthKey, groundTruthOf, shortKey } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
 import { accuracyIntervalText } from './accuracyInterval.ts';
 import { byStepText, cutOffNote, tooLongNote } from './summaryNotes.ts';
@@ -137,6 +137,14 @@ export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target'
   return p;
 }
 
+
+/** What an evaluation's answers were judged against, example by example: two evaluations of the same
+ * examples with other keys judged some against other expected answers (edited between them).
+ * Undefined where an answer has no key (stored before it was kept). */
+export function judgedAgainstKey(predictions: Array<Pick<Prediction, 'exampleId' | 'expected'>>): string | undefined {
+  if (predictions.some((p) => p.expected === undefined)) return undefined;
+  return shortKey(predictions.map((p) => `${p.exampleId}\t${p.expected}`).sort().join('\n'));
+}
 
 const tally = (total: number, correct: number): CategoryTally => ({ total, correct, accuracy: total === 0 ? 0 : correct / total });
 

@@ -43,7 +43,11 @@ export function groundTruthOf(example: Pick<Example, 'tools' | 'target' | 'possi
  * changed says nothing of the model. Two FNV-1a passes, 16 hex digits: a key, not a secret.
  */
 export function groundTruthKey(truth: { possibleAnswer: PossibleAnswer; category: string }): string {
-  const text = canonicalJson([truth.category, truth.possibleAnswer]);
+  return shortKey(canonicalJson([truth.category, truth.possibleAnswer]));
+}
+
+/** 16 hex digits of `text`: two FNV-1a passes. */
+export function shortKey(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < text.length; i++) {

@@ -10,6 +10,7 @@ import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { EvalReport, EvalSummary } from '../eval/index.ts';
+import { judgedAgainstKey } from '../eval/evaluate.ts';
 import type { LoraSettings } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { HardCase, HdrHooks, HdrRoundReport } from './rounds.ts';
@@ -130,6 +131,9 @@ export interface EvalRunRow extends RunRow<'eval', EvalRunConfig> {
    * failure), but the summary covers only the examples answered, so it is no finished evaluation.
    * Rows kept before this field say so with status `failed`. */
   stopped?: true;
+  /** What its answers were judged against (judgedAgainstKey): evaluations of the same examples set
+   * side by side with other keys judged some against other expected answers. Absent on older rows. */
+  judgedAgainst?: string;
 }
 
 /** An HDR run: `config` is the retraining configuration, `settings` the rounds'. */
@@ -163,6 +167,8 @@ export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: st
     id: run.id, datasetId: run.datasetId, status: failure ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
     message, kind: 'eval', summary, ...(aborted && !failure ? { stopped: true as const } : {}),
   };
+  const judgedAgainst = judgedAgainstKey(predictions);
+  if (judgedAgainst !== undefined && predictions.length) row.judgedAgainst = judgedAgainst;
   await db.transaction('rw', db.runs, db.predictions, async () => {
     await db.runs.put(row);
     await db.predictions.put({ runId: run.id, predictions });

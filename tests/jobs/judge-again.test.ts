@@ -44,6 +44,13 @@ describe('judging an evaluation again after a label was fixed', () => {
     expect(await db.runs.get('eval-1')).toMatchObject({ summary: { correct: 2 } });
     // Set side by side, q2's flip is its label's, not the model's.
     expect(compareAnswers(after, before)).toMatchObject({ same: 3, nowRight: [], nowWrong: [], relabeled: ['q2'] });
+    // Each row keeps a key of what its answers were judged against: they differ, as q2's label does.
+    const original = (await db.runs.get('eval-1')) as { judgedAgainst?: string };
+    expect(original.judgedAgainst).toMatch(/^[0-9a-f]{16}$/);
+    expect(judged.row.judgedAgainst).toMatch(/^[0-9a-f]{16}$/);
+    expect(judged.row.judgedAgainst).not.toBe(original.judgedAgainst);
+    // Judged again once more, nothing changed since: the same key.
+    expect((await judgeEvaluationAgain(db, judged.row.id)).row.judgedAgainst).toBe(judged.row.judgedAgainst);
     db.close();
   });
 

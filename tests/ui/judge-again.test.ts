@@ -47,4 +47,16 @@ describe('judging an evaluation’s answers again', () => {
     useRuns.setState({ runs: [evalRun('eval-2', 20, 3, 'eval-1')] as never });
     expect(text(renderNow(createElement(EvalResults, { datasetId: 'd1' })))).toContain('Not answered again: the answers of an evaluation deleted since');
   });
+
+  it('says when the evaluations set side by side judged against different expected answers', () => {
+    const base = (judgedAgainst?: string) => ({ ...evalRun('eval-b', 5, 2), config: { adapterRunId: null, limit: 3, maxNewTokens: 96, lora: null }, ...(judgedAgainst && { judgedAgainst }) });
+    const adapter = (judgedAgainst?: string) => ({ ...evalRun('eval-a', 10, 3), config: { adapterRunId: 'run-a', limit: 3, maxNewTokens: 96, lora: null }, ...(judgedAgainst && { judgedAgainst }) });
+    useRuns.setState({ runs: [adapter('k2'), base('k1'), { id: 'run-a', name: 'sft', datasetId: 'd1', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {} }] as never });
+    expect(renderNow(createElement(EvalResults, { datasetId: 'd1' }))).toContain('data-testid="accuracy-compare-relabeled"');
+    useRuns.setState({ runs: [adapter('k1'), base('k1')] as never });
+    expect(renderNow(createElement(EvalResults, { datasetId: 'd1' }))).not.toContain('accuracy-compare-relabeled');
+    // Rows kept before the key: nothing said.
+    useRuns.setState({ runs: [adapter('k2'), base()] as never });
+    expect(renderNow(createElement(EvalResults, { datasetId: 'd1' }))).not.toContain('accuracy-compare-relabeled');
+  });
 });

@@ -67,11 +67,18 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
   // Rows scored on other examples, with another token budget or on another model are not a like-for-like comparison.
   const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1 || models.size > 1;
+  // The same examples, judged against expected answers edited between the evaluations (rows kept before the key say nothing).
+  const relabeled = !differ && rows.every((r) => r.judgedAgainst !== undefined) && new Set(rows.map((r) => r.judgedAgainst)).size > 1;
   return (
     <div className="tablewrap">
       {differ && (
         <p className="muted" data-testid="accuracy-compare-mismatch">
           These evaluations differ in their model, their examples or their Max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
+        </p>
+      )}
+      {relabeled && (
+        <p className="note" data-testid="accuracy-compare-relabeled">
+          These evaluations judged their answers against different expected answers: some were edited between them. Judge the older ones’ answers again (“Judge these answers again” under each) to compare them like for like.
         </p>
       )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">
