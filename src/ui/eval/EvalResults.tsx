@@ -78,7 +78,7 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
       )}
       {relabeled && (
         <p className="note" data-testid="accuracy-compare-relabeled">
-          These evaluations judged their answers against different expected answers: some were edited between them. Judge the older ones’ answers again (“Judge these answers again” under each) to compare them like for like.
+          These evaluations did not judge the same examples against the same expected answers: some were edited (or examples included or left out) between them. Judge the older ones’ answers again (“Judge these answers again” under each) to compare them like for like.
         </p>
       )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">
