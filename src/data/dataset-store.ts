@@ -12,6 +12,8 @@ import type { ImportIssue } from './record-error.ts';
 import { DEFAULT_SPLIT, hardCaseRootId, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
 import { targetCalls } from './whole-floats.ts';
 import { astCheck } from '../eval/ast-checker.ts';
+import { checkGeneratedOutput } from '../eval/check-generation.ts';
+import { hardCaseId } from '../hdr/store.ts';
 import { groundTruthKey, groundTruthOf } from '../eval/ground-truth.ts';
 
 /** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
@@ -147,7 +149,7 @@ export async function setExampleIncluded(db: StudioDb, datasetId: string, exampl
  * snapshots tell the edited data from the imported. Returns the row as stored.
  */
 export async function saveExampleAnswer(db: StudioDb, datasetId: string, exampleId: string, answer: ((now: Example) => Example) | 'imported'): Promise<{ row: ExampleRow; samples: SamplesJudgedAgain }> {
-  const saved = await db.transaction('rw', db.datasets, db.examples, db.tokenizerCounts, async () => {
+  const saved = await db.transaction('rw', [db.datasets, db.examples, db.tokenizerCounts, db.hardCases], async () => {
     const d = await db.datasets.get(datasetId);
     if (!d) throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
     const row = await db.examples.get([datasetId, exampleId]);
@@ -176,6 +178,12 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
     // Only where what it is judged against changed (a reasoning-only edit leaves the samples, and the user's choices on them, as they were).
     const judgedOtherwise = groundTruthKey(groundTruthOf(example)) !== groundTruthKey(groundTruthOf(row.example));
     const samples = judgedOtherwise ? await judgeHdrSamplesAgain(db, datasetId, example) : { leftOut: 0, usedAgain: 0 };
+    // Its open hard case failed against the old answer: where the model's newest answer there is
+    // right against the answer now (the label was what was wrong), it is no hard case any more.
+    const hardCase = judgedOtherwise ? await db.hardCases.get(hardCaseId(datasetId, exampleId)) : undefined;
+    const truth = groundTruthOf(example);
+    const newest = hardCase?.status === 'open' ? hardCase.failedOutputs.at(-1) : undefined;
+    if (hardCase && newest !== undefined && checkGeneratedOutput({ functions: example.tools, ...truth, output: newest }).valid) await db.hardCases.update(hardCase.id, { status: 'solved' });
     if (next.included !== row.included || samples.leftOut + samples.usedAgain > 0) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
     return { row: next, samples };
   });

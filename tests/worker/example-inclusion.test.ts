@@ -9,6 +9,7 @@ import { saveDataset, setExamplesIncluded, trainingExamples } from '../../src/da
 import type { Example } from '../../src/data/example.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { holdingDataset } from '../../src/worker/runLock.ts';
+import { hardCaseId, saveHardCases } from '../../src/hdr/store.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
 import { stubLocks } from '../helpers/locks.ts';
 import { NARROW } from '../helpers/tinyEngine.ts';
@@ -358,10 +359,14 @@ describe('editing an example\'s expected answer', () => {
     const engine = new StudioEngine(undefined, () => undefined, db);
     const used = async () => (await trainingExamples(db, dataset.id)).map((e) => e.id).sort();
     expect(await used()).toEqual(['q', 'q#hdr1.0', 'q#hdr1.1', 'qq#hdr1.0']);
+    // HDR had mined q as a hard case: the model answered 2 seats, wrong against the label of 3.
+    await saveHardCases(db, dataset.id, 1, [{ example: question, failedOutputs: ['[book(seats=2)]'], round: 1, status: 'open' }]);
     const saved = await engine.handlers.saveExampleAnswer({ datasetId: dataset.id, exampleId: 'q', answer: { reasoning: 'book 2', calls: '[{"name": "book", "arguments": {"seats": 2}}]', content: '' } }, () => undefined);
     expect(saved).toEqual({ included: true, edited: true, samples: { leftOut: 2, usedAgain: 0 } });
     // Its samples of 3 and 4 seats answer the old label; another question's sample is not its.
     expect(await used()).toEqual(['q', 'qq#hdr1.0']);
+    // The model's answer was right: no hard case any more.
+    expect((await db.hardCases.get(hardCaseId(dataset.id, 'q')))?.status).toBe('solved');
     // The edited calls are what it is judged against: the dataset's alternatives (3 or 4) are gone.
     const edited = (await db.examples.get([dataset.id, 'q']))!.example;
     expect(edited.possibleAnswer).toBeUndefined();
