@@ -4,16 +4,17 @@
 // Never deletes without the confirmation token, and never leaves a dataset half written or half
 // deleted: each of those is one transaction.
 import type { DatasetRow, ExampleRow, RunRow, StudioDb } from './db.ts';
+import { hardCaseId } from '../hdr/store.ts';
 import type { Example } from './example.ts';
-import { canonicalJson, datasetFingerprint } from './fingerprint.ts';
+import { canonicalJson, datasetFingerprint, refreshFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
 import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
 import { DEFAULT_SPLIT, hardCaseRootId, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
 import { targetCalls } from './whole-floats.ts';
+import { forgetTokenCounts } from './token-counts.ts';
 import { astCheck } from '../eval/ast-checker.ts';
 import { checkGeneratedOutput } from '../eval/check-generation.ts';
-import { hardCaseId } from '../hdr/store.ts';
 import { groundTruthKey, groundTruthOf } from '../eval/ground-truth.ts';
 
 /** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
@@ -166,15 +167,7 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
     // Edited back to the imported answer: nothing of the import to keep apart.
     if (canonicalJson(example.target) !== canonicalJson(imported.target)) next.original = imported;
     await db.examples.put(next);
-    for (const kept of await db.tokenizerCounts.where('datasetId').equals(datasetId).toArray()) {
-      const at = kept.ids.indexOf(exampleId);
-      if (at < 0) continue;
-      const fields = kept.counts.length / kept.ids.length;
-      const counts = new Int32Array(kept.counts.length - fields);
-      counts.set(kept.counts.subarray(0, at * fields));
-      counts.set(kept.counts.subarray((at + 1) * fields), at * fields);
-      await db.tokenizerCounts.put({ ...kept, ids: kept.ids.filter((_, i) => i !== at), counts });
-    }
+    await forgetTokenCounts(db, datasetId, exampleId);
     // Only where what it is judged against changed (a reasoning-only edit leaves the samples, and the user's choices on them, as they were).
     const judgedOtherwise = groundTruthKey(groundTruthOf(example)) !== groundTruthKey(groundTruthOf(row.example));
     const samples = judgedOtherwise ? await judgeHdrSamplesAgain(db, datasetId, example) : { leftOut: 0, usedAgain: 0 };
@@ -187,11 +180,13 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
     if (next.included !== row.included || samples.leftOut + samples.usedAgain > 0) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
     return { row: next, samples };
   });
-  // Hashed outside the transaction, as HDR's added samples are (an await on anything but IndexedDB
-  // would commit it early).
-  const all = await db.examples.where('datasetId').equals(datasetId).toArray();
-  await db.datasets.update(datasetId, { fingerprint: await datasetFingerprint(all.map((r) => r.example)) });
+  await refreshFingerprint(db, datasetId);
   return saved;
+}
+
+/** How many of the dataset's examples carry an expected answer the user edited. */
+export function editedAnswerCount(db: StudioDb, datasetId: string): Promise<number> {
+  return db.examples.where('datasetId').equals(datasetId).filter((r) => r.original !== undefined).count();
 }
 
 /** HDR samples of an example whose answer changed, by what the change did to them. */

@@ -4,6 +4,7 @@
 // any order or file layout give the same fingerprint; any change to what the model sees changes it.
 // Never includes split or inclusion choices: those are settings, not data.
 import type { Example } from './example.ts';
+import type { StudioDb } from './db.ts';
 
 /** JSON with sorted keys and NFC strings: one spelling per value. */
 export function canonicalJson(value: unknown): string {
@@ -80,4 +81,12 @@ export async function datasetFingerprint(examples: Iterable<Example>): Promise<s
   const builder = fingerprintBuilder();
   for (const e of examples) await builder.add(e);
   return builder.digest();
+}
+
+/** The stored dataset's fingerprint hashed again after a change to its examples (HDR's samples, an
+ * edited answer), outside the change's transaction: an await on anything but IndexedDB would commit
+ * it early. */
+export async function refreshFingerprint(db: StudioDb, datasetId: string): Promise<void> {
+  const all = await db.examples.where('datasetId').equals(datasetId).toArray();
+  await db.datasets.update(datasetId, { fingerprint: await datasetFingerprint(all.map((r) => r.example)) });
 }

@@ -80,3 +80,16 @@ export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokeni
   });
   return list;
 }
+
+/** Drops the counts kept for one example (its text changed: an edited answer), under every
+ * tokenizer; counted again when next asked. Runs inside the caller's transaction where it has one. */
+export async function forgetTokenCounts(db: StudioDb, datasetId: string, exampleId: string): Promise<void> {
+  for (const kept of await db.tokenizerCounts.where('datasetId').equals(datasetId).toArray()) {
+    const at = kept.ids.indexOf(exampleId);
+    if (at < 0) continue;
+    const counts = new Int32Array(kept.counts.length - FIELDS);
+    counts.set(kept.counts.subarray(0, at * FIELDS));
+    counts.set(kept.counts.subarray((at + 1) * FIELDS), at * FIELDS);
+    await db.tokenizerCounts.put({ ...kept, ids: kept.ids.filter((_, i) => i !== at), counts });
+  }
+}

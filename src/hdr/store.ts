@@ -8,7 +8,7 @@
 import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
-import { datasetFingerprint } from '../data/fingerprint.ts';
+import { refreshFingerprint } from '../data/fingerprint.ts';
 import type { EvalReport, EvalSummary } from '../eval/index.ts';
 import { judgedAgainstKey } from '../eval/evaluate.ts';
 import type { LoraSettings } from '../model/lora.ts';
@@ -90,11 +90,8 @@ export async function addHdrExamples(db: StudioDb, datasetId: string, examples: 
     await db.examples.bulkAdd(rows);
     await db.datasets.update(datasetId, { exampleCount: dataset.exampleCount + rows.length });
   });
-  // The fingerprint names the dataset's content (runs and snapshots compare it): it changed. Hashed
-  // outside the transaction, which an await on anything but IndexedDB would commit early.
-  const all = await db.examples.where('datasetId').equals(datasetId).toArray();
-  const fingerprint = await datasetFingerprint(all.map((r) => r.example));
-  await db.datasets.update(datasetId, { fingerprint });
+  // The fingerprint names the dataset's content (runs and snapshots compare it): it changed.
+  await refreshFingerprint(db, datasetId);
 }
 
 /** What an evaluation run answered with: the adapter's run (null: the base model) and the decoding. */

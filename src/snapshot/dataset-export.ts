@@ -7,6 +7,7 @@
 // rows at a time, turned into lines at once, so the worker holds the file's bytes but never every
 // row of a large dataset.
 import type { ExampleRow, StudioDb } from '../data/db.ts';
+import type { Example } from '../data/example.ts';
 import { encodeDatasetJsonl } from './dataset-jsonl.ts';
 
 const ROWS_PER_CHUNK = 2000;
@@ -26,11 +27,16 @@ export async function exportDatasetJsonl(db: StudioDb, datasetId: string, onProg
   const { name, rows } = await readDatasetInChunks(
     db,
     datasetId,
-    (rows) => parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1])), new Map(rows.flatMap((r) => (r.original ? [[r.id, r.original] as const] : []))))),
+    (rows) => parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1])), importedAnswers(rows))),
     onProgress,
     rowsPerChunk,
   );
   return { name: `${datasetFileName(name)}.jsonl`, file: new Blob(parts as BlobPart[], { type: 'application/jsonl' }), examples: rows };
+}
+
+/** The edited examples among `rows`, each as it was imported: what travels beside the edited one. */
+export function importedAnswers(rows: ExampleRow[]): Map<string, Example> {
+  return new Map(rows.flatMap((r) => (r.original ? [[r.id, r.original] as const] : [])));
 }
 
 /** A dataset's name as a file name's stem. */

@@ -9,7 +9,8 @@
 // touches the GPU.
 import type { CheckpointRow, ExampleRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
-import { loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
+import { editedAnswerCount, loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
+import { importedAnswers } from './dataset-export.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
@@ -177,15 +178,15 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   let imported: SnapshotInput['datasetImported'];
   if (dataset) {
     // A reader of its accuracy is told that some expected answers are the sharer's, not the dataset's.
-    const edited = await db.examples.where('datasetId').equals(dataset.id).filter((r) => r.original !== undefined).count();
+    const edited = await editedAnswerCount(db, dataset.id);
     datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split, ...(dataset.hubRepo ? { hubRepo: dataset.hubRepo } : {}), ...(edited ? { edited } : {}) };
     if (options.includeDataset) {
       const rows = await loadExampleRows(db, dataset.id);
       examples = rows.map((r) => r.example);
       inclusion = new Map(rows.map((r) => [r.id, r.included === 1]));
       // Edited answers travel with the examples they were imported as, to restore after an import.
-      const edited = rows.filter((r) => r.original);
-      if (edited.length) imported = new Map(edited.map((r) => [r.id, r.original!]));
+      const edited = importedAnswers(rows);
+      if (edited.size) imported = edited;
       // Recomputed: a database upgraded from v1 keeps '' until then, and import checks this value.
       datasetInfo.fingerprint = await datasetFingerprint(examples);
       datasetInfo.examples = examples.length;

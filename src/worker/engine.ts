@@ -16,7 +16,7 @@ import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import { plural } from '../data/plural.ts';
 import type { DatasetRow, StudioDb } from '../data/db.ts';
-import { leftOutCount } from '../data/dataset-store.ts';
+import { editedAnswerCount, leftOutCount } from '../data/dataset-store.ts';
 import type { Example } from '../data/example.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
@@ -575,7 +575,7 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const { baseModel, datasets } = await this.runSources(run);
       const dataset = (await db.datasets.get(run.datasetId))?.name;
-      const editedAnswers = await db.examples.where('datasetId').equals(run.datasetId).filter((r) => r.original !== undefined).count();
+      const editedAnswers = await editedAnswerCount(db, run.datasetId);
       const hdrRounds = run.kind === 'hdr' ? ((run as HdrRunRow).rounds?.length ?? 0) : undefined;
       const evaluation = await adapterEvaluation(db, run);
       const fileEvaluation = what === 'gguf' && gguf ? await ggufEvaluation(db, run, gguf) : undefined;
