@@ -114,7 +114,9 @@ export function useTrainingReasoning(datasetId: string): Loaded<ReasoningShare> 
 
 /** The dataset's examples as the list last read them (datasetStamp: HDR's samples added, an example
  * included or left out), so what counts them counts again; its id while it is not listed. */
-const useDatasetStampOf = (datasetId: string | null) =>
+/** What changes whenever a dataset's examples do (an import, an inclusion choice, an edited answer):
+ * a view keyed by it is read again after any of them. */
+export const useDatasetStampOf = (datasetId: string | null) =>
   useDatasets((s) => {
     const d = s.datasets.find((r) => r.id === datasetId);
     return d ? datasetStamp(d) : datasetId;

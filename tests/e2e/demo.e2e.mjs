@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { launchContext } from './chromium.mjs';
 import { createFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
-import { assertSameChart, chartState, dropFiles, nextFrames, openPanel, phaseClock, waitForChartStep } from './studioHelpers.mjs';
+import { assertSameChart, chartState, dropFiles, nextFrames, openPanel, openRunExports, phaseClock, waitForChartStep } from './studioHelpers.mjs';
 
 // SwiftShader trains a demo step (2 examples) in ~2 s on a shared 2-core CPU (5–15 s before the loss
 // left out the LM head's all-zero rows); the budget allows for a machine far slower than that.
@@ -287,6 +287,7 @@ export const tests = {
 
     // Export the run with its dataset and make a share link.
     const downloading = page.waitForEvent('download', { timeout: 60_000 });
+    await openRunExports(page, 'my first run');
     await page.getByRole('button', { name: 'Export my first run with its dataset' }).click();
     const download = await downloading;
     assert.match(download.suggestedFilename(), /-step30\.zip$/);
@@ -300,6 +301,7 @@ export const tests = {
     // The trained model as one GGUF file: its name, architecture, chat template and end token as the
     // studio wrote them (tests/export/gguf-llama-cpp.test.ts checks such files' logits in llama.cpp).
     const ggufDownloading = page.waitForEvent('download', { timeout: 120_000 });
+    await openRunExports(page, 'my first run');
     await page.getByRole('button', { name: /^Export my first run as one GGUF file/ }).click();
     const ggufDownload = await ggufDownloading;
     assert.equal(ggufDownload.suggestedFilename(), 'my-first-run-q8_0.gguf');
@@ -372,6 +374,7 @@ export const tests = {
     mark('GGUF evaluated');
     await openPanel(page, 'Runs & snapshots');
     // The HDR run offers its last round's adapter too (read as Evaluate reads it; the export is the same).
+    await openRunExports(page, 'HDR from “my first run”');
     await page.getByRole('button', { name: /^Export HDR from “my first run” as one GGUF file .*the last HDR round’s adapter merged/ }).waitFor();
     mark('GGUF export read back');
 
@@ -379,6 +382,7 @@ export const tests = {
     // adapted weight merged and every other tensor its own bytes (tests/export/merged-export.test.ts
     // checks the merged values; PEFT's merge_and_unload() gave the same bits).
     const mergedDownloading = page.waitForEvent('download', { timeout: 60_000 });
+    await openRunExports(page, 'my first run');
     await page.getByRole('button', { name: /^Export my first run as a Hugging Face model folder/ }).click();
     const mergedDownload = await mergedDownloading;
     assert.equal(mergedDownload.suggestedFilename(), 'my-first-run-merged.zip');
@@ -401,6 +405,7 @@ export const tests = {
       const out = await hub.handle({ method: req.method(), url: req.url(), headers: await req.allHeaders(), body: req.postDataBuffer() ?? Buffer.alloc(0) });
       await route.fulfill({ status: out.status, headers: out.headers, body: typeof out.body === 'string' ? out.body : Buffer.from(out.body) });
     });
+    await openRunExports(page, 'my first run');
     await page.getByRole('button', { name: /^Push my first run to the Hugging Face Hub/ }).click();
     const pushForm = page.getByTestId('hub-push-form');
     assert.equal(await pushForm.getByTestId('hub-push-repo').inputValue(), 'my-first-run');

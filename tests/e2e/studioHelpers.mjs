@@ -19,6 +19,13 @@ export async function openPanel(page, name) {
   await page.getByRole('tab', { name }).click();
 }
 
+/** Unfolds a run's exports under its row in the Runs panel (folded until asked, and again after the panel was left). */
+export async function openRunExports(page, runName) {
+  const toggle = page.getByRole('button', { name: `Export or push ${runName}`, exact: true });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByRole('group', { name: `Exports of ${runName}`, exact: true }).waitFor();
+}
+
 /** { points, lastStep, digest, nonNull } of a chart, from the attributes MetricChart writes. */
 export async function chartState(page, testId) {
   const el = page.getByTestId(testId);

@@ -1,6 +1,6 @@
 // Information that used to be only a colour or a hover title: unavailable GPU features, token
 // segments, per-token loss, why a button is off, a chart's numbers, the histogram's bin counts.
-import { createElement } from 'react';
+import { createElement, Fragment } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -26,7 +26,9 @@ const { TokenView } = await import('../../src/ui/dataset/TokenView.tsx');
 const { segmentMarkerAt } = await import('../../src/ui/dataset/segmentMarkers.ts');
 const { TokenLossStrip, highestLossTokens } = await import('../../src/ui/dashboard/TokenLossStrip.tsx');
 const { CachedModels } = await import('../../src/ui/model/CachedModels.tsx');
-const { RunActions } = await import('../../src/ui/runs/RunActions.tsx');
+const { RunActions, RunExports } = await import('../../src/ui/runs/RunActions.tsx');
+// A run's row actions and, unfolded, its exports (whose reasons to be off are the row's).
+const actionsAndExports = (run: Parameters<typeof RunActions>[0]['run']) => createElement(Fragment, null, createElement(RunActions, { run, onOpenDashboard: () => undefined }), createElement(RunExports, { run }));
 const { StaticChart } = await import('../../src/ui/dashboard/StaticChart.tsx');
 const { LengthHistogram } = await import('../../src/ui/dataset/LengthHistogram.tsx');
 const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
@@ -89,7 +91,7 @@ describe('why a button is off, where a keyboard reaches it', () => {
   it('a run with no trained step: ONNX says it needs one', () => {
     const run = trainRow('fresh', { lastStep: 0, status: 'created' });
     useRuns.setState({ runs: [run] });
-    const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    const html = renderNow(actionsAndExports(run));
     expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
     expect(html).toMatch(/data-testid="export-gguf" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
     expect(html).toMatch(/data-testid="export-merged" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
@@ -101,7 +103,7 @@ describe('why ONNX is off', () => {
   it('while another run trains: says it waits for that run (it was greyed without a word)', () => {
     const run = trainRow('r1', { name: 'first run' });
     useRuns.setState({ runs: [run, trainRow('r2', { status: 'running' })], active: { runId: 'r2', progress: null, stepTimes: [], pausing: false, stopping: false }, adapterRuns: new Set(['r1']) });
-    const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    const html = renderNow(actionsAndExports(run));
     expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-r1"/);
     expect(html).toContain('<span class="small muted" id="run-onnx-why-r1">The model exports (ONNX, GGUF, merged) wait for the run that is training; export it once that ends.</span>');
   });
@@ -112,7 +114,7 @@ describe('why ONNX is off', () => {
     useRuns.setState({ runs: [run, trainRow('r2', { name: 'there', status: 'running' })], adapterRuns: new Set(['r1']) });
     /** The text the ONNX button points to. */
     const onnxWhy = () => {
-      const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+      const html = renderNow(actionsAndExports(run));
       const id = html.match(/data-testid="export-onnx" aria-disabled="true" aria-describedby="([^"]+)"/)?.[1];
       return id && html.match(new RegExp(`<span class="small muted" id="${id}">([^<]*)</span>`))?.[1];
     };
@@ -126,7 +128,7 @@ describe('why ONNX is off', () => {
       // A paused run's Resume is held for the same reason: said once, beside both.
       const paused = { ...run, status: 'paused', lastStep: 2 } as StoredRun;
       useRuns.setState({ checkpointSteps: new Map([['r1', 2]]) });
-      const html = renderNow(createElement(RunActions, { run: paused, onOpenDashboard: () => undefined }));
+      const html = renderNow(actionsAndExports(paused));
       expect(html.match(/aria-label="Resume first run from step 2"[^>]*aria-describedby="([^"]+)"/)?.[1]).toBe(html.match(/data-testid="export-onnx" aria-disabled="true" aria-describedby="([^"]+)"/)?.[1]);
       expect(html.split('is training in another tab of the studio').length).toBe(2);
     } finally {
@@ -137,12 +139,12 @@ describe('why ONNX is off', () => {
   it('a run that failed before its first checkpoint: off, saying there is no adapter (it was on, and the export failed)', () => {
     const run = trainRow('failed-early', { status: 'failed', lastStep: 7 });
     useRuns.setState({ runs: [run], adapterRuns: new Set() });
-    const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    const html = renderNow(actionsAndExports(run));
     expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-failed-early"/);
     expect(html).toContain('<span class="small muted" id="run-onnx-why-failed-early">The model exports (ONNX, GGUF, merged) need a saved checkpoint, and this run has none.</span>');
     // With one (a snapshot's adapter-only checkpoint counts: it holds the adapter), it is on.
     useRuns.setState({ adapterRuns: new Set(['failed-early']) });
-    expect(renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }))).not.toMatch(/data-testid="export-onnx" aria-disabled="true"/);
+    expect(renderNow(actionsAndExports(run))).not.toMatch(/data-testid="export-onnx" aria-disabled="true"/);
   });
 });
 
@@ -152,10 +154,10 @@ describe('what a run offers', () => {
     const continued = hdr('hdr-a', 'r');
     const evalRow = { ...trainRow('e'), kind: 'eval' } as unknown as StoredRun;
     useRuns.setState({ runs: [trainRow('r'), continued, hdr('hdr-b'), evalRow, hdr('hdr-c', 'e')] });
-    const html = renderNow(createElement(RunActions, { run: continued, onOpenDashboard: () => undefined }));
+    const html = renderNow(actionsAndExports(continued));
     expect(html).toContain('aria-label="Export hdr-a as a snapshot .zip"');
     expect(html).toContain('aria-label="Copy a share link for hdr-a"');
-    expect(renderNow(createElement(RunActions, { run: hdr('hdr-b'), onOpenDashboard: () => undefined }))).not.toContain('snapshot .zip');
+    expect(renderNow(actionsAndExports(hdr('hdr-b')))).not.toContain('snapshot .zip');
     // HDR that continued an evaluation's model, not a training run: no history to carry.
     expect(renderNow(createElement(RunActions, { run: hdr('hdr-c', 'e'), onOpenDashboard: () => undefined }))).not.toContain('snapshot .zip');
   });
@@ -163,15 +165,15 @@ describe('what a run offers', () => {
   it('an ended HDR run with an adapter (its last round’s) exports it as GGUF, waiting while a run trains; one without an adapter offers none', () => {
     const hdr = { ...trainRow('h1'), kind: 'hdr', name: 'hdr one', settings: {}, rounds: [] } as unknown as StoredRun;
     useRuns.setState({ runs: [hdr], adapterRuns: new Set(['h1']), active: null });
-    const on = renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }));
+    const on = renderNow(actionsAndExports(hdr));
     expect(on).toMatch(/<button aria-label="Export hdr one as one GGUF file for llama.cpp, Ollama and LM Studio \(Q8_0 weights, the last HDR round’s adapter merged\)" data-testid="export-gguf">GGUF<\/button>/);
     expect(on).not.toContain('export-onnx');
     useRuns.setState({ runs: [hdr, trainRow('r2', { status: 'running' })], active: { runId: 'r2', progress: null, stepTimes: [], pausing: false, stopping: false } });
-    const waiting = renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }));
+    const waiting = renderNow(actionsAndExports(hdr));
     expect(waiting).toMatch(/data-testid="export-gguf" aria-disabled="true" aria-describedby="run-onnx-why-h1"/);
     expect(waiting).toContain('<span class="small muted" id="run-onnx-why-h1">GGUF and merged wait for the run that is training; export it once that ends.</span>');
     useRuns.setState({ adapterRuns: new Set(), active: null });
-    expect(renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }))).not.toContain('export-gguf');
+    expect(renderNow(actionsAndExports(hdr))).not.toContain('export-gguf');
   });
 });
 

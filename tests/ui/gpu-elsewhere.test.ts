@@ -3,7 +3,7 @@
 // the studio is using the GPU") and removed it again; an evaluation, HDR, an ablation or a playground
 // answer were refused alike once pressed. They are now off up front, naming the run.
 import { readFileSync } from 'node:fs';
-import { createElement } from 'react';
+import { createElement, Fragment } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -26,7 +26,9 @@ const { EvalPanel } = await import('../../src/ui/eval/EvalPanel.tsx');
 const { AblationPanel } = await import('../../src/ui/ablation/AblationPanel.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
-const { RunActions } = await import('../../src/ui/runs/RunActions.tsx');
+const { RunActions, RunExports } = await import('../../src/ui/runs/RunActions.tsx');
+// A run's row actions and, unfolded, its exports (whose reasons to be off are the row's).
+const actionsAndExports = (run: Parameters<typeof RunActions>[0]['run']) => createElement(Fragment, null, createElement(RunActions, { run, onOpenDashboard: () => undefined }), createElement(RunExports, { run }));
 
 const trainRow = (id: string, name: string) => ({ id, name, datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 }) as StoredRun;
 const button = (html: string, testId: string) => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))![0];
@@ -150,7 +152,7 @@ describe('Resume while another tab trains or this tab’s job holds the GPU', ()
     return [
       renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })),
       renderNow(createElement(RunControls, { run: paused })),
-      renderNow(createElement(RunActions, { run: paused, onOpenDashboard: () => undefined })),
+      renderNow(actionsAndExports(paused)),
     ];
   };
   const ids = ['resume-run', 'dashboard-resume', 'runs-resume'];

@@ -7,12 +7,13 @@ import type { HardCaseRow } from '../../src/state/queries.ts';
 
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => () => undefined }) }));
 // The stored hard cases, fixed (a server render runs no effect, so the hook's read never lands).
-const stored = vi.hoisted(() => ({ cases: [] as unknown[] }));
+const stored = vi.hoisted(() => ({ cases: [] as unknown[], stamps: [] as string[] }));
 vi.mock('../../src/state/datasetViews.ts', async (original) => ({
   ...(await original<typeof import('../../src/state/datasetViews.ts')>()),
-  useHardCases: () => stored.cases,
+  useHardCases: (_datasetId: string, stamp: string) => (stored.stamps.push(stamp), stored.cases),
 }));
 const { HdrResults } = await import('../../src/ui/eval/HdrResults.tsx');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
 
 const hardCase = (exampleId: string, round: number, status: HardCaseRow['status'], failed: number): HardCaseRow => ({ id: `h-${exampleId}`, datasetId: 'd', exampleId, round, status, failedOutputs: Array.from({ length: failed }, () => 'x'), createdAt: 0 });
 
@@ -28,5 +29,21 @@ describe('hard cases', () => {
     expect(text).toContain('x2 solved · before any round · 1 failed output');
     expect(text).toContain('x3 solved · round 1 · 2 failed outputs');
     expect(text).not.toContain('round 0');
+  });
+
+  // An edited expected answer can solve an open case (its newest failed answer is right against the
+  // new label): the list is read again when the dataset changes, not only when a job writes.
+  it('are read again when the dataset’s examples change, as after an edited answer', () => {
+    const dataset = { id: 'd', name: 'd', createdAt: 1, exampleCount: 3, fingerprint: 'sha256:aa', inclusionEdits: 0 };
+    const stampAfter = (fingerprint: string) => {
+      useDatasets.setState({ datasets: [{ ...dataset, fingerprint }] as never });
+      stored.stamps = [];
+      renderNow(createElement(HdrResults, { datasetId: 'd' }));
+      return stored.stamps.at(-1);
+    };
+    const before = stampAfter('sha256:aa');
+    expect(stampAfter('sha256:aa')).toBe(before);
+    expect(stampAfter('sha256:bb')).not.toBe(before);
+    useDatasets.setState({ datasets: [] });
   });
 });

@@ -87,6 +87,14 @@ describe('HDR rounds table after a round', () => {
     expect(runChangesLine(rounds.map(({ evalChanges: _c, evalChangesSinceStart: _s, ...r }) => ({ ...r, evalAccuracyAfter: null })))).toBeNull();
   });
 
+  it('says a round that evaluated nothing was not evaluated, not "— → —"', () => {
+    const round = { round: 1, poolBefore: 3, poolAfter: 2, samples: 24, passAtK: 0.33, gatePassed: 4, accepted: 1, duplicates: 3, rejectedByRule: {}, solved: ['a'], training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5, evalAccuracyBefore: null, evalAccuracyAfter: null };
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'max_rounds', stopReason: 'max_rounds', rounds: [round] })] as never });
+    const cells = [...render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '').matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
+    expect(cells.at(-1)).toBe('<span class="muted">not evaluated</span>');
+    expect(cells.join()).not.toContain('— → —');
+  });
+
   it('says a round a cancel cut short in its retraining was cut short, as the CLI does', async () => {
     // A Cancel (Ctrl-C) while round 1 retrained: its row read as a finished round, and the run as
     // "stopped after 1 round", with an adapter holding 2 of its steps.

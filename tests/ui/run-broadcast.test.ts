@@ -9,7 +9,9 @@ import { applyRunEvent, installWorkerEvents } from '../../src/state/workerEvents
 import { useRuns } from '../../src/state/runStore.ts';
 import { runSeries } from '../../src/state/runSeries.ts';
 import { studioDb } from '../../src/state/db.ts';
-import { RunActions } from '../../src/ui/runs/RunActions.tsx';
+import { RunActions, RunExports } from '../../src/ui/runs/RunActions.tsx';
+// A run's row actions and, unfolded, its exports (whose reasons to be off are the row's).
+const actionsAndExports = (run: Parameters<typeof RunActions>[0]['run']) => React.createElement(React.Fragment, null, React.createElement(RunActions, { run, onOpenDashboard: () => undefined }), React.createElement(RunExports, { run }));
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
@@ -99,7 +101,7 @@ describe('the actions of a run another tab trains', () => {
   it('are off, with the reason, like those of a run this tab trains', () => {
     const run = trainRow('elsewhere-run', { lastStep: 4 });
     useRuns.setState({ runs: [run], active: null, trainingNow: new Set(['elsewhere-run']) });
-    const html = renderNow(React.createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    const html = renderNow(actionsAndExports(run));
     for (const label of ['Export elsewhere-run as a snapshot .zip', 'Export elsewhere-run with its dataset', 'Delete elsewhere-run']) {
       // Off by aria-disabled (focusable), described by the visible reason (no hover-only title).
       expect(html).toMatch(new RegExp(`aria-label="${label.replace(/[.+]/g, '\\$&')}"[^>]*aria-disabled="true" aria-describedby="run-why-elsewhere-run"`));
@@ -111,7 +113,7 @@ describe('the actions of a run another tab trains', () => {
     expect(html).not.toContain('data-testid="runs-resume"');
     // The same run, no longer training anywhere, is interrupted: exports and delete are back.
     useRuns.setState({ trainingNow: new Set() });
-    const after = renderNow(React.createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    const after = renderNow(actionsAndExports(run));
     expect(after).not.toMatch(/Delete elsewhere-run" aria-disabled/);
     // (Its resume button: with no checkpoint saved it starts the run again.)
     expect(after).toMatch(/data-testid="runs-resume">Start again</);

@@ -13,6 +13,7 @@ import { createElement } from 'react';
 import { useRuns } from '../../src/state/runStore.ts';
 import { useDatasets } from '../../src/state/datasetStore.ts';
 import { RunsTable } from '../../src/ui/runs/RunsTable.tsx';
+import { RunExports } from '../../src/ui/runs/RunActions.tsx';
 import type { StepMetrics } from '../../src/worker/protocol.ts';
 import { renderNow } from '../helpers/render.ts';
 
@@ -120,6 +121,31 @@ describe('the runs table’s newest losses and α', () => {
     const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
     // Only the run whose kept step is not its last says one (a run without keepBest resumes from its checkpoint instead).
     expect([...html.matchAll(/kept step (\d+)/g)].map((m) => m[1])).toEqual(['20']);
+  });
+
+  it('folds a run’s exports under one “Export or push”, each saying what it makes, and leaves Open, Share link and Delete in the row', () => {
+    const trained = { id: 't', name: 'trained', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 2 };
+    const evaluation = { id: 'e', name: 'an eval', datasetId: 'd', kind: 'eval', status: 'done', createdAt: 2, updatedAt: 2, config: { adapterRunId: null, limit: 1, maxNewTokens: 8, lora: null }, summary: { total: 1, correct: 1, accuracy: 1 } };
+    useRuns.setState({ runs: [trained, evaluation] as never, adapterRuns: new Set(['t']), checkpointSteps: new Map([['t', 2]]) });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    const row = (id: string) => html.slice(html.indexOf(`data-testid="run-row-${id}"`)).split('</tr>')[0];
+    // Folded: the row offers the fold and its own actions, no export.
+    expect(row('t')).toContain('<button class="link small" aria-expanded="false" aria-label="Export or push trained" data-testid="run-exports-toggle">Export or push ▾</button>');
+    expect(html).not.toMatch(/data-testid="(export-|push-hub)/);
+    for (const action of ['Show trained on the dashboard', 'Copy a share link for trained', 'Delete trained']) expect(row('t')).toContain(`aria-label="${action}"`);
+    // Unfolded: every export, each with its words.
+    const folded = renderNow(createElement(RunExports, { run: trained as never }));
+    expect(folded).toMatch(/^<div class="run-exports" id="run-exports-t" role="group" aria-label="Exports of trained">/);
+    expect([...folded.matchAll(/data-testid="(export-[a-z]+|push-hub)"/g)].map((m) => m[1])).toEqual(['export-snapshot', 'export-onnx', 'export-gguf', 'export-merged', 'push-hub', 'export-recipe']);
+    const words = [...folded.matchAll(/<span class="small muted">([^<]+)<\/span>/g)].map((m) => m[1]);
+    expect(words).toHaveLength(7);
+    expect(words.find((w) => w.includes('llama.cpp'))).toMatch(/Ollama and LM Studio/);
+    expect(words.find((w) => w.includes('PEFT on a GPU'))).toMatch(/^a script that trains this run again/);
+    // An evaluation has nothing to export: no fold at all.
+    expect(row('e')).not.toContain('Export or push');
+    expect(row('e')).toContain('aria-label="Delete an eval"');
+    expect(renderNow(createElement(RunExports, { run: evaluation as never }))).toBe('');
+    useRuns.setState({ runs: [], adapterRuns: new Set(), checkpointSteps: new Map() });
   });
 
   it('names a run\'s dataset apart from another of the same name, as the dataset list does', () => {

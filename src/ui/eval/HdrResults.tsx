@@ -1,7 +1,7 @@
 // HDR runs: per round the pool before/after, samples, pass@k, gate passes and accepted examples,
 // eval accuracy before/after; and the open hard cases, each openable with its failed outputs.
 import { useState } from 'react';
-import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
+import { exampleRow, useDatasetStampOf, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
@@ -58,7 +58,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                 <th scope="col">Gate passed</th>
                 <th scope="col">Accepted</th>
                 <th scope="col">Duplicates</th>
-                <th scope="col" title="Held-out accuracy before the round's retraining and after it (— when the round did not evaluate); below, the held-out answers that turned right (fixed) and wrong (broken) between the two, and whether that split could be chance (exact McNemar test)">
+                <th scope="col" title="Held-out accuracy before the round's retraining and after it (“not evaluated” when the run’s Eval examples was 0); below, the held-out answers that turned right (fixed) and wrong (broken) between the two, and whether that split could be chance (exact McNemar test)">
                   Held-out accuracy before → after
                 </th>
               </tr>
@@ -81,7 +81,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                   <td>{r.accepted}</td>
                   <td>{r.duplicates}</td>
                   <td>
-                    {pct(r.evalAccuracyBefore)} → {pct(r.evalAccuracyAfter)}
+                    {r.evalAccuracyBefore == null && r.evalAccuracyAfter == null ? <span className="muted">not evaluated</span> : `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}`}
                     {r.evalChanges && (
                       <span className="muted" data-testid="hdr-round-changes">
                         <br />
@@ -118,8 +118,10 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
 }
 
 function HardCases({ datasetId }: { datasetId: string }) {
-  const stamp = useRuns((s) => s.runs.map((r) => r.updatedAt).join());
-  const cases = useHardCases(datasetId, stamp);
+  // Re-read when a job writes (HDR mines and solves cases) and when the dataset changes: an edited
+  // expected answer can solve an open case.
+  const runsStamp = useRuns((s) => s.runs.map((r) => r.updatedAt).join());
+  const cases = useHardCases(datasetId, `${runsStamp}|${useDatasetStampOf(datasetId)}`);
   const [open, setOpen] = useState<{ row: ExampleRow; hard: HardCaseRow } | null>(null);
   if (cases === null) return null;
   if (cases.length === 0) return <p className="muted">No hard cases in this dataset yet (HDR mines them from failed answers).</p>;

@@ -1,6 +1,7 @@
-// Actions on one run: show it on the dashboard, resume it, export a snapshot, an ONNX model, a GGUF
-// file, a merged folder or a transformers + PEFT recipe, push it to the Hub, copy a share link, delete. An action that is off says why in visible
-// words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
+// Actions on one run: show it on the dashboard, resume it, copy a share link, delete; and, unfolded
+// under its row, its exports (a snapshot, an ONNX model, a GGUF file, a merged folder, a
+// transformers + PEFT recipe, the Hub), each saying what it makes. An action that is off says why in
+// visible words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
 import { canResume, effectiveStatus, hasAdapter as hasAdapterToUse, resumeVerb, runKind, useRuns } from '../../state/runStore.ts';
@@ -27,14 +28,11 @@ export function reallyDeleteLabel(run: StoredRun): string {
   return `Really delete ${run.name ?? run.id}, ${DELETED_WITH[run.kind]}`;
 }
 
-export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDashboard: () => void }) {
-  const { active, selectRun, resumeRun, deleteRun, exportRecipe, recipeBusy } = useRuns();
-  const { exportSnapshot, copyShareLink, busy } = useSnapshots();
-  const [confirming, setConfirming] = useState(false);
-  const exportOnnx = useOnnxExport((s) => s.exportOnnx);
-  const exportGguf = useOnnxExport((s) => s.exportGguf);
-  const exportMerged = useOnnxExport((s) => s.exportMerged);
-  const openPushForm = useOnnxExport((s) => s.openPushForm);
+/** What a run's actions and its exports each need to know: whether they apply, and why one is off
+ * (the reasons are shown once, in the run's action row; the exports point to them). */
+function useRunActionState(run: StoredRun) {
+  const active = useRuns((s) => s.active);
+  const busy = useSnapshots((s) => s.busy);
   const onnxBusy = useOnnxExport((s) => s.busy);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
@@ -50,9 +48,6 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // Only a run with a checkpoint resumes: one without starts again from step 0.
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id));
   const verb = resumeVerb(run, checkpointStep);
-  // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
-  // Counted only for a row that offers the start: every other row of the table asks the worker nothing.
-  const restartHeld = useRestartHeld(run, resumable && checkpointStep === undefined);
   const resumeHeld = useResumeHeld();
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
   // be a step behind, and deleting it would pull it from under that worker.
@@ -81,8 +76,23 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const gpuHeldWhy = resumable || onnxHeld || ggufHeld ? resumeHeld : null;
   // GGUF, Merged and Hub merge the same adapter: off together, for the same reason.
   const mergedOff = !!onnxBusy || written || !!ggufWhy || !!ggufHeld;
+  const anyExport = snapshottable || train || hdrAdapter;
   const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}`, restart: `run-restart-why-${run.id}` };
   const mergedWhyId = written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null;
+  return { active, busy, onnxBusy, name, train, snapshottable, hdrAdapter, written, writtenWhy, resumable, checkpointStep, verb, resumeHeld, onnxWhy, onnxHeld, ggufWhy, gpuHeldWhy, mergedOff, anyExport, whyId, mergedWhyId };
+}
+
+export const runExportsId = (runId: string) => `run-exports-${runId}`;
+
+/** The row's own actions: Open, Resume, Share link, the fold of its exports, Delete, and why any is off. */
+export function RunActions({ run, onOpenDashboard, exportsOpen = false, onToggleExports }: { run: StoredRun; onOpenDashboard: () => void; exportsOpen?: boolean; onToggleExports?: () => void }) {
+  const { selectRun, resumeRun, deleteRun } = useRuns();
+  const copyShareLink = useSnapshots((s) => s.copyShareLink);
+  const [confirming, setConfirming] = useState(false);
+  const { busy, name, train, snapshottable, hdrAdapter, written, writtenWhy, resumable, checkpointStep, verb, resumeHeld, onnxWhy, ggufWhy, gpuHeldWhy, anyExport, whyId } = useRunActionState(run);
+  // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
+  // Counted only for a row that offers the start: every other row of the table asks the worker nothing.
+  const restartHeld = useRestartHeld(run, resumable && checkpointStep === undefined);
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
   return (
@@ -113,74 +123,16 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         </KeepFocusButton>
       )}
       {snapshottable && (
-        <KeepFocusButton aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
-          Export
-        </KeepFocusButton>
-      )}
-      {snapshottable && (
-        <KeepFocusButton aria-label={`Export ${name} with its dataset`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, true)}>
-          Export + data
-        </KeepFocusButton>
-      )}
-      {train && (
-        <KeepFocusButton
-          aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
-          disabled={!!onnxBusy || written || !!onnxWhy || !!onnxHeld}
-          reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : onnxHeld ? whyId.gpuHeld : null}
-          onClick={() => void exportOnnx(run.id, name, 'fp16')}
-          data-testid="export-onnx"
-        >
-          ONNX
-        </KeepFocusButton>
-      )}
-      {(train || hdrAdapter) && (
-        <KeepFocusButton
-          aria-label={`Export ${name} as one GGUF file for llama.cpp, Ollama and LM Studio (Q8_0 weights, the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged)`}
-          disabled={mergedOff}
-          reasonId={mergedWhyId}
-          onClick={() => void exportGguf(run.id, name, 'q8_0')}
-          data-testid="export-gguf"
-        >
-          GGUF
-        </KeepFocusButton>
-      )}
-      {(train || hdrAdapter) && (
-        <KeepFocusButton
-          aria-label={`Export ${name} as a Hugging Face model folder (.zip): safetensors with the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged, for transformers, vLLM and MLX without PEFT`}
-          disabled={mergedOff}
-          reasonId={mergedWhyId}
-          onClick={() => void exportMerged(run.id, name)}
-          data-testid="export-merged"
-        >
-          Merged
-        </KeepFocusButton>
-      )}
-      {(train || hdrAdapter) && (
-        <KeepFocusButton
-          aria-label={`Push ${name} to the Hugging Face Hub: the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter with a model card, or the model with it merged`}
-          disabled={mergedOff}
-          reasonId={mergedWhyId}
-          onClick={() => openPushForm({ runId: run.id, runName: name, hdr: !!hdrAdapter })}
-          data-testid="push-hub"
-        >
-          Hub
-        </KeepFocusButton>
-      )}
-      {train && (
-        <KeepFocusButton
-          aria-label={`Export ${name} as a recipe that trains the same run with transformers + PEFT on one GPU or a cluster (.zip)`}
-          disabled={!!recipeBusy || written}
-          reasonId={written ? whyId.written : null}
-          onClick={() => void exportRecipe(run.id)}
-          data-testid="export-recipe"
-        >
-          {recipeBusy === run.id ? 'Exporting…' : 'Recipe'}
-        </KeepFocusButton>
-      )}
-      {snapshottable && (
         <KeepFocusButton aria-label={`Copy a share link for ${name}`} disabled={!!busy} onClick={() => void copyShareLink(run.id)} data-testid="copy-share-link">
           Share link
         </KeepFocusButton>
+      )}
+      {anyExport && onToggleExports && (
+        // The exports and the Hub, each with what it makes, open in a row of their own under this one:
+        // folded, the row shows what most visits need.
+        <button className="link small" aria-expanded={exportsOpen} aria-controls={exportsOpen ? runExportsId(run.id) : undefined} aria-label={`Export or push ${name}`} onClick={onToggleExports} data-testid="run-exports-toggle">
+          Export or push {exportsOpen ? '▴' : '▾'}
+        </button>
       )}
       {confirming ? (
         <>
@@ -225,6 +177,111 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           {train ? onnxWhy : ggufWhy}.
         </span>
       )}
+    </div>
+  );
+}
+
+/** A run's exports and its Hub push, each with what it makes, under its row once unfolded. The
+ * reasons an export is off are its row's (`RunActions`), which these buttons point to. */
+export function RunExports({ run }: { run: StoredRun }) {
+  const { exportSnapshot } = useSnapshots();
+  const { exportRecipe, recipeBusy } = useRuns();
+  const exportOnnx = useOnnxExport((s) => s.exportOnnx);
+  const exportGguf = useOnnxExport((s) => s.exportGguf);
+  const exportMerged = useOnnxExport((s) => s.exportMerged);
+  const openPushForm = useOnnxExport((s) => s.openPushForm);
+  const { busy, onnxBusy, name, train, snapshottable, hdrAdapter, written, onnxWhy, onnxHeld, mergedOff, anyExport, whyId, mergedWhyId } = useRunActionState(run);
+  if (!anyExport) return null;
+  return (
+    <div className="run-exports" id={runExportsId(run.id)} role="group" aria-label={`Exports of ${name}`}>
+      <ul>
+        {snapshottable && (
+          <li>
+            <KeepFocusButton aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
+              Snapshot
+            </KeepFocusButton>
+            <span className="small muted">the run’s settings, curves and adapter (.zip), to open in a studio elsewhere</span>
+          </li>
+        )}
+        {snapshottable && (
+          <li>
+            <KeepFocusButton aria-label={`Export ${name} with its dataset`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, true)}>
+              Snapshot + data
+            </KeepFocusButton>
+            <span className="small muted">the same snapshot with its dataset, so it can be trained on or evaluated again there</span>
+          </li>
+        )}
+        {train && (
+          <li>
+            <KeepFocusButton
+              aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
+              disabled={!!onnxBusy || written || !!onnxWhy || !!onnxHeld}
+              reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : onnxHeld ? whyId.gpuHeld : null}
+              onClick={() => void exportOnnx(run.id, name, 'fp16')}
+              data-testid="export-onnx"
+            >
+              ONNX
+            </KeepFocusButton>
+            <span className="small muted">for transformers.js in a browser or Node (fp16 weights), checked against this engine</span>
+          </li>
+        )}
+        {(train || hdrAdapter) && (
+          <li>
+            <KeepFocusButton
+              aria-label={`Export ${name} as one GGUF file for llama.cpp, Ollama and LM Studio (Q8_0 weights, the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged)`}
+              disabled={mergedOff}
+              reasonId={mergedWhyId}
+              onClick={() => void exportGguf(run.id, name, 'q8_0')}
+              data-testid="export-gguf"
+            >
+              GGUF
+            </KeepFocusButton>
+            <span className="small muted">one file for llama.cpp, Ollama and LM Studio (Q8_0 weights; its notice offers the other types)</span>
+          </li>
+        )}
+        {(train || hdrAdapter) && (
+          <li>
+            <KeepFocusButton
+              aria-label={`Export ${name} as a Hugging Face model folder (.zip): safetensors with the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged, for transformers, vLLM and MLX without PEFT`}
+              disabled={mergedOff}
+              reasonId={mergedWhyId}
+              onClick={() => void exportMerged(run.id, name)}
+              data-testid="export-merged"
+            >
+              Merged
+            </KeepFocusButton>
+            <span className="small muted">a safetensors folder (.zip) with the adapter merged, for transformers, vLLM and MLX without PEFT</span>
+          </li>
+        )}
+        {(train || hdrAdapter) && (
+          <li>
+            <KeepFocusButton
+              aria-label={`Push ${name} to the Hugging Face Hub: the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter with a model card, or the model with it merged`}
+              disabled={mergedOff}
+              reasonId={mergedWhyId}
+              onClick={() => openPushForm({ runId: run.id, runName: name, hdr: !!hdrAdapter })}
+              data-testid="push-hub"
+            >
+              Hub
+            </KeepFocusButton>
+            <span className="small muted">the adapter with a model card, or the merged model, to a repo of yours</span>
+          </li>
+        )}
+        {train && (
+          <li>
+            <KeepFocusButton
+              aria-label={`Export ${name} as a recipe that trains the same run with transformers + PEFT on one GPU or a cluster (.zip)`}
+              disabled={!!recipeBusy || written}
+              reasonId={written ? whyId.written : null}
+              onClick={() => void exportRecipe(run.id)}
+              data-testid="export-recipe"
+            >
+              {recipeBusy === run.id ? 'Exporting…' : 'Recipe'}
+            </KeepFocusButton>
+            <span className="small muted">a script that trains this run again with transformers + PEFT on a GPU or a cluster</span>
+          </li>
+        )}
+      </ul>
     </div>
   );
 }

@@ -1,11 +1,11 @@
 // The runs table: name (with tags and notes, editable), kind, dataset, status, steps, last losses
 // and α (an evaluation shows its accuracy instead), model, and the actions per run.
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 import { effectiveStatus, ggufEvalText, keptBestStep, runStatusText, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, useJobs } from '../../state/jobStore.ts';
-import { RunActions } from './RunActions.tsx';
+import { RunActions, RunExports } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
 import { runInfoProblem, RUN_JSON_LIMITS } from '../../worker/protocol.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -91,6 +91,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
   const checkpointSteps = useRuns((s) => s.checkpointSteps);
   const datasets = useDatasets((s) => s.datasets);
   const [editing, setEditing] = useState<string | null>(null);
+  // The run whose exports are unfolded under its row (one at a time: the table stays a list of runs).
+  const [exportsOf, setExportsOf] = useState<string | null>(null);
   // Saved or cancelled: back to the run's edit button.
   useFocusReturn(editing, editRunButtonId);
   const datasetName = (id: string) => {
@@ -126,64 +128,73 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
             const status = effectiveStatus(r, active, jobRows, trainingNow);
             const steps = r.kind === 'train' ? r.config.steps : r.kind === 'hdr' ? r.settings.maxRounds : undefined;
             return (
-              <tr key={r.id} data-testid={`run-row-${r.id}`}>
-                <td>{kind === 'train' && <input type="checkbox" aria-label={`Compare ${r.name ?? r.id}`} checked={compare.includes(r.id)} onChange={() => onToggleCompare(r.id)} />}</td>
-                <td>
-                  {editing === r.id ? (
-                    <RunInfoEditor run={r} onDone={() => setEditing(null)} />
+              <Fragment key={r.id}>
+                <tr data-testid={`run-row-${r.id}`}>
+                  <td>{kind === 'train' && <input type="checkbox" aria-label={`Compare ${r.name ?? r.id}`} checked={compare.includes(r.id)} onChange={() => onToggleCompare(r.id)} />}</td>
+                  <td>
+                    {editing === r.id ? (
+                      <RunInfoEditor run={r} onDone={() => setEditing(null)} />
+                    ) : (
+                      <>
+                        {r.name ?? r.id}
+                        {r.readOnly && <span className="chip">read-only</span>}
+                        {(r.tags ?? []).map((t) => (
+                          <span key={t} className="chip tag">
+                            {t}
+                          </span>
+                        ))}
+                        <button id={editRunButtonId(r.id)} className="link small after-text" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
+                          edit
+                        </button>
+                        {r.notes && <div className="small notes">{r.notes}</div>}
+                        <div className="muted small">{new Date(r.createdAt).toLocaleString()}</div>
+                      </>
+                    )}
+                  </td>
+                  <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
+                  <td className="small">{datasetName(r.datasetId)}</td>
+                  {/* An HDR run's stored stop code in words; none yet (running, or cut off by a closed page): no tooltip. */}
+                  <td className={`status-${status}`} title={r.kind === 'hdr' && r.message ? hdrStopText(r.message) : r.message}>
+                    {runStatusText(status, crashedRows.has(r.id))}
+                  </td>
+                  {r.kind === 'ablation' ? (
+                    <td colSpan={5}>
+                      {r.result ? `${r.result.arms.length} arms evaluated on ${r.result.heldOut} held-out examples` : 'no arm finished yet'} · results in the Ablation panel
+                    </td>
+                  ) : r.kind === 'eval' ? (
+                    <td colSpan={5}>
+                      {r.summary ? evalScoreText(r.summary, r.status, r.message, r.stopped) : '—'}
+                      {r.config.gguf ? ` · ${ggufEvalText(r.config.gguf, null)}` : r.config.adapterRunId === null ? ' · base model' : ''}
+                    </td>
                   ) : (
                     <>
-                      {r.name ?? r.id}
-                      {r.readOnly && <span className="chip">read-only</span>}
-                      {(r.tags ?? []).map((t) => (
-                        <span key={t} className="chip tag">
-                          {t}
-                        </span>
-                      ))}
-                      <button id={editRunButtonId(r.id)} className="link small after-text" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
-                        edit
-                      </button>
-                      {r.notes && <div className="small notes">{r.notes}</div>}
-                      <div className="muted small">{new Date(r.createdAt).toLocaleString()}</div>
+                      <td>
+                        {/* An HDR run's last step is its last round's number, which continues the dataset's earlier runs: count its rounds. */}
+                        {r.kind === 'hdr' ? r.rounds.length : (r.lastStep ?? 0)}
+                        {steps ? ` / ${steps}` : ''}
+                        {r.kind === 'hdr' ? ' rounds' : ''}
+                        {/* A run that kept its best step: the step its adapter is from. */}
+                        {keptBestStep(r, checkpointSteps) !== null && <div className="small muted">kept step {keptBestStep(r, checkpointSteps)}</div>}
+                      </td>
+                      <td>{formatMetric(m.loss)}</td>
+                      <td>{formatMetric(m.lossCot)}</td>
+                      <td>{formatMetric(m.lossCall)}</td>
+                      <td>{r.kind === 'train' && r.config.loss === 'sft' ? '—' : formatMetric(m.alpha, 3)}</td>
                     </>
                   )}
-                </td>
-                <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
-                <td className="small">{datasetName(r.datasetId)}</td>
-                {/* An HDR run's stored stop code in words; none yet (running, or cut off by a closed page): no tooltip. */}
-                <td className={`status-${status}`} title={r.kind === 'hdr' && r.message ? hdrStopText(r.message) : r.message}>
-                  {runStatusText(status, crashedRows.has(r.id))}
-                </td>
-                {r.kind === 'ablation' ? (
-                  <td colSpan={5}>
-                    {r.result ? `${r.result.arms.length} arms evaluated on ${r.result.heldOut} held-out examples` : 'no arm finished yet'} · results in the Ablation panel
+                  <td className="small">{r.modelRef ?? '—'}</td>
+                  <td>
+                    <RunActions run={r} onOpenDashboard={onOpenDashboard} exportsOpen={exportsOf === r.id} onToggleExports={() => setExportsOf(exportsOf === r.id ? null : r.id)} />
                   </td>
-                ) : r.kind === 'eval' ? (
-                  <td colSpan={5}>
-                    {r.summary ? evalScoreText(r.summary, r.status, r.message, r.stopped) : '—'}
-                    {r.config.gguf ? ` · ${ggufEvalText(r.config.gguf, null)}` : r.config.adapterRunId === null ? ' · base model' : ''}
-                  </td>
-                ) : (
-                  <>
-                    <td>
-                      {/* An HDR run's last step is its last round's number, which continues the dataset's earlier runs: count its rounds. */}
-                      {r.kind === 'hdr' ? r.rounds.length : (r.lastStep ?? 0)}
-                      {steps ? ` / ${steps}` : ''}
-                      {r.kind === 'hdr' ? ' rounds' : ''}
-                      {/* A run that kept its best step: the step its adapter is from. */}
-                      {keptBestStep(r, checkpointSteps) !== null && <div className="small muted">kept step {keptBestStep(r, checkpointSteps)}</div>}
+                </tr>
+                {exportsOf === r.id && (
+                  <tr className="run-exports-row">
+                    <td colSpan={12}>
+                      <RunExports run={r} />
                     </td>
-                    <td>{formatMetric(m.loss)}</td>
-                    <td>{formatMetric(m.lossCot)}</td>
-                    <td>{formatMetric(m.lossCall)}</td>
-                    <td>{r.kind === 'train' && r.config.loss === 'sft' ? '—' : formatMetric(m.alpha, 3)}</td>
-                  </>
+                  </tr>
                 )}
-                <td className="small">{r.modelRef ?? '—'}</td>
-                <td>
-                  <RunActions run={r} onOpenDashboard={onOpenDashboard} />
-                </td>
-              </tr>
+              </Fragment>
             );
           })}
         </tbody>
