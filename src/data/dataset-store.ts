@@ -6,7 +6,7 @@
 import type { DatasetRow, ExampleRow, RunRow, StudioDb } from './db.ts';
 import { hardCaseId } from '../hdr/store.ts';
 import type { Example } from './example.ts';
-import { canonicalJson, datasetFingerprint, refreshFingerprint } from './fingerprint.ts';
+import { canonicalJson, datasetFingerprint, updateFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
 import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
@@ -146,11 +146,12 @@ export async function setExampleIncluded(db: StudioDb, datasetId: string, exampl
  * (`'imported'`). The example is checked again and used exactly when it passes (an edit is the
  * user's fix: a flagged example fixed trains, one the edit breaks is left out and says why); the
  * imported example is kept beside it until the answer is edited back. Its kept token counts are
- * dropped (counted again when next asked), and the dataset's fingerprint is hashed again: runs and
- * snapshots tell the edited data from the imported. Returns the row as stored.
+ * dropped (counted again when next asked), and the dataset's fingerprint follows in the same
+ * transaction (updateFingerprint: only this example is hashed once the dataset's digests are kept):
+ * runs and snapshots tell the edited data from the imported. Returns the row as stored.
  */
 export async function saveExampleAnswer(db: StudioDb, datasetId: string, exampleId: string, answer: ((now: Example) => Example) | 'imported'): Promise<{ row: ExampleRow; samples: SamplesJudgedAgain }> {
-  const saved = await db.transaction('rw', [db.datasets, db.examples, db.tokenizerCounts, db.hardCases], async () => {
+  return db.transaction('rw', [db.datasets, db.examples, db.tokenizerCounts, db.hardCases, db.datasetDigests], async () => {
     const d = await db.datasets.get(datasetId);
     if (!d) throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
     const row = await db.examples.get([datasetId, exampleId]);
@@ -178,10 +179,10 @@ export async function saveExampleAnswer(db: StudioDb, datasetId: string, example
     const newest = hardCase?.status === 'open' ? hardCase.failedOutputs.at(-1) : undefined;
     if (hardCase && newest !== undefined && checkGeneratedOutput({ functions: example.tools, ...truth, output: newest }).valid) await db.hardCases.update(hardCase.id, { status: 'solved' });
     if (next.included !== row.included || samples.leftOut + samples.usedAgain > 0) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
+    // Runs and snapshots tell the edited data from the imported by it.
+    await updateFingerprint(db, datasetId, { removed: [row.example], added: [example] });
     return { row: next, samples };
   });
-  await refreshFingerprint(db, datasetId);
-  return saved;
 }
 
 /** How many of the dataset's examples carry an expected answer the user edited. */
@@ -286,7 +287,7 @@ export async function describeDatasetDeletion(db: StudioDb, datasetId: string): 
  * that used it keep a summary of it (name, fingerprint, counts, split), as a snapshot's runs do, so
  * they can still be exported, shared and compared. */
 export async function deleteDataset(db: StudioDb, datasetId: string, confirmToken: string): Promise<void> {
-  await db.transaction('rw', [db.datasets, db.examples, db.hardCases, db.runs, db.tokenizerCounts], async () => {
+  await db.transaction('rw', [db.datasets, db.examples, db.hardCases, db.runs, db.tokenizerCounts, db.datasetDigests], async () => {
     const plan = await describeDatasetDeletion(db, datasetId);
     if (confirmToken !== plan.confirmToken) {
       throw new Error(`deleting dataset "${plan.name}" was not confirmed: call describeDatasetDeletion and pass its confirmToken (the dataset may have changed since)`);
@@ -302,6 +303,7 @@ export async function deleteDataset(db: StudioDb, datasetId: string, confirmToke
     await db.examples.where('datasetId').equals(datasetId).delete();
     await db.hardCases.where('datasetId').equals(datasetId).delete();
     await db.tokenizerCounts.where('datasetId').equals(datasetId).delete();
+    await db.datasetDigests.delete(datasetId);
     await db.datasets.delete(datasetId);
   });
 }

@@ -116,6 +116,16 @@ export interface CheckpointRow {
  * a few tokenizers' counts are kept per dataset), in example order: six numbers per example (total,
  * minimum under the length rule, prompt, reasoning, call, full), total −1 where the template could
  * not render it. Rows for examples added since are counted when next asked. */
+/** A dataset's per-example digests, sorted: what its fingerprint hashes (fingerprint.ts), kept from
+ * its first change on so each later change hashes only the examples it changes. `fingerprint`: the
+ * dataset's when these were written (digests of another fingerprint are not used). Added in v7. */
+export interface DatasetDigestsRow {
+  datasetId: string;
+  fingerprint: string;
+  /** 32 bytes per example, sorted as bytes. */
+  digests: Uint8Array;
+}
+
 export interface TokenCountsRow {
   datasetId: string;
   tokenizer: string;
@@ -148,7 +158,7 @@ const V2_STORES = {
   checkpoints: '[runId+step], runId',
 };
 
-export const LATEST_DB_VERSION = 6;
+export const LATEST_DB_VERSION = 7;
 
 /**
  * v1 → v2: every example gets its seeded split and an inclusion flag from its quality report,
@@ -212,6 +222,9 @@ async function upgradeToV5(tx: Transaction): Promise<void> {
  * keyed by the model's name, which no count is asked by any more (they would be counted again). */
 const V6_STORES = { ...V5_STORES, tokenCounts: null, tokenizerCounts: '[datasetId+tokenizer], datasetId' };
 
+/** Version 7: each changed dataset's sorted per-example digests (DatasetDigestsRow). */
+const V7_STORES = { ...V6_STORES, datasetDigests: 'datasetId' };
+
 /** Declares versions 1..upTo on a Dexie instance; tests use upTo=1 to build a previous-version database. */
 export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void {
   db.version(1).stores(V1_STORES);
@@ -220,6 +233,7 @@ export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void
   if (upTo >= 4) db.version(4).stores(V4_STORES);
   if (upTo >= 5) db.version(5).stores(V5_STORES).upgrade(upgradeToV5);
   if (upTo >= 6) db.version(6).stores(V6_STORES);
+  if (upTo >= 7) db.version(7).stores(V7_STORES);
 }
 
 export class StudioDb extends Dexie {
@@ -231,6 +245,7 @@ export class StudioDb extends Dexie {
   checkpoints!: Table<CheckpointRow, [string, number]>;
   tokenizerCounts!: Table<TokenCountsRow, [string, string]>;
   predictions!: Table<PredictionsRow, string>;
+  datasetDigests!: Table<DatasetDigestsRow, string>;
 
   /**
    * `onOutdated` runs when another tab opens a newer schema: this connection is closed so the

@@ -36,6 +36,15 @@ export class Sha256 {
     return this;
   }
 
+  /** The 32 bytes of the digest. */
+  bytes(): Uint8Array {
+    if (!this.finished) this.finish();
+    const out = new Uint8Array(32);
+    const view = new DataView(out.buffer);
+    this.h.forEach((x, i) => view.setUint32(i * 4, x));
+    return out;
+  }
+
   /** Lowercase hex, as Git LFS writes an oid. */
   hex(): string {
     if (!this.finished) this.finish();

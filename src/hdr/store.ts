@@ -8,7 +8,7 @@
 import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
-import { refreshFingerprint } from '../data/fingerprint.ts';
+import { updateFingerprint } from '../data/fingerprint.ts';
 import type { EvalReport, EvalSummary } from '../eval/index.ts';
 import { judgedAgainstKey } from '../eval/evaluate.ts';
 import type { LoraSettings } from '../model/lora.ts';
@@ -75,7 +75,7 @@ export async function loadHardCasePool(db: StudioDb, datasetId: string): Promise
 
 /** Accepted samples become train-side, included example rows after the dataset's last one. */
 export async function addHdrExamples(db: StudioDb, datasetId: string, examples: Example[]): Promise<void> {
-  await db.transaction('rw', db.datasets, db.examples, async () => {
+  await db.transaction('rw', db.datasets, db.examples, db.datasetDigests, async () => {
     const last = await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).last();
     let ord = (last?.ord ?? -1) + 1;
     const rows: ExampleRow[] = examples.map((example) => {
@@ -89,9 +89,9 @@ export async function addHdrExamples(db: StudioDb, datasetId: string, examples: 
     if (clash) throw new Error(`dataset "${datasetId}" already has an example "${clash.id}"; start HDR at nextHdrRound() so new samples get new ids`);
     await db.examples.bulkAdd(rows);
     await db.datasets.update(datasetId, { exampleCount: dataset.exampleCount + rows.length });
+    // The fingerprint names the dataset's content (runs and snapshots compare it): it changed.
+    await updateFingerprint(db, datasetId, { removed: [], added: examples });
   });
-  // The fingerprint names the dataset's content (runs and snapshots compare it): it changed.
-  await refreshFingerprint(db, datasetId);
 }
 
 /** What an evaluation run answered with: the adapter's run (null: the base model) and the decoding. */

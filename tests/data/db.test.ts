@@ -118,10 +118,10 @@ describe('dataset store on IndexedDB', () => {
     db.close();
   });
 
-  it('declares all eight tables with the indexes later issues need', async () => {
+  it('declares all nine tables with the indexes later issues need', async () => {
     const db = new StudioDb(freshName(), idb);
     await db.open();
-    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'predictions', 'runs', 'tokenizerCounts']);
+    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasetDigests', 'datasets', 'examples', 'hardCases', 'metrics', 'predictions', 'runs', 'tokenizerCounts']);
     await db.runs.add({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
     await db.metrics.bulkAdd([
       { runId: 'r1', step: 2, values: { loss: 1.5 } },
@@ -181,7 +181,7 @@ describe('schema upgrade', () => {
     v5.close();
     const db = new StudioDb(name, idb);
     await db.open();
-    expect(db.verno).toBe(6);
+    expect(db.verno).toBe(LATEST_DB_VERSION);
     expect((await db.datasets.get('d5'))?.name).toBe('from v5');
     await db.tokenizerCounts.bulkPut(['t1', 't2'].map((tokenizer) => ({ datasetId: 'd5', tokenizer, ids: ['a'], counts: new Int32Array(6), countedAt: 1 })));
     expect(await db.tokenizerCounts.where('datasetId').equals('d5').count()).toBe(2);
