@@ -264,7 +264,7 @@ describe('the guide’s links to other panels', () => {
 describe('the guide’s way to take the model elsewhere', () => {
   it('appears once the demo run is done, naming GGUF, the merged folder, ONNX and the PEFT .zip, with a link to Runs & snapshots', () => {
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
-    expect(text(html)).toMatch(/Runs &amp; snapshots saves it as one GGUF file for llama\.cpp, Ollama or LM Studio \(the adapter merged into the weights\), as a Hugging Face folder with the adapter merged \(transformers, vLLM, MLX\), as an ONNX model for transformers\.js, or the run as a \.zip whose adapter Python PEFT loads\./);
+    expect(text(html)).toMatch(/its run&#x27;s Export or push in Runs &amp; snapshots saves it as one GGUF file for llama\.cpp, Ollama or LM Studio \(the adapter merged into the weights\), as a Hugging Face folder with the adapter merged \(transformers, vLLM, MLX\), as an ONNX model for transformers\.js, or the run as a \.zip whose adapter Python PEFT loads\./);
     expect(html).toContain('>Open Runs &amp; snapshots</button>');
     useRuns.setState({ runs: [demoRun({ status: 'paused', lastStep: 12 }) as never] });
     expect(render(createElement(DemoGuide, { onOpen: () => undefined }))).not.toContain('demo-take-home');

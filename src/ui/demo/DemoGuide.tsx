@@ -288,7 +288,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       </ol>
       {p.run?.status === 'done' && (
         <p data-testid="demo-take-home">
-          To use the trained model elsewhere, <strong>Runs &amp; snapshots</strong> saves it as one GGUF file for llama.cpp, Ollama or LM Studio (the adapter merged into the weights), as a Hugging Face
+          To use the trained model elsewhere, its run's <strong>Export or push</strong> in <strong>Runs &amp; snapshots</strong> saves it as one GGUF file for llama.cpp, Ollama or LM Studio (the adapter merged into the weights), as a Hugging Face
           folder with the adapter merged (transformers, vLLM, MLX), as an ONNX model for transformers.js, or the run as a .zip whose adapter Python PEFT loads.{' '}
           <button className="link" onClick={() => open('runs')}>
             Open Runs &amp; snapshots
