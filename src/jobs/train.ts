@@ -227,6 +227,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     if (!(config.keepBest && best && best.step < trainer.step)) await saveCheckpoint();
   };
   let lastEval: EvalMetrics | undefined;
+  /** The held-out loss per token before the run's first step (a resumed run's, from its first start). */
+  let startLoss: number | undefined;
   /** keepBest as the run ends (done or stopped): the best step's checkpoint becomes the newest, and
    * the adapter files are its (`state`, null when the last step is the one kept), with the words
    * the run says it in; null without keepBest. */
@@ -234,11 +236,14 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     if (!config.keepBest) return null;
     if (!best) return { state: null, words: 'it keeps its last step’s adapter: no held-out loss was measured to choose another' };
     const loss = (x: number) => x.toFixed(4);
-    if (best.step === trainer.step) return { state: null, words: `its last step had the lowest held-out loss per token (${loss(best.loss)}), so it keeps that adapter` };
+    // The lowest of the trained steps can still be above where the run started (a learning rate
+    // far too high): kept, it would read as an improvement.
+    const worse = startLoss !== undefined && Number.isFinite(startLoss) && best.loss >= startLoss ? `; but no step came below the held-out loss before training (${loss(startLoss)}): training made the model worse on held-out examples (a lower learning rate may help)` : '';
+    if (best.step === trainer.step) return { state: null, words: `its last step had the lowest held-out loss per token (${loss(best.loss)}), so it keeps that adapter${worse}` };
     const kept = await store.rewindToBest();
     newestCheckpoint = kept.step;
     const last = lastEval?.step === trainer.step ? `, against ${loss(lastEval.evalLossTokens)} at its last step ${trainer.step}` : '';
-    return { state: kept, words: `it keeps the adapter of step ${best.step}, its lowest held-out loss per token (${loss(best.loss)}${last})` };
+    return { state: kept, words: `it keeps the adapter of step ${best.step}, its lowest held-out loss per token (${loss(best.loss)}${last})${worse}` };
   };
   const saveAdapter = (kept: TrainerState | null) =>
     store.saveAdapter(kept?.step ?? trainer.step, async () => {
@@ -255,7 +260,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       ctx.progress({ label: 'held-out loss before training', done: 0, total: config.steps });
       baseline = await trainer.evalLoss(held);
     }
-    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length, lastTrainId: train.at(-1)?.id, digest: trainingSetDigest(train) }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
+    startLoss = (await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length, lastTrainId: train.at(-1)?.id, digest: trainingSetDigest(train) }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) }))?.evalLossTokens;
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
     // Not only HDR's: an example included since that comes after the run's own looks the same here.

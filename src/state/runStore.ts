@@ -406,7 +406,8 @@ export const useRuns = create<RunState>((set, get) => {
         await get().refreshRuns();
         set({ error: failedRunText(name, result.step, result.message, get().checkpointSteps.get(runId), result.nothingToTrain) });
       }
-      else if (result.message) set({ notice: result.message });
+      // A run that ends with words (stopped, stopped early, the step it kept) says them as a sentence, naming the run.
+      else if (result.message) set({ notice: `Training run “${name}”: ${result.message}.` });
       return true;
     } catch (err) {
       // A worker the browser ended (client.ts) stopped a run that may have trained for hours: it did run.

@@ -114,3 +114,46 @@ tests['HDR mines hard cases, runs a round and shows pool, pass@k and accepted pe
   await page.getByTestId('example-detail').waitFor();
   await screenshot('hdr-panel', page);
 };
+
+// Keep the best step, end to end in the browser: a learning rate far too high makes the held-out
+// loss rise within a few steps, so patience ends the run early and it keeps the adapter of its
+// lowest held-out loss, saying that none came below the loss before training. What the run kept is said where it is used: the dashboard (with the chart's
+// ring), the runs table and the adapter offered to evaluation, and again after a reload.
+tests['Keep the best step: a run whose held-out loss rises stops early and keeps its best step’s adapter, wherever it is used, after a reload too'] = async ({ context, baseUrl, screenshot }) => {
+  const page = await context.newPage();
+  await prepare(page, baseUrl);
+  await openPanel(page, 'Training');
+  const field = (label) => page.getByLabel(label, { exact: true });
+  for (const [label, value] of [['Steps', '12'], ['Batch (examples)', '1'], ['Sequence length (tokens)', '320'], ['Learning rate', '0.3'], ['Warm-up steps', '0'], ['Eval loss every (steps, 0 = never)', '1'], ['Eval examples', '2'], ['Checkpoint every (steps)', '0']]) await field(label).fill(value);
+  await page.getByLabel('Keep the best step (lowest held-out loss), not the last').check();
+  await field('Stop after (evaluations without a lower loss, 0 = never)').fill('2');
+  await page.getByTestId('start-run').click();
+  const ended = () => page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid="run-controls"]')?.getAttribute('data-status') ?? ''), null, { timeout: 300_000 });
+  await ended();
+  const said = await page.getByTestId('run-controls').innerText();
+  // At this learning rate no step comes below the loss before training: the run says so, or its kept step would read as a gain.
+  const m = said.match(/^Stopped at step (\d+) of 12 \(stopped early: 2 held-out evaluations in a row found no lower loss than step (\d+)’s; it keeps the adapter of step \2, its lowest held-out loss per token \(\d+\.\d{4}, against \d+\.\d{4} at its last step \1\); but no step came below the held-out loss before training \(\d\.\d{4}\): training made the model worse on held-out examples \(a lower learning rate may help\)\)\.$/);
+  assert.ok(m, `the dashboard says the run stopped early, which step it kept, and that none beat the start: ${said}`);
+  // The run's end is said once more, as a sentence naming the run.
+  assert.match(await page.getByTestId('dashboard-run-notice').locator('span').first().innerText(), /^Training run “.+”: stopped early: 2 held-out evaluations in a row .*\(a lower learning rate may help\)\.$/);
+  const [last, kept] = [Number(m[1]), Number(m[2])];
+  assert.equal(last, kept + 2, 'two evaluations without a lower loss after the kept step');
+  assert.match(await page.getByTestId('kept-step-note').innerText(), new RegExp(`^The ring marks step ${kept}: its held-out loss per token was the run’s lowest`));
+  await screenshot('keep-best-dashboard', page);
+  const keptEverywhere = async () => {
+    await openPanel(page, 'Runs & snapshots');
+    assert.match(await page.getByTestId('runs-table').innerText(), new RegExp(`${last} / 12\\s+kept step ${kept}\\b`));
+    // Evaluation answers with the kept adapter, and names its step.
+    await openPanel(page, 'Evaluation & HDR');
+    const offered = await page.locator('#eval-adapter option:checked').innerText();
+    assert.match(offered, new RegExp(`\\(step ${kept}\\)$`), `the adapter evaluation offers: ${offered}`);
+  };
+  await keptEverywhere();
+  await page.reload();
+  await page.getByRole('tab', { name: 'Dashboard' }).waitFor();
+  await openPanel(page, 'Dashboard');
+  await page.getByTestId('run-controls').getByText(`it keeps the adapter of step ${kept}`, { exact: false }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('kept-step-note').waitFor({ timeout: 30_000 });
+  await keptEverywhere();
+};
+

@@ -171,6 +171,27 @@ describe('keeping the best step', () => {
     expect(folderEvals(dir)).toEqual(curve);
   });
 
+  it('says when no trained step came below the held-out loss before training, after a pause too', { timeout: 300_000 }, async () => {
+    // A learning rate far too high: every step's held-out loss is above the model's before training.
+    const engine = await embedded();
+    const config = { ...CONFIG, lr: 0.3, steps: 8, evalEvery: 1, patience: 2, checkpointEvery: 0 };
+    const db = newDb('worse');
+    const run = await dexieRun(db, 'worse', config);
+    const ended = await train(engine, run.store, config);
+    const start = (await db.runs.get(run.id) as { setup?: { baseline?: { evalLossTokens: number } } }).setup!.baseline!.evalLossTokens;
+    const seen = await evalCurve(db, run.id);
+    const [keptStep, keptLoss] = seen.filter(([s]) => s > 0).reduce((a, b) => (b[1] < a[1] ? b : a));
+    expect(keptLoss, `held-out loss per step: ${JSON.stringify(seen)}; before training ${start}`).toBeGreaterThan(start);
+    expect(ended.message).toMatch(new RegExp(`^stopped early: 2 held-out evaluations in a row found no lower loss than step ${keptStep}’s; it keeps the adapter of step ${keptStep}, its lowest held-out loss per token \\(${keptLoss.toFixed(4)}, against [\\d.]+ at its last step ${ended.step}\\); but no step came below the held-out loss before training \\(${start.toFixed(4)}\\): training made the model worse on held-out examples \\(a lower learning rate may help\\)$`));
+
+    // Paused after its first step and resumed, it compares with the loss its first start measured.
+    const dir = mkdtempSync(join(tmpdir(), 'worse-paused-'));
+    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'] });
+    const paused = await engine.train({ store: folder, config, examples: await data(), resume: false, events: { onStep: (m) => void (m.step === 1 && engine.interrupt(folder.label, 'pause')) } });
+    expect(paused).toMatchObject({ status: 'paused', step: 1 });
+    expect(await train(engine, folder, config, true)).toMatchObject({ step: ended.step, message: ended.message });
+  });
+
   it('lists the steps it evaluated, up to the checkpoint a resume goes on from, in IndexedDB', async () => {
     const db = newDb('evaluated');
     const { store } = await dexieRun(db, 'evaluated', CONFIG);

@@ -223,10 +223,11 @@ export class DexieRunStore implements RunStore {
     return (await this.db.runs.get(this.runId))?.lastStep ?? 0;
   }
 
-  async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<void> {
+  async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<EvalMetrics | undefined> {
     // A resume records no baseline of its own: the run's first one stays.
     const baseline = setup.baseline ?? ((await this.db.runs.get(this.runId)) as TrainRunRow | undefined)?.setup?.baseline;
     await updateRun<TrainRunRow>(this.db, this.runId, { setup: { ...setup, ...(baseline ? { baseline } : {}) } });
+    return baseline;
   }
 
   async addMetric(m: StepMetrics): Promise<void> {

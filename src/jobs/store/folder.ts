@@ -320,12 +320,13 @@ export class RunFolderStore implements RunStore {
     return (this.runJson.lastStep as number | undefined) ?? 0;
   }
 
-  async recordSetup(setup: TrainingSetup): Promise<void> {
+  async recordSetup(setup: TrainingSetup): Promise<EvalMetrics | undefined> {
     const { train, eval: held, tooLong, unrendered = 0, digest } = setup.examples;
     this.runJson = { ...this.runJson, config: setup.config, examples: { train, eval: held, ...this.facts.counts, tooLong, unrendered, ...(digest ? { digest } : {}) }, memory: setup.memory, adapter: setup.gpuAdapter };
     // A resume records no baseline of its own: the run's first one stays.
     if (setup.baseline) this.runJson.baseline = setup.baseline;
     this.writeRunJson();
+    return this.runJson.baseline as EvalMetrics | undefined;
   }
 
   async addMetric(m: StepMetrics): Promise<void> {

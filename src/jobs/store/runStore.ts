@@ -98,7 +98,8 @@ export interface RunStore {
   setStatus(status: RunStatus, patch?: StatusPatch): Promise<void>;
   /** The step the run says it reached (0 for one that has trained none). */
   lastStep(): Promise<number>;
-  recordSetup(setup: TrainingSetup): Promise<void>;
+  /** Returns the run's held-out loss before its first step: this setup's, or, on a resume, the one its first start recorded. */
+  recordSetup(setup: TrainingSetup): Promise<EvalMetrics | undefined>;
 
   // Metrics (per optimizer step; eval values join their step; the latest per-token loss strip)
   addMetric(m: StepMetrics): Promise<void>;

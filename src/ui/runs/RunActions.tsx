@@ -127,13 +127,6 @@ export function RunActions({ run, onOpenDashboard, exportsOpen = false, onToggle
           Share link
         </KeepFocusButton>
       )}
-      {anyExport && onToggleExports && (
-        // The exports and the Hub, each with what it makes, open in a row of their own under this one:
-        // folded, the row shows what most visits need.
-        <button className="link small" aria-expanded={exportsOpen} aria-controls={exportsOpen ? runExportsId(run.id) : undefined} aria-label={`Export or push ${name}`} onClick={onToggleExports} data-testid="run-exports-toggle">
-          Export or push {exportsOpen ? '▴' : '▾'}
-        </button>
-      )}
       {confirming ? (
         <>
           <button
@@ -156,6 +149,13 @@ export function RunActions({ run, onOpenDashboard, exportsOpen = false, onToggle
         <KeepFocusButton id={deleteRunButtonId(run.id)} aria-label={`Delete ${name}`} disabled={written} reasonId={written ? whyId.written : null} onClick={() => setConfirming(true)}>
           Delete
         </KeepFocusButton>
+      )}
+      {anyExport && onToggleExports && (
+        // The exports and the Hub, each with what it makes, open in a row of their own under this one:
+        // folded, the row shows what most visits need. Last in the row, so Tab goes from it into the exports.
+        <button className="link small" aria-expanded={exportsOpen} aria-controls={exportsOpen ? runExportsId(run.id) : undefined} aria-label={`Export or push ${name}`} onClick={onToggleExports} data-testid="run-exports-toggle">
+          Export or push {exportsOpen ? '▴' : '▾'}
+        </button>
       )}
       {written && (
         <span className="small muted" id={whyId.written}>
