@@ -92,9 +92,10 @@ export function hdrArmsNote(r: AblationResult): string | null {
  * (training skips both; the count alone read as all too long). */
 function skippedText(skipped: number, unrendered: number): string {
   const tooLong = skipped - unrendered;
-  if (!unrendered) return `${skipped} training examples did not fit the sequence length and were skipped in every arm.`;
-  if (!tooLong) return `${skipped} training examples the chat template cannot render were skipped in every arm.`;
-  return `${skipped} training examples were skipped in every arm: ${tooLong} did not fit the sequence length, ${unrendered} the chat template cannot render.`;
+  const were = skipped === 1 ? 'was' : 'were';
+  if (!unrendered) return `${plural(skipped, 'training example')} did not fit the sequence length and ${were} skipped in every arm.`;
+  if (!tooLong) return `${plural(skipped, 'training example')} the chat template cannot render ${were} skipped in every arm.`;
+  return `${plural(skipped, 'training example')} were skipped in every arm: ${tooLong} did not fit the sequence length, ${unrendered} the chat template cannot render.`;
 }
 
 /** The training examples every arm went without, in words (the report and the studio say the same); null when none. */

@@ -134,6 +134,16 @@ function savedDraft(): RunConfig {
   }
 }
 
+/** 'off' once the user typed a sequence length: the form keeps it. Otherwise the length follows the
+ * chosen dataset's suggestion (95% of its examples whole), as `studio train` takes it by default. */
+const SEQ_LEN_FOLLOWS_KEY = 'studio.seqLenFollowsData';
+function seqLenFollowsSaved(): boolean {
+  const saved = readPref(SEQ_LEN_FOLLOWS_KEY);
+  if (saved !== null) return saved !== 'off';
+  // A draft kept from before this choice existed holds another length only where the user typed it.
+  return savedDraft().seqLen === STUDIO_DEFAULT_CONFIG.seqLen;
+}
+
 /** The newest training run that has trained (newest first in `runs`): what evaluation, HDR and the
  * playground use unless the user picks another adapter or the base model. */
 export function latestTrainedRun(runs: StoredRun[]): StoredRun | null {
@@ -314,6 +324,12 @@ interface RunState {
   refreshRuns(): Promise<void>;
   selectRun(id: string | null): void;
   updateDraft(patch: Partial<RunConfig>): void;
+  /** Whether the form's sequence length follows the chosen dataset (its suggestion) or is the user's. */
+  seqLenFollowsData: boolean;
+  /** A length the user typed: the form keeps it, whatever the dataset. */
+  chooseSeqLen(seqLen: number): void;
+  /** The data's suggested length, followed from now on (another dataset chosen, its own). */
+  followDataSeqLen(seqLen: number): void;
   /** `config`: train with these settings instead of the draft, leaving the user's draft as it is
    * (the guided demo's run). */
   startRun(datasetId: string, name?: string, config?: RunConfig): Promise<void>;
@@ -456,6 +472,7 @@ export const useRuns = create<RunState>((set, get) => {
     trainingNow: NONE,
     selectedRunId: readPref(SELECTED_RUN_KEY),
     draft: savedDraft(),
+    seqLenFollowsData: seqLenFollowsSaved(),
     active: null,
     startWaiting: null,
     error: null,
@@ -485,6 +502,18 @@ export const useRuns = create<RunState>((set, get) => {
       const draft = { ...get().draft, ...patch };
       writePref(DRAFT_KEY, JSON.stringify(draft));
       set({ draft });
+    },
+
+    chooseSeqLen(seqLen) {
+      writePref(SEQ_LEN_FOLLOWS_KEY, 'off');
+      set({ seqLenFollowsData: false });
+      get().updateDraft({ seqLen });
+    },
+
+    followDataSeqLen(seqLen) {
+      writePref(SEQ_LEN_FOLLOWS_KEY, 'on');
+      set({ seqLenFollowsData: true });
+      get().updateDraft({ seqLen });
     },
 
     startRun: (datasetId, name, config = get().draft) => startOnce(async () => {

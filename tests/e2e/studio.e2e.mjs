@@ -118,6 +118,38 @@ export const tests = {
     assert.equal(await page.getByTestId('every-call-turn').isChecked(), true);
   },
 
+  async 'the Training form’s sequence length follows the dataset chosen until one is typed, kept across reloads, and follows again from “Use N”'({ context, baseUrl }) {
+    // Requests far longer than the demo's: the demo's 320 would skip every one of them.
+    const tool = { type: 'function', function: { name: 'summarize', description: 'Summarize a text', parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } } };
+    const record = (i) => ({ id: `long-${i}`, tools: [tool], messages: [{ role: 'user', content: `Summarize this: ${'the quick brown fox jumps over the lazy dog '.repeat(40)}${i}` }, { role: 'assistant', content: '', tool_calls: [{ id: 'a', type: 'function', function: { name: 'summarize', arguments: JSON.stringify({ text: `text ${i}` }) } }] }] });
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    await dropFiles(page, [{ name: 'long.jsonl', bytes: Buffer.from(Array.from({ length: 12 }, (_, i) => JSON.stringify(record(i))).join('\n')) }]);
+    await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
+    await openPanel(page, 'Training');
+    const note = page.getByTestId('truncation-note');
+    const field = page.getByLabel('Sequence length (tokens)');
+    const followed = 'The form takes it from the data chosen, until you type a length of your own.';
+    await note.filter({ hasText: followed }).waitFor({ timeout: 60_000 });
+    const suggested = (await note.innerText()).match(/The data suggests (\d+) /)[1];
+    assert.ok(Number(suggested) > 320, `the suggestion for requests this long: ${suggested}`);
+    await page.waitForFunction((n) => document.getElementById('cfg-seqlen')?.value === n, suggested, { timeout: 10_000 });
+    assert.match(await note.innerText(), new RegExp(`^Sequence length ${suggested}: `));
+    assert.equal(await note.getAttribute('data-skipped'), '0');
+    // Typed, the length is the user's, after a reload too.
+    await field.fill('384');
+    await note.filter({ hasText: `Use ${suggested} (and follow the data chosen from now on)` }).waitFor({ timeout: 10_000 });
+    await page.reload();
+    await openPanel(page, 'Training');
+    await note.filter({ hasText: `Use ${suggested}` }).waitFor({ timeout: 60_000 });
+    assert.equal(await field.inputValue(), '384');
+    // "Use N" takes the data's length and follows the data again.
+    await note.getByRole('button', { name: `Use ${suggested}` }).click();
+    await note.filter({ hasText: followed }).waitFor({ timeout: 10_000 });
+    await page.waitForFunction((n) => document.getElementById('cfg-seqlen')?.value === n, suggested, { timeout: 10_000 });
+  },
+
   async 'a malformed dataset is refused with the problem named, and stored data stays'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);

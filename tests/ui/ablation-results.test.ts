@@ -183,6 +183,12 @@ describe('the Ablation panel’s account of the training', () => {
     expect(html).toContain('2 training examples were skipped in every arm: 1 did not fit the sequence length, 1 the chat template cannot render.');
     expect(html).toContain('ssb:grad+hdr starts from the adapter of ssb:grad and retrains 4 more steps in 2 HDR rounds.');
     expect(html).toContain('HDR: 2 rounds (the round limit was reached), hard cases 3 → 1, 1 example added, 4 steps retrained past the arm it starts from');
+    // One example: said in the singular ("1 training examples … were skipped").
+    r.skipped = 1;
+    r.unrendered = 0;
+    expect(renderNow(createElement(AblationResults))).toContain('1 training example did not fit the sequence length and was skipped in every arm.');
+    r.unrendered = 1;
+    expect(renderNow(createElement(AblationResults))).toContain('1 training example the chat template cannot render was skipped in every arm.');
   });
 });
 

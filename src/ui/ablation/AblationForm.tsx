@@ -2,6 +2,7 @@
 // HDR arm's rounds. What every arm shares comes from the Training panel and is shown here.
 import { ablationArmIds, ablationDraftProblem, useJobs } from '../../state/jobStore.ts';
 import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../state/runStore.ts';
+import { useSeqLenFollowsData } from '../../state/seqLenFollowsData.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -29,6 +30,8 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
   // Every arm would fail before its first step: the Training panel's Start says the same.
   const truncation = useTruncation(datasetId, training.seqLen).value;
+  // Its arms train at the Training form's length, which follows the data there too.
+  useSeqLenFollowsData(datasetId);
   const nothingFits = truncation && nothingToTrainReason(truncation.report, training.seqLen, { field: 'the Training panel’s Sequence length' });
   // The memory plan's verdicts on the ablation's own start (the Ablation panel plans it as the store's
   // start does: its arms with the Training panel's settings, its decoding, the SSB + HDR arm's

@@ -13,6 +13,7 @@ const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 export function RunConfigForm({ disabled }: { disabled: boolean }) {
   const draft = useRuns((s) => s.draft);
   const update = useRuns((s) => s.updateDraft);
+  const chooseSeqLen = useRuns((s) => s.chooseSeqLen);
   // The loaded model's positions bound the sequence length (a draft kept from another may pass them).
   const context = useModel((s) => s.info?.maxPositionEmbeddings);
   const lossKind = draft.loss.startsWith('fixed:') ? 'fixed' : draft.loss;
@@ -40,7 +41,8 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
       <NumberField id="cfg-steps" label="Steps" value={draft.steps} min={1} integer step={1} onChange={(steps) => update({ steps })} />
       <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} integer step={1} onChange={(batchSize) => update({ batchSize })} />
       <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} integer step={1} onChange={(gradAccum) => update({ gradAccum })} />
-      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} max={context} integer step={16} onChange={(seqLen) => update({ seqLen })} />
+      {/* Typed, the length is the user's: it no longer follows the dataset's suggestion. */}
+      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} max={context} integer step={16} onChange={chooseSeqLen} />
       <NumberField id="cfg-lr" label="Learning rate" value={draft.lr} above={0} step="any" onChange={(lr) => update({ lr })} />
       <div className="field">
         <label htmlFor="cfg-schedule">Schedule</label>

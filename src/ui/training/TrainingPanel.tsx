@@ -1,6 +1,7 @@
 // The Training panel: the run configuration, what will be trained on what, and start / resume.
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
+import { useSeqLenFollowsData } from '../../state/seqLenFollowsData.ts';
 import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts';
 import { useRestartHeld } from '../../state/restartHeld.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
@@ -40,6 +41,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const draft = useRuns((s) => s.draft);
   // The note below counts the same (datasetFits, counted once in the worker); until then nothing holds Start.
   const truncation = useTruncation(dataset?.id ?? null, draft.seqLen).value;
+  useSeqLenFollowsData(dataset?.id ?? null);
   const nothingFits = truncation && nothingToTrainReason(truncation.report, draft.seqLen);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? startRefusal(plan, { job: 'training', config: draft }) : null;
   const gpuBusy = useGpuBusyReason();

@@ -10,7 +10,8 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
   const seqLen = useRuns((s) => s.draft.seqLen);
   const batchSize = useRuns((s) => s.draft.batchSize);
   const gradAccum = useRuns((s) => s.draft.gradAccum);
-  const update = useRuns((s) => s.updateDraft);
+  const follow = useRuns((s) => s.followDataSeqLen);
+  const follows = useRuns((s) => s.seqLenFollowsData);
   const context = useModel((s) => s.info?.maxPositionEmbeddings) ?? Infinity;
   const { value, error } = useTruncation(datasetId, seqLen);
   const layout = useBatchLayout(datasetId, seqLen, batchSize, gradAccum);
@@ -36,12 +37,14 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
       {padding && ` ${padding}`}{' '}
       The data suggests {suggestedSeqLen} (95% of examples fit whole; counted with the {value.tokenizer}).
       {offered < suggestedSeqLen && ` The model reads at most ${offered} tokens (its context).`}
+      {offered === seqLen && follows && ` The form takes it from the data chosen, until you type a length of your own.`}
       {offered !== seqLen && (
         <>
           {' '}
-          <button className="link" disabled={disabled} onClick={() => update({ seqLen: offered })}>
+          <button className="link" disabled={disabled} onClick={() => follow(offered)}>
             Use {offered}
           </button>
+          {!follows && ' (and follow the data chosen from now on)'}
         </>
       )}
     </p>
