@@ -9,7 +9,8 @@ import { parseLoraTargets } from '../model/lora.ts';
 import { seedProblem } from '../model/random.ts';
 import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';
-import { learningRate, type ScheduleKind } from '../train/schedule.ts';
+import type { ScheduleKind } from '../train/schedule.ts';
+import { rescheduledStep } from '../train/runWords.ts';
 import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from '../train/balance.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
@@ -211,14 +212,10 @@ export function noteShortWarmup(config: RunConfig, warmupFlag: number | undefine
 export function noteRescheduledResume(config: RunConfig, stored: { steps: number; lastStep: number }): void {
   const { steps, lastStep } = stored;
   if (config.steps === steps) return;
-  const lrAt = (totalSteps: number, step: number) => learningRate({ kind: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps }, step);
-  // Still warming up, or a constant schedule: the same rates until the decay begins, if ever.
-  let step = lastStep;
-  while (step < config.steps && lrAt(config.steps, step) === lrAt(steps, step)) step++;
-  if (step >= config.steps) return;
+  const differs = rescheduledStep(config, steps, config.steps, lastStep);
+  if (!differs) return;
   const asPlanned = lastStep < steps ? `; to go on as planned, resume with --steps ${steps}` : '';
-  const rate = (totalSteps: number) => lrAt(totalSteps, step).toExponential(2);
-  console.error(`note: the run was planned for ${plural(steps, 'step')} and now runs ${config.steps}: its ${config.schedule} learning-rate schedule is laid over ${config.steps} steps, so step ${step + 1} trains at lr ${rate(config.steps)} where the schedule over ${steps} has ${rate(steps)} (the ${plural(lastStep, 'step')} trained keep theirs)${asPlanned}`);
+  console.error(`note: the run was planned for ${plural(steps, 'step')} and now runs ${config.steps}: its ${config.schedule} learning-rate schedule is laid over ${config.steps} steps, so step ${differs.step} trains at lr ${differs.rate.toExponential(2)} where the schedule over ${steps} has ${differs.plannedRate.toExponential(2)} (the ${plural(lastStep, 'step')} trained keep theirs)${asPlanned}`);
 }
 
 /** Flags that set one balance rule, refused with another (train and hdr learn α with one rule; the

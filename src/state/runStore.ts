@@ -333,7 +333,8 @@ interface RunState {
   /** `config`: train with these settings instead of the draft, leaving the user's draft as it is
    * (the guided demo's run). */
   startRun(datasetId: string, name?: string, config?: RunConfig): Promise<void>;
-  resumeRun(runId: string): Promise<void>;
+  /** `steps`: an ended run trains on from its checkpoint to this many steps in all. */
+  resumeRun(runId: string, steps?: number): Promise<void>;
   /** Ends the start or resume on its way (startWaiting), before it trains: what is on its way then (a
    * model loading, the plan) starts nothing when it ends. Ends an export's load the same way. */
   cancelStart(): void;
@@ -403,12 +404,12 @@ export const useRuns = create<RunState>((set, get) => {
 
   /** Trains a run in the worker until it ends, keeping `active` up to date. */
   /** Trains the run (resumed or from the start); false when the worker refused to start it. */
-  async function train(runId: string, resume: boolean): Promise<boolean> {
+  async function train(runId: string, resume: boolean, steps?: number): Promise<boolean> {
     askToNotify();
     set({ active: { runId, progress: null, stepTimes: [], pausing: false, stopping: false }, error: null, notice: null, selectedRunId: runId });
     writePref(SELECTED_RUN_KEY, runId);
     try {
-      const result = await engineClient().request('startRun', { runId, resume }, (progress) => {
+      const result = await engineClient().request('startRun', { runId, resume, ...(steps !== undefined && { steps }) }, (progress) => {
         const a = get().active;
         if (!a || a.runId !== runId) return;
         const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: performance.now() }] : a.stepTimes;
@@ -541,7 +542,7 @@ export const useRuns = create<RunState>((set, get) => {
       }
     }, 'A run is already training or starting; pause or stop it before starting another.'),
 
-    resumeRun: (runId) => startOnce(async () => {
+    resumeRun: (runId, steps) => startOnce(async () => {
       await get().refreshRuns();
       const run = get().runs.find((r) => r.id === runId);
       if (!run) return set({ error: `Run ${runId} no longer exists. Pick another run in the Runs panel.` });
@@ -568,7 +569,7 @@ export const useRuns = create<RunState>((set, get) => {
         return set({ notice: `${startCancelledText(`Resuming “${name}”`)}${loadEndText(source || null)}` });
       }
       if (ended) return set({ error: resumeRefusal(ended.refused, run.config, name) });
-      await train(runId, true);
+      await train(runId, true, steps);
     }, 'A run is already training or starting; pause or stop it before resuming another.'),
 
     cancelStart() {

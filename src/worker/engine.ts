@@ -44,6 +44,7 @@ import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { trainingSetDigest } from '../train/batching.ts';
 import { trainingSetChange } from '../train/trainingSetChange.ts';
+import { trainOnProblem } from '../train/runWords.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
@@ -250,9 +251,15 @@ export class StudioEngine {
       return { runId: store.runId };
     },
 
-    startRun: async ({ runId, resume }, progress) => {
+    startRun: async ({ runId, resume, steps }, progress) => {
       const db = this.requireDb();
       const run = await requireTrainRun(db, runId);
+      if (steps !== undefined) {
+        const newest = await db.checkpoints.where('[runId+step]').between([runId, -Infinity], [runId, Infinity]).last();
+        const problem = !resume ? 'training on resumes the run' : trainOnProblem(run, newest && { step: newest.step, adapterOnly: !!(newest.meta as { adapterOnly?: boolean } | undefined)?.adapterOnly }, steps);
+        if (problem) throw new Error(`“${run.name ?? runId}” cannot train on to ${steps} steps: ${problem}`);
+      }
+      const config = steps === undefined ? run.config : { ...run.config, steps };
       if (run.readOnly && resume) {
         const problem = await readOnlyResumeProblem(db, run);
         if (problem) throw new Error(problem);
@@ -264,7 +271,7 @@ export class StudioEngine {
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
       if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run);
-      const job = { store: new DexieRunStore(db, runId), config: run.config, resume, events: this.runEvents(runId) };
+      const job = { store: new DexieRunStore(db, runId), config, resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.jobs.run(
         // Named: a model load refused meanwhile says which run holds the model.
         `the training run “${run.name ?? runId}”`,
@@ -277,6 +284,8 @@ export class StudioEngine {
           const examples = await storedExamples(db, run.datasetId);
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
+          // Trained on: the run's length is its new total from here (its steps so far keep theirs).
+          if (steps !== undefined) await updateRun<TrainRunRow>(db, runId, { config });
           return trainJob(ctx, { ...input, examples });
         }),
         job,

@@ -53,7 +53,7 @@ export { plural } from '../data/plural.ts';
 /** The GPU layer's out-of-memory advice (the forms' fields to lower), which a page message about a
  * job those fields do not size replaces with its own. */
 export { OUT_OF_MEMORY_ADVICE } from '../gpu/errors.ts';
-export { failedWhen } from '../train/runWords.ts';
+export { failedWhen, rescheduledStep, trainOnProblem } from '../train/runWords.ts';
 export { trainingSetChange } from '../train/trainingSetChange.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
@@ -268,7 +268,8 @@ export interface RequestMap {
   createRun: [{ datasetId: string; config: RunConfig; name?: string }, { runId: string }];
   /** Trains run `runId` on the current model; resolves when the run ends (done, paused, stopped or
    * failed) with its final status. Resuming a read-only snapshot makes it trainable. */
-  startRun: [{ runId: string; resume: boolean }, Pick<TrainOutcome, 'status' | 'step' | 'message' | 'nothingToTrain'>];
+  /** `steps`: an ended run trains on from its checkpoint to this many steps in all (trainOnProblem says when it cannot). */
+  startRun: [{ runId: string; resume: boolean; steps?: number }, Pick<TrainOutcome, 'status' | 'step' | 'message' | 'nothingToTrain'>];
   pauseRun: [{ runId: string }, void];
   stopRun: [{ runId: string }, void];
   /** Renames a run, or sets its tags and notes (only what is given changes). */

@@ -3,7 +3,7 @@
 // HDR rounds, a streamed answer with parsed calls).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dropFiles, openPanel } from './studioHelpers.mjs';
+import { chartState, dropFiles, openPanel } from './studioHelpers.mjs';
 
 const DEMO_LINES = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').filter(Boolean);
 
@@ -157,3 +157,30 @@ tests['Keep the best step: a run whose held-out loss rises stops early and keeps
   await keptEverywhere();
 };
 
+
+// An ended run trains on from its checkpoint to a new total, from the dashboard: its curve goes on
+// where it ended, and the run's length is the new one (after a reload too).
+tests['an ended run trains on to more steps from the dashboard, its curve going on where it ended'] = async ({ context, baseUrl, screenshot }) => {
+  const page = await context.newPage();
+  await prepare(page, baseUrl);
+  await openPanel(page, 'Training');
+  const field = (label) => page.getByLabel(label, { exact: true });
+  for (const [label, value] of [['Steps', '2'], ['Batch (examples)', '1'], ['Sequence length (tokens)', '320'], ['Eval loss every (steps, 0 = never)', '1'], ['Eval examples', '2'], ['Checkpoint every (steps)', '0']]) await field(label).fill(value);
+  await page.getByTestId('start-run').click();
+  const status = () => page.getByTestId('run-controls').getAttribute('data-status');
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.getAttribute('data-status') === 'done', null, { timeout: 300_000 });
+  assert.match(await page.getByTestId('run-controls').innerText(), /^Finished: 2 of 2 steps\./);
+  assert.equal((await chartState(page, 'chart-loss')).lastStep, 2);
+  // Another stretch of its length is offered, with what the stretched cosine schedule does to the rate.
+  assert.equal(await page.getByLabel('Train on to (steps in all)').inputValue(), '4');
+  assert.match(await page.getByTestId('train-on-note').innerText(), /^2 more steps from step 2, with the run’s own settings and examples\. Its cosine learning-rate schedule is laid over the 4 steps: step \d trains at [\d.e+-]+ where the schedule over 2 had /);
+  await screenshot('dashboard-train-on', page);
+  await page.getByTestId('train-on-start').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.getAttribute('data-status') === 'done' && /Finished: 4 of 4/.test(document.querySelector('[data-testid="run-controls"]')?.textContent ?? ''), null, { timeout: 300_000 });
+  assert.equal(await status(), 'done');
+  assert.equal((await chartState(page, 'chart-loss')).lastStep, 4);
+  await page.reload();
+  await openPanel(page, 'Dashboard');
+  await page.getByTestId('run-controls').getByText('Finished: 4 of 4 steps.').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByLabel('Train on to (steps in all)').inputValue(), '8');
+};

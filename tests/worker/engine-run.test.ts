@@ -59,6 +59,18 @@ describe('worker engine: a training run', () => {
     expect(rows[1].values.evalLoss).toBeGreaterThan(0);
     expect(events.filter((e) => e.type === 'run-status').map((e) => (e as { status: string }).status)).toEqual(['running', 'paused', 'running', 'done']);
 
+    // Ended, it trains on from its checkpoint to a new total: the steps trained keep their values,
+    // and the run's length is the new one.
+    const before = rows.map((r) => r.values.loss);
+    await expect(engine.handlers.startRun({ runId: 'run-1', resume: true, steps: 4 }, () => undefined)).rejects.toThrow('“test run” cannot train on to 4 steps: training on needs more steps in all than the 4 it has trained, as a whole number; got 4');
+    await expect(engine.handlers.startRun({ runId: 'run-1', resume: false, steps: 6 }, () => undefined)).rejects.toThrow('cannot train on to 6 steps: training on resumes the run');
+    const on = await engine.handlers.startRun({ runId: 'run-1', resume: true, steps: 6 }, () => undefined);
+    expect(on).toMatchObject({ status: 'done', step: 6 });
+    const longer = await db.metrics.where('runId').equals('run-1').sortBy('step');
+    expect(longer.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(longer.slice(0, 4).map((r) => r.values.loss)).toEqual(before);
+    expect((await db.runs.get('run-1'))).toMatchObject({ status: 'done', lastStep: 6, config: { steps: 6 } });
+
     const adapter = await engine.handlers.exportAdapter({ runId: 'run-1' }, () => undefined);
     const { spec } = generateTinyModel(NARROW);
     const back = await importPeftAdapter(spec, adapter.configJson, memorySource(adapter.weights));

@@ -1,10 +1,12 @@
 // The selected run's status on the dashboard itself, with what can be done from here: while it
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
-// continues from its newest checkpoint (named, with its step), with the run's own config and model.
+// continues from its newest checkpoint (named, with its step), with the run's own config and model;
+// once ended, it trains on to more steps from there (TrainOn).
 import { canResume, effectiveStatus, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { failedWhen } from '../../worker/protocol.ts';
 import { interruptedWhy, useJobs, useResumeHeld } from '../../state/jobStore.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { TrainOn } from './TrainOn.tsx';
 import type { StoredRun } from '../../state/queries.ts';
 import { useRunSeriesNumber } from '../../state/runSeries.ts';
 import { useRestartHeld } from '../../state/restartHeld.ts';
@@ -64,6 +66,8 @@ export function RunControls({ run }: { run: StoredRun }) {
           {resumeHeld}
         </span>
       )}
+      {/* An ended run of the user's own with a checkpoint to go on from (a read-only snapshot is opened resumable first). */}
+      {status === 'done' && !run.readOnly && checkpointStep !== null && <TrainOn run={run} checkpointStep={checkpointStep} held={gpuHeld} />}
     </div>
   );
 }
