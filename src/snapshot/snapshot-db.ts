@@ -496,7 +496,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
     }
   }
   // A run that was training when exported is not training here; one whose checkpoint is at its
-  // last step has nothing left to resume.
+  // last step has nothing left to resume (Train on asks for more steps).
   const status = mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status;
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
     // A copy of a run this browser has (its own export, opened back) is named apart from it.

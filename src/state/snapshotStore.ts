@@ -130,7 +130,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
           useRuns.getState().selectRun(opened.runId);
           // Opened as resumable, a run whose checkpoint is at its last step is stored as done: nothing to resume.
           const done = useRuns.getState().runs.find((r) => r.id === opened.runId)?.status === 'done';
-          const what = mode === 'read-only' ? 'read-only' : done ? 'finished: its checkpoint is at its last step, so there is nothing left to train' : 'ready to resume from its checkpoint';
+          const what = mode === 'read-only' ? 'read-only' : done ? 'finished: its checkpoint is at its last step (the Dashboard’s Train on trains it on to more steps)' : 'ready to resume from its checkpoint';
           notices.push(`Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.`);
         } catch (err) {
           // The importer names the file itself when the problem is the file (not one of its entries).

@@ -475,7 +475,7 @@ export const tests = {
       await other.waitForFunction(() => Number(document.querySelector('[data-testid="chart-loss"]')?.dataset.points ?? 0) > 0, null, { timeout: 30_000 });
       assertSameChart(loss, await chartState(other, 'chart-loss'), 'loss chart of the imported snapshot');
       const imported = await other.getByTestId('run-controls').innerText();
-      assert.match(imported, /Opened read-only from a snapshot: it trained all 30 steps, so there is nothing left to resume/);
+      assert.match(imported, /Opened read-only from a snapshot: it trained all 30 steps\. Evaluate it, export it or compare it with your runs; to train it on, open the snapshot as resumable\./);
       assert.doesNotMatch(imported, /Runs panel/);
       assert.doesNotMatch(await other.getByTestId('token-strip').innerText(), /appears here at the first eval step/);
       await screenshot('snapshot-dashboard', other);

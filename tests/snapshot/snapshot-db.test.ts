@@ -187,7 +187,7 @@ describe('snapshots from and into IndexedDB', () => {
     for (const d of [source, target, other]) d.close();
   });
 
-  it('opens a finished run as finished, not paused, when asked to make it resumable (there is nothing left to train)', async () => {
+  it('opens a finished run as finished, not paused, when asked to make it resumable (it trains on only when asked for more steps)', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
     await source.runs.update(runId, { config: { ...config, steps: 30 } });

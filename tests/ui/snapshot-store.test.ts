@@ -62,7 +62,7 @@ describe('snapshot actions in the Runs panel', () => {
     engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
     useSnapshots.setState({ openMode: 'resume' });
     await useSnapshots.getState().importSnapshotFile(file);
-    expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), finished: its checkpoint is at its last step, so there is nothing left to train.');
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), finished: its checkpoint is at its last step (the Dashboard’s Train on trains it on to more steps).');
     useRuns.setState({ runs: [{ ...train, status: 'paused' } as StoredRun, hdr] });
     await useSnapshots.getState().importSnapshotFile(file);
     expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), ready to resume from its checkpoint.');

@@ -37,7 +37,7 @@ export function RunControls({ run }: { run: StoredRun }) {
       ? run.readOnly
         ? run.lastStep !== undefined && run.lastStep < steps
           ? `Opened read-only from a snapshot: it trained ${run.lastStep} of ${steps} steps. Evaluate it, export it or compare it with your runs.`
-          : `Opened read-only from a snapshot: it trained all ${steps} steps, so there is nothing left to resume. Evaluate it, export it or compare it with your runs.`
+          : `Opened read-only from a snapshot: it trained all ${steps} steps. Evaluate it, export it or compare it with your runs; to train it on, open the snapshot as resumable.`
         : run.lastStep !== undefined && run.lastStep < steps
           ? // A run that keeps its best step says which adapter it kept in its message.
             `Stopped at step ${run.lastStep} of ${steps}${run.message ? ` (${run.message})` : ''}${run.config.keepBest ? '.' : '; the adapter of that step is kept.'}`
