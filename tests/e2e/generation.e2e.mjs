@@ -130,7 +130,7 @@ tests['Keep the best step: a run whose held-out loss rises stops early and keeps
   await page.getByTestId('start-run').click();
   const ended = () => page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid="run-controls"]')?.getAttribute('data-status') ?? ''), null, { timeout: 300_000 });
   await ended();
-  const said = await page.getByTestId('run-controls').innerText();
+  const said = await page.getByTestId('run-controls').locator('span').first().innerText();
   // At this learning rate no step comes below the loss before training: the run says so, or its kept step would read as a gain.
   const m = said.match(/^Stopped at step (\d+) of 12 \(stopped early: 2 held-out evaluations in a row found no lower loss than step (\d+)’s; it keeps the adapter of step \2, its lowest held-out loss per token \(\d+\.\d{4}, against \d+\.\d{4} at its last step \1\); but no step came below the held-out loss before training \(\d\.\d{4}\): training made the model worse on held-out examples \(a lower learning rate may help\)\)\.$/);
   assert.ok(m, `the dashboard says the run stopped early, which step it kept, and that none beat the start: ${said}`);
