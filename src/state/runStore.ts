@@ -417,7 +417,8 @@ export const useRuns = create<RunState>((set, get) => {
       });
       const run = get().runs.find((r) => r.id === runId);
       const name = run?.name ?? runId;
-      notifyRunEnded(name, result.status, result.step, run && isTrainingRun(run) ? run.config.steps : undefined);
+      // Trained on, the run's length is the new total (the row read before says the old one).
+      notifyRunEnded(name, result.status, result.step, run && isTrainingRun(run) ? (steps ?? run.config.steps) : undefined);
       if (result.status === 'failed') {
         // Whether it saved a checkpoint to resume from is the runs table's: read it again first.
         await get().refreshRuns();
