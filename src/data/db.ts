@@ -112,10 +112,6 @@ export interface CheckpointRow {
   meta?: unknown;
 }
 
-/** A dataset's token counts per example with one tokenizer (keyed by tokenizerFingerprint since v6:
- * a few tokenizers' counts are kept per dataset), in example order: six numbers per example (total,
- * minimum under the length rule, prompt, reasoning, call, full), total −1 where the template could
- * not render it. Rows for examples added since are counted when next asked. */
 /** A dataset's per-example digests, sorted: what its fingerprint hashes (fingerprint.ts), kept from
  * its first change on so each later change hashes only the examples it changes. `fingerprint`: the
  * dataset's when these were written (digests of another fingerprint are not used). Added in v7. */
@@ -126,6 +122,10 @@ export interface DatasetDigestsRow {
   digests: Uint8Array;
 }
 
+/** A dataset's token counts per example with one tokenizer (keyed by tokenizerFingerprint since v6:
+ * a few tokenizers' counts are kept per dataset), in example order: six numbers per example (total,
+ * minimum under the length rule, prompt, reasoning, call, full), total −1 where the template could
+ * not render it. Rows for examples added since are counted when next asked. */
 export interface TokenCountsRow {
   datasetId: string;
   tokenizer: string;

@@ -113,9 +113,8 @@ export function useTrainingReasoning(datasetId: string): Loaded<ReasoningShare> 
 }
 
 /** The dataset's examples as the list last read them (datasetStamp: HDR's samples added, an example
- * included or left out), so what counts them counts again; its id while it is not listed. */
-/** What changes whenever a dataset's examples do (an import, an inclusion choice, an edited answer):
- * a view keyed by it is read again after any of them. */
+ * included or left out, an answer edited), so what counts or lists them reads them again; its id
+ * while it is not listed. */
 export const useDatasetStampOf = (datasetId: string | null) =>
   useDatasets((s) => {
     const d = s.datasets.find((r) => r.id === datasetId);

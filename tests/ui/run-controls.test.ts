@@ -77,6 +77,13 @@ describe('training on an ended run', () => {
     expect(note(controls(kept, 20))).toBe('40 more steps from step 20, with the run’s own settings and examples. Its checkpoint is step 20, the step it kept: steps 21–30 are trained again.');
   });
 
+  it('goes on to the planned length for a run stopped short of it', () => {
+    const stopped = { ...ended, lastStep: 12, message: 'stopped by the user' } as StoredRun;
+    const html = controls(stopped, 12);
+    expect(html).toMatch(/id="train-on-steps"[^>]*value="30"/);
+    expect(note(html)).toMatch(/^18 more steps from step 12, with the run’s own settings and examples\.$/);
+  });
+
   it('is not offered to a run still to finish, one opened read-only, or one without a checkpoint to go on from', () => {
     expect(controls({ ...ended, status: 'paused', lastStep: 12 } as StoredRun, 12)).not.toContain('train-on');
     expect(controls({ ...ended, readOnly: true } as StoredRun)).not.toContain('train-on');

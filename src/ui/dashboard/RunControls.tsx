@@ -67,7 +67,7 @@ export function RunControls({ run }: { run: StoredRun }) {
         </span>
       )}
       {/* An ended run of the user's own with a checkpoint to go on from (a read-only snapshot is opened resumable first). */}
-      {status === 'done' && !run.readOnly && checkpointStep !== null && <TrainOn run={run} checkpointStep={checkpointStep} held={gpuHeld} />}
+      {status === 'done' && !run.readOnly && checkpointStep !== null && <TrainOn key={run.id} run={run} checkpointStep={checkpointStep} held={gpuHeld} />}
     </div>
   );
 }

@@ -14,7 +14,8 @@ export function TrainOn({ run, checkpointStep, held }: { run: TrainRunRow; check
   const resumeRun = useRuns((s) => s.resumeRun);
   const active = useRuns((s) => s.active !== null);
   const trained = run.lastStep ?? 0;
-  const [steps, setSteps] = useState(trained + run.config.steps);
+  // A run stopped short goes on to the length it was planned for; a finished one, as far again.
+  const [steps, setSteps] = useState(trained < run.config.steps ? run.config.steps : trained + run.config.steps);
   const fieldProblem = useFirstFieldProblem(['train-on-']);
   const problem = fieldProblem ?? trainOnProblem(run, { step: checkpointStep, adapterOnly: false }, steps);
   const rescheduled = problem ? null : rescheduledStep(run.config, run.config.steps, steps, checkpointStep);
