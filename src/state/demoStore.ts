@@ -48,7 +48,8 @@ export const DEMO_RUN_CONFIG: RunConfig = {
 
 /** Base model and trained adapter answer the same held-out examples: all 31 of them (fewer made
  * the comparison a coin toss). */
-export const DEMO_EVAL: Omit<EvalDraft, 'adapterRunId'> = { ...DEFAULT_EVAL_DRAFT, limit: 32, maxNewTokens: 96, batchSize: 8 };
+/** The step evaluates the base model itself, first (and once): the trained one's is not set beside it again. */
+export const DEMO_EVAL: Omit<EvalDraft, 'adapterRunId'> = { ...DEFAULT_EVAL_DRAFT, limit: 32, maxNewTokens: 96, batchSize: 8, withBase: false };
 
 /** One HDR round from the trained adapter: mine its failures among the first 120 training
  * examples (it answers most of them right, so fewer left too few hard cases to work on), sample

@@ -12,7 +12,7 @@ import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { loadRunsReached, useRunsReached, type AskedChange } from './exampleRows.ts';
 import { describeSource, useModel } from './modelStore.ts';
-import { adapterLabel, canResume, resolveAdapterRun, runNameById, startingRunReason, useRuns, type AdapterChoice } from './runStore.ts';
+import { adapterLabel, baseEvalOfSameExamples, canResume, resolveAdapterRun, runNameById, startingRunReason, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
@@ -153,6 +153,9 @@ export interface EvalDraft {
   limit: number;
   maxNewTokens: number;
   batchSize: number;
+  /** An adapter's evaluation is set beside the base model's on the same examples: answered after it
+   * where the base model has not answered them yet (absent: yes). */
+  withBase?: boolean;
 }
 
 /** A GGUF file an evaluation answers with in place of the model's weights: a saved export's
@@ -480,6 +483,21 @@ export const useJobs = create<JobState>((set, get) => {
    * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`.
    * `adapterRunId`: the run whose adapter the job uses ('' : the base model), whose model it loads
    * first where another (or none) is loaded, as a resume does (jobModelNeed). */
+  /** The base model's accuracy on the examples an adapter's evaluation answered: from its
+   * evaluation of them where it has one, else answered now (the comparison an adapter's accuracy
+   * means nothing without). */
+  async function besideBase(evalRunId: string, d: EvalDraft, datasetId: string, onProgress: (p: ProgressInfo) => void): Promise<string> {
+    await useRuns.getState().refreshRuns();
+    const runs = useRuns.getState().runs;
+    const row = runs.find((r): r is Extract<StoredRun, { kind: 'eval' }> => r.id === evalRunId && r.kind === 'eval');
+    const earlier = row && baseEvalOfSameExamples(row, runs);
+    const pct = (s: EvalSummary, when = '') => `${(s.accuracy * 100).toFixed(1)}% correct (${s.correct} of ${s.total}${when})`;
+    if (earlier?.summary) return `The base model, on the same examples: ${pct(earlier.summary, `; its evaluation of ${new Date(earlier.createdAt).toLocaleString()}`)}.`;
+    const base = await engineClient().request('evaluate', { datasetId, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
+    const said = evaluationNotice(base, d.maxNewTokens);
+    return `The base model, on the same examples: ${base.aborted ? `${said[0].toLowerCase()}${said.slice(1)}` : `${pct(base.summary)}.`}`;
+  }
+
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>, adapterRunId = ''): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
@@ -493,7 +511,8 @@ export const useJobs = create<JobState>((set, get) => {
     // live region never says it started before its plan lets it.
     const first = load ? loadingStart(describeSource(load)) : planned && countingStart();
     const holding = (start: StartProgress | undefined, progress: ProgressInfo | null = start?.progress ?? null) => ({ kind, progress, ...(start && { starting: start.words }), ...on });
-    set({ running: holding(first), error: null, errorKind: null, notice: null, noticeKind: null });
+    // HDR and the ablation write evaluations of their own: the Evaluation panel shows the newest again.
+    set({ running: holding(first), error: null, errorKind: null, notice: null, noticeKind: null, ...((kind === 'hdr' || kind === 'ablation') && { lastEval: null }) });
     const onProgress = (progress: ProgressInfo) => set({ running: holding(undefined, progress) });
     /** Loads the run's model (its bytes on the job's bar); 'cancelled' by the job's Cancel or the Model panel's. */
     const loadFirst = async (report: (p: StartProgress) => void, cancel: AbortSignal): Promise<'loaded' | 'cancelled'> => {
@@ -601,7 +620,9 @@ export const useJobs = create<JobState>((set, get) => {
         const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize, ...(gguf && { gguf: { file: gguf.file, fileName: gguf.fileName } }) }, onProgress);
         set({ lastEval: result });
         const notice = evaluationNotice(result, d.maxNewTokens);
-        return gguf ? `With the weights of ${gguf.fileName}: ${notice[0].toLowerCase()}${notice.slice(1)}` : notice;
+        if (gguf) return `With the weights of ${gguf.fileName}: ${notice[0].toLowerCase()}${notice.slice(1)}`;
+        if (!runId || d.withBase === false || result.aborted || result.summary.total === 0) return notice;
+        return `${notice} ${await besideBase(result.evalRunId, d, datasetId, onProgress)}`;
       }, datasetId, undefined, runId);
     },
 

@@ -159,7 +159,8 @@ tests['Keep the best step: a run whose held-out loss rises stops early and keeps
 
 
 // An ended run trains on from its checkpoint to a new total, from the dashboard: its curve goes on
-// where it ended, and the run's length is the new one (after a reload too).
+// where it ended, and the run's length is the new one (after a reload too). Evaluated, it is set
+// beside the base model on the same examples.
 tests['an ended run trains on to more steps from the dashboard, its curve going on where it ended'] = async ({ context, baseUrl, screenshot }) => {
   const page = await context.newPage();
   await prepare(page, baseUrl);
@@ -183,4 +184,17 @@ tests['an ended run trains on to more steps from the dashboard, its curve going 
   await openPanel(page, 'Dashboard');
   await page.getByTestId('run-controls').getByText('Finished: 4 of 4 steps.').waitFor({ timeout: 30_000 });
   assert.equal(await page.getByLabel('Train on to (steps in all)').inputValue(), '8');
+
+  // Its evaluation is set beside the base model's on the same examples: the base model answers them
+  // after it, and the results show the adapter's, compared with the base model's.
+  await openPanel(page, 'Evaluation & HDR');
+  assert.equal(await page.getByTestId('eval-with-base').isChecked(), true);
+  await page.getByLabel('Eval examples', { exact: true }).fill('2');
+  await page.getByLabel('Max new tokens').first().fill('8');
+  await page.getByTestId('run-eval').click();
+  await page.getByTestId('job-notice').waitFor({ timeout: 300_000 });
+  assert.match(await page.getByTestId('job-notice').innerText(), /^Evaluated 2 examples: \d+\.\d% correct\. The base model, on the same examples: \d+\.\d% correct \(\d of 2\)\./);
+  assert.match(await page.locator('#eval-run option:checked').innerText(), /^eval of “ssb r4 lr 0\.001” on 2 examples/);
+  assert.match(await page.locator('#eval-compare option:checked').innerText(), /^base model/);
+  await page.getByTestId('eval-compare-answers').waitFor({ timeout: 30_000 });
 };

@@ -1,8 +1,10 @@
 // Settings of an evaluation and its start button: what answers (an adapter, the base model, or a
-// GGUF file's weights in their place) and how many examples with how many tokens.
+// GGUF file's weights in their place), whether the base model answers the same examples beside an
+// adapter, and how many examples with how many tokens.
 import { formatBytesShort } from '../../state/formatBytesShort.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobModelMissing, useJobs } from '../../state/jobStore.ts';
+import { resolveAdapterRun, useRuns } from '../../state/runStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
@@ -13,6 +15,8 @@ export function EvalForm({ datasetId, disabled }: { datasetId: string | null; di
   // A file exported from a run needs that run's model; one chosen here, the loaded one.
   const modelMissing = useJobModelMissing(gguf ? (gguf.runId ?? '') : d.adapterRunId);
   const blocked = problem ? `Fix ${problem} first.` : modelMissing;
+  // The run the picker resolves to ('' for the base model, whose evaluation has nothing to be set beside).
+  const adapter = useRuns((s) => resolveAdapterRun(d.adapterRunId, s.runs));
   return (
     // Not disabled while a job runs: the focus is on Run evaluation then, and a disabled fieldset
     // would drop it to the page body. The button is off instead; a draft edited meanwhile is the next job's.
@@ -30,6 +34,12 @@ export function EvalForm({ datasetId, disabled }: { datasetId: string | null; di
       ) : (
         <>
           <AdapterPicker id="eval-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setEvalDraft({ adapterRunId })} />
+          {/* An adapter's accuracy says little alone: the base model's on the same examples beside it. */}
+          {adapter && (
+            <label className="check">
+              <input type="checkbox" data-testid="eval-with-base" checked={d.withBase !== false} onChange={(e) => setEvalDraft({ withBase: e.target.checked })} /> Set it beside the base model on the same examples (the base model answers them too, unless it has already)
+            </label>
+          )}
           <div className="field">
             <label htmlFor="eval-gguf">Or a GGUF file of the loaded model</label>
             <input

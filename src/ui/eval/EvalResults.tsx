@@ -22,7 +22,9 @@ export function EvalResults({ datasetId }: { datasetId: string | null }) {
   const runs = useRuns((s) => s.runs).filter((r): r is EvalRunRow => r.kind === 'eval' && (datasetId === null || r.datasetId === datasetId));
   const latest = useJobs((s) => s.lastEval?.evalRunId ?? null);
   const [chosen, setChosen] = useState<{ id: string; after: string | null } | null>(null);
-  const row = (chosen?.after === latest ? runs.find((r) => r.id === chosen.id) : undefined) ?? runs[0] ?? null;
+  // Unpicked, the evaluation this page ran last (an adapter's, though the base model answered after
+  // it to be set beside it), else the newest.
+  const row = (chosen?.after === latest ? runs.find((r) => r.id === chosen.id) : undefined) ?? runs.find((r) => r.id === latest) ?? runs[0] ?? null;
   const runId = row?.id ?? null;
   if (runs.length === 0) return <p className="muted">No evaluation of this dataset yet.</p>;
   return (
