@@ -10,7 +10,7 @@ import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportChec
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
-import { downloadBytes } from './download.ts';
+import { downloadBytes, fileStem } from './download.ts';
 import { useModel } from './modelStore.ts';
 
 /** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */
@@ -172,7 +172,6 @@ export const EXPORTING_REASON = 'A model export (ONNX, GGUF or merged), a GGUF c
 export const repoNameOf = (runName: string): string => hubRepoNameOf(runName, 'balancesft-adapter');
 
 /** A run's name as a file name. */
-const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
 
 export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   busy: null,

@@ -60,6 +60,7 @@ export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } f
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
+export { predictionLine } from '../eval/predictionLine.ts';
 export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 export { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, notAskedNote, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';

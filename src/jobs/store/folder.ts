@@ -22,7 +22,8 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rena
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
 import type { InclusionChoice, LineChoices } from '../../data/inclusion.ts';
-import { errorsText, withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
+import { withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
+import { predictionLine } from '../../eval/predictionLine.ts';
 import type { HardCase, HdrSettings } from '../../hdr/index.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelSpec } from '../../model/config.ts';
@@ -159,19 +160,8 @@ function writeWhole(path: string, text: string | Uint8Array): void {
   renameSync(`${path}.partial`, path);
 }
 
-/** One prediction as a JSON line (the format `studio eval` and HDR mining have always written); its
- * error holds every reason, as `studio ast-check` writes it (a parallel "no match" alone said nothing). */
-export function predictionLine(p: Prediction, errorWords: (message: string) => string = (m) => m): string {
-  const error = errorsText(p.errors);
-  return JSON.stringify({
-    id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: error === undefined ? undefined : errorWords(error),
-    finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
-    // A later step of a task (its prompt holds earlier calls): a pushed card counts them apart.
-    ...(p.afterCalls && { after_calls: true }),
-    // What it was judged against: a comparison with another file leaves out examples relabeled between them.
-    ...(p.expected !== undefined && { expected: p.expected }),
-  });
-}
+/** Its answer lines (studio eval --out) are eval/predictionLine.ts's. */
+export { predictionLine };
 
 /** A predictions file's lines as written (predictionLine), each checked for the fields a resume
  * reads; with the verdict the line gives (`valid`, absent where it gives none), whether it is a

@@ -2,6 +2,7 @@
 // category and per failed rule, and every
 // failure with the model's output beside the expected calls (all shown as text).
 import { useState } from 'react';
+import { downloadEvalAnswers } from '../../state/evalAnswersDownload.ts';
 import { categoryWords } from '../format.ts';
 import { useEvalPredictions, useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow, Prediction, StoredRun } from '../../state/queries.ts';
@@ -271,10 +272,36 @@ function JudgeAgain({ row, judgedFrom, onJudged }: { row: EvalRunRow; judgedFrom
           <span className="small muted">against the expected answers as they are now (after you fixed some); the model is not asked again.</span>
         </div>
       )}
+      {can && <DownloadAnswers row={row} />}
       {judged && (
         <p role="status" className={judged.failed ? 'error' : 'ok'} data-testid="eval-judged">
           {judged.text}
         </p>
+      )}
+    </div>
+  );
+}
+
+/** The evaluation's answers as a file: the lines `studio eval --out` writes, which `studio eval
+ * --against` reads beside another evaluation of the same examples, and a notebook too. */
+function DownloadAnswers({ row }: { row: EvalRunRow }) {
+  const [failed, setFailed] = useState<string | null>(null);
+  return (
+    <div className="row">
+      <button
+        data-testid="download-answers"
+        onClick={() => {
+          setFailed(null);
+          downloadEvalAnswers(row).catch((err: unknown) => setFailed(`Could not read the answers to download: ${(err as Error).message}.`));
+        }}
+      >
+        Download the answers (.jsonl)
+      </button>
+      <span className="small muted">each answer with its verdict, every reason it failed and how it ended, one JSON line each, as studio eval --out writes them.</span>
+      {failed && (
+        <span className="error small" role="alert">
+          {failed}
+        </span>
       )}
     </div>
   );
