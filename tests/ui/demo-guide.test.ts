@@ -269,6 +269,16 @@ describe('the guide’s way to take the model elsewhere', () => {
     useRuns.setState({ runs: [demoRun({ status: 'paused', lastStep: 12 }) as never] });
     expect(render(createElement(DemoGuide, { onOpen: () => undefined }))).not.toContain('demo-take-home');
   });
+
+  it('says, once the demo run is done, how the same steps go on the user’s own data and a real model', () => {
+    const next = () => /data-testid="demo-next">([\s\S]*?)<\/p>/.exec(render(createElement(DemoGuide, { onOpen: () => undefined })))?.[1];
+    useRuns.setState({ runs: [demoRun({ status: 'paused', lastStep: 12 }) as never] });
+    expect(next()).toBeUndefined();
+    useRuns.setState({ runs: [demoRun() as never] });
+    expect(next()!.replace(/<[^>]+>/g, '')).toBe('Next, your own data. Drop its files on the page, or give a Hugging Face dataset’s id, in the Dataset panel; load a real model in the Model panel (a hardware GPU); then Start training in the Training panel, whose sequence length follows your data. Evaluating the run sets it beside the base model on the same examples, as step 4 does here.');
+    expect(next()).toContain('<button class="link">Dataset panel</button>');
+    expect(next()).toContain('<button class="link">Model panel</button>');
+  });
 });
 
 describe('steps 4–5 while something else holds the GPU', () => {

@@ -295,6 +295,20 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           </button>
         </p>
       )}
+      {/* The way from the demo to the user's own run: the same steps, on their data and a real model. */}
+      {p.run?.status === 'done' && (
+        <p data-testid="demo-next">
+          <strong>Next, your own data.</strong> Drop its files on the page, or give a Hugging Face dataset’s id, in the{' '}
+          <button className="link" onClick={() => onOpen('dataset')}>
+            Dataset panel
+          </button>
+          ; load a real model in the{' '}
+          <button className="link" onClick={() => onOpen('model')}>
+            Model panel
+          </button>{' '}
+          (a hardware GPU); then Start training in the Training panel, whose sequence length follows your data. Evaluating the run sets it beside the base model on the same examples, as step 4 does here.
+        </p>
+      )}
     </section>
   );
 }
