@@ -75,6 +75,16 @@ export function noRoundsText(status: string, stopReason: string | undefined, min
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }
 
+/** A round's held-out accuracy before its retraining and after it, in `pct`'s words: said "not
+ * evaluated" where the run evaluated nothing (Eval examples 0), and "not retrained" where no sample
+ * was accepted to retrain on (the adapter, so its accuracy, is as before), not as a blank "after".
+ * The studio's rounds table and `studio hdr` say the same. */
+export function roundAccuracyText(r: Pick<HdrRoundReport, 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'training'>, pct: (x: number | null) => string): string {
+  if (r.evalAccuracyBefore == null && r.evalAccuracyAfter == null) return 'not evaluated';
+  if (r.evalAccuracyAfter == null && !r.training) return `${pct(r.evalAccuracyBefore)} (not retrained: no sample accepted)`;
+  return `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}`;
+}
+
 /** What a round's retraining left out (too long for the sequence length, or not renderable), in
  * words, or null: its accepted samples still count as accepted and their cases as solved, so
  * without this the rounds table and the CLI claim training on data the model never saw. */

@@ -87,12 +87,16 @@ describe('HDR rounds table after a round', () => {
     expect(runChangesLine(rounds.map(({ evalChanges: _c, evalChangesSinceStart: _s, ...r }) => ({ ...r, evalAccuracyAfter: null })))).toBeNull();
   });
 
-  it('says a round that evaluated nothing was not evaluated, not "— → —"', () => {
+  it('says a round that evaluated nothing was not evaluated, and one that retrained nothing was not retrained, not "— → —"', () => {
     const round = { round: 1, poolBefore: 3, poolAfter: 2, samples: 24, passAtK: 0.33, gatePassed: 4, accepted: 1, duplicates: 3, rejectedByRule: {}, solved: ['a'], training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5, evalAccuracyBefore: null, evalAccuracyAfter: null };
     useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'max_rounds', stopReason: 'max_rounds', rounds: [round] })] as never });
     const cells = [...render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '').matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
     expect(cells.at(-1)).toBe('<span class="muted">not evaluated</span>');
     expect(cells.join()).not.toContain('— → —');
+    // Evaluated before, but nothing accepted to retrain on: the accuracy stands, and says why there is no "after".
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'max_rounds', stopReason: 'max_rounds', rounds: [{ ...round, accepted: 0, training: null, evalAccuracyBefore: 0.5 }] })] as never });
+    const kept = [...render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '').matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
+    expect(kept.at(-1)).toBe('50% (not retrained: no sample accepted)');
   });
 
   it('says a round a cancel cut short in its retraining was cut short, as the CLI does', async () => {

@@ -18,7 +18,7 @@ import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, ch
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
-import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, runAnswerChanges, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundAccuracyText, roundCancelledText, roundSkippedText, runAnswerChanges, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples } from '../../jobs/hdr.ts';
 import { answerChangesText } from '../../eval/pairedTest.ts';
 import { retrainConfig } from '../../jobs/hdrRetrain.ts';
@@ -106,7 +106,7 @@ export function hdrSettingsFromFlags(
 export function roundLine(r: HdrRoundReport): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
   const changes = r.evalChanges ? ` (${answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)})` : '';
-  const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}${changes}`;
+  const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${roundAccuracyText(r, acc)}${changes}`;
   return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
 }
 

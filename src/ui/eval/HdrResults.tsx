@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useDatasetStampOf, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 import { answerChangesText } from '../../eval/pairedTest.ts';
@@ -81,7 +81,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                   <td>{r.accepted}</td>
                   <td>{r.duplicates}</td>
                   <td>
-                    {r.evalAccuracyBefore == null && r.evalAccuracyAfter == null ? <span className="muted">not evaluated</span> : `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}`}
+                    {r.evalAccuracyBefore == null && r.evalAccuracyAfter == null ? <span className="muted">not evaluated</span> : roundAccuracyText(r, pct)}
                     {r.evalChanges && (
                       <span className="muted" data-testid="hdr-round-changes">
                         <br />
