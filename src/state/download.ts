@@ -11,6 +11,3 @@ export function downloadBytes(bytes: Uint8Array | Blob, name: string, type = 'ap
   // The click starts the download asynchronously; keep the URL alive a while.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
-
-/** A run's name as the stem of a file name: letters, digits, dots, dashes and underscores only. */
-export const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';

@@ -2,7 +2,8 @@
 // its verdict, every reason it failed, how it ended and what it was judged against. For a notebook,
 // `studio eval --against` (this evaluation beside another of the same examples) or a bug report.
 import { predictionLine } from '../worker/protocol.ts';
-import { downloadBytes, fileStem } from './download.ts';
+import { downloadBytes } from './download.ts';
+import { fileStem } from './fileStem.ts';
 import { evalPredictions } from './queries.ts';
 
 /** The file's name and text for an evaluation's stored answers (none stored: no lines). */

@@ -10,7 +10,8 @@ import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportChec
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
-import { downloadBytes, fileStem } from './download.ts';
+import { downloadBytes } from './download.ts';
+import { fileStem } from './fileStem.ts';
 import { useModel } from './modelStore.ts';
 
 /** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */

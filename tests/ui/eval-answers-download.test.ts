@@ -12,8 +12,7 @@ import { press, recordingJsxRuntime } from '../helpers/press.ts';
 
 vi.mock('react/jsx-dev-runtime', async (original) => recordingJsxRuntime(original));
 const saved = vi.hoisted(() => [] as Array<{ name: string; type: string; text: string }>);
-vi.mock('../../src/state/download.ts', async (original) => ({
-  ...(await original<typeof import('../../src/state/download.ts')>()),
+vi.mock('../../src/state/download.ts', () => ({
   downloadBytes: (bytes: Uint8Array, name: string, type: string) => void saved.push({ name, type, text: new TextDecoder().decode(bytes) }),
 }));
 
