@@ -20,6 +20,7 @@ import { failingBits, flaggedOnlyBy, ruleBit } from '../data/inclusion.ts';
 import type { Handler } from './engine.ts';
 import { sharedWork } from './sharedWork.ts';
 import { followsCalls } from '../data/call-turns.ts';
+import { promptKey } from '../data/prompt-key.ts';
 
 // ---- Plain-text views of an example (the table, the search box, the playground). Text only. ----
 
@@ -112,6 +113,9 @@ export interface DatasetSummary {
   flaggedOnly?: Partial<Record<QualityRule, { examples: number; used: number }>>;
   /** Examples whose expected answer the user edited (absent: none). */
   edited?: number;
+  /** Held-out examples that ask what a used training example asks (the same conversation and
+   * tools: data/prompt-key.ts), and of them those used (evaluated); absent: none. */
+  repeated?: { heldOut: number; used: number };
 }
 
 /** Examples chosen at once (setExamplesIncluded): those flagged by one rule and no other, or those
@@ -119,9 +123,9 @@ export interface DatasetSummary {
 export type ExampleSelection = { flaggedOnlyBy: QualityRule } | { shown: Pick<ExamplePageRequest, 'search' | 'rule' | 'use'> };
 
 /** Which examples the table lists by their use: every one, those used (trained on, or evaluated
- * when held out), those left out, those the quality check flagged (used or not), or those whose
- * expected answer the user edited. */
-export const EXAMPLE_USES = ['all', 'used', 'left-out', 'flagged', 'edited'] as const;
+ * when held out), those left out, those the quality check flagged (used or not), those whose
+ * expected answer the user edited, or the held-out ones that ask what a training example asks. */
+export const EXAMPLE_USES = ['all', 'used', 'left-out', 'flagged', 'edited', 'repeated'] as const;
 export type ExampleUse = (typeof EXAMPLE_USES)[number];
 
 export interface ExamplePageRequest {
@@ -199,12 +203,15 @@ const FLAGGED_BIT = 2;
 const TRAIN_BIT = 4;
 /** Its expected answer edited by the user (the imported one kept to restore). */
 const EDITED_BIT = 8;
+/** Held out, asking what a used training example asks. */
+const REPEATED_BIT = 16;
 const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
   all: () => true,
   used: (bits) => (bits & USED_BIT) !== 0,
   'left-out': (bits) => (bits & USED_BIT) === 0,
   flagged: (bits) => (bits & FLAGGED_BIT) !== 0,
   edited: (bits) => (bits & EDITED_BIT) !== 0,
+  repeated: (bits) => (bits & REPEATED_BIT) !== 0,
 };
 
 /** What is kept of one dataset: per example (in import order) its id and what the filters read. */
@@ -242,6 +249,9 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   let python = 0;
   let edited = 0;
   const laterSteps = { examples: 0, heldOutUsed: 0 };
+  // What each held-out example asks (by index), and what the used training examples ask.
+  const heldOutAsks = new Map<number, string>();
+  const trainedAsks = new Set<string>();
   const tools = new Map<string, FunctionSchema>();
   const samples: PlaygroundSampleSummary[] = [];
   let after = -Infinity;
@@ -263,6 +273,8 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       }
       uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT) | (r.split === 'train' ? TRAIN_BIT : 0) | (r.original ? EDITED_BIT : 0));
       if (r.original) edited++;
+      if (r.split === 'eval') heldOutAsks.set(ids.length - 1, promptKey(r.example));
+      else if (r.included === 1) trainedAsks.add(promptKey(r.example));
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
@@ -286,6 +298,13 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     await new Promise((resolve) => setTimeout(resolve, 0));
     after = rows[rows.length - 1].ord;
   }
+  const repeated = { heldOut: 0, used: 0 };
+  for (const [i, asks] of heldOutAsks) {
+    if (!trainedAsks.has(asks)) continue;
+    uses[i] |= REPEATED_BIT;
+    repeated.heldOut++;
+    if (uses[i] & USED_BIT) repeated.used++;
+  }
   const callSyntax = datasetCallSyntax(python, ids.length);
   return {
     signature: signatureOf(dataset),
@@ -293,7 +312,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     texts,
     failing: Uint8Array.from(failing),
     uses: Uint8Array.from(uses),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }) },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }), ...(repeated.heldOut > 0 && { repeated }) },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };

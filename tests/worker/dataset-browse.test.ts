@@ -152,6 +152,42 @@ describe('a dataset read in the worker', () => {
     expect((await summary(plain.id)).laterSteps).toBeUndefined();
   });
 
+  it('finds the held-out examples that ask what a used training example asks, and lists them for the Show filter', async () => {
+    const { db, summary } = setup();
+    // 200 examples asking 50 questions (four ids each; answers differ): the split scatters the twins.
+    const asked = (i: number): Example => ({ ...example(i % 50, 'q'), id: `twin-${i}`, target: { calls: [{ name: 'get_weather', arguments: { city: `Town ${i}` } }] } });
+    const d = await saveDataset(db, { name: 'twins', examples: Array.from({ length: 200 }, (_, i) => asked(i)) });
+    const rows = await loadExampleRows(db, d.id);
+    const { promptKey } = await import('../../src/data/prompt-key.ts');
+    const expected = () => {
+      const trained = new Set(rows.filter((r) => r.split === 'train' && r.included === 1).map((r) => promptKey(r.example)));
+      return rows.filter((r) => r.split === 'eval' && trained.has(promptKey(r.example)));
+    };
+    const twins = expected();
+    expect(twins.length).toBeGreaterThan(0);
+    const s = await summary(d.id);
+    expect(s.repeated).toEqual({ heldOut: twins.length, used: twins.filter((r) => r.included === 1).length });
+    const h = new StudioEngine(undefined, () => undefined, db).handlers;
+    const listed = await h.examplePage({ datasetId: d.id, search: '', rule: null, use: 'repeated', offset: 0, limit: 200 }, () => undefined);
+    expect(listed.rows.map((r) => r.id).sort()).toEqual(twins.map((r) => r.id).sort());
+    // Its training twins left out, a held-out question is asked in training no more.
+    const first = twins[0];
+    for (const r of rows.filter((t) => t.split === 'train' && promptKey(t.example) === promptKey(first.example))) {
+      await setExampleIncluded(db, d.id, r.id, false);
+      r.included = 0;
+    }
+    const after = await summary(d.id);
+    expect(after.repeated?.heldOut ?? 0).toBe(expected().length);
+    expect(expected().map((r) => r.id)).not.toContain(first.id);
+    // A dataset asking each question once has none.
+    const plain = await saveDataset(db, { name: 'plain', examples: Array.from({ length: 40 }, (_, i) => example(i, 'plain')) });
+    expect((await summary(plain.id)).repeated).toBeUndefined();
+    const { repeatedText } = await import('../../src/ui/dataset/QualityReportView.tsx');
+    expect(repeatedText({ heldOut: 3, used: 3 })).toBe('3 held-out examples ask what a training example asks (the same conversation and tools): the model trains on their answer, so their verdicts measure what the model remembers, not the task. The Show filter “held out, asked in training too” lists them, to leave them out of evaluation.');
+    expect(repeatedText({ heldOut: 1, used: 0 })).toBe('1 held-out example asks what a training example asks (the same conversation and tools): the model trains on its answer, so it is not evaluated (it is left out). The Show filter “held out, asked in training too” lists it, to leave it out of evaluation.');
+    expect(repeatedText({ heldOut: 4, used: 2 })).toContain('so the verdicts of the 2 of them evaluated measure what the model remembers');
+  });
+
   it('offers the playground every distinct tool and the held-out single questions, without their examples', async () => {
     const { db, playground } = setup();
     const d = await saveDataset(db, { name: 'play', examples: Array.from({ length: 300 }, (_, i) => example(i)) });

@@ -22,7 +22,7 @@ export const openExampleButtonId = (exampleId: string) => `open-example-${exampl
 
 const PAGE = 25;
 
-const USE_TEXT: Record<ExampleUse, string> = { all: 'all', used: 'used', 'left-out': 'left out', flagged: 'flagged', edited: 'edited by you' };
+const USE_TEXT: Record<ExampleUse, string> = { all: 'all', used: 'used', 'left-out': 'left out', flagged: 'flagged', edited: 'edited by you', repeated: 'held out, asked in training too' };
 
 export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: DatasetRow; ruleFilter: QualityRule | null; onClearRule: () => void }) {
   const browsing = useExampleBrowse();

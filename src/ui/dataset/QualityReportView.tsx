@@ -39,6 +39,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
           {laterStepsText(counts.laterSteps)}
         </p>
       )}
+      {counts.repeated && (
+        <p className="warn-text" data-testid="quality-repeated">
+          {repeatedText(counts.repeated)}
+        </p>
+      )}
       {counts.edited !== undefined && (
         <p data-testid="quality-edited">
           {counts.edited === 1 ? '1 example’s expected answer was' : `${counts.edited} examples’ expected answers were`} edited by you (the Show filter “edited by you” lists them; each keeps the answer it was imported with, to restore). Training, evaluation, downloads and pushes use the edited answers.
@@ -122,3 +127,13 @@ export function laterStepsText(l: NonNullable<DatasetSummary['laterSteps']>): st
   const scored = l.heldOutUsed === 0 ? 'none of them is held out, so an evaluation scores first steps only' : `${l.heldOutUsed} of them held out: an evaluation gives their accuracy apart from the first steps'`;
   return `${which} after earlier calls in ${l.examples === 1 ? 'its' : 'their'} conversation (a later step of a task, with the tools' results in the prompt); ${scored}.`;
 }
+
+/** Held-out examples a used training example asks word for word (its conversation and tools): the
+ * model trains on their answer, so the evaluation's accuracy on them is recall, not the task. */
+export function repeatedText(r: NonNullable<DatasetSummary['repeated']>): string {
+  const which = r.heldOut === 1 ? '1 held-out example asks' : `${r.heldOut} held-out examples ask`;
+  const one = r.heldOut === 1;
+  const verdicts = r.used === 0 ? (one ? 'it is not evaluated (it is left out)' : 'none of them is evaluated (all are left out)') : `${r.used === r.heldOut ? (one ? 'its verdict measures' : 'their verdicts measure') : `the verdicts of the ${r.used} of them evaluated measure`} what the model remembers, not the task`;
+  return `${which} what a training example asks (the same conversation and tools): the model trains on ${one ? 'its' : 'their'} answer, so ${verdicts}. The Show filter “held out, asked in training too” lists ${one ? 'it' : 'them'}, to leave ${one ? 'it' : 'them'} out of evaluation.`;
+}
+
