@@ -62,7 +62,7 @@ describe('the quality report', () => {
   });
 
   it('says when held-out examples ask what training examples ask, pointing to the filter that lists them', () => {
-    const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 10, total: 10 };
+    const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 10, total: 10, noted: 0 };
     const counts: DatasetSummary = { quality, examples: 10, train: 8, heldOut: 2, included: 10, trainIncluded: 8 };
     const dataset: DatasetRow = { id: 'd1', name: 'd', createdAt: 1, files: [], exampleCount: 10, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 };
     const report = (c: DatasetSummary) => renderNow(createElement(QualityReportView, { counts: c, dataset, onShowFailing: () => {}, activeRule: null }));
