@@ -13,7 +13,8 @@ import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts
 import { groundTruthKey, groundTruthOf, shortKey } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
 import { accuracyIntervalText } from './accuracyInterval.ts';
-import { byStepText, cutOffNote, tooLongNote } from './summaryNotes.ts';
+import { askedText, byStepText, cutOffNote, tooLongNote } from './summaryNotes.ts';
+import { promptKey } from '../data/prompt-key.ts';
 
 export interface Prediction {
   exampleId: string;
@@ -31,6 +32,10 @@ export interface Prediction {
   /** The example answers a conversation that has had calls already (its prompt holds a call or a
    * tool's result): a later step of a task, counted apart in the summary (`afterCalls`). */
   afterCalls?: true;
+  /** Its question (conversation and tools) is also a training example's (data/prompt-key.ts): the
+   * model trained on that answer, so its verdict measures what it remembers. Counted apart
+   * (`asked`). */
+  askedInTraining?: true;
   /** What it was judged against (groundTruthKey); absent in answers stored before it was kept. */
   expected?: string;
 }
@@ -55,6 +60,9 @@ export interface EvalSummary extends CategoryTally {
    * others: whether the model carries a task on from the tools' results as well as it starts one.
    * Present only where some are. */
   byStep?: { first: CategoryTally; afterCalls: CategoryTally };
+  /** The answers to questions also asked in training (Prediction.askedInTraining), and the others:
+   * the accuracy on questions the model never trained on. Present only where some are. */
+  asked?: { inTraining: CategoryTally; notInTraining: CategoryTally };
 }
 
 export interface EvalReport extends EvalSummary {
@@ -92,6 +100,9 @@ export interface EvalOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; correct: number }) => void;
+  /** What the training examples ask (data/prompt-key.ts promptKey): an answer to the same question is
+   * marked askedInTraining. */
+  trainedAsks?: ReadonlySet<string>;
   /** When the generator fails part-way (a lost GPU, a refused allocation), the report of what was
    * checked before, as a run keeps it (hours of answers were lost with the report that was only
    * returned at the end); the error is thrown after. */
@@ -154,10 +165,14 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
   const finishReasons: EvalSummary['finishReasons'] = {};
   let correct = 0;
   const steps = { first: { total: 0, correct: 0 }, afterCalls: { total: 0, correct: 0 } };
+  const asked = { inTraining: { total: 0, correct: 0 }, notInTraining: { total: 0, correct: 0 } };
   for (const p of predictions) {
     const step = steps[p.afterCalls ? 'afterCalls' : 'first'];
     step.total++;
     if (p.valid) step.correct++;
+    const where = asked[p.askedInTraining ? 'inTraining' : 'notInTraining'];
+    where.total++;
+    if (p.valid) where.correct++;
     const c = perCategory.get(p.category) ?? { total: 0, correct: 0 };
     c.total++;
     if (p.valid) {
@@ -172,7 +187,8 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
   }
   const byCategory = Object.fromEntries([...perCategory].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, tally(v.total, v.correct)]));
   const byStep = steps.afterCalls.total > 0 ? { byStep: { first: tally(steps.first.total, steps.first.correct), afterCalls: tally(steps.afterCalls.total, steps.afterCalls.correct) } } : {};
-  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory), ...byStep };
+  const askedApart = asked.inTraining.total > 0 ? { asked: { inTraining: tally(asked.inTraining.total, asked.inTraining.correct), notInTraining: tally(asked.notInTraining.total, asked.notInTraining.correct) } } : {};
+  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory), ...byStep, ...askedApart };
 }
 
 /** A resumed evaluation's report: the answers kept from before and this run's, in `order` (the
@@ -207,6 +223,7 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
   const take = (k: number, out: GeneratedSequence) => {
     if (checked[k] || out.finishReason === 'aborted') return;
     const p = checkPrediction(asked[k], model.decode(out.tokens), out.finishReason, out.tokens.length);
+    if (opts.trainedAsks?.has(promptKey(asked[k]))) p.askedInTraining = true;
     checked[k] = p;
     done++;
     if (p.valid) correct++;
@@ -251,6 +268,7 @@ export function formatEvalSummary(s: EvalSummary, limit?: string): string {
   const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total}; ${accuracyIntervalText(s.correct, s.total)}): ${ACCURACY_COUNTS}`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
   if (s.byStep) lines.push(byStepText(s.byStep));
+  if (s.asked) lines.push(askedText(s.asked));
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const cut = cutOffNote(s, limit);
   if (cut) lines.push(cut);

@@ -13,6 +13,8 @@ export function predictionLine(p: Prediction, errorWords: (message: string) => s
     finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
     // A later step of a task (its prompt holds earlier calls): a pushed card counts them apart.
     ...(p.afterCalls && { after_calls: true }),
+    // Its question is also a training example's: the studio and the CLI count such answers apart.
+    ...(p.askedInTraining && { asked_in_training: true }),
     // What it was judged against: a comparison with another file leaves out examples relabeled between them.
     ...(p.expected !== undefined && { expected: p.expected }),
   });

@@ -24,3 +24,11 @@ export function byStepText(s: NonNullable<EvalSummary['byStep']>): string {
   const pct = (t: CategoryTally) => (t.total === 0 ? 'none asked' : `${(100 * t.accuracy).toFixed(1)}% (${t.correct}/${t.total})`);
   return `by step: later steps (answers after earlier calls in their conversation) ${pct(s.afterCalls)}; first steps ${pct(s.first)}`;
 }
+
+/** The answers to questions also asked in training beside the others, in words (the CLI's summary
+ * and the studio's): the second is the accuracy on questions the model never trained on. */
+export function askedText(s: NonNullable<EvalSummary['asked']>): string {
+  const pct = (t: CategoryTally) => (t.total === 0 ? 'none asked' : `${(100 * t.accuracy).toFixed(1)}% (${t.correct}/${t.total})`);
+  return `questions also asked in training (the same conversation and tools, whose answer the model trained on) ${pct(s.inTraining)}; questions not asked in training ${pct(s.notInTraining)}`;
+}
+

@@ -29,6 +29,8 @@ export interface EvalJob {
    * in): `adapter` is then null. */
   weights?: ModelFiles;
   decoding: Decoding;
+  /** What the training examples ask (data/prompt-key.ts): an answer to the same question is counted apart. */
+  trainedAsks?: ReadonlySet<string>;
   onProgress?(p: { done: number; total: number; correct: number }): void;
 }
 
@@ -47,6 +49,7 @@ export async function evaluateJob(ctx: JobContext, job: EvalJob): Promise<EvalRe
     const report = await evaluateExamples(job.examples, access, {
       ...job.decoding,
       seed,
+      ...(job.trainedAsks && { trainedAsks: job.trainedAsks }),
       signal: ctx.signal,
       onProgress: (p) => {
         ctx.progress({ label: `evaluating (${p.correct} correct so far)`, done: p.done, total: p.total });

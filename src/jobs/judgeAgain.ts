@@ -32,6 +32,8 @@ export async function judgeEvaluationAgain(db: StudioDb, runId: string): Promise
     const row = rows[i];
     if (!row) return;
     const now = checkPrediction(row.example, p.output, p.finishReason, p.generatedTokens);
+    // Asked in training or not is of the question, which an answer's edit leaves as it was.
+    if (p.askedInTraining) now.askedInTraining = true;
     if (now.valid !== p.valid) changed++;
     judged.push(now);
   });

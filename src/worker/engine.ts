@@ -45,6 +45,7 @@ import { trainingSets } from '../train/prepareData.ts';
 import { trainingSetDigest } from '../train/batching.ts';
 import { trainingSetChange } from '../train/trainingSetChange.ts';
 import { trainOnProblem } from '../train/runWords.ts';
+import { promptKey } from '../data/prompt-key.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
@@ -328,7 +329,10 @@ export class StudioEngine {
         'an evaluation',
         async (ctx) => this.onDataset(datasetId, async () => {
           await requireDataset(db, datasetId);
-          const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
+          const stored = await storedExamples(db, datasetId);
+          const examples = evaluationSample(stored.eval, limit);
+          // A held-out question also asked in training is counted apart (its answer was trained on).
+          const trainedAsks = new Set(stored.train.map(promptKey));
           if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
           // A GGUF file holds the run's adapter merged into its weights: the run is only checked to
           // be the loaded model's, and its adapter is neither read nor applied again. A file whose
@@ -351,7 +355,7 @@ export class StudioEngine {
           const namedByScored = (total: number) => updateRun(db, store.runId, { name: derivedRunName('eval', source, total) });
           let report;
           try {
-            report = await evaluateJob(ctx, { store, examples, adapter, weights: file?.files, decoding: { maxNewTokens, batchSize } });
+            report = await evaluateJob(ctx, { store, examples, adapter, weights: file?.files, decoding: { maxNewTokens, batchSize }, trainedAsks });
           } catch (err) {
             // A failed evaluation keeps what it scored (evaluateJob saves it), named by that as a cancelled one is.
             const kept = await readRun(db, store.runId);

@@ -57,3 +57,27 @@ describe('an evaluation by step', () => {
     expect(formatEvalSummary(first)).not.toContain('by step');
   });
 });
+
+// A held-out question also asked in training (the same conversation and tools) is answered by a model
+// trained on its answer: its verdict is counted apart, so the accuracy on the others shows the task.
+describe('an evaluation of questions also asked in training', () => {
+  it('marks the answers to questions the training examples ask, tallies them apart, and says so', async () => {
+    const lines = Array.from({ length: 4 }, (_, i) => JSON.stringify(conversation(i))).join('\n');
+    const { examples } = await importDatasetFiles([{ name: 'orders.jsonl', blob: new Blob([lines]) }], { everyCallTurn: true });
+    const { promptKey } = await import('../../src/data/prompt-key.ts');
+    // Training asks the later steps of orders 1 and 2 (another id, another answer: the same question).
+    const trained = examples.filter((e) => e.id === 'order-1' || e.id === 'order-2').map((e) => ({ ...e, id: `copy-${e.id}`, target: { calls: [] } }));
+    const report = await evaluateExamples(examples, scripted(examples), { maxNewTokens: 64, batchSize: 4, trainedAsks: new Set(trained.map(promptKey)) });
+    expect(report.predictions.filter((p) => p.askedInTraining).map((p) => p.exampleId)).toEqual(['order-1', 'order-2']);
+    expect(report.asked).toEqual({ inTraining: { total: 2, correct: 1, accuracy: 0.5 }, notInTraining: { total: 6, correct: 5, accuracy: 5 / 6 } });
+    expect(formatEvalSummary(report)).toContain('questions also asked in training (the same conversation and tools, whose answer the model trained on) 50.0% (1/2); questions not asked in training 83.3% (5/6)');
+    const { predictionLine } = await import('../../src/eval/predictionLine.ts');
+    expect(JSON.parse(predictionLine(report.predictions.find((p) => p.exampleId === 'order-1')!))).toMatchObject({ asked_in_training: true });
+    expect(JSON.parse(predictionLine(report.predictions[0]))).not.toHaveProperty('asked_in_training');
+    // None asked in training: no such part.
+    const none = await evaluateExamples(examples, scripted(examples), { maxNewTokens: 64, batchSize: 4, trainedAsks: new Set() });
+    expect('asked' in none).toBe(false);
+    expect(formatEvalSummary(none)).not.toContain('asked in training');
+  });
+});
+

@@ -50,6 +50,15 @@ describe('evaluation results', () => {
     expect(render(createElement(EvalResults, { datasetId: 'd1' }))).not.toContain('eval-by-step');
   });
 
+  it('counts the questions also asked in training apart from the others, where some are', () => {
+    const run = evalRun('asked', 'd1', 1, 12, 9);
+    const asked = { inTraining: { total: 3, correct: 3, accuracy: 1 }, notInTraining: { total: 9, correct: 6, accuracy: 6 / 9 } };
+    useRuns.setState({ runs: [{ ...run, summary: { ...run.summary, asked } }] as never });
+    expect(render(createElement(EvalResults, { datasetId: 'd1' }))).toContain('data-testid="eval-asked">Questions also asked in training (the same conversation and tools, whose answer the model trained on) 100.0% (3/3); questions not asked in training 66.7% (6/9).</p>');
+    useRuns.setState({ runs: [run] as never });
+    expect(render(createElement(EvalResults, { datasetId: 'd1' }))).not.toContain('eval-asked');
+  });
+
   it('names each base model when the compared evaluations ran on different models, and says they are not like-for-like', () => {
     const on = (id: string, createdAt: number, modelRef: string, adapterRunId: string | null) => ({ ...evalRun(id, 'd1', createdAt, 4, 2), modelRef, config: { adapterRunId, limit: 4, maxNewTokens: 96, lora: null } });
     useRuns.setState({

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { DEFAULT_SPLIT, splitOf } from '../../src/data/split.ts';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
@@ -37,7 +38,11 @@ describe('worker engine: generation jobs', () => {
   it('evaluates with a run adapter, streams a playground answer, and keeps jobs exclusive', { timeout: 600_000 }, async () => {
     const db = new StudioDb(`gen-jobs-${Date.now()}`, { indexedDB, IDBKeyRange });
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 60), files: imported.files });
+    // With a held-out question asked again on the training side (another id, the same conversation and tools).
+    const first60 = imported.examples.slice(0, 60);
+    const heldOutQuestion = evaluationSample(first60.filter((e) => splitOf(e.id, DEFAULT_SPLIT) === 'eval'), 4)[0];
+    const twinId = Array.from({ length: 50 }, (_, i) => `twin-${i}`).find((id) => splitOf(id, DEFAULT_SPLIT) === 'train')!;
+    const dataset = await saveDataset(db, { name: 'demo', examples: [...first60, { ...heldOutQuestion, id: twinId }], files: imported.files });
     const events: WorkerEvent[] = [];
     const engine = new StudioEngine(await nodeGpu(), (e) => events.push(e), db);
     await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
@@ -75,6 +80,14 @@ describe('worker engine: generation jobs', () => {
     expect(answers.map((p) => p.exampleId).sort()).toEqual(evaluationSample(heldOut, 4).map((e) => e.id).sort());
     expect(evaluationSample(heldOut, 4)).not.toEqual(heldOut.slice(0, 4));
     expect(answers.every((p) => p.generatedTokens > 0 && p.generatedTokens <= 4)).toBe(true);
+    // A held-out question the training side also asks (the demo data repeats some word for word) is marked, and counted apart.
+    const stored = await storedExamples(db, dataset.id);
+    const { promptKey } = await import('../../src/data/prompt-key.ts');
+    const trainedAsks = new Set(stored.train.map(promptKey));
+    const asked = evaluationSample(heldOut, 4).filter((e) => trainedAsks.has(promptKey(e))).map((e) => e.id);
+    expect(answers.filter((p) => p.askedInTraining).map((p) => p.exampleId).sort()).toEqual(asked.sort());
+    expect(asked).toEqual([heldOutQuestion.id]);
+    expect(evaluated.summary.asked?.inTraining.total).toBe(1);
     // The job's buffers are gone, and with them every bind group that bound them.
     expect((await engine.device()).recorder.cachedBindGroups).toBe(0);
 

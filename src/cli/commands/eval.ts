@@ -9,6 +9,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
+import { promptKey } from '../../data/prompt-key.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -272,6 +273,8 @@ const evalCommand: CliCommand = {
         examples,
         adapter,
         decoding: { maxNewTokens, batchSize, temperature: f.temperature, topP: f['top-p'], seed },
+        // Held-out questions also asked in training are counted apart, as the studio counts them.
+        ...(split === 'eval' && { trainedAsks: new Set(data.train.map(promptKey)) }),
         onProgress: (p) => progress.update(`evaluated ${p.done}/${p.total}  correct ${p.correct}  ${((performance.now() - t0) / 1000).toFixed(0)} s`, p.done === p.total),
       }),
     );

@@ -12,7 +12,7 @@ import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { ExampleAnswerEditor } from '../dataset/ExampleAnswerEditor.tsx';
 import { useAnswerEdit } from '../../state/answerEditStore.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
-import { byStepText, cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
+import { askedText, byStepText, cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { AnswerComparisonText } from './AnswerComparisonText.tsx';
@@ -163,6 +163,7 @@ function EvalSummaryView({ row, others, onJudged }: { row: EvalRunRow; others: E
   const cut = cutOffNote(s);
   const skipped = tooLongNote(s, row.config.maxNewTokens);
   const byStep = s.byStep && byStepText(s.byStep);
+  const asked = s.asked && askedText(s.asked);
   return (
     <>
       <p>
@@ -172,6 +173,11 @@ function EvalSummaryView({ row, others, onJudged }: { row: EvalRunRow; others: E
       {byStep && (
         <p data-testid="eval-by-step">
           {byStep[0].toUpperCase() + byStep.slice(1)}.
+        </p>
+      )}
+      {asked && (
+        <p data-testid="eval-asked">
+          {asked[0].toUpperCase() + asked.slice(1)}.
         </p>
       )}
       {cut && (
