@@ -479,10 +479,6 @@ export const useJobs = create<JobState>((set, get) => {
   /** The job's start while it waits for its memory plan (Cancel ends it there: nothing reached the worker). */
   const planWait = startPlanWait();
 
-  /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
-   * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`.
-   * `adapterRunId`: the run whose adapter the job uses ('' : the base model), whose model it loads
-   * first where another (or none) is loaded, as a resume does (jobModelNeed). */
   /** The base model's accuracy on the examples an adapter's evaluation answered: from its
    * evaluation of them where it has one, else answered now (the comparison an adapter's accuracy
    * means nothing without). */
@@ -498,6 +494,10 @@ export const useJobs = create<JobState>((set, get) => {
     return `The base model, on the same examples: ${base.aborted ? `${said[0].toLowerCase()}${said.slice(1)}` : `${pct(base.summary)}.`}`;
   }
 
+  /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
+   * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`.
+   * `adapterRunId`: the run whose adapter the job uses ('' : the base model), whose model it loads
+   * first where another (or none) is loaded, as a resume does (jobModelNeed). */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>, adapterRunId = ''): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
