@@ -195,6 +195,11 @@ export const tests = {
     assert.equal(Number(right) - Number(wrong), Math.round((Number(acc.trained) - Number(acc.base)) * 31), `the split's net is the accuracy's change: +${right} −${wrong}`);
     assert.match(await split.innerText(), /^Answer by answer, the trained model is right on \d+ examples? the base model got wrong and wrong on \d+ it got right; that split (could be chance|is unlikely to be chance) \(p (=|<) [\d.]+, exact McNemar test on the \d+ examples? whose verdicts? differs?\)/);
     console.log(`    demo: answer by answer +${right} −${wrong}: ${(await split.innerText()).replace(/^.*that split /, '')}`);
+    // 7 of the 31 held-out requests are asked word for word by a training example: their verdicts
+    // are counted apart from the others' (measured: 2 → 5 there, 21 → 20 on the other 24).
+    const asked = await page.getByTestId('demo-asked').innerText();
+    assert.match(asked, /^7 of them are asked word for word by a training example too: \d → \d right there, answers the adapter trained on\. On the other 24, the task itself: \d+ → \d+\.$/);
+    console.log(`    demo: ${asked}`);
     mark('evaluation, base and trained');
     // Per category, base beside trained, with the counts of the same examples on both sides.
     const categories = await page.getByTestId('demo-categories').locator('tbody tr').evaluateAll((rows) => rows.map((r) => ({ ...r.dataset, text: r.textContent })));

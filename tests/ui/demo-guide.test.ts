@@ -137,6 +137,16 @@ describe('the guide’s base-vs-trained accuracy', () => {
     expect(text(html)).toMatch(/Held-out accuracy: base model 74% \(23 of 31\) → trained 81% \(25 of 31\)/);
   });
 
+  it('says how much of the gain is on held-out questions a training example asks word for word, and how much on the others', () => {
+    const asked = (inTraining: number, notInTraining: number) => ({ inTraining: { total: 7, correct: inTraining, accuracy: inTraining / 7 }, notInTraining: { total: 24, correct: notInTraining, accuracy: notInTraining / 24 } });
+    useRuns.setState({ runs: [evalRow('e3', 'r1', { summary: { ...summary(31, 25), asked: asked(5, 20) }, createdAt: 3 }), evalRow('e1', null, { summary: { ...summary(31, 23), asked: asked(2, 21) }, createdAt: 0 }), demoRun()] as never });
+    const said = /data-testid="demo-asked">([^<]*)</.exec(render(createElement(DemoGuide, { onOpen: () => undefined })))?.[1];
+    expect(said).toBe('7 of them are asked word for word by a training example too: 2 → 5 right there, answers the adapter trained on. On the other 24, the task itself: 21 → 20.');
+    // Evaluations stored before the split was counted say nothing of it.
+    useRuns.setState({ runs: [evalRow('e3', 'r1', { summary: summary(31, 25), createdAt: 3 }), evalRow('e1', null, { summary: summary(31, 23), createdAt: 0 }), demoRun()] as never });
+    expect(render(createElement(DemoGuide, { onOpen: () => undefined }))).not.toContain('demo-asked');
+  });
+
   it('takes the base model’s accuracy from the embedded model’s evaluation, not another model’s at the same settings', () => {
     useRuns.setState({ runs: [evalRow('e3', 'r1', { summary: summary(31, 25), createdAt: 3 }), evalRow('q', null, { modelRef: 'Qwen/Qwen3-0.6B', summary: summary(31, 30), createdAt: 2 }), evalRow('e1', null), demoRun()] as never });
     expect(text(render(createElement(DemoGuide, { onOpen: () => undefined })))).toMatch(/Held-out accuracy: base model 74% \(23 of 31\) → trained 81%/);
