@@ -17,6 +17,7 @@ import type { StepMetrics } from '../train/trainer.ts';
 import { segmentGaps } from '../train/ssb.ts';
 import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext, RunInterruption } from './context.ts';
+import { promptKey } from '../data/prompt-key.ts';
 import { evaluationSample, type JobExamples } from './data.ts';
 import { evaluateJob, type Decoding } from './evaluate.ts';
 import { fitSamples, fitSamplesOnGpu, hdrJob } from './hdr.ts';
@@ -155,6 +156,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
   ctx.claimRun?.(store.id);
   validateAblationConfig(c, ctx.model.spec);
   const heldOut = evaluationSample(job.examples.eval, c.evalLimit);
+  // Each arm's held-out questions also asked in training are counted apart, as an evaluation's are.
+  const trainedAsks = new Set(job.examples.train.map(promptKey));
   const arms = ablationArms(c);
   const mineSet = firstMinable(job.examples.train, c.hdrMineLimit);
   // HDR's arm retrains at its own, longer length: refused now where this GPU cannot bind its
@@ -261,7 +264,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
     });
     ctx.claimRun?.(evalStore.id);
-    const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
+    const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding, trainedAsks });
     if (report.aborted) return null;
     const { predictions, aborted: _a, ...summary } = report;
     // SFT is the first arm: every other is set beside it, answer by answer.

@@ -59,6 +59,19 @@ export function laterStepsText(a: AblationArmResult): string {
   return a.summary.byStep ? tallyText(a.summary.byStep.afterCalls) : '—';
 }
 
+/** What the not-asked-in-training column counts, under the tables that have one. */
+export const NOT_IN_TRAINING_NOTE = 'Not asked in training: the held-out examples whose conversation and tools no training example has, the accuracy on questions no arm trained on (the others are answers the arms trained on).';
+
+/** Whether some arm's held-out questions are also asked in training (EvalSummary.asked): the tables count the others apart. */
+export function hasAskedInTraining(r: AblationResult): boolean {
+  return r.arms.some((a) => a.summary.asked);
+}
+
+/** An arm's answers to the held-out questions no training example asks, or — where it was not counted. */
+export function notInTrainingText(a: AblationArmResult): string {
+  return a.summary.asked ? tallyText(a.summary.asked.notInTraining) : '—';
+}
+
 export function failureRules(r: AblationResult): string[] {
   return [...new Set(r.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort();
 }
@@ -125,6 +138,7 @@ export function datasetChangedNote(r: AblationResult, now: { fingerprint: string
 export function ablationMarkdown(r: AblationResult): string {
   const cats = reportCategories(r);
   const later = hasLaterSteps(r);
+  const unasked = hasAskedInTraining(r);
   const s = r.shared;
   const verdict = ablationVerdict(r);
   const lines = [
@@ -142,18 +156,19 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     '## Accuracy',
     '',
-    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} |${later ? ' later steps |' : ''} α₀ → final α | answers vs SFT |`,
-    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}${later ? '---|' : ''}---|---|`,
+    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} |${later ? ' later steps |' : ''}${unasked ? ' not asked in training |' : ''} α₀ → final α | answers vs SFT |`,
+    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}${later ? '---|' : ''}${unasked ? '---|' : ''}---|---|`,
     ...r.arms.map((a) => {
       const b = score(a);
       const byCat = cats.map((c) => {
         const t = a.summary.byCategory[c];
         return t ? tallyText(t) : '—';
       });
-      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(a)} |` : ''} ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} | ${vsSftText(a)} |`;
+      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(a)} |` : ''}${unasked ? ` ${notInTrainingText(a)} |` : ''} ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} | ${vsSftText(a)} |`;
     }),
     '',
     ...(later ? [LATER_STEPS_NOTE, ''] : []),
+    ...(unasked ? [NOT_IN_TRAINING_NOTE, ''] : []),
     ...(r.arms.some((a) => a.vsSft) ? [VS_SFT_NOTE, ''] : []),
     'BFCL overall: the mean of the non-live AST (unweighted over its categories), live AST (weighted by examples) and hallucination buckets that were evaluated, as the leaderboard combines its single-turn buckets.',
     '',
@@ -246,7 +261,8 @@ export function ablationCsv(r: AblationResult): string {
   const cats = reportCategories(r);
   const rules = failureRules(r);
   const later = hasLaterSteps(r);
-  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...(later ? ['later_steps', 'later_steps_correct', 'acc_later_steps'] : []), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'p_vs_sft', 'run', 'eval_run'];
+  const unasked = hasAskedInTraining(r);
+  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...(later ? ['later_steps', 'later_steps_correct', 'acc_later_steps'] : []), ...(unasked ? ['not_asked_in_training', 'not_asked_in_training_correct', 'acc_not_asked_in_training'] : []), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'p_vs_sft', 'run', 'eval_run'];
   const rows = r.arms.map((a) => {
     const b = score(a);
     const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
@@ -254,6 +270,7 @@ export function ablationCsv(r: AblationResult): string {
       a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
       ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)),
       ...(later ? [a.summary.byStep?.afterCalls.total ?? 0, a.summary.byStep?.afterCalls.correct ?? 0, a.summary.byStep?.afterCalls.total ? f4(a.summary.byStep.afterCalls.accuracy) : null] : []),
+      ...(unasked ? [a.summary.asked?.notInTraining.total ?? null, a.summary.asked?.notInTraining.correct ?? null, a.summary.asked?.notInTraining.total ? f4(a.summary.asked.notInTraining.accuracy) : null] : []),
       ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
       a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.vsSft ? f4(vsSftP(a.vsSft)) : null, a.run.id, a.evalRun.id,
     ];

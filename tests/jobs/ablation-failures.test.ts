@@ -52,7 +52,9 @@ describe('an ablation with a failing arm', () => {
       locked.push((await db.runs.get(runId))!.name!);
       return { refused: false as const, value: await work() };
     };
-    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) }, dataset: { name: 'demo', fingerprint: 'sha256:demo' }, lockRun });
+    // Held out: a question a training example asks too (another id), which each arm counts apart.
+    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: [{ ...examples[0], id: 'asked-again' }] }, dataset: { name: 'demo', fingerprint: 'sha256:demo' }, lockRun });
+    expect(result.arms.map((a) => a.summary.asked?.inTraining.total)).toEqual([1, 1]);
     // The result names its data, so the panel can tell when the dataset changed since.
     expect(result.dataset).toEqual({ name: 'demo', fingerprint: 'sha256:demo' });
     expect(locked).toEqual(['quota · sft', 'quota · fixed:0.7', 'quota · ssb:grad']);

@@ -288,6 +288,33 @@ describe('an ablation on conversations', () => {
   });
 });
 
+describe('an ablation on data whose held-out questions training also asks', () => {
+  it('gives each arm’s accuracy on the questions no training example asks, in the panel, report.md and the CSV; and has no such column otherwise', async () => {
+    const r = result();
+    const asked = (correct: number) => ({ inTraining: { total: 1, correct: 1, accuracy: 1 }, notInTraining: { total: 3, correct, accuracy: correct / 3 } });
+    r.arms[0] = { ...r.arms[0], summary: { ...summary, asked: asked(2) } };
+    r.arms[1] = { ...r.arms[1], summary: { ...summary, asked: asked(1) } };
+    useRuns.setState({ runs: [{ id: 'abl-asked', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
+    expect(html).toContain('>Not asked in training</th>');
+    expect([...html.matchAll(/data-testid="ablation-not-in-training">([^<]*)</g)].map((m) => m[1])).toEqual(['66.7% (2/3)', '33.3% (1/3)']);
+    const { ablationMarkdown, ablationCsv, NOT_IN_TRAINING_NOTE } = await import('../../src/jobs/ablationReport.ts');
+    const md = ablationMarkdown(r);
+    expect(md).toContain('| simple | not asked in training | α₀ → final α | answers vs SFT |');
+    expect(md).toContain('| 75.0% (3/4) | 66.7% (2/3) |');
+    expect(md).toContain(NOT_IN_TRAINING_NOTE);
+    const [header, first, second] = ablationCsv(r).trim().split('\n').map((l) => l.split(','));
+    const col = (name: string) => header.indexOf(name);
+    expect([first[col('not_asked_in_training')], first[col('not_asked_in_training_correct')], first[col('acc_not_asked_in_training')]]).toEqual(['3', '2', '0.666667']);
+    expect(second[col('acc_not_asked_in_training')]).toBe('0.333333');
+    const plain = result();
+    expect(ablationMarkdown(plain)).not.toContain('not asked in training');
+    expect(ablationCsv(plain)).not.toContain('not_asked_in_training');
+    useRuns.setState({ runs: [{ id: 'abl-plain2', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: plain } as never] });
+    expect(renderNow(createElement(AblationResults))).not.toContain('Not asked in training');
+  });
+});
+
 describe('an ablation’s verdict', () => {
   // The table ranks arms by accuracy; with a few dozen held-out examples the ranking is mostly
   // chance. The verdict says the best arm and which arms differ from SFT beyond chance, if any.

@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
+import { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
@@ -69,6 +69,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
   const categories = useMemo(() => reportCategories(result), [result]);
   const rules = useMemo(() => failureRules(result), [result]);
   const laterSteps = hasLaterSteps(result);
+  const unasked = hasAskedInTraining(result);
   const curves = useMemo(() => {
     const lines = (key: 'lossCall' | 'lossCot' | 'alpha', arms: Array<[AblationArmResult, number]>): StaticLine[] =>
       arms.map(([a, i]) => ({ label: a.id, color: () => color(i), steps: a.curve.map((p) => p.step), values: a.curve.map((p) => p[key]) }));
@@ -128,6 +129,11 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                   Later steps
                 </th>
               )}
+              {unasked && (
+                <th scope="col" title={NOT_IN_TRAINING_NOTE}>
+                  Not asked in training
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -151,6 +157,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                     return <td key={c}>{t ? tallyText(t) : '—'}</td>;
                   })}
                   {laterSteps && <td data-testid="ablation-later-steps">{laterStepsText(a)}</td>}
+                  {unasked && <td data-testid="ablation-not-in-training">{notInTrainingText(a)}</td>}
                 </tr>
               );
             })}
