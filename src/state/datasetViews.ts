@@ -127,6 +127,11 @@ function useDatasetFits(datasetId: string | null) {
   return useLoaded(datasetId === null ? null : `${tokenizerKey}:${stamp}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
 }
 
+/** The sequence length a dataset's examples suggest (95% of them whole); undefined until counted. */
+export function useSuggestedSeqLen(datasetId: string | null): number | undefined {
+  return useDatasetFits(datasetId).value?.suggestedSeqLen;
+}
+
 /** The longest prompt of a dataset's examples in tokens (what evaluation and HDR decode, rendered
  * whole), for the memory plan; undefined until counted or without a dataset. */
 export function useLongestPrompt(datasetId: string | null): number | undefined {

@@ -3,7 +3,7 @@
 // it by default. A fixed default skipped most examples of a dataset longer than the demo's, and only
 // a warning said so.
 import { useEffect } from 'react';
-import { useTruncation } from './datasetViews.ts';
+import { useSuggestedSeqLen } from './datasetViews.ts';
 import { useModel } from './modelStore.ts';
 import { useRuns } from './runStore.ts';
 
@@ -23,7 +23,8 @@ export function useSeqLenFollowsData(datasetId: string | null): void {
   const seqLen = useRuns((s) => s.draft.seqLen);
   const training = useRuns((s) => s.active !== null);
   const context = useModel((s) => s.info?.maxPositionEmbeddings);
-  const suggested = useTruncation(follows ? datasetId : null, seqLen).value?.suggestedSeqLen;
+  // The suggestion alone: a truncation report at this length would be counted for nothing.
+  const suggested = useSuggestedSeqLen(follows ? datasetId : null);
   const next = dataSeqLen({ follows, training, seqLen, suggested, context });
   useEffect(() => {
     if (next !== null) useRuns.getState().updateDraft({ seqLen: next });

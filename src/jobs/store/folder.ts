@@ -160,9 +160,6 @@ function writeWhole(path: string, text: string | Uint8Array): void {
   renameSync(`${path}.partial`, path);
 }
 
-/** Its answer lines (studio eval --out) are eval/predictionLine.ts's. */
-export { predictionLine };
-
 /** A predictions file's lines as written (predictionLine), each checked for the fields a resume
  * reads; with the verdict the line gives (`valid`, absent where it gives none), whether it is a
  * later step of a task (`after_calls`), which a pushed card counts, and what it was judged against
