@@ -366,6 +366,11 @@ interface JobState {
   answer: GenerateResult | null;
   /** Who writes the streamed text and `answer`: the model and the adapter asked (the picker may have moved on since). */
   answerFrom: string | null;
+  /** The base model's answer to the question `answer` answers, asked after it when the playground
+   * sets the two side by side (null: not asked, or not yet): its stream, then its parsed result. */
+  baseStreamId: string | null;
+  baseStreamText: string;
+  baseAnswer: GenerateResult | null;
   setEvalDraft(p: Partial<EvalDraft>): void;
   /** Chooses the GGUF file the Evaluation panel's next evaluation answers with (null: its adapter),
    * and, for a file exported from a run, selects that run's dataset (whose held-out examples the
@@ -384,8 +389,11 @@ interface JobState {
   startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
   /** `seed`: the sampler's (temperature > 0); by default a fresh one, so each answer is a new sample.
    * `heldOut`: the held-out example asked as it stands, sent instead of `query` and `tools` so the
-   * prompt is the evaluation's own; `callSyntax`: how a typed query's answer is to write its calls. */
-  generateAnswer(input: PlaygroundQuestion & { adapterRunId: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation']; seed?: number }): Promise<void>;
+   * prompt is the evaluation's own; `callSyntax`: how a typed query's answer is to write its calls.
+   * `besideBase`: the base model answers the same question after an adapter's first answer, with
+   * the same settings and seed (our engine only; a later turn of a conversation follows the
+   * adapter's calls, which the base model did not make). */
+  generateAnswer(input: PlaygroundQuestion & { adapterRunId: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation']; seed?: number; besideBase?: boolean }): Promise<void>;
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
@@ -569,6 +577,9 @@ export const useJobs = create<JobState>((set, get) => {
     streamText: '',
     answer: null,
     answerFrom: null,
+    baseStreamId: null,
+    baseStreamText: '',
+    baseAnswer: null,
 
     setEvalDraft(p) {
       set({ evalDraft: { ...get().evalDraft, ...p } });
@@ -637,7 +648,7 @@ export const useJobs = create<JobState>((set, get) => {
       }, datasetId, async (counting) => hdrStart(d, runs, countedPrompts(await datasetCounts(datasetId, counting), d.mineLimit)), runId);
     },
 
-    async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, followUp, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {
+    async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, followUp, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined, besideBase = false }) {
       // Refused before the stream is touched: a request that cannot run leaves the answer on show.
       // (An ONNX export holds the GPU too, and has no Cancel: say to wait for it.)
       if (useOnnxExport.getState().exporting) return set({ error: EXPORTING_REASON, errorKind: 'generate' });
@@ -649,13 +660,15 @@ export const useJobs = create<JobState>((set, get) => {
       return job('generate', 'the playground answer', async (onProgress) => {
         const streamId = `gen-${Date.now()}`;
         // Put back if this request writes nothing (cancelled while the model loads, or failed).
-        const previous = { answer: get().answer, answerFrom: get().answerFrom, streamText: get().streamText };
-        set({ streamId, streamText: '', answer: null, answerFrom });
+        const previous = { answer: get().answer, answerFrom: get().answerFrom, streamText: get().streamText, baseStreamId: get().baseStreamId, baseStreamText: get().baseStreamText, baseAnswer: get().baseAnswer };
+        // The base model's answer on show answered the previous question: it goes with it.
+        set({ streamId, streamText: '', answer: null, answerFrom, baseStreamId: null, baseStreamText: '', baseAnswer: null });
         let answer: GenerateResult;
+        // A later turn of the conversation is not the example's own answer: nothing to check it against.
+        const checkAgainst = followUp?.length ? undefined : expectation;
+        const question = { ...playgroundMessages({ tools, query, callSyntax, heldOut, followUp }), maxNewTokens, temperature, seed, expectation: checkAgainst };
         try {
-          // A later turn of the conversation is not the example's own answer: nothing to check it against.
-          const checkAgainst = followUp?.length ? undefined : expectation;
-          answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, ...playgroundMessages({ tools, query, callSyntax, heldOut, followUp }), maxNewTokens, temperature, seed, backend, expectation: checkAgainst }, onProgress);
+          answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, ...question, backend }, onProgress);
         } catch (err) {
           if (!get().streamText) set(previous);
           throw err;
@@ -666,7 +679,19 @@ export const useJobs = create<JobState>((set, get) => {
         }
         set({ answer, streamText: answer.text });
         if (answer.finishReason === 'aborted') return `Cancelled after ${plural(answer.tokens, 'token')}.`;
-        return `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
+        const said = `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
+        if (!besideBase || !adapterRunId || backend !== 'engine' || followUp?.length) return said;
+        // The same question, settings and seed without the adapter: what training changed in this answer.
+        const baseStreamId = `${streamId}-base`;
+        set({ baseStreamId });
+        const base = await engineClient()
+          .request('generate', { streamId: baseStreamId, ...question, backend }, onProgress)
+          .catch((err: unknown) => {
+            throw new Error(`the adapter's answer came, but the base model's did not: ${err instanceof Error ? err.message : String(err)}`);
+          });
+        set({ baseAnswer: base, baseStreamText: base.text });
+        if (base.finishReason === 'aborted') return `${said} The base model's answer was cancelled after ${plural(base.tokens, 'token')}.`;
+        return `${said} The base model: ${base.tokens} tokens (${base.finishReason}).`;
       }, undefined, undefined, backend === 'engine' ? adapterRunId : '');
     },
 
@@ -677,6 +702,7 @@ export const useJobs = create<JobState>((set, get) => {
 
     noteGeneration(streamId, text) {
       if (streamId === get().streamId) set({ streamText: text });
+      else if (streamId === get().baseStreamId) set({ baseStreamText: text });
     },
 
     noteJobRows(runIds) {
@@ -692,7 +718,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     clearAnswer() {
-      if (get().running?.kind !== 'generate') set({ answer: null, streamText: '', answerFrom: null });
+      if (get().running?.kind !== 'generate') set({ answer: null, streamText: '', answerFrom: null, baseStreamId: null, baseStreamText: '', baseAnswer: null });
     },
   };
 });

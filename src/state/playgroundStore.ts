@@ -28,9 +28,11 @@ export interface PlaygroundDraft {
    * --seed\` did); null: a fresh seed for every answer. */
   seed: number | null;
   backend: PlaygroundBackend;
+  /** The base model answers the question too, after an adapter (our engine only): what training changed. */
+  besideBase: boolean;
 }
 
-export const DEFAULT_PLAYGROUND_DRAFT: PlaygroundDraft = { query: '', pickedTools: null, sampleId: null, adapterRunId: null, maxNewTokens: 96, temperature: 0, seed: null, backend: 'engine' };
+export const DEFAULT_PLAYGROUND_DRAFT: PlaygroundDraft = { query: '', pickedTools: null, sampleId: null, adapterRunId: null, maxNewTokens: 96, temperature: 0, seed: null, backend: 'engine', besideBase: true };
 
 export const PLAYGROUND_DRAFT_KEY = 'studio.playgroundDraft';
 
@@ -46,7 +48,7 @@ export function parsePlaygroundDraft(text: string | null): PlaygroundDraft {
     return DEFAULT_PLAYGROUND_DRAFT;
   }
   const d = DEFAULT_PLAYGROUND_DRAFT;
-  const { query, pickedTools, sampleId, maxNewTokens, temperature, seed, backend } = saved;
+  const { query, pickedTools, sampleId, maxNewTokens, temperature, seed, backend, besideBase } = saved;
   return {
     query: typeof query === 'string' ? query : d.query,
     pickedTools: Array.isArray(pickedTools) && pickedTools.every((n) => typeof n === 'string') ? pickedTools : d.pickedTools,
@@ -57,6 +59,7 @@ export function parsePlaygroundDraft(text: string | null): PlaygroundDraft {
     temperature: typeof temperature === 'number' && Number.isFinite(temperature) && temperature >= 0 ? temperature : d.temperature,
     seed: typeof seed === 'number' && seedProblem(seed) === null ? seed : d.seed,
     backend: backend === 'engine' || backend === 'onnx' ? backend : d.backend,
+    besideBase: typeof besideBase === 'boolean' ? besideBase : d.besideBase,
   };
 }
 

@@ -253,6 +253,11 @@ export const tests = {
       tried.push(await page.getByTestId('play-expected').innerText());
     }
     assert.equal(await results.count(), 1, `the trained adapter answered one of these with calls that parse: ${tried.join('; ')}`);
+    // The base model answered each question too, after the adapter, and what differs is said.
+    const base = page.getByTestId('playground-base-answer');
+    assert.match(await base.innerText(), /^The base model’s answer\n+The same question and settings, without the adapter\./);
+    assert.match(await page.getByTestId('playground-beside-base').innerText(), /^(The base model answers the same, word for word|The base model makes (the same|other) calls|The (base model’s|adapter’s) calls do not parse|Neither)/);
+    await screenshot('playground-beside-base', page);
     const calls = await page.getByTestId('playground-answer').locator('ul.seg-call-text li').allInnerTexts();
     await results.locator('textarea').first().fill('{"result": "done"}');
     await page.getByTestId('play-go-on').click();
@@ -265,6 +270,7 @@ export const tests = {
     assert.equal(turns.length, 1 + calls.length, 'the calls, then one result each');
     assert.match(turns[1], /returned: \{"result": "done"\}$/);
     assert.equal(await page.getByTestId('playground-check').count(), 0, 'a later turn is not checked against the example');
+    assert.equal(await base.count(), 0, 'a later turn follows the adapter’s calls: the base model is not asked it');
     await screenshot('playground-go-on', page);
     await page.getByTestId('play-start-over').click();
     assert.equal(await conversation.count(), 0);

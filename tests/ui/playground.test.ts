@@ -39,6 +39,7 @@ const { askedAsHeldOut, DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROU
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
+const { besideBaseText } = await import('../../src/ui/playground/BaseAnswer.tsx');
 const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
 
 const answer = (over: Partial<GenerateResult> = {}): GenerateResult => ({ text: 'hi', calls: [], finishReason: 'eos', tokens: 3, millis: 30, ...over });
@@ -172,9 +173,9 @@ describe('the playground draft', () => {
   });
 
   it('is kept across reloads with only the values the form takes (and never the adapter)', () => {
-    const kept = { query: 'q', pickedTools: ['a', 'b'], sampleId: 'ex-3', adapterRunId: 'run-gone', maxNewTokens: 40, temperature: 0.5, seed: 7, backend: 'onnx' };
+    const kept = { query: 'q', pickedTools: ['a', 'b'], sampleId: 'ex-3', adapterRunId: 'run-gone', maxNewTokens: 40, temperature: 0.5, seed: 7, backend: 'onnx', besideBase: false };
     expect(parsePlaygroundDraft(JSON.stringify(kept))).toEqual({ ...kept, adapterRunId: null });
-    const bad = { query: 7, pickedTools: ['a', 3], sampleId: {}, maxNewTokens: 0.5, temperature: -1, seed: 2 ** 32, backend: 'gpu' };
+    const bad = { query: 7, pickedTools: ['a', 3], sampleId: {}, maxNewTokens: 0.5, temperature: -1, seed: 2 ** 32, backend: 'gpu', besideBase: 'yes' };
     expect(parsePlaygroundDraft(JSON.stringify(bad))).toEqual(DEFAULT_PLAYGROUND_DRAFT);
     expect(parsePlaygroundDraft(JSON.stringify({ maxNewTokens: 1e400, temperature: 'hot' }))).toEqual(DEFAULT_PLAYGROUND_DRAFT);
     for (const text of [null, '{not json', '[1,2]', '"q"', 'null']) expect(parsePlaygroundDraft(text)).toEqual(DEFAULT_PLAYGROUND_DRAFT);
@@ -644,5 +645,98 @@ describe('going on with what the calls returned', () => {
       { role: 'assistant', content: 'Done.' },
       { role: 'assistant', content: '', calls: [{ name: 'refund', arguments: { order: 'A-1', amount: 5 } }], wholeFloats: [[0, 'amount']] },
     ].map((m) => turnText(m as never))).toEqual(['System: Be brief.', 'The user: Refund A-1', 'The model called find_order(email="ann@example.com")', 'find_order returned: (nothing)', 'The model: Done.', 'The model called refund(order="A-1", amount=5.0)']);
+  });
+});
+
+// Whether training changed an answer needed the same question asked twice, the adapter switched in
+// between, and the first answer gone from the screen when the second came.
+describe('an answer beside the base model’s', () => {
+  const run = (id: string, name: string, lastStep: number) => ({ id, name, datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {}, lastStep }) as never;
+  const call = (city: string) => ({ name: 'get_weather', arguments: { city } });
+  const heldOut = { id: 'ex-9', tools: [], messages: [{ role: 'user', content: 'Weather in Oslo?' }], target: { calls: [call('Oslo')] } } as unknown as Example;
+
+  it('asks the base model the same question, settings, seed and expected answer after the adapter, and shows both', async () => {
+    useRuns.setState({ runs: [run('r-a', 'sft-a', 40)] });
+    let midway = '';
+    reply = async (_kind, p) => {
+      // The base model's stream is its own: its tokens never land in the adapter's answer.
+      const base = p.runId === undefined;
+      useJobs.getState().noteGeneration(p.streamId as string, base ? 'base so far' : 'adapter so far');
+      if (base) midway = render(createElement(PlaygroundAnswer));
+      return base ? answer({ text: 'base', calls: [call('Bergen')], seed: p.seed as number, check: { exampleId: 'ex-9', correct: false, why: 'wrong city' } }) : answer({ text: 'adapter', calls: [call('Oslo')], seed: p.seed as number, check: { exampleId: 'ex-9', correct: true } });
+    };
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', heldOut, temperature: 0.7, besideBase: true });
+    expect(requests.map((r) => r.payload.runId)).toEqual(['r-a', undefined]);
+    const [first, second] = requests.map((r) => r.payload);
+    for (const key of ['messages', 'tools', 'maxNewTokens', 'temperature', 'seed', 'expectation', 'backend']) expect(second[key]).toEqual(first[key]);
+    expect(second.expectation).toMatchObject({ id: 'ex-9' });
+    expect(second.streamId).not.toBe(first.streamId);
+    // While the base model answers, the adapter's answer is whole and the base model's grows under it.
+    expect(midway).toMatch(/<h3>The adapter’s answer<\/h3><pre class="wrap" data-testid="playground-text" aria-busy="false">adapter<\/pre>/);
+    expect(midway).toMatch(/<h3>The base model’s answer \(generating…\)<\/h3>[\s\S]*data-testid="playground-base-text" aria-busy="true">base so far</);
+    const s = useJobs.getState();
+    expect([s.streamText, s.baseStreamText, s.answer?.text, s.baseAnswer?.text]).toEqual(['adapter', 'base', 'adapter', 'base']);
+    expect(s.notice).toBe('3 tokens (eos). The base model: 3 tokens (eos).');
+    const html = render(createElement(PlaygroundAnswer));
+    expect(html).toContain('The adapter’s answer');
+    expect(html).toMatch(/data-testid="playground-base-answer"[\s\S]*The base model’s answer[\s\S]*The same question and settings, and seed \d+, without the adapter\.[\s\S]*get_weather\(city=&quot;Bergen&quot;\)[\s\S]*✗ The evaluation would count it wrong: wrong city/);
+    // What differs is said under the adapter's answer, before the base model's below it.
+    expect(html).toMatch(/data-testid="playground-stats"[^>]*>[^<]*<\/p><p data-testid="playground-beside-base"><strong>The base model makes other calls\. The adapter’s answer would count right and the base model’s wrong: training fixed this one\.<\/strong>/);
+    expect(html.indexOf('playground-beside-base')).toBeLessThan(html.indexOf('playground-base-answer'));
+    // The status says both, once both came.
+    expect(html).toMatch(/role="status"[^>]*>Answer ready: 3 tokens, 1 call; the evaluation would count it right\. The base model’s answer ready: 3 tokens, 1 call; the evaluation would count it wrong\.</);
+  });
+
+  it('is not asked for the base model itself, the ONNX export, a later turn, or when unticked; a new answer takes the old base answer away', async () => {
+    useRuns.setState({ runs: [run('r-a', 'sft-a', 40)] });
+    reply = async () => answer();
+    useJobs.setState({ baseAnswer: answer({ text: 'an older question’s' }), baseStreamId: 'gen-0-base', baseStreamText: 'an older question’s' });
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: '', temperature: 0, besideBase: true });
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', temperature: 0, besideBase: true, backend: 'onnx' });
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', temperature: 0, besideBase: true, followUp: [{ role: 'assistant', content: '', calls: [call('Oslo')] }, { role: 'tool', name: 'get_weather', content: '{}' }] });
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', temperature: 0, besideBase: false });
+    expect(requests.map((r) => r.payload.runId)).toEqual([undefined, 'r-a', 'r-a', 'r-a']);
+    const s = useJobs.getState();
+    expect([s.baseAnswer, s.baseStreamText]).toEqual([null, '']);
+    expect(render(createElement(PlaygroundAnswer))).not.toContain('playground-base-answer');
+  });
+
+  it('keeps the adapter’s answer when the base model’s fails, and says which one failed', async () => {
+    useRuns.setState({ runs: [run('r-a', 'sft-a', 40)] });
+    reply = async (_kind, p) => {
+      if (p.runId === undefined) throw new Error('the GPU device was lost');
+      return answer({ text: 'adapter' });
+    };
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', temperature: 0, besideBase: true });
+    const s = useJobs.getState();
+    expect(s.answer?.text).toBe('adapter');
+    expect(s.baseAnswer).toBeNull();
+    expect(s.error).toMatch(/the adapter's answer came, but the base model's did not: the GPU device was lost/);
+    expect(render(createElement(PlaygroundAnswer))).not.toContain('playground-base-answer');
+  });
+
+  it('is offered, ticked by default, for an adapter on our engine, and not for the base model', () => {
+    useRuns.setState({ runs: [run('r-a', 'sft-a', 40)] });
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather in Oslo?', adapterRunId: 'r-a' } });
+    expect(render(createElement(PlaygroundPanel))).toMatch(/data-testid="play-beside-base"[^>]*checked=""[^>]*\/> Beside the base model: it answers the same question after the adapter, so what training changed shows/);
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather in Oslo?', adapterRunId: 'r-a', temperature: 0.5 } });
+    expect(render(createElement(PlaygroundPanel))).toContain('after the adapter, with the same seed, so');
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather in Oslo?', adapterRunId: '' } });
+    expect(render(createElement(PlaygroundPanel))).not.toContain('play-beside-base');
+  });
+
+  it('says what differs: the words, the calls, and the verdicts', () => {
+    const a = (text: string, calls: ReturnType<typeof call>[], correct?: boolean, over: Partial<GenerateResult> = {}) => answer({ text, calls, ...(correct !== undefined && { check: { exampleId: 'ex', correct } }), ...over });
+    expect(besideBaseText(a('x', [call('Oslo')], true), a('x', [call('Oslo')], true))).toBe('The base model answers the same, word for word: training did not change this answer.');
+    expect(besideBaseText(a('x', [call('Oslo')], true), a('y', [call('Oslo')], true))).toBe('The base model makes the same calls, with other words around them. Both would count right.');
+    expect(besideBaseText(a('x', []), a('y', []))).toBe('Neither calls a tool; the base model’s words differ.');
+    expect(besideBaseText(a('x', [call('Oslo')], false), a('y', [call('Rome')], true))).toBe('The base model makes other calls. The base model’s answer would count right and the adapter’s wrong: training broke this one.');
+    expect(besideBaseText(a('x', [call('Oslo')], false), a('y', [call('Rome')], false))).toBe('The base model makes other calls. Both would count wrong.');
+    expect(besideBaseText(a('x', [call('Oslo')]), a('y', [], undefined, { parseError: 'bad JSON' }))).toBe('The base model’s calls do not parse; the adapter’s do.');
+    expect(besideBaseText(a('x', [], undefined, { parseError: 'bad' }), a('y', [call('Oslo')]))).toBe('The adapter’s calls do not parse; the base model’s do.');
+    expect(besideBaseText(a('x', [], undefined, { parseError: 'bad' }), a('y', [], undefined, { parseError: 'bad' }))).toBe('Neither answer’s calls parse.');
+    expect(besideBaseText(a('x', [call('Oslo')]), a('y', [], undefined, { finishReason: 'aborted' }))).toBe('One of the two answers was cancelled part-way: they cannot be compared.');
+    // The calls compared as a set: parallel calls in another order are the same calls.
+    expect(besideBaseText(a('x', [call('Oslo'), call('Rome')]), a('y', [call('Rome'), call('Oslo')]))).toMatch(/^The base model makes the same calls/);
   });
 });

@@ -6,6 +6,7 @@
 // busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
 import { usePlayground } from '../../state/playgroundStore.ts';
+import { BaseAnswer, besideBaseText } from './BaseAnswer.tsx';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration, plural } from '../format.ts';
 import { decodeTokensPerSecond, type GenerateResult, type Message } from '../../worker/protocol.ts';
@@ -16,6 +17,9 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
   const text = useJobs((s) => s.streamText);
   const answer = useJobs((s) => s.answer);
   const answerFrom = useJobs((s) => s.answerFrom);
+  const baseAnswer = useJobs((s) => s.baseAnswer);
+  // Once the base model is asked, the answer above is the adapter's, and finished.
+  const besideBase = useJobs((s) => s.baseStreamId !== null);
   // Sampling again with the seed of this answer (Keep this seed) reproduces it.
   const fixedSeed = usePlayground((s) => s.draft.seed);
   const setDraft = usePlayground((s) => s.setPlaygroundDraft);
@@ -56,7 +60,7 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
   // Mounted before the answer comes (a live region must exist before its text changes).
   const announcer = (
     <p className="sr-only" role="status" data-testid="playground-announcer">
-      {answer && !generating ? answerReadyText(answer) : ''}
+      {answer && !generating ? answerReadyText(answer) + (baseAnswer ? ` ${answerReadyText(baseAnswer, 'The base model’s answer')}` : '') : ''}
     </p>
   );
   if (!text && !answer && !generating) {
@@ -77,8 +81,11 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
       <div className="stack">
         {conversation}
         <div className="stack" data-testid="playground-answer">
-          <h3>Answer{generating ? ' (generating…)' : ''}</h3>
-          <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
+          <h3>
+            {besideBase ? 'The adapter’s answer' : 'Answer'}
+            {generating && !besideBase ? ' (generating…)' : ''}
+          </h3>
+          <pre className="wrap" data-testid="playground-text" aria-busy={generating && !besideBase}>
             {/* “…” only while nothing has come yet: an answer that ended at once says it is empty. */}
             {text || answer ? visibleOutput(text) : '…'}
           </pre>
@@ -117,6 +124,11 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
               <p className="muted" data-testid="playground-stats">
                 {plural(answer.tokens, 'token')} · {endingText(answer.finishReason)} · {generationSpeed(answer)}
               </p>
+              {baseAnswer && (
+                <p data-testid="playground-beside-base">
+                  <strong>{besideBaseText(answer, baseAnswer)}</strong> <span className="small muted">(the base model’s answer is below)</span>
+                </p>
+              )}
               {!generating && answer.calls.length > 0 && !answer.parseError && answer.finishReason !== 'aborted' && (
                 <fieldset className="stack" data-testid="playground-results">
                   <legend>Go on: what the calls returned</legend>
@@ -152,6 +164,7 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
             </>
           )}
         </div>
+        <BaseAnswer />
       </div>
     </>
   );
@@ -166,12 +179,13 @@ function endingText(finishReason: string): string {
   return `finished by ${finishReason}`;
 }
 
-/** What the status says once: "Answer ready: 40 tokens, 1 call; the evaluation would count it right." */
-export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'parseError' | 'check'> & Partial<Pick<GenerateResult, 'finishReason'>>): string {
-  if (a.finishReason === 'aborted') return `Answer cancelled after ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}.`;
+/** What the status says once: "Answer ready: 40 tokens, 1 call; the evaluation would count it right."
+ * (`subject`: whose answer, "Answer" the adapter's.) */
+export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'parseError' | 'check'> & Partial<Pick<GenerateResult, 'finishReason'>>, subject = 'Answer'): string {
+  if (a.finishReason === 'aborted') return `${subject} cancelled after ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}.`;
   const calls = a.parseError ? 'calls that do not parse' : a.calls.length === 1 ? '1 call' : `${a.calls.length} calls`;
   const check = a.check ? `; the evaluation would count it ${a.check.correct ? 'right' : 'wrong'}` : '';
-  return `Answer ready: ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}, ${calls}${check}.`;
+  return `${subject} ready: ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}, ${calls}${check}.`;
 }
 
 /** "first token after 0.8 s, then 41 tokens/s" when the backend streams (the prompt's cost and the

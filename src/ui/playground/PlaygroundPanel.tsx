@@ -34,7 +34,7 @@ export function PlaygroundPanel() {
   // The form's draft lives in a store: it outlives this panel when another tab is shown.
   const draft = usePlayground((s) => s.draft);
   const setDraft = usePlayground((s) => s.setPlaygroundDraft);
-  const { query, maxNewTokens, temperature, seed, backend } = draft;
+  const { query, maxNewTokens, temperature, seed, backend, besideBase } = draft;
   // Ticked tools this dataset offers (a kept draft may name another dataset's).
   const chosen = draft.pickedTools ? draft.pickedTools.filter((n) => tools.some((t) => t.name === n)) : tools.slice(0, 3).map((t) => t.name);
   // The held-out question on show (its query and tools filled in), until the query is edited; one
@@ -57,6 +57,8 @@ export function PlaygroundPanel() {
   const onnxReady = useOnnxExport((s) => !!adapter && s.exportedRunIds.includes(adapter));
   const onnxCheck = useOnnxExport((s) => s.exportedCheck);
   const useBackend = onnxReady ? backend : 'engine';
+  // Our engine answers without the adapter too: the ONNX export holds only the merged model.
+  const offerBase = !!adapter && useBackend === 'engine';
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
   const exampleProblem = sample && read.fresh && !expectation ? (read.error ?? `The held-out example ${sample.s.id} is no longer in the dataset.`) : null;
   const trainingElsewhere = useTrainingElsewhere();
@@ -81,6 +83,7 @@ export function PlaygroundPanel() {
       seed: seed ?? undefined,
       backend: useBackend,
       expectation: sample ? expectation : undefined,
+      besideBase: offerBase && besideBase,
     });
   // The turns join the conversation once their answer comes: a failed or cancelled one leaves the
   // results typed in their fields, to go on again.
@@ -167,6 +170,12 @@ export function PlaygroundPanel() {
               </select>
             </div>
           </div>
+          {offerBase && (
+            <label className="check">
+              <input type="checkbox" checked={besideBase} onChange={(e) => setDraft({ besideBase: e.target.checked })} data-testid="play-beside-base" /> Beside the base model: it answers the same question after the adapter
+              {temperature > 0 ? ', with the same seed' : ''}, so what training changed shows
+            </label>
+          )}
           <div className="row">
             {/* Stays focusable while the answer generates (the focus would drop to the page body). */}
             <KeepFocusButton className="primary" type="submit" disabled={generateOff} reasonId={missing ? 'play-blocked' : null} data-testid="play-generate">
