@@ -29,6 +29,9 @@ export function byStepText(s: NonNullable<EvalSummary['byStep']>): string {
  * and the studio's): the second is the accuracy on questions the model never trained on. */
 export function askedText(s: NonNullable<EvalSummary['asked']>): string {
   const pct = (t: CategoryTally) => (t.total === 0 ? 'none asked' : `${(100 * t.accuracy).toFixed(1)}% (${t.correct}/${t.total})`);
-  return `questions also asked in training (the same conversation and tools, whose answer the model trained on) ${pct(s.inTraining)}; questions not asked in training ${pct(s.notInTraining)}`;
+  const trained = `questions also asked in training (the same conversation and tools, whose answer the model trained on) ${pct(s.inTraining)}`;
+  // "questions not asked in training none asked" said nothing a reader could use.
+  if (s.notInTraining.total === 0) return `${trained}: every question evaluated is one a training example asks, so none measures the task apart from what the model remembers`;
+  return `${trained}; questions not asked in training ${pct(s.notInTraining)}`;
 }
 

@@ -78,6 +78,11 @@ describe('an evaluation of questions also asked in training', () => {
     const none = await evaluateExamples(examples, scripted(examples), { maxNewTokens: 64, batchSize: 4, trainedAsks: new Set() });
     expect('asked' in none).toBe(false);
     expect(formatEvalSummary(none)).not.toContain('asked in training');
+    // All asked in training: said as such, not as "questions not asked in training none asked".
+    const { askedText } = await import('../../src/eval/summaryNotes.ts');
+    expect(askedText({ inTraining: { total: 3, correct: 0, accuracy: 0 }, notInTraining: { total: 0, correct: 0, accuracy: 0 } })).toBe(
+      'questions also asked in training (the same conversation and tools, whose answer the model trained on) 0.0% (0/3): every question evaluated is one a training example asks, so none measures the task apart from what the model remembers',
+    );
   });
 });
 
