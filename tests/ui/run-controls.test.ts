@@ -75,6 +75,11 @@ describe('training on an ended run', () => {
   it('says a run that kept an earlier step trains the steps after it again', () => {
     const kept = { ...ended, config: { ...ended.config, schedule: 'constant', keepBest: true }, message: 'it keeps the adapter of step 20' } as StoredRun;
     expect(note(controls(kept, 20))).toBe('40 more steps from step 20, with the run’s own settings and examples. Its checkpoint is step 20, the step it kept: steps 21–30 are trained again.');
+    // Stopped early by its patience: trained on from its kept step over the same examples, it may stop there again.
+    const early = { ...kept, config: { ...kept.config, patience: 2 }, message: 'stopped early: 2 held-out evaluations in a row found no lower loss than step 20’s' } as StoredRun;
+    expect(note(controls(early, 20))).toBe(
+      '40 more steps from step 20, with the run’s own settings and examples. Its checkpoint is step 20, the step it kept: steps 21–30 are trained again. Its patience (2 held-out evaluations without a lower loss) counts again from step 20: those steps found no lower loss before, on the same examples in the same order, so it may stop early again near step 30.',
+    );
   });
 
   it('goes on to the planned length for a run stopped short of it', () => {

@@ -33,6 +33,8 @@ export function TrainOn({ run, checkpointStep, held }: { run: TrainRunRow; check
           ? `${off[0].toUpperCase()}${off.slice(1)}.`
           : `${plural(steps - checkpointStep, 'more step')} from step ${checkpointStep}, with the run’s own settings and examples.`}
         {!off && checkpointStep < trained && ` Its checkpoint is step ${checkpointStep}, the step it kept: steps ${checkpointStep + 1}–${trained} are trained again.`}
+        {/* The same examples in the same order from the same step: the loss it rose on then it may rise on again. */}
+        {!off && checkpointStep < trained && run.config.patience ? ` Its patience (${plural(run.config.patience, 'held-out evaluation')} without a lower loss) counts again from step ${checkpointStep}: those steps found no lower loss before, on the same examples in the same order, so it may stop early again near step ${trained}.` : ''}
         {!off && rescheduled && ` Its ${run.config.schedule} learning-rate schedule is laid over the ${steps} steps: step ${rescheduled.step} trains at ${rescheduled.rate.toExponential(2)} where the schedule over ${run.config.steps} had ${rescheduled.plannedRate.toExponential(2)}, and the rate decays again from there.`}
       </p>
     </div>
