@@ -175,6 +175,11 @@ export function adapterLabel(run: StoredRun, checkpointSteps?: ReadonlyMap<strin
 export type AdapterChoice = string | null;
 
 /** The run id an adapter choice stands for now ('' = the base model). */
+/** The notice a run's end with words leaves (stopped, stopped early, the step it kept), naming the run. */
+export function runEndNotice(name: string, message: string): string {
+  return `Training run “${name}”: ${message}.`;
+}
+
 export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): string {
   if (choice !== null) return choice;
   return latestTrainedRun(runs)?.id ?? '';
@@ -438,7 +443,7 @@ export const useRuns = create<RunState>((set, get) => {
         set({ error: failedRunText(name, result.step, result.message, get().checkpointSteps.get(runId), result.nothingToTrain) });
       }
       // A run that ends with words (stopped, stopped early, the step it kept) says them as a sentence, naming the run.
-      else if (result.message) set({ notice: `Training run “${name}”: ${result.message}.` });
+      else if (result.message) set({ notice: runEndNotice(name, result.message) });
       return true;
     } catch (err) {
       // A worker the browser ended (client.ts) stopped a run that may have trained for hours: it did run.

@@ -657,3 +657,23 @@ describe('Run evaluation and Start HDR on the adapter of a run whose model is no
     expect(kinds()).toEqual([]);
   });
 });
+
+// A run that ended with words said them twice on the dashboard: once as a notice, once in its line.
+describe('a run’s end, on the dashboard', () => {
+  it('is said once for the run on show (its line), and as a notice when another run is shown', async () => {
+    const { runEndNotice } = await import('../../src/state/runStore.ts');
+    // Its charts read their metrics from IndexedDB, which Node lacks: not what this test is about.
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const message = 'stopped early: 2 held-out evaluations in a row found no lower loss than step 4’s';
+    const ended = { ...demoRun, id: 'r-early', name: 'early', lastStep: 6, message };
+    useRuns.setState({ runs: [ended as never, demoRun as never], selectedRunId: 'r-early', notice: runEndNotice('early', message) });
+    let html = text(renderNow(createElement(DashboardPanel, { theme: 'light' })));
+    expect(html.split('stopped early: 2 held-out evaluations').length - 1).toBe(1);
+    expect(html).not.toContain('Training run “early”');
+    useRuns.setState({ selectedRunId: demoRun.id });
+    html = text(renderNow(createElement(DashboardPanel, { theme: 'light' })));
+    expect(html).toContain(`Training run “early”: ${message}.`);
+    await new Promise((r) => setTimeout(r, 20));
+    quiet.mockRestore();
+  });
+});

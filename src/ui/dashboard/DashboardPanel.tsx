@@ -3,7 +3,7 @@
 // read back from IndexedDB after a reload; a finished run that kept an earlier step (keepBest) has
 // it ringed on the eval chart. Charts are re-created when the theme changes.
 import type { Theme } from '../App.tsx';
-import { keptBestStep, runEpochBasis, useRuns } from '../../state/runStore.ts';
+import { keptBestStep, runEndNotice, runEpochBasis, useRuns } from '../../state/runStore.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { ChartToolbar, RunCharts } from './RunCharts.tsx';
 import type { AlphaFacts } from './alphaStory.ts';
@@ -18,6 +18,8 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
   const error = useRuns((s) => s.error);
   // Where Start training and the guided demo's Train send the user: a start cancelled there says so here too.
   const notice = useRuns((s) => s.notice);
+  // The end of the run on show is said in its own line below (RunControls): not twice.
+  const saidBelow = !!run?.message && notice === runEndNotice(run.name ?? run.id, run.message);
   const dismissError = useRuns((s) => s.dismissError);
   return (
     <section className="panel" aria-labelledby="dash-title" data-testid="dashboard">
@@ -26,7 +28,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <RunPicker />
       </div>
       {error && <Alert message={error} onDismiss={dismissError} testId="dashboard-run-error" />}
-      {notice && <Alert kind="notice" message={notice} onDismiss={dismissError} testId="dashboard-run-notice" />}
+      {notice && !saidBelow && <Alert kind="notice" message={notice} onDismiss={dismissError} testId="dashboard-run-notice" />}
       {run && <RunControls run={run} />}
       {!run ? (
         <p className="muted">No run yet. Start one in the Training panel; its curves appear here as it trains and stay after a reload.</p>
