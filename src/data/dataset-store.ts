@@ -250,15 +250,23 @@ export async function setExamplesIncluded(db: StudioDb, datasetId: string, examp
   });
 }
 
-/** Recomputes and stores every example's side for new split settings, in one transaction. */
-export async function resplitDataset(db: StudioDb, datasetId: string, split: SplitSettings): Promise<void> {
+/** Recomputes and stores every example's side for new split settings, in one transaction (an HDR
+ * sample goes with its question, sideOf). `moved`: examples whose side changed; `heldOut`: examples
+ * on the held-out side now. */
+export async function resplitDataset(db: StudioDb, datasetId: string, split: SplitSettings): Promise<{ moved: number; heldOut: number; examples: number }> {
   splitOf('', split);
-  await db.transaction('rw', db.datasets, db.examples, async () => {
+  return db.transaction('rw', db.datasets, db.examples, async () => {
     const n = await db.datasets.update(datasetId, { split });
     if (n === 0) throw new Error(`no dataset "${datasetId}"`);
+    const counts = { moved: 0, heldOut: 0, examples: 0 };
     await db.examples.where('datasetId').equals(datasetId).modify((r) => {
-      r.split = sideOf(r.example, split);
+      const side = sideOf(r.example, split);
+      if (side !== r.split) counts.moved++;
+      if (side === 'eval') counts.heldOut++;
+      counts.examples++;
+      r.split = side;
     });
+    return counts;
   });
 }
 

@@ -18,6 +18,15 @@ export interface SplitSettings {
 
 export const DEFAULT_SPLIT: SplitSettings = { seed: 1234, evalFraction: 0.1 };
 
+/** The shares of a dataset a user may hold out, in percent (the studio's "Split it again" and the
+ * CLI's --held-out): some held out, and most left to train on. */
+export const HELD_OUT_PERCENT = { min: 1, max: 50 } as const;
+
+/** Why `percent` is no share to hold out (null: it is one). */
+export function heldOutPercentProblem(percent: number): string | null {
+  return Number.isFinite(percent) && percent >= HELD_OUT_PERCENT.min && percent <= HELD_OUT_PERCENT.max ? null : `must be from ${HELD_OUT_PERCENT.min}% to ${HELD_OUT_PERCENT.max}%, got ${percent}%`;
+}
+
 /** cyrb53: a fast 53-bit string hash with good avalanche, enough to spread ids uniformly. */
 export function hash53(text: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;

@@ -61,13 +61,16 @@ export async function nextHdrRound(db: StudioDb, datasetId: string): Promise<num
   return (last?.round ?? 0) + 1;
 }
 
-/** The open pool as the round loop wants it: each row joined with its example. */
+/** The open pool as the round loop wants it: each row joined with its example. A case whose
+ * question the dataset holds out now (split again since it was mined) waits: its samples would be
+ * trained on, and its question evaluated. */
 export async function loadHardCasePool(db: StudioDb, datasetId: string): Promise<HardCase[]> {
   const rows = await openHardCases(db, datasetId);
   const out: HardCase[] = [];
   for (const r of rows) {
     const ex = await db.examples.get([datasetId, r.exampleId]);
     if (!ex) throw new Error(`hard case ${r.id} points at example "${r.exampleId}", which dataset "${datasetId}" no longer has`);
+    if (ex.split === 'eval') continue;
     out.push({ example: ex.example, failedOutputs: r.failedOutputs, round: r.round, status: 'open' });
   }
   return out;

@@ -10,6 +10,7 @@
 // Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
 import { compareAnswers, type AnswerComparison, type EvalSummary, type Prediction } from '../eval/index.ts';
 import type { Example } from '../data/example.ts';
+import type { SplitSettings } from '../data/split.ts';
 import { firstMinable } from '../hdr/index.ts';
 import { balanceAlpha } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, type RunConfig } from '../train/config.ts';
@@ -87,6 +88,9 @@ export interface AblationData {
   /** The studio dataset row's count of examples included or left out (its `inclusionEdits`), which
    * the fingerprint does not cover (absent where none is kept: the CLI, results made before). */
   inclusionEdits?: number;
+  /** The studio dataset's split when the arms ran (absent: the CLI, results made before): split
+   * again since, its arms' held-out examples are not the dataset's now. */
+  split?: SplitSettings;
 }
 
 export interface AblationEvents {

@@ -10,6 +10,7 @@ import { tooLongNote } from '../eval/summaryNotes.ts';
 import { CHANCE_LEVEL, mcnemarExactP, pValueText } from '../eval/pairedTest.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
+import type { SplitSettings } from '../data/split.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
@@ -122,9 +123,13 @@ const shortFingerprint = (fingerprint: string) => `${fingerprint.slice(0, 19)}�
 /** Why an ablation's numbers are not of its dataset as it is now (`now`: the dataset's row today,
  * undefined when it is gone), in words; null when it is the same data, or the result (made before
  * results named their data) cannot tell. */
-export function datasetChangedNote(r: AblationResult, now: { fingerprint: string; inclusionEdits?: number } | undefined): string | null {
+export function datasetChangedNote(r: AblationResult, now: { fingerprint: string; inclusionEdits?: number; split?: SplitSettings } | undefined): string | null {
   if (!r.dataset) return null;
   if (!now) return `The dataset “${r.dataset.name}” this ablation ran on is no longer in the studio.`;
+  const then = r.dataset.split;
+  if (then && now.split && (then.seed !== now.split.seed || then.evalFraction !== now.split.evalFraction)) {
+    return `The dataset “${r.dataset.name}” was split again since this ablation ran (${+(then.evalFraction * 100).toFixed(2)}% held out with seed ${then.seed} then, ${+(now.split.evalFraction * 100).toFixed(2)}% with seed ${now.split.seed} now): these numbers are of the examples it trained on and held out then.`;
+  }
   // Including or leaving out an example changes which ones the arms take, not the fingerprint.
   const included = r.dataset.inclusionEdits !== undefined && (now.inclusionEdits ?? 0) !== r.dataset.inclusionEdits;
   if (now.fingerprint === r.dataset.fingerprint && !included) return null;

@@ -16,8 +16,9 @@ import { exampleRow, type DatasetRow, type ExampleRow } from './queries.ts';
 export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExampleUse, PlaygroundSampleSummary } from '../worker/protocol.ts';
 
 /** What names a dataset's content for the views: a new stamp is a new answer. */
-export function datasetStamp(d: Pick<DatasetRow, 'id' | 'createdAt' | 'exampleCount' | 'fingerprint' | 'inclusionEdits'>): string {
-  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}`;
+export function datasetStamp(d: Pick<DatasetRow, 'id' | 'createdAt' | 'exampleCount' | 'fingerprint' | 'inclusionEdits' | 'split'>): string {
+  // The split too: splitting the dataset again moves examples between training and held out.
+  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}:${d.split?.seed}/${d.split?.evalFraction}`;
 }
 
 interface Answer {

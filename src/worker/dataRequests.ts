@@ -5,7 +5,7 @@
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
-import { deleteDataset, describeDatasetDeletion, saveExampleAnswer, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, resplitDataset, saveExampleAnswer, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
 import { editedExample, editedTarget } from '../data/answer-edit.ts';
 import { judgeEvaluationAgain } from '../jobs/judgeAgain.ts';
 import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
@@ -42,7 +42,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'judgeEvaluationAgain' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'judgeEvaluationAgain' | 'setExamplesIncluded' | 'resplitDataset' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -289,6 +289,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       );
       return { changed };
     },
+
+    resplitDataset: ({ datasetId, split }) => unlessJobOn(datasetId, () => resplitDataset(ctx.db(), datasetId, split), 'split it again'),
 
     runsReached: async ({ datasetId, change, included }, progress) => {
       const chosen = await browse.select(datasetId, change, included);

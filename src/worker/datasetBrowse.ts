@@ -216,7 +216,7 @@ const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
 
 /** What is kept of one dataset: per example (in import order) its id and what the filters read. */
 interface BrowseIndex {
-  /** `createdAt:exampleCount:fingerprint:inclusionEdits` of the dataset row it was read for. */
+  /** `createdAt:exampleCount:fingerprint:inclusionEdits:split` of the dataset row it was read for. */
   signature: string;
   ids: string[];
   texts: string[];
@@ -233,7 +233,7 @@ interface BrowseIndex {
   lastFilter: { key: string; matches: Int32Array | null } | null;
 }
 
-const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}`;
+const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}:${d.split?.seed}/${d.split?.evalFraction}`;
 
 /** Scans a dataset a chunk at a time (import order) into its browse index. */
 async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: ProgressInfo) => void): Promise<BrowseIndex> {

@@ -431,7 +431,7 @@ export class StudioEngine {
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
             const store = await workspace.createRun({ kind: 'ablation', name: unique, config });
-            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint, inclusionEdits: row.inclusionEdits ?? 0 }, lockRun: withRunLock });
+            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint, inclusionEdits: row.inclusionEdits ?? 0, split: row.split }, lockRun: withRunLock });
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.

@@ -10,6 +10,7 @@ import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
 import type { DecodeShape } from '../model/decoding.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
+import type { SplitSettings } from '../data/split.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, Message, SourceFormat } from '../data/example.ts';
@@ -40,7 +41,7 @@ export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult, NothingToTrainCause };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor } from '../train/config.ts';
-export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
+export { DEFAULT_SPLIT, HELD_OUT_PERCENT, heldOutPercentProblem, type SplitSettings } from '../data/split.ts';
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
@@ -383,6 +384,11 @@ export interface RequestMap {
    * it would change; refused, with nothing written, when the selection now holds another number (the
    * dataset changed since). Progress: examples written. `changed`: how many were written. */
   setExamplesIncluded: [{ datasetId: string; selection: ExampleSelection; included: boolean; expect: number }, { changed: number }];
+  /** Splits a stored dataset again with other settings (the share held out, the seed): every
+   * example's side recomputed and stored in one transaction; held and refused as setExampleIncluded
+   * is. Runs trained on it keep what they made; one that resumes or trains on is refused, its
+   * training examples having changed. `moved`: examples whose side changed; `heldOut`: held out now. */
+  resplitDataset: [{ datasetId: string; split: SplitSettings }, { moved: number; heldOut: number; examples: number }];
   /** The training runs of the dataset whose own examples (ownExamples.ts: the ones a resume goes on
    * over) the change would include or leave out one of: those it would stop resuming, and no other.
    * Runs recorded before their last example was kept are named for any change to training examples. */

@@ -150,6 +150,36 @@ export const tests = {
     await page.waitForFunction((n) => document.getElementById('cfg-seqlen')?.value === n, suggested, { timeout: 10_000 });
   },
 
+  async 'a dataset is split again with a larger share held out: the counts follow, after a reload too'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    await importDemo(page, 120);
+    const line = () => page.getByTestId('quality-report').locator('p').first().innerText();
+    await page.getByTestId('quality-passed').waitFor({ timeout: 60_000 });
+    const sides = (text) => text.match(/(\d+) and (\d+) on each side of the split \(seed (\d+)\)/).slice(1).map(Number);
+    const [train, heldOut, seed] = sides(await line());
+    assert.equal(train + heldOut, 120);
+    assert.equal(seed, 1234);
+    await page.getByText('Split it again (10% held out (seed 1234) now)').click();
+    await page.getByLabel('Held out (% of examples)').fill('40');
+    await page.getByTestId('split-again').click();
+    const notice = page.getByTestId('split-notice');
+    await notice.waitFor({ timeout: 30_000 });
+    const said = (await notice.innerText()).match(/^Split again: 40% held out \(seed 1234\), (\d+) of 120 examples held out now; (\d+) examples? changed side\./);
+    assert.ok(said, await notice.innerText());
+    const now = Number(said[1]);
+    // About 48 of 120: the share is a hash's, not a count (binomial sd ≈ 5.4).
+    assert.ok(now > heldOut && now > 30 && now < 66, `held out ${heldOut} → ${now}`);
+    assert.equal(Number(said[2]), now - heldOut, 'a larger share with the same seed only adds held-out examples');
+    await page.waitForFunction((n) => new RegExp(`${120 - n} and ${n} on each side of the split`).test(document.querySelector('[data-testid="quality-report"] p')?.textContent ?? ''), now, { timeout: 30_000 });
+    await screenshot('dataset-split-again', page);
+    await page.reload();
+    await openPanel(page, 'Dataset');
+    await page.getByTestId('quality-passed').waitFor({ timeout: 60_000 });
+    assert.deepEqual(sides(await line()), [120 - now, now, 1234]);
+  },
+
   async 'a malformed dataset is refused with the problem named, and stored data stays'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);

@@ -135,8 +135,16 @@ describe('HDR store', () => {
     const db = freshDb();
     await dataset(db);
     await addHdrExamples(db, 'ds', [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1, messages: ex('a').messages }), ex('b#hdr1.1', { source: 'hdr', hdrRound: 1, messages: ex('b').messages })]);
+    await saveHardCases(db, 'ds', 1, [{ example: ex('a'), failedOutputs: ['o1'], round: 1, status: 'open' }, { example: ex('b'), failedOutputs: ['p1'], round: 1, status: 'open' }], 2);
     const seed = Array.from({ length: 100 }, (_, s) => s).find((s) => splitOf('a', { seed: s, evalFraction: 0.5 }) === 'eval' && splitOf('b', { seed: s, evalFraction: 0.5 }) === 'train')!;
-    await resplitDataset(db, 'ds', { seed, evalFraction: 0.5 });
+    const before = (await db.examples.where('datasetId').equals('ds').toArray()).filter((r) => r.split === 'eval').length;
+    const done = await resplitDataset(db, 'ds', { seed, evalFraction: 0.5 });
+    const rows = await db.examples.where('datasetId').equals('ds').toArray();
+    expect(done).toEqual({ examples: rows.length, heldOut: rows.filter((r) => r.split === 'eval').length, moved: expect.any(Number) });
+    expect(done.moved).toBeGreaterThanOrEqual(Math.abs(done.heldOut - before));
+    expect(done.moved).toBeGreaterThan(0);
+    // A hard case whose question is held out now waits: its samples would be trained on, its question evaluated.
+    expect((await loadHardCasePool(db, 'ds')).map((c) => c.example.id)).toEqual(['b']);
     const heldOut = (await evalExamples(db, 'ds')).map((e) => e.id);
     const training = (await trainingExamples(db, 'ds')).map((e) => e.id);
     expect(heldOut).toContain('a');

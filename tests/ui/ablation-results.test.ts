@@ -227,6 +227,13 @@ describe('an ablation reopened after its dataset changed', () => {
     useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then', inclusionEdits: 2 }] as never });
     expect(renderNow(createElement(AblationResults))).not.toContain('data-testid="ablation-data-changed"');
     useRuns.setState({ runs: [row(withData('sha256:then'))] });
+    // Split again since ("Split it again"): the same examples, other ones held out.
+    const split = { seed: 1234, evalFraction: 0.1 };
+    useRuns.setState({ runs: [row({ ...withData('sha256:then'), dataset: { name: 'bfcl sample', fingerprint: 'sha256:then', split } } as AblationResult)] });
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then', split }] as never });
+    expect(renderNow(createElement(AblationResults))).not.toContain('data-testid="ablation-data-changed"');
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then', split: { seed: 7, evalFraction: 0.25 } }] as never });
+    expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” was split again since this ablation ran (10% held out with seed 1234 then, 25% with seed 7 now): these numbers are of the examples it trained on and held out then.');
     // Made before results named their data: nothing to compare, nothing said.
     useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:now' }] as never });
     useRuns.setState({ runs: [row(result())] });
