@@ -17,7 +17,7 @@ import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
 import { nothingToTrain } from '../jobs/train.ts';
 import { printNotes } from './localFiles.ts';
-import { DEFAULT_SPLIT } from '../data/split.ts';
+import { DEFAULT_SPLIT, heldOutPercentProblem, HELD_OUT_PERCENT } from '../data/split.ts';
 import { plural } from '../data/plural.ts';
 import { parseRuleList, sameInclusion, type InclusionChoice } from '../data/inclusion.ts';
 import { QUALITY_RULES } from '../data/quality-check.ts';
@@ -297,8 +297,22 @@ export async function checkSomeExampleFits(model: { tokenizer: PreTrainedTokeniz
 /** --split-seed, offered by every command that splits data files into train and held-out sides. */
 export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's seed (default: that of the --adapter run folder, if any,
                           else --seed); the studio splits the datasets it imports with ${DEFAULT_SPLIT.seed},
-                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out; the share
-                          held out is the --adapter run folder's too (else ${DEFAULT_SPLIT.evalFraction * 100}%)`;
+                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out`;
+
+/** --held-out, offered with --split-seed. */
+export const HELD_OUT_HELP = `  --held-out <percent>    the share of examples held out, ${HELD_OUT_PERCENT.min} to ${HELD_OUT_PERCENT.max} (default: the --adapter run
+                          folder's, if any, else ${DEFAULT_SPLIT.evalFraction * 100}); a dataset the studio split again holds
+                          out what --split-seed and --held-out with its seed and share hold out`;
+
+/** The share held out: --held-out (percent), else `otherwise()` (an --adapter run folder's share, or
+ * the usual one), as a fraction. */
+export function heldOutFrom(f: { 'held-out'?: number }, otherwise: () => number): number {
+  const percent = f['held-out'];
+  if (percent === undefined) return otherwise();
+  const problem = heldOutPercentProblem(percent);
+  if (problem) throw new CliError(`--held-out ${problem}`, 2);
+  return percent / 100;
+}
 
 /** The split seed: --split-seed, else `seed` (the command's --seed or its default). */
 export function splitSeedFrom(f: { 'split-seed'?: number; resume?: boolean }, seed: number): number {

@@ -92,3 +92,47 @@ describe('--adapter of an unzipped studio snapshot', () => {
     }
   });
 });
+
+// The studio's "Split it again" holds out another share than 10%: the CLI could match its seed
+// (--split-seed) but not its share, so a dataset downloaded from the studio was split otherwise.
+describe('--held-out', () => {
+  it('is the share held out in percent, from 1 to 50, and leaves the fallback unread when given', async () => {
+    const { heldOutFrom } = await import('../../src/cli/runFlags.ts');
+    const never = () => {
+      throw new Error('read the fallback');
+    };
+    expect(heldOutFrom({ 'held-out': 25 }, never)).toBe(0.25);
+    expect(heldOutFrom({}, () => 0.3)).toBe(0.3);
+    expect(() => heldOutFrom({ 'held-out': 60 }, never)).toThrow('--held-out must be from 1% to 50%, got 60%');
+    expect(() => heldOutFrom({ 'held-out': 0.5 }, never)).toThrow('--held-out must be from 1% to 50%, got 0.5%');
+  });
+
+  it('holds out what the studio holds out with that share and seed, refused out of range before any work', async () => {
+    const data = await dataExamples([DATA], { seed: 1234, evalFraction: 0.25 });
+    expect(data.eval.map((e) => e.id).sort()).toEqual([...data.train, ...data.eval].filter((e) => sideOf(e, { seed: 1234, evalFraction: 0.25 }) === 'eval').map((e) => e.id).sort());
+    const { studioInProcess } = await import('../helpers/studioInProcess.ts');
+    for (const command of ['train', 'eval', 'hdr', 'ablate']) {
+      const out = mkdtempSync(join(tmpdir(), 'held-out-'));
+      try {
+        const r = await studioInProcess([command, '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', command === 'eval' ? join(out, 'answers.jsonl') : out, '--held-out', '75', '--quiet']);
+        expect([r.code, r.err.trim().split('\n').at(-1)]).toEqual([2, `studio ${command}: --held-out must be from 1% to 50%, got 75%`]);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('is refused on a resumed run that held out another share', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'held-out-resume-'));
+    try {
+      writeFileSync(join(out, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', data: ['demo-dataset.jsonl'], status: 'paused', lastStep: 1, config: DEFAULT_RUN_CONFIG, source: { splitSeed: 1234 } }));
+      // Refused before the checkpoint is read: its bytes are never looked at.
+      writeFileSync(join(out, 'checkpoint.safetensors'), '');
+      const { studioInProcess } = await import('../helpers/studioInProcess.ts');
+      const r = await studioInProcess(['train', '--resume', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--held-out', '20', '--quiet']);
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining(`--held-out 20: ${out} holds out 10% of its examples, and a resumed run keeps its split; drop --held-out, or start a new run`)]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataE
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -58,6 +58,7 @@ ${BALANCE_HELP}
   --weight-decay <x>      AdamW decoupled weight decay (default ${DEFAULT_RUN_CONFIG.weightDecay})
   --seed <n>              data order, LoRA init and split seed (default ${DEFAULT_RUN_CONFIG.seed})
 ${SPLIT_SEED_HELP}
+${HELD_OUT_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default ${DEFAULT_RUN_CONFIG.evalEvery}, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default ${DEFAULT_RUN_CONFIG.checkpointEvery}; always at the end)
@@ -85,7 +86,7 @@ const flagsSpec = {
   ...INCLUSION_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
-  targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', recompute: 'boolean',
+  targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', 'held-out': 'number', recompute: 'boolean',
   'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', patience: 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
@@ -287,7 +288,10 @@ const train: CliCommand = {
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     // A resumed run holds out what it recorded (the usual share where it recorded none).
-    const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
+    const evalFraction = heldOutFrom(f, () => (before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter)));
+    const own = before?.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction;
+    // Another share would hold out examples the run trained on, and train on some it held out.
+    if (before && Math.abs(evalFraction - own) > 1e-9) throw new CliError(`--held-out ${f['held-out']}: ${out} holds out ${+(own * 100).toFixed(2)}% of its examples, and a resumed run keeps its split; drop --held-out, or start a new run`, 2);
     // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
     // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
     // A resumed run that recorded the lines' choice of the snapshot it started from reads its record:
