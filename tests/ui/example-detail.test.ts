@@ -61,12 +61,16 @@ describe('the quality report', () => {
     expect(renderNow(createElement(QualityReportView, { counts: { ...counts, quality: { ...quality, noted: 0 } }, dataset, onShowFailing: () => {}, activeRule: null }))).not.toContain('quality-noted');
   });
 
-  it('says when held-out examples ask what training examples ask, pointing to the filter that lists them', () => {
+  it('says when held-out examples ask what training examples ask, pointing to the filter that lists them, and offers to leave them out of evaluation', () => {
     const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 10, total: 10, noted: 0 };
     const counts: DatasetSummary = { quality, examples: 10, train: 8, heldOut: 2, included: 10, trainIncluded: 8 };
     const dataset: DatasetRow = { id: 'd1', name: 'd', createdAt: 1, files: [], exampleCount: 10, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 };
     const report = (c: DatasetSummary) => renderNow(createElement(QualityReportView, { counts: c, dataset, onShowFailing: () => {}, activeRule: null }));
     expect(report({ ...counts, repeated: { heldOut: 2, used: 2 } })).toMatch(/data-testid="quality-repeated">2 held-out examples ask what a training example asks \(the same conversation and tools\)/);
+    // Beside it, the remedy: leaving them out of evaluation at once (none to leave out: no button).
+    expect(report({ ...counts, repeated: { heldOut: 2, used: 2 } })).toMatch(/<button[^>]*data-testid="leave-out-repeated"[^>]*>Leave the 2 out of evaluation<\/button>/);
+    expect(report({ ...counts, repeated: { heldOut: 1, used: 1 } })).toMatch(/data-testid="leave-out-repeated"[^>]*>Leave it out of evaluation</);
+    expect(report({ ...counts, repeated: { heldOut: 2, used: 0 } })).not.toContain('leave-out-repeated');
     expect(report(counts)).not.toContain('quality-repeated');
   });
 });

@@ -179,12 +179,19 @@ describe('a dataset read in the worker', () => {
     const after = await summary(d.id);
     expect(after.repeated?.heldOut ?? 0).toBe(expected().length);
     expect(expected().map((r) => r.id)).not.toContain(first.id);
+    // The quality report's "Leave them out of evaluation": the report's count is what the worker leaves out.
+    const { repeatedLeaveOut } = await import('../../src/ui/dataset/QualityReportView.tsx');
+    const ask = repeatedLeaveOut(d.id, after.repeated!.used);
+    expect(ask.what).toBe(`the ${after.repeated!.used} held-out examples a training example asks too`);
+    expect(await h.setExamplesIncluded({ datasetId: d.id, selection: ask.selection, included: false, expect: ask.count }, () => undefined)).toEqual({ changed: after.repeated!.used });
+    expect((await summary(d.id)).repeated).toEqual({ heldOut: after.repeated!.heldOut, used: 0 });
+    for (const r of await loadExampleRows(db, d.id)) if (expected().some((t) => t.id === r.id)) expect(r.included).toBe(0);
     // A dataset asking each question once has none.
     const plain = await saveDataset(db, { name: 'plain', examples: Array.from({ length: 40 }, (_, i) => example(i, 'plain')) });
     expect((await summary(plain.id)).repeated).toBeUndefined();
     const { repeatedText } = await import('../../src/ui/dataset/QualityReportView.tsx');
-    expect(repeatedText({ heldOut: 3, used: 3 })).toBe('3 held-out examples ask what a training example asks (the same conversation and tools): the model trains on their answer, so their verdicts measure what the model remembers, not the task. The Show filter “held out, asked in training too” lists them, to leave them out of evaluation.');
-    expect(repeatedText({ heldOut: 1, used: 0 })).toBe('1 held-out example asks what a training example asks (the same conversation and tools): the model trains on its answer, so it is not evaluated (it is left out). The Show filter “held out, asked in training too” lists it, to leave it out of evaluation.');
+    expect(repeatedText({ heldOut: 3, used: 3 })).toBe('3 held-out examples ask what a training example asks (the same conversation and tools): the model trains on their answer, so their verdicts measure what the model remembers, not the task. The Show filter “held out, asked in training too” lists them.');
+    expect(repeatedText({ heldOut: 1, used: 0 })).toBe('1 held-out example asks what a training example asks (the same conversation and tools): the model trains on its answer, so it is not evaluated (it is left out). The Show filter “held out, asked in training too” lists it.');
     expect(repeatedText({ heldOut: 4, used: 2 })).toContain('so the verdicts of the 2 of them evaluated measure what the model remembers');
   });
 

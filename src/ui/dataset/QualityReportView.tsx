@@ -42,9 +42,13 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
         </p>
       )}
       {counts.repeated && (
-        <p className="warn-text" data-testid="quality-repeated">
-          {repeatedText(counts.repeated)}
-        </p>
+        <div className="row">
+          <p className="warn-text" data-testid="quality-repeated">
+            {repeatedText(counts.repeated)}
+          </p>
+          {/* The remedy where the finding is said: no filter to pick and no table to page through first. */}
+          {counts.repeated.used > 0 && <ManyInclusionButton ask={repeatedLeaveOut(dataset.id, counts.repeated.used)} testId="leave-out-repeated" label={`Leave ${counts.repeated.used === 1 ? 'it' : `the ${counts.repeated.used}`} out of evaluation`} />}
+        </div>
       )}
       {counts.edited !== undefined && (
         <p data-testid="quality-edited">
@@ -130,12 +134,18 @@ export function laterStepsText(l: NonNullable<DatasetSummary['laterSteps']>): st
   return `${which} after earlier calls in ${l.examples === 1 ? 'its' : 'their'} conversation (a later step of a task, with the tools' results in the prompt); ${scored}.`;
 }
 
+/** Leaving out, at once, the held-out examples that a used training example asks word for word
+ * (the table's Show filter “held out, asked in training too”). */
+export function repeatedLeaveOut(datasetId: string, used: number) {
+  return { datasetId, from: 'report' as const, selection: { shown: { search: '', rule: null, use: 'repeated' as const } }, included: false, count: used, what: `the ${plural(used, 'held-out example')} a training example asks too` };
+}
+
 /** Held-out examples a used training example asks word for word (its conversation and tools): the
  * model trains on their answer, so the evaluation's accuracy on them is recall, not the task. */
 export function repeatedText(r: NonNullable<DatasetSummary['repeated']>): string {
   const which = r.heldOut === 1 ? '1 held-out example asks' : `${r.heldOut} held-out examples ask`;
   const one = r.heldOut === 1;
   const verdicts = r.used === 0 ? (one ? 'it is not evaluated (it is left out)' : 'none of them is evaluated (all are left out)') : `${r.used === r.heldOut ? (one ? 'its verdict measures' : 'their verdicts measure') : `the verdicts of the ${r.used} of them evaluated measure`} what the model remembers, not the task`;
-  return `${which} what a training example asks (the same conversation and tools): the model trains on ${one ? 'its' : 'their'} answer, so ${verdicts}. The Show filter “held out, asked in training too” lists ${one ? 'it' : 'them'}, to leave ${one ? 'it' : 'them'} out of evaluation.`;
+  return `${which} what a training example asks (the same conversation and tools): the model trains on ${one ? 'its' : 'their'} answer, so ${verdicts}. The Show filter “held out, asked in training too” lists ${one ? 'it' : 'them'}.`;
 }
 
