@@ -10,7 +10,7 @@ import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { datasetStamp } from './exampleRows.ts';
 import type { CountedPrompts } from './startPlan.ts';
-import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
+import { evalPredictions, exampleRow, hardCases, type ExampleRow, type ListedHardCase, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
 
@@ -154,7 +154,7 @@ export function useMinedPrompts(datasetId: string | null, mineLimit: number): nu
 
 /** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a
  * re-read runs, the last list read for this dataset stays: a refresh is not an empty pool. */
-export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] | null {
+export function useHardCases(datasetId: string, stamp: string): ListedHardCase[] | null {
   return useKeptWhileRereading(useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases'), datasetId).value;
 }
 

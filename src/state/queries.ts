@@ -113,6 +113,13 @@ export async function evalPredictions(runId: string): Promise<Prediction[]> {
   return (await studioDb().predictions.get(runId))?.predictions ?? [];
 }
 
-export function hardCases(datasetId: string): Promise<HardCaseRow[]> {
-  return studioDb().hardCases.where('datasetId').equals(datasetId).toArray();
+/** A hard case as the HDR panel lists it; `heldOut`: its question is held out now (the dataset was
+ * split again since it was mined), which HDR leaves alone (hdr/store.ts loadHardCasePool). */
+export type ListedHardCase = HardCaseRow & { heldOut?: true };
+
+export async function hardCases(datasetId: string): Promise<ListedHardCase[]> {
+  const db = studioDb();
+  const rows = await db.hardCases.where('datasetId').equals(datasetId).toArray();
+  const examples = await db.examples.bulkGet(rows.map((r): [string, string] => [datasetId, r.exampleId]));
+  return rows.map((r, i) => (examples[i]?.split === 'eval' ? { ...r, heldOut: true as const } : r));
 }

@@ -31,6 +31,17 @@ describe('hard cases', () => {
     expect(text).not.toContain('round 0');
   });
 
+  // Split again, the dataset may hold out a case's question: HDR leaves it (its samples would train a
+  // held-out question), and the list says so instead of counting it open.
+  it('say which open ones the dataset holds out now, and leave them out of the open count', () => {
+    stored.cases = [hardCase('x0', 0, 'open', 1), { ...hardCase('x1', 2, 'open', 3), heldOut: true }, { ...hardCase('x2', 1, 'solved', 1), heldOut: true }];
+    const text = renderNow(createElement(HdrResults, { datasetId: 'd' })).replace(/<!-- -->/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Hard cases (1 open of 3; 1 more held out now, which HDR leaves)');
+    expect(text).toContain('x1 open · last failed in round 2 · 3 failed outputs · held out now (the dataset was split again): HDR leaves it, as its samples would train a held-out question');
+    expect(text).toContain('x0 open · failed when mined · 1 failed output ');
+    expect(text).toMatch(/x2 solved · round 1 · 1 failed output(?! · held out)/);
+  });
+
   // An edited expected answer can solve an open case (its newest failed answer is right against the
   // new label): the list is read again when the dataset changes, not only when a job writes.
   it('are read again when the dataset’s examples change, as after an edited answer', () => {

@@ -252,3 +252,21 @@ describe('an evaluation’s row', () => {
     expect(html).not.toContain('not stopped yet');
   });
 });
+
+describe('the hard cases the HDR panel lists', () => {
+  it('mark those whose question the dataset holds out now (split again since they were mined)', async () => {
+    const { hardCases } = await import('../../src/state/queries.ts');
+    const { resplitDataset, saveDataset } = await import('../../src/data/dataset-store.ts');
+    const { saveHardCases } = await import('../../src/hdr/store.ts');
+    const { splitOf } = await import('../../src/data/split.ts');
+    const db = studioDb();
+    const ex = (id: string) => ({ id, tools: [], messages: [{ role: 'user' as const, content: `q ${id}` }], target: { calls: [] } });
+    // A seed and share that hold `a` out and keep `b` (the conversation's id decides the side).
+    const seed = Array.from({ length: 200 }, (_, s) => s).find((s) => splitOf('a', { seed: s, evalFraction: 0.5 }) === 'eval' && splitOf('b', { seed: s, evalFraction: 0.5 }) === 'train')!;
+    const d = await saveDataset(db, { name: 'cases', examples: [ex('a'), ex('b')], split: { seed: 1, evalFraction: 0.01 } });
+    await saveHardCases(db, d.id, 0, [{ example: ex('a'), failedOutputs: ['x'], round: 0, status: 'open' }, { example: ex('b'), failedOutputs: ['y'], round: 0, status: 'open' }], 1);
+    expect((await hardCases(d.id)).map((c) => [c.exampleId, c.heldOut ?? false])).toEqual([['a', false], ['b', false]]);
+    await resplitDataset(db, d.id, { seed, evalFraction: 0.5 });
+    expect((await hardCases(d.id)).map((c) => [c.exampleId, c.heldOut ?? false])).toEqual([['a', true], ['b', false]]);
+  });
+});

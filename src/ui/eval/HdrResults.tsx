@@ -125,13 +125,19 @@ function HardCases({ datasetId }: { datasetId: string }) {
   const [open, setOpen] = useState<{ row: ExampleRow; hard: HardCaseRow } | null>(null);
   if (cases === null) return null;
   if (cases.length === 0) return <p className="muted">No hard cases in this dataset yet (HDR mines them from failed answers).</p>;
+  // Open cases whose question the dataset holds out now: sampled and trained on, they would train
+  // the held-out question.
+  const waiting = cases.filter((c) => c.status === 'open' && c.heldOut).length;
   const openCase = async (hard: HardCaseRow) => {
     const row = await exampleRow(datasetId, hard.exampleId);
     if (row) setOpen({ row, hard });
   };
   return (
     <div className="stack">
-      <h3>Hard cases ({cases.filter((c) => c.status === 'open').length} open of {cases.length})</h3>
+      <h3>
+        Hard cases ({cases.filter((c) => c.status === 'open' && !c.heldOut).length} open of {cases.length}
+        {waiting > 0 && `; ${waiting} more held out now, which HDR leaves`})
+      </h3>
       <ul className="plain">
         {cases.map((c) => (
           <li key={c.id} className="row">
@@ -141,6 +147,7 @@ function HardCases({ datasetId }: { datasetId: string }) {
             <span className="muted">
               {/* An open case's round is the last it failed in (0: when mined); a solved one's, the round that solved it. */}
               {c.status} · {c.status === 'open' ? (c.round === 0 ? 'failed when mined' : `last failed in round ${c.round}`) : c.round === 0 ? 'before any round' : `round ${c.round}`} · {plural(c.failedOutputs.length, 'failed output')}
+              {c.heldOut && c.status === 'open' && ' · held out now (the dataset was split again): HDR leaves it, as its samples would train a held-out question'}
             </span>
           </li>
         ))}
