@@ -11,6 +11,7 @@ import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import { plural } from '../data/plural.ts';
 import { hardCaseRootId } from '../data/split.ts';
+import { promptKey } from '../data/prompt-key.ts';
 import { evaluateExamples, tooLongNote, type EvalReport, type ModelAccess, type Prediction } from '../eval/index.ts';
 import { compareAnswers } from '../eval/compareAnswers.ts';
 import { epochOrder } from '../train/batching.ts';
@@ -79,12 +80,22 @@ export interface HdrRoundReport {
   evalChanges?: AnswerChanges;
   /** The same from the run's first held-out evaluation (before its first round) to after this round. */
   evalChangesSinceStart?: AnswerChanges;
+  /** Where some held-out question is asked word for word by a training example too: the held-out
+   * answers right on the other questions, before and after the round (null: not measured then), so
+   * a change on questions the model trained on is not read as one on the task. */
+  evalNotAsked?: { before: AskedTally | null; after: AskedTally | null };
   training: RoundTraining | null;
   replayed: number;
   millis: number;
   /** Where the run was cancelled inside this round, if it was: its retraining, cut short after
    * `training.steps` (the adapter holds those), or the held-out evaluation after it. */
   cancelledIn?: RoundPhase;
+}
+
+/** Right answers of how many asked. */
+export interface AskedTally {
+  correct: number;
+  total: number;
 }
 
 /** Held-out examples right after and wrong before (`fixed`), and the other way round (`broken`). */
@@ -225,15 +236,25 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   // The answers of the newest held-out evaluation and of the run's first, to pair with the next.
   let latestAnswers: Prediction[] | null = null;
   let firstAnswers: Prediction[] | null = null;
+  // The questions training asks (its examples', whose prompts the hard cases' samples share): a
+  // held-out question among them is answered from memory, and counted apart.
+  const trainedAsks = new Set([...input.replayPool, ...input.pool.map((c) => c.example)].map(promptKey));
+  /** The newest evaluation's tally on the held-out questions training does not ask (null: none, or
+   * every held-out question is one training asks too: nothing to set apart). */
+  // (Cast: set inside `evaluate`, which the checker does not follow from the loop.)
+  let latestNotAsked = null as AskedTally | null;
+  let askedApart = false as boolean;
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
     const label = `round ${round}: held-out accuracy ${phase} the round`;
     const report = await evaluateExamples(input.evalSet, evalAccess(engine), {
-      maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal,
+      maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal, trainedAsks,
       onProgress: (p) => hooks.onCount?.(label, p.done, p.total),
     });
     // A partial evaluation is not an accuracy; the loop notices the abort at the next check.
     if (report.aborted) return null;
+    askedApart ||= report.asked !== undefined;
+    latestNotAsked = report.asked ? { correct: report.asked.notInTraining.correct, total: report.asked.notInTraining.total } : null;
     latestAnswers = report.predictions;
     firstAnswers ??= report.predictions;
     await hooks.onEval?.(round, phase, report);
@@ -258,6 +279,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     if (accuracy === null && input.evalSet.length > 0) accuracy = await evaluate(round, 'before');
     const evalAccuracyBefore = accuracy;
     const answersBefore = latestAnswers;
+    const notAskedBefore = accuracy === null ? null : latestNotAsked;
 
     hooks.onProgress?.(`round ${round}: sampling ${settings.samplesPerCase} answers for ${open.length} hard cases`);
     const outputs = await sampleAnswers(open, engine, settings, round, signal, (done, total) => hooks.onCount?.(`round ${round}: sampling answers for ${open.length} hard cases`, done, total));
@@ -358,6 +380,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       evalAccuracyBefore,
       evalAccuracyAfter,
       ...changes,
+      ...(askedApart ? { evalNotAsked: { before: notAskedBefore, after: evalAccuracyAfter === null ? null : latestNotAsked } } : {}),
       training,
       replayed,
       millis: performance.now() - t0,

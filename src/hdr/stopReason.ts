@@ -79,10 +79,13 @@ export function noRoundsText(status: string, stopReason: string | undefined, min
  * evaluated" where the run evaluated nothing (Eval examples 0), and "not retrained" where no sample
  * was accepted to retrain on (the adapter, so its accuracy, is as before), not as a blank "after".
  * The studio's rounds table and `studio hdr` say the same. */
-export function roundAccuracyText(r: Pick<HdrRoundReport, 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'training'>, pct: (x: number | null) => string): string {
+export function roundAccuracyText(r: Pick<HdrRoundReport, 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'training'> & Partial<Pick<HdrRoundReport, 'evalNotAsked'>>, pct: (x: number | null) => string): string {
   if (r.evalAccuracyBefore == null && r.evalAccuracyAfter == null) return 'not evaluated';
-  if (r.evalAccuracyAfter == null && !r.training) return `${pct(r.evalAccuracyBefore)} (not retrained: no sample accepted)`;
-  return `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}`;
+  // Where training asks some held-out questions too, the others' count: what the round did to the task.
+  const tally = (t: { correct: number; total: number } | null) => (t ? `${t.correct}/${t.total}` : '—');
+  const notAsked = (after: boolean) => (r.evalNotAsked ? `; on the questions training does not ask ${tally(r.evalNotAsked.before)}${after ? ` → ${tally(r.evalNotAsked.after)}` : ''}` : '');
+  if (r.evalAccuracyAfter == null && !r.training) return `${pct(r.evalAccuracyBefore)} (not retrained: no sample accepted${notAsked(false)})`;
+  return `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}${r.evalNotAsked ? ` (${notAsked(true).slice(2)})` : ''}`;
 }
 
 /** What a round's retraining left out (too long for the sequence length, or not renderable), in

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
-import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundCancelledText, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundAccuracyText, roundCancelledText, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -307,6 +307,28 @@ describe('HDR rounds', () => {
     // Some asked: the ones left out are counted in the notes, not only missing from the totals.
     const some = await mineHardCases([short, long], engine, settings());
     expect(some.notes).toEqual(["1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)"]);
+  });
+
+  // A held-out question a training example asks word for word is answered from memory: HDR's
+  // before/after accuracy moved on it like on any other, and nothing said so.
+  it('counts the held-out questions training also asks apart, before and after each round', async () => {
+    const [x, y, h] = ['x', 'y', 'h'].map(ex);
+    const r1 = ex('r1');
+    const twin: Example = { ...ex('twin'), messages: r1.messages, target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: 'twin' } }] } };
+    const { engine } = scripted([x, y, h, twin, r1], (id, sample, trained) => {
+      if (id === 'h') return sample === 'greedy' ? wrong(id) : right(id);
+      if (id === 'twin') return trained >= 1 ? right(id) : wrong(id);
+      return id === 'y' ? wrong(id) : right(id);
+    });
+    const r = await runHdrRounds({ pool: [open(h)], evalSet: [x, y, twin], replayPool: [r1], engine, settings: settings({ maxRounds: 1 }) });
+    expect(r.rounds[0]).toMatchObject({ evalAccuracyBefore: 1 / 3, evalAccuracyAfter: 2 / 3, evalNotAsked: { before: { correct: 1, total: 2 }, after: { correct: 1, total: 2 } } });
+    const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
+    expect(roundAccuracyText(r.rounds[0], pct)).toBe('33% → 67% (on the questions training does not ask 1/2 → 1/2)');
+    expect(roundAccuracyText({ ...r.rounds[0], evalAccuracyAfter: null, training: null }, pct)).toBe('33% (not retrained: no sample accepted; on the questions training does not ask 1/2)');
+    // No held-out question asked in training: nothing set apart.
+    const plain = await runHdrRounds({ pool: [open(h)], evalSet: [x, y], replayPool: [r1], engine: scripted([x, y, h, r1], (id, sample) => (id === 'y' || (id === 'h' && sample === 'greedy') ? wrong(id) : right(id))).engine, settings: settings({ maxRounds: 1 }) });
+    expect(plain.rounds[0]).not.toHaveProperty('evalNotAsked');
+    expect(roundAccuracyText(plain.rounds[0], pct)).toBe('50% → 50%');
   });
 
   it('counts pass@k with evaluation\'s answer check: an unreadable reply to a question no function fits passes it, and is still not trained on', async () => {
