@@ -20,7 +20,7 @@ export interface PushedEvaluation extends CardEvaluation {
   beside?: BesideEvaluation;
 }
 
-type Verdict = { exampleId: string; output: string; valid: boolean; afterCalls: boolean; expected?: string };
+type Verdict = { exampleId: string; output: string; valid: boolean; afterCalls: boolean; askedInTraining: boolean; expected?: string };
 
 /** A predictions file's verdicts (readPredictionLines), each answer with the one studio eval gave it. */
 function readVerdicts(path: string, flag: string): Verdict[] {
@@ -33,7 +33,7 @@ function readVerdicts(path: string, flag: string): Verdict[] {
   if (lines.length === 0) throw new CliError(`${flag} ${path}: it holds no answers`, 2);
   const unjudged = lines.find((l) => l.valid === undefined);
   if (unjudged) throw new CliError(`${flag} ${path}: the answer to "${unjudged.id}" has no verdict (valid); give the --out file of studio eval`, 2);
-  return lines.map((l) => ({ exampleId: l.id, output: l.output, valid: l.valid!, afterCalls: l.afterCalls, ...(l.expected !== undefined && { expected: l.expected }) }));
+  return lines.map((l) => ({ exampleId: l.id, output: l.output, valid: l.valid!, afterCalls: l.afterCalls, askedInTraining: l.askedInTraining, ...(l.expected !== undefined && { expected: l.expected }) }));
 }
 
 function settingsOf(path: string, flag: string): AnswerSettings {
@@ -79,7 +79,8 @@ export function pushedEvaluation(paths: { eval?: string; beside?: string }, subj
   const answers = readVerdicts(paths.eval, '--eval');
   const maxNewTokens = Number(own['--max-tokens']);
   const later = answers.filter((a) => a.afterCalls);
-  const tally: CardEvaluation = { correct: answers.filter((a) => a.valid).length, total: answers.length, maxNewTokens, ...(later.length && { laterSteps: { correct: later.filter((a) => a.valid).length, total: later.length } }) };
+  const asked = answers.filter((a) => a.askedInTraining);
+  const tally: CardEvaluation = { correct: answers.filter((a) => a.valid).length, total: answers.length, maxNewTokens, ...(later.length && { laterSteps: { correct: later.filter((a) => a.valid).length, total: later.length } }), ...(asked.length && { askedInTraining: { correct: asked.filter((a) => a.valid).length, total: asked.length } }) };
   if (paths.beside === undefined) return tally;
   const other = settingsOf(paths.beside, '--beside');
   const besideKind = subject.kind === 'gguf' ? "the run's adapter (studio eval --adapter <run>, without --gguf)" : 'the base model (studio eval without --adapter or --gguf)';

@@ -43,6 +43,9 @@ export interface CardEvaluation {
   total: number;
   maxNewTokens: number;
   laterSteps?: { correct: number; total: number };
+  /** Of its examples, those whose question a training example asks word for word (the same
+   * conversation and tools), where it had some: answered from what the adapter trained on. */
+  askedInTraining?: { correct: number; total: number };
 }
 
 const percent = (correct: number, total: number) => `${((100 * correct) / total).toFixed(1)}%`;
@@ -134,7 +137,13 @@ function evaluationText(e: CardEvaluation, other: BesideEvaluation | undefined, 
   const n = other?.relabeled ?? 0;
   const relabeled = n > 0 ? ` ${n === 1 ? '1 example was' : `${n} examples were`} judged against another expected answer by each (${n === 1 ? 'its answer was' : 'their answers were'} edited in between), and ${n === 1 ? 'is' : 'are'} left out of the answer-by-answer count.` : '';
   const later = e.laterSteps?.total ? ` Of those examples, ${e.laterSteps.total} answer after earlier calls in their conversation (later steps of a task, with the tools' results in the prompt): ${percent(e.laterSteps.correct, e.laterSteps.total)} of them correct (${e.laterSteps.correct} of ${e.laterSteps.total}).` : '';
-  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}${relabeled}${later}`;
+  // A card is a public claim: an accuracy partly on questions the adapter trained on says so.
+  const a = e.askedInTraining;
+  const rest = a && { correct: e.correct - a.correct, total: e.total - a.total };
+  const asked = a?.total
+    ? ` ${a.total === 1 ? '1 of those questions is' : `${a.total} of those questions are`} asked word for word by a training example too (the same conversation and tools), so ${a.total === 1 ? 'its answer shows' : 'their answers show'} what the adapter remembers: ${a.correct} of ${a.total} correct there${rest!.total > 0 ? `, and ${percent(rest!.correct, rest!.total)} (${rest!.correct} of ${rest!.total}) on the others` : ''}.`
+    : '';
+  return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}${relabeled}${later}${asked}`;
 }
 
 export interface GgufCardFacts {

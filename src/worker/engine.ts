@@ -644,10 +644,12 @@ async function besideEvaluation(db: StudioDb, own: EvalRunRow, other: EvalRunRow
   return { correct: other.summary.correct, total: other.summary.total, ...(c && c.shared > 0 ? { split: { right: c.nowRight.length, wrong: c.nowWrong.length }, ...(c.relabeled.length > 0 && { relabeled: c.relabeled.length }) } : {}) };
 }
 
-/** An evaluation as a card states it: its tally, answer length and later steps (EvalSummary.byStep). */
+/** An evaluation as a card states it: its tally, answer length, later steps (EvalSummary.byStep) and
+ * questions also asked in training (EvalSummary.asked). */
 function cardTally(own: EvalRunRow): CardEvaluation {
   const later = own.summary.byStep?.afterCalls;
-  return { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens, ...(later && { laterSteps: { correct: later.correct, total: later.total } }) };
+  const asked = own.summary.asked?.inTraining;
+  return { correct: own.summary.correct, total: own.summary.total, maxNewTokens: own.config.maxNewTokens, ...(later && { laterSteps: { correct: later.correct, total: later.total } }), ...(asked?.total && { askedInTraining: { correct: asked.correct, total: asked.total } }) };
 }
 
 /** For a pushed adapter's card: the newest finished evaluation of the run's adapter (not of a GGUF

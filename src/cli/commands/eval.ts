@@ -107,7 +107,7 @@ function settingWords(value: AnswerSettings[string] | undefined): string {
  * generated under other settings: those recorded beside --out, and --max-tokens also from the
  * answers themselves (an answer the limit stopped ends at exactly the limit), which is all an
  * older --out without recorded settings can be checked for. */
-function earlierPredictions(out: string, examples: Example[], settings: AnswerSettings): Prediction[] {
+function earlierPredictions(out: string, examples: Example[], settings: AnswerSettings, trainedAsks: ReadonlySet<string> | undefined): Prediction[] {
   if (!existsSync(out)) throw new CliError(`--resume: ${out} does not exist, so there is nothing to resume; run without --resume`, 2);
   let lines;
   let recorded;
@@ -141,7 +141,11 @@ function earlierPredictions(out: string, examples: Example[], settings: AnswerSe
   for (const l of lines) {
     if (seen.has(l.id)) continue; // written twice: the first answer counts
     seen.add(l.id);
-    kept.push(checkPrediction(byId.get(l.id)!, l.output, l.finishReason, l.generatedTokens));
+    const example = byId.get(l.id)!;
+    const p = checkPrediction(example, l.output, l.finishReason, l.generatedTokens);
+    // Marked as the evaluation marks its own answers: a resumed summary counted them with the others.
+    if (trainedAsks?.has(promptKey(example))) p.askedInTraining = true;
+    kept.push(p);
   }
   return kept;
 }
@@ -234,7 +238,9 @@ const evalCommand: CliCommand = {
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
     const all = examples;
     const settings = answerSettings(f, modelArg, maxNewTokens, temperature, seed);
-    const earlier = f.resume ? earlierPredictions(out, all, settings) : [];
+    // Held-out questions also asked in training are counted apart, as the studio counts them.
+    const trainedAsks = split === 'eval' ? new Set(data.train.map(promptKey)) : undefined;
+    const earlier = f.resume ? earlierPredictions(out, all, settings, trainedAsks) : [];
     if (earlier.length) {
       const done = new Set(earlier.map((p) => p.exampleId));
       examples = all.filter((e) => !done.has(e.id));
@@ -274,8 +280,7 @@ const evalCommand: CliCommand = {
         examples,
         adapter,
         decoding: { maxNewTokens, batchSize, temperature: f.temperature, topP: f['top-p'], seed },
-        // Held-out questions also asked in training are counted apart, as the studio counts them.
-        ...(split === 'eval' && { trainedAsks: new Set(data.train.map(promptKey)) }),
+        ...(trainedAsks && { trainedAsks }),
         onProgress: (p) => progress.update(`evaluated ${p.done}/${p.total}  correct ${p.correct}  ${((performance.now() - t0) / 1000).toFixed(0)} s`, p.done === p.total),
       }),
     );

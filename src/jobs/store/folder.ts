@@ -162,9 +162,10 @@ function writeWhole(path: string, text: string | Uint8Array): void {
 
 /** A predictions file's lines as written (predictionLine), each checked for the fields a resume
  * reads; with the verdict the line gives (`valid`, absent where it gives none), whether it is a
- * later step of a task (`after_calls`), which a pushed card counts, and what it was judged against
+ * later step of a task (`after_calls`) and whether training asks its question too
+ * (`asked_in_training`), which a pushed card counts apart, and what it was judged against
  * (`expected`, where the line has it). */
-export function readPredictionLines(path: string): Array<{ id: string; output: string; finishReason: Prediction['finishReason']; generatedTokens: number; valid?: boolean; afterCalls: boolean; expected?: string }> {
+export function readPredictionLines(path: string): Array<{ id: string; output: string; finishReason: Prediction['finishReason']; generatedTokens: number; valid?: boolean; afterCalls: boolean; askedInTraining: boolean; expected?: string }> {
   const lines = readFileSync(path, 'utf8').split('\n');
   const out = [];
   for (const [i, line] of lines.entries()) {
@@ -178,7 +179,7 @@ export function readPredictionLines(path: string): Array<{ id: string; output: s
     if (typeof p.id !== 'string' || typeof p.output !== 'string' || typeof p.finish_reason !== 'string' || typeof p.generated_tokens !== 'number') {
       throw new Error(`${path} line ${i + 1} is not a prediction studio eval wrote (it needs id, output, finish_reason and generated_tokens)`);
     }
-    out.push({ id: p.id, output: p.output, finishReason: p.finish_reason as Prediction['finishReason'], generatedTokens: p.generated_tokens, ...(typeof p.valid === 'boolean' && { valid: p.valid }), afterCalls: p.after_calls === true, ...(typeof p.expected === 'string' && { expected: p.expected }) });
+    out.push({ id: p.id, output: p.output, finishReason: p.finish_reason as Prediction['finishReason'], generatedTokens: p.generated_tokens, ...(typeof p.valid === 'boolean' && { valid: p.valid }), afterCalls: p.after_calls === true, askedInTraining: p.asked_in_training === true, ...(typeof p.expected === 'string' && { expected: p.expected }) });
   }
   return out;
 }
