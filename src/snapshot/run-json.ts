@@ -102,6 +102,9 @@ export interface EvaluationSummary {
   /** Answers after earlier calls in their conversation (later steps) and the others, counted apart
    * (EvalSummary.byStep); absent where no held-out example was a later step, or an older snapshot. */
   byStep?: { first: StepTally; afterCalls: StepTally };
+  /** Answers to questions a training example asks word for word too, and the others, counted apart
+   * (EvalSummary.asked); absent where none was, or an older snapshot. */
+  asked?: { inTraining: StepTally; notInTraining: StepTally };
 }
 
 /** Of the examples of one kind: how many were asked and how many answered right. */
@@ -272,6 +275,7 @@ export const evaluationSummary: Check<EvaluationSummary> = obj({
   parseRate: opt(fraction),
   byCategory: opt(record(fraction, { maxKeys: 64, key: /^[A-Za-z0-9_.-]{1,60}$/ })),
   byStep: opt(obj({ first: stepTally, afterCalls: stepTally })),
+  asked: opt(obj({ inTraining: stepTally, notInTraining: stepTally })),
 });
 
 /** A Hub dataset's owner/name, each part as the Hub names repos. */

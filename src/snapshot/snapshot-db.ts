@@ -72,7 +72,8 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   if (!s) return undefined;
   const byCategory = Object.fromEntries(Object.entries(s.byCategory).filter(([, t]) => t.total > 0).map(([k, t]) => [k, t.accuracy]));
   const byStep = s.byStep && { first: { total: s.byStep.first.total, correct: s.byStep.first.correct }, afterCalls: { total: s.byStep.afterCalls.total, correct: s.byStep.afterCalls.correct } };
-  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}), ...(byStep && { byStep }) };
+  const asked = s.asked && { inTraining: { total: s.asked.inTraining.total, correct: s.asked.inTraining.correct }, notInTraining: { total: s.asked.notInTraining.total, correct: s.asked.notInTraining.correct } };
+  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}), ...(byStep && { byStep }), ...(asked && { asked }) };
 }
 
 /** Whether a checkpoint row is the one a snapshot import wrote (not one trained here since). */

@@ -675,7 +675,9 @@ describe('snapshots from and into IndexedDB', () => {
     // The newest answered later steps of conversations too: they are counted apart.
     const newest = evaluation('eval-new', 2, 0.75);
     const byStep = { first: { total: 5, correct: 4, accuracy: 0.8 }, afterCalls: { total: 3, correct: 2, accuracy: 2 / 3 } };
-    await db.runs.bulkPut([evaluation('eval-old', 0, 0.25), { ...newest, summary: { ...newest.summary, byStep } } as never]);
+    // Some of its held-out questions are asked word for word in training too: counted apart as well.
+    const asked = { inTraining: { total: 2, correct: 2, accuracy: 1 }, notInTraining: { total: 6, correct: 4, accuracy: 4 / 6 } };
+    await db.runs.bulkPut([evaluation('eval-old', 0, 0.25), { ...newest, summary: { ...newest.summary, byStep, asked } } as never]);
     // One the user stopped part-way is `done` too, but scored only the examples it reached: no evaluation of the adapter.
     const stopped = { ...evaluation('eval-stopped', 3, 1), stopped: true as const, message: 'stopped before every example was evaluated' };
     await db.runs.put(stopped);
@@ -686,7 +688,7 @@ describe('snapshots from and into IndexedDB', () => {
 
     const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
     expect(snap.run.run).toMatchObject({ tags: ['baseline', 'lr sweep'], notes: 'why this run' });
-    expect(snap.run.evaluation).toEqual({ step: 30, split: 'eval', examples: 8, astAccuracy: 0.75, byCategory: { simple: 0.75 }, byStep: { first: { total: 5, correct: 4 }, afterCalls: { total: 3, correct: 2 } } });
+    expect(snap.run.evaluation).toEqual({ step: 30, split: 'eval', examples: 8, astAccuracy: 0.75, byCategory: { simple: 0.75 }, byStep: { first: { total: 5, correct: 4 }, afterCalls: { total: 3, correct: 2 } }, asked: { inTraining: { total: 2, correct: 2 }, notInTraining: { total: 6, correct: 4 } } });
     expect(snap.run.dataset).toMatchObject({ fingerprint, examples: 8 });
     expect(snap.run.dataset.name).toBe(`${'x'.repeat(199)}…`);
     const target = freshDb();
@@ -695,7 +697,7 @@ describe('snapshots from and into IndexedDB', () => {
     // The share link says how α was learned and how well the adapter did.
     const shared = decodeShareLink(encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...snap.run, schema: 'balancesft-run/1' }))))));
     expect(shared.config).toMatchObject({ loss: 'ssb', balanceRule: 'grad', alpha0: config.alpha0, alphaMin: config.alphaMin, alphaMax: config.alphaMax });
-    expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8, byStep: { afterCalls: { total: 3, correct: 2 } } });
+    expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8, byStep: { afterCalls: { total: 3, correct: 2 } }, asked: { notInTraining: { total: 6, correct: 4 } } });
     db.close();
     target.close();
   });

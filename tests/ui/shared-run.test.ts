@@ -176,6 +176,18 @@ describe('a shared HDR run', () => {
     expect(() => validateRunJson(wrong)).toThrow('run.json: evaluation.byStep.afterCalls.correct must be at most total (8), got 9');
   });
 
+  it('counts a link\'s evaluation of questions training also asks apart, as the Evaluation panel does', async () => {
+    vi.stubGlobal('location', { pathname: '/' });
+    const run = await runJson(40);
+    run.evaluation = { ...run.evaluation!, asked: { inTraining: { total: 7, correct: 5 }, notInTraining: { total: 24, correct: 20 } } };
+    const fragment = encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' })))));
+    const html = renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
+    expect(html).toContain('; questions also asked in training (the same conversation and tools, whose answer the model trained on) 71.4% (5/7); questions not asked in training 83.3% (20/24)</dd>');
+    const wrong = JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' }));
+    wrong.evaluation.asked.inTraining.correct = 8;
+    expect(() => validateRunJson(wrong)).toThrow('run.json: evaluation.asked.inTraining.correct must be at most total (7), got 8');
+  });
+
   it('still opens a link made before it carried that an HDR run was interrupted', async () => {
     vi.stubGlobal('location', { pathname: '/' });
     const run = await runJson(12);

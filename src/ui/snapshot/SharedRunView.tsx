@@ -10,7 +10,7 @@ import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { categoryWords, formatMetric } from '../format.ts';
 import { hdrStatusText, recordedTotalsText, roundCancelledText, runChangesText } from '../../hdr/stopReason.ts';
 import { answerChangesText } from '../../eval/pairedTest.ts';
-import { byStepText } from '../../eval/summaryNotes.ts';
+import { askedText, byStepText } from '../../eval/summaryNotes.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
@@ -33,7 +33,8 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   // The link carries the accuracy and the count; the correct answers are their product.
   const interval = accuracyIntervalText(Math.round(e.astAccuracy * e.examples), e.examples);
   const byStep = e.byStep && `; ${byStepText({ first: tally(e.byStep.first), afterCalls: tally(e.byStep.afterCalls) })}`;
-  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${interval ? `, ${interval}` : ''}${by}${byStep ?? ''}`;
+  const asked = e.asked && `; ${askedText({ inTraining: tally(e.asked.inTraining), notInTraining: tally(e.asked.notInTraining) })}`;
+  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${interval ? `, ${interval}` : ''}${by}${byStep ?? ''}${asked ?? ''}`;
 }
 
 const tally = (t: { total: number; correct: number }) => ({ ...t, accuracy: t.total > 0 ? t.correct / t.total : 0 });
