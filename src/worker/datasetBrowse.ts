@@ -72,6 +72,9 @@ export interface PlaygroundSample {
   expected: Pick<Target, 'calls' | 'wholeFloats'>;
   /** The example itself, which the answer is checked against. */
   example: Example;
+  /** A used training example asks it word for word too (the same conversation and tools): the
+   * answer shows what the adapter was trained on, not how it does on a question it never saw. */
+  askedInTraining?: true;
 }
 
 /** The held-out question of one example, or null when it is none (trained on, or no user text). */
@@ -299,12 +302,15 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     after = rows[rows.length - 1].ord;
   }
   const repeated = { heldOut: 0, used: 0 };
+  const repeatedIds = new Set<string>();
   for (const [i, asks] of heldOutAsks) {
     if (!trainedAsks.has(asks)) continue;
     uses[i] |= REPEATED_BIT;
     repeated.heldOut++;
+    repeatedIds.add(ids[i]);
     if (uses[i] & USED_BIT) repeated.used++;
   }
+  for (const sample of samples) if (repeatedIds.has(sample.id)) sample.askedInTraining = true;
   const callSyntax = datasetCallSyntax(python, ids.length);
   return {
     signature: signatureOf(dataset),

@@ -183,6 +183,18 @@ describe('the Playground', () => {
     expect(html).toMatch(/<input type="checkbox" checked=""\/> get_weather/);
     expect(html).toMatch(/<button type="button" data-testid="play-sample">Take a held-out example<\/button>/);
   });
+
+  it('says of a held-out question a training example asks too that its answer is what the adapter learned', async () => {
+    const { usePlayground, DEFAULT_PLAYGROUND_DRAFT } = await import('../../src/state/playgroundStore.ts');
+    const sample = { id: 'x-9', query: 'Time in Oslo?', toolNames: ['get_time'], expected: { calls: [] } };
+    replies.datasetPlayground = { tools: [{ name: 'get_time', parameters: {} }], samples: [{ ...sample, askedInTraining: true }, { ...sample, id: 'x-10', query: 'Time in Rome?' }] } satisfies DatasetPlayground;
+    await loadDatasetPlayground(dataset);
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, sampleId: 'x-9', query: 'Time in Oslo?', pickedTools: ['get_time'] } });
+    expect(renderNow(createElement(PlaygroundPanel)).replace(/<!-- -->/g, '')).toContain('data-testid="play-asked-in-training"> · A training example asks this word for word too: an adapter trained on this dataset learned its answer, so this shows what it remembers.</strong>');
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, sampleId: 'x-10', query: 'Time in Rome?', pickedTools: ['get_time'] } });
+    expect(renderNow(createElement(PlaygroundPanel))).not.toContain('play-asked-in-training');
+    usePlayground.setState({ draft: DEFAULT_PLAYGROUND_DRAFT });
+  });
 });
 
 describe('a held-out question whose example cannot be read', () => {

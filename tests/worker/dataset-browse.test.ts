@@ -170,6 +170,9 @@ describe('a dataset read in the worker', () => {
     const h = new StudioEngine(undefined, () => undefined, db).handlers;
     const listed = await h.examplePage({ datasetId: d.id, search: '', rule: null, use: 'repeated', offset: 0, limit: 200 }, () => undefined);
     expect(listed.rows.map((r) => r.id).sort()).toEqual(twins.map((r) => r.id).sort());
+    // The playground's held-out questions say so too: an answer to one is what the adapter learned.
+    const offered = await h.datasetPlayground({ datasetId: d.id }, () => undefined);
+    expect(offered.samples.filter((x) => x.askedInTraining).map((x) => x.id).sort()).toEqual(twins.filter((r) => heldOutSamples([r]).length > 0).map((r) => r.id).sort());
     // Its training twins left out, a held-out question is asked in training no more.
     const first = twins[0];
     for (const r of rows.filter((t) => t.split === 'train' && promptKey(t.example) === promptKey(first.example))) {

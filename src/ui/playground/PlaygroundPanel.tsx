@@ -125,6 +125,9 @@ export function PlaygroundPanel() {
             {sample ? (
               <span className="small muted" data-testid="play-expected">
                 {sample.s.id} ({sample.at + 1} of {samples.length}) · the dataset expects {sample.s.expected.calls.length ? targetCallTexts(sample.s.expected).join('; ') : 'a plain answer, no call'}
+                {sample.s.askedInTraining && (
+                  <strong data-testid="play-asked-in-training"> · A training example asks this word for word too: an adapter trained on this dataset learned its answer, so this shows what it remembers.</strong>
+                )}
               </span>
             ) : (
               samples.length === 0 && offered.value && <span className="small muted">The dataset holds out no example with a question to ask.</span>
