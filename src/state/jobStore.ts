@@ -480,6 +480,14 @@ export function useJobModelMissing(choice: AdapterChoice): string | null {
   return need && 'missing' in need ? `${need.missing}.` : null;
 }
 
+/** Where training asks some of the held-out questions word for word, the adapter beside the base
+ * model on the others: what training did to the task, not to what it can recall (empty: none asked). */
+export function notAskedBesideText(adapter: Pick<EvalSummary, 'asked'>, base: Pick<EvalSummary, 'asked'>): string {
+  const [a, b] = [adapter.asked?.notInTraining, base.asked?.notInTraining];
+  if (!a || !b || a.total === 0 || a.total !== b.total) return '';
+  return ` On the ${plural(a.total, 'question')} no training example asks (training asks the other ${adapter.asked!.inTraining.total} word for word): ${a.correct} right with the adapter, ${b.correct} with the base model.`;
+}
+
 /** A job's start whose model did not load: its message is the whole error. */
 class ModelDidNotLoadError extends Error {}
 
@@ -496,10 +504,10 @@ export const useJobs = create<JobState>((set, get) => {
     const row = runs.find((r): r is Extract<StoredRun, { kind: 'eval' }> => r.id === evalRunId && r.kind === 'eval');
     const earlier = row && baseEvalOfSameExamples(row, runs);
     const pct = (s: EvalSummary, when = '') => `${(s.accuracy * 100).toFixed(1)}% correct (${s.correct} of ${s.total}${when})`;
-    if (earlier?.summary) return `The base model, on the same examples: ${pct(earlier.summary, `; its evaluation of ${new Date(earlier.createdAt).toLocaleString()}`)}.`;
+    if (earlier?.summary) return `The base model, on the same examples: ${pct(earlier.summary, `; its evaluation of ${new Date(earlier.createdAt).toLocaleString()}`)}.${row?.summary ? notAskedBesideText(row.summary, earlier.summary) : ''}`;
     const base = await engineClient().request('evaluate', { datasetId, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
     const said = evaluationNotice(base, d.maxNewTokens);
-    return `The base model, on the same examples: ${base.aborted ? `${said[0].toLowerCase()}${said.slice(1)}` : `${pct(base.summary)}.`}`;
+    return `The base model, on the same examples: ${base.aborted ? `${said[0].toLowerCase()}${said.slice(1)}` : `${pct(base.summary)}.${row?.summary ? notAskedBesideText(row.summary, base.summary) : ''}`}`;
   }
 
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
 
 const requests = vi.hoisted(() => [] as Array<{ kind: string; payload: Record<string, unknown> }>);
-const answers = vi.hoisted(() => ({ baseAborted: false }));
+const answers = vi.hoisted(() => ({ baseAborted: false, asked: undefined as undefined | { inTraining: unknown; notInTraining: unknown } }));
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -15,7 +15,7 @@ vi.mock('../../src/state/engine.ts', () => ({
       requests.push({ kind, payload });
       const summary = (total: number, correct: number) => ({ total, correct, accuracy: correct / total, byCategory: {}, failureRules: {}, finishReasons: {} });
       if (kind === 'evaluate' && payload.runId) return { evalRunId: 'e-adapter', summary: summary(8, 6), aborted: false, requested: 8 };
-      if (kind === 'evaluate') return answers.baseAborted ? { evalRunId: 'e-base', summary: summary(3, 1), aborted: true, requested: 8 } : { evalRunId: 'e-base', summary: summary(8, 5), aborted: false, requested: 8 };
+      if (kind === 'evaluate') return answers.baseAborted ? { evalRunId: 'e-base', summary: summary(3, 1), aborted: true, requested: 8 } : { evalRunId: 'e-base', summary: { ...summary(8, 5), ...(answers.asked && { asked: answers.asked }) }, aborted: false, requested: 8 };
       return undefined;
     },
   }),
@@ -39,6 +39,7 @@ const draft = { ...DEFAULT_EVAL_DRAFT, adapterRunId: 'r1', limit: 8, maxNewToken
 beforeEach(() => {
   requests.length = 0;
   answers.baseAborted = false;
+  answers.asked = undefined;
   useJobs.setState({ evalGguf: null, error: null, errorKind: null, notice: null, noticeKind: null, running: null });
   useRuns.setState({ runs: [evalRow('e-adapter', 'r1'), trained] as never, active: null, refreshRuns: async () => undefined });
   useModel.setState({ info: { ref: 'tiny' } as never });
@@ -93,6 +94,24 @@ describe('an adapter’s evaluation beside the base model’s', () => {
     answers.baseAborted = true;
     await useJobs.getState().runEvaluation('d', draft);
     expect(useJobs.getState().notice).toBe('Evaluated 8 examples: 75.0% correct. The base model, on the same examples: evaluation cancelled after 3 of 8 examples: 33.3% correct of those (not the dataset\'s accuracy).');
+  });
+
+  // Training asks 2 of the 8 word for word: the others say what training did to the task.
+  it('sets the two beside each other on the questions no training example asks too', async () => {
+    const tally = (total: number, correct: number) => ({ total, correct, accuracy: correct / total });
+    answers.asked = { inTraining: tally(2, 1), notInTraining: tally(6, 4) };
+    const adapterRow = evalRow('e-adapter', 'r1', { summary: { ...summary(8, 6), asked: { inTraining: tally(2, 2), notInTraining: tally(6, 4) } } });
+    useRuns.setState({ runs: [adapterRow, trained] as never });
+    await useJobs.getState().runEvaluation('d', draft);
+    expect(useJobs.getState().notice).toBe('Evaluated 8 examples: 75.0% correct. The base model, on the same examples: 62.5% correct (5 of 8). On the 6 questions no training example asks (training asks the other 2 word for word): 4 right with the adapter, 4 with the base model.');
+    // The table of each adapter's accuracy gives the column.
+    const baseRow = { ...evalRow('e-base', null, { summary: { ...summary(8, 5), asked: answers.asked } }), createdAt: Date.UTC(2026, 11, 2) };
+    useRuns.setState({ runs: [baseRow, adapterRow, trained] as never });
+    const html = renderNow(createElement(EvalResults, { datasetId: 'd' }));
+    expect(html).toMatch(/<th scope="col" title="The held-out questions no training example asks word for word[^"]*">Not asked in training<\/th>/);
+    expect([...html.matchAll(/data-testid="accuracy-compare-not-asked">([^<]*)</g)].map((m) => m[1])).toEqual(['4 / 6', '4 / 6']);
+    useRuns.setState({ runs: [evalRow('e-base', null), evalRow('e-adapter', 'r1'), trained] as never });
+    expect(renderNow(createElement(EvalResults, { datasetId: 'd' }))).not.toContain('Not asked in training');
   });
 
   it('is left out when unticked, for the base model itself, and for a GGUF file', async () => {

@@ -68,6 +68,8 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   const models = new Set(rows.map((r) => r.modelRef));
   const adapterName = (r: EvalRunRow) => answeredBy(r, all, models);
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
+  // The accuracy on the questions no training example asks, where training asks some word for word.
+  const asked = rows.some((r) => r.summary.asked);
   // Rows scored on other examples, with another token budget or on another model are not a like-for-like comparison.
   const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1 || models.size > 1;
   // The same examples, judged against expected answers edited between the evaluations (rows kept before the key say nothing).
@@ -92,6 +94,11 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
             <th scope="col">Examples</th>
             <th scope="col">Max new tokens</th>
             <th scope="col">Accuracy</th>
+            {asked && (
+              <th scope="col" title="The held-out questions no training example asks word for word (the same conversation and tools): the task, not recall">
+                Not asked in training
+              </th>
+            )}
             {categories.map((c) => (
               <th key={c} scope="col" title={c}>
                 {categoryWords(c)}
@@ -108,6 +115,7 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
               <td>
                 <strong>{(r.summary.accuracy * 100).toFixed(1)}%</strong>
               </td>
+              {asked && <td data-testid="accuracy-compare-not-asked">{r.summary.asked ? `${r.summary.asked.notInTraining.correct} / ${r.summary.asked.notInTraining.total}` : '—'}</td>}
               {categories.map((c) => (
                 <td key={c}>{r.summary.byCategory[c] ? `${r.summary.byCategory[c].correct} / ${r.summary.byCategory[c].total}` : '—'}</td>
               ))}
