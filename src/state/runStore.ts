@@ -40,6 +40,9 @@ export interface ActiveRun {
   progress: ProgressInfo | null;
   /** Training-step timestamps (ms) for the ETA: the recent pace, not the tokenizing phase. */
   stepTimes: Array<{ step: number; at: number }>;
+  /** The phase before the first step that counts (tokenizing a large dataset, for minutes): its
+   * first and newest progress, timed (ms), for how long it has left. */
+  phaseTimes?: { label: string; first: { at: number; done: number }; last: { at: number; done: number } };
   pausing: boolean;
   stopping: boolean;
 }
@@ -110,6 +113,16 @@ export function startingRunReason(waiting: { doing: string; name: string; phase:
   if (waiting.doing !== DOING_TRAINING) return loadingForActionReason(waiting);
   const doing = waiting.phase.phase === 'checking' ? 'its memory plan is being checked' : waiting.phase.words;
   return `A run is starting: ${doing} (the run strip's Cancel stops it).`;
+}
+
+/** How long the counting phase before the first step has left at its pace so far (null: too early
+ * to say: under 3 s of it, or nothing counted yet). */
+export function phaseEtaSeconds(phase: ActiveRun['phaseTimes'], total: number): number | null {
+  if (!phase) return null;
+  const { first, last } = phase;
+  const counted = last.done - first.done;
+  if (last.at - first.at < 3000 || counted <= 0) return null;
+  return Math.max(0, ((total - last.done) * (last.at - first.at)) / counted / 1000);
 }
 
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
@@ -430,8 +443,11 @@ export const useRuns = create<RunState>((set, get) => {
       const result = await engineClient().request('startRun', { runId, resume, ...(steps !== undefined && { steps }) }, (progress) => {
         const a = get().active;
         if (!a || a.runId !== runId) return;
-        const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: performance.now() }] : a.stepTimes;
-        set({ active: { ...a, progress, stepTimes } });
+        const now = performance.now();
+        const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: now }] : a.stepTimes;
+        const point = { at: now, done: progress.done };
+        const phaseTimes = progress.label === 'training' ? undefined : a.phaseTimes?.label === progress.label ? { ...a.phaseTimes, last: point } : { label: progress.label, first: point, last: point };
+        set({ active: { ...a, progress, stepTimes, phaseTimes } });
       });
       const run = get().runs.find((r) => r.id === runId);
       const name = run?.name ?? runId;

@@ -11,7 +11,7 @@ vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: as
 
 const { nextRunAnnouncement } = await import('../../src/ui/shell/runAnnouncement.ts');
 const { progressMilestone, quarterOf } = await import('../../src/ui/shell/progressMilestone.ts');
-const { useRuns } = await import('../../src/state/runStore.ts');
+const { phaseEtaSeconds, useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
@@ -85,6 +85,12 @@ describe('the run strip before the first step', () => {
     expect(html).toContain('tokenizing the examples: 12,800 of 53,847…');
     expect(html).toMatch(/<progress[^>]*value="12800"[^>]*max="53847"|<progress[^>]*max="53847"[^>]*value="12800"/);
     // Then the weights go to the GPU: minutes for a 7B model, in bytes.
+    // Once it has a pace (3 s of it), how long it has left: 12,800 more in 10 s, 28,247 to go.
+    const phaseTimes = { label: 'tokenizing', first: { at: 1000, done: 0 }, last: { at: 11_000, done: 25_600 } };
+    useRuns.setState({ active: { runId: 'r2', progress: { label: 'tokenizing', done: 25_600, total: 53_847, unit: 'examples' }, stepTimes: [], phaseTimes, pausing: false, stopping: false } });
+    expect(renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }))).toContain('tokenizing the examples: 25,600 of 53,847, about 11 s left');
+    expect(phaseEtaSeconds({ ...phaseTimes, last: { at: 3500, done: 9000 } }, 53_847)).toBeNull();
+    expect(phaseEtaSeconds(undefined, 10)).toBeNull();
     useRuns.setState({ active: { runId: 'r2', progress: { label: 'loading the model onto the GPU', done: 1.5 * 2 ** 30, total: 3 * 2 ** 30, unit: 'bytes' }, stepTimes: [], pausing: false, stopping: false } });
     expect(renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }))).toContain('loading the model onto the GPU: 1.5 GiB of 3.0 GiB…');
   });

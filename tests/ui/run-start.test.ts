@@ -4,14 +4,15 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
 import { WorkerError } from '../../src/worker/client.ts';
+import type { ProgressInfo } from '../../src/worker/protocol.ts';
 
 const requests: string[] = [];
-let reply: (kind: string) => Promise<unknown> = async () => undefined;
+let reply: (kind: string, onProgress?: (p: ProgressInfo) => void) => Promise<unknown> = async () => undefined;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
-    request: (kind: string) => {
+    request: (kind: string, _payload: unknown, onProgress?: (p: ProgressInfo) => void) => {
       requests.push(kind);
-      return reply(kind);
+      return reply(kind, onProgress);
     },
   }),
 }));
@@ -32,6 +33,38 @@ beforeEach(() => {
   useModel.setState({ info: { ref: 'tiny' } as never });
   const refreshRuns = async () => useRuns.setState({ runs: stored ? [{ id: 'r', datasetId: 'd', kind: 'train', createdAt: 0, updatedAt: 0, config: {}, ...stored } as StoredRun] : [], checkpointSteps: new Map(stored && checkpoint !== undefined ? [['r', checkpoint]] : []) });
   useRuns.setState({ ...initial, active: null, error: null, refreshRuns }, true);
+});
+
+describe('a training run’s phase before its first step', () => {
+  // Tokenizing 60,000 examples took minutes with a count and no word of how long.
+  it('is timed from its first progress to its newest, for how long it has left; the first step ends it', async () => {
+    stored = { status: 'done', lastStep: 1 };
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const seen: unknown[] = [];
+    reply = async (kind, onProgress) => {
+      if (kind !== 'startRun') return kind === 'createRun' ? { runId: 'r' } : undefined;
+      const tokenizing = (done: number) => onProgress?.({ label: 'tokenizing', done, total: 60_000, unit: 'examples' });
+      tokenizing(0);
+      clock = 4000;
+      tokenizing(2000);
+      clock = 8000;
+      tokenizing(4000);
+      seen.push(useRuns.getState().active?.phaseTimes);
+      onProgress?.({ label: 'training', done: 1, total: 1 });
+      seen.push(useRuns.getState().active?.phaseTimes);
+      return { status: 'done', step: 1 };
+    };
+    try {
+      await useRuns.getState().startRun('d');
+    } finally {
+      now.mockRestore();
+    }
+    expect(seen[0]).toEqual({ label: 'tokenizing', first: { at: 0, done: 0 }, last: { at: 8000, done: 4000 } });
+    expect(seen[1]).toBeUndefined();
+    const { phaseEtaSeconds } = await import('../../src/state/runStore.ts');
+    expect(phaseEtaSeconds(seen[0] as never, 60_000)).toBe(112); // 56,000 more at 500 a second
+  });
 });
 
 describe('starting a training run', () => {

@@ -3,7 +3,7 @@
 // the run's milestones only (runAnnouncement.ts); it stays mounted after the run ends, so the end is
 // heard too.
 import { useState } from 'react';
-import { DOING_TRAINING, etaSeconds, useRuns } from '../../state/runStore.ts';
+import { DOING_TRAINING, etaSeconds, phaseEtaSeconds, useRuns } from '../../state/runStore.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
@@ -15,12 +15,14 @@ import type { ProgressInfo } from '../../worker/protocol.ts';
  * loading or uploading, for minutes): examples or bytes. */
 const countsSomething = (p: ProgressInfo) => !!p.unit && p.total > 1;
 
-/** The bar's words before the first step: what it counts, and how far it is. */
-function beforeTrainingDetail(p: ProgressInfo | null): string {
+/** The bar's words before the first step: what it counts, how far it is, and (`eta`, seconds) how
+ * long it has left at its pace so far: tokenizing 60,000 examples takes minutes. */
+export function beforeTrainingDetail(p: ProgressInfo | null, eta: number | null = null): string {
   if (!p) return 'starting…';
   if (!countsSomething(p)) return `${p.label}…`;
-  if (p.unit === 'bytes') return `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}…`;
-  return `${p.label === 'tokenizing' ? 'tokenizing the examples' : p.label}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}…`;
+  const left = eta !== null && eta >= 1 ? ` about ${formatDuration(eta)} left` : '';
+  if (p.unit === 'bytes') return `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}${left ? `,${left}` : '…'}`;
+  return `${p.label === 'tokenizing' ? 'tokenizing the examples' : p.label}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}${left ? `,${left}` : '…'}`;
 }
 
 export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
@@ -87,7 +89,7 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const eta = training ? etaSeconds(active.stepTimes, total) : null;
   const detail = training
     ? `step ${p.done} / ${total}${p.rate ? ` · ${Math.round(p.rate).toLocaleString()} tokens/s` : ''}${eta !== null ? ` · about ${formatDuration(eta)} left` : ''}`
-    : beforeTrainingDetail(p);
+    : beforeTrainingDetail(p, p ? phaseEtaSeconds(active.phaseTimes, p.total) : null);
   const ending = active.pausing || active.stopping;
   return (
     <>
