@@ -3,6 +3,7 @@
 // with its progress and ETA. Creating, training, pausing, stopping and deleting are requests to the
 // worker, which writes the run; this store reads the runs table back (one query, queries.ts).
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
+import { nextPhaseTimes, type PhaseTimes } from './progressEta.ts';
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
 import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics, type EvalGguf, isFinishedEval, scoresAdapter } from '../worker/protocol.ts';
@@ -42,7 +43,7 @@ export interface ActiveRun {
   stepTimes: Array<{ step: number; at: number }>;
   /** The phase before the first step that counts (tokenizing a large dataset, for minutes): its
    * first and newest progress, timed (ms), for how long it has left. */
-  phaseTimes?: { label: string; first: { at: number; done: number }; last: { at: number; done: number } };
+  phaseTimes?: PhaseTimes;
   pausing: boolean;
   stopping: boolean;
 }
@@ -113,16 +114,6 @@ export function startingRunReason(waiting: { doing: string; name: string; phase:
   if (waiting.doing !== DOING_TRAINING) return loadingForActionReason(waiting);
   const doing = waiting.phase.phase === 'checking' ? 'its memory plan is being checked' : waiting.phase.words;
   return `A run is starting: ${doing} (the run strip's Cancel stops it).`;
-}
-
-/** How long the counting phase before the first step has left at its pace so far (null: too early
- * to say: under 3 s of it, or nothing counted yet). */
-export function phaseEtaSeconds(phase: ActiveRun['phaseTimes'], total: number): number | null {
-  if (!phase) return null;
-  const { first, last } = phase;
-  const counted = last.done - first.done;
-  if (last.at - first.at < 3000 || counted <= 0) return null;
-  return Math.max(0, ((total - last.done) * (last.at - first.at)) / counted / 1000);
 }
 
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
@@ -445,8 +436,7 @@ export const useRuns = create<RunState>((set, get) => {
         if (!a || a.runId !== runId) return;
         const now = performance.now();
         const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: now }] : a.stepTimes;
-        const point = { at: now, done: progress.done };
-        const phaseTimes = progress.label === 'training' ? undefined : a.phaseTimes?.label === progress.label ? { ...a.phaseTimes, last: point } : { label: progress.label, first: point, last: point };
+        const phaseTimes = progress.label === 'training' ? undefined : nextPhaseTimes(a.phaseTimes, progress.label, progress.done, now);
         set({ active: { ...a, progress, stepTimes, phaseTimes } });
       });
       const run = get().runs.find((r) => r.id === runId);

@@ -11,7 +11,8 @@ vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: as
 
 const { nextRunAnnouncement } = await import('../../src/ui/shell/runAnnouncement.ts');
 const { progressMilestone, quarterOf } = await import('../../src/ui/shell/progressMilestone.ts');
-const { phaseEtaSeconds, useRuns } = await import('../../src/state/runStore.ts');
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { phaseEtaSeconds } = await import('../../src/state/progressEta.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');

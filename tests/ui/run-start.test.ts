@@ -62,7 +62,7 @@ describe('a training run’s phase before its first step', () => {
     }
     expect(seen[0]).toEqual({ label: 'tokenizing', first: { at: 0, done: 0 }, last: { at: 8000, done: 4000 } });
     expect(seen[1]).toBeUndefined();
-    const { phaseEtaSeconds } = await import('../../src/state/runStore.ts');
+    const { phaseEtaSeconds } = await import('../../src/state/progressEta.ts');
     expect(phaseEtaSeconds(seen[0] as never, 60_000)).toBe(112); // 56,000 more at 500 a second
   });
 });

@@ -4,12 +4,18 @@
 import { useState } from 'react';
 import { LENGTH_BINS as BINS, useDatasetLengths, VIEW_TOKENIZER_NAME } from '../../state/datasetViews.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { nextPhaseTimes, phaseEtaSeconds, type PhaseTimes } from '../../state/progressEta.ts';
+import { formatDuration } from '../format.ts';
 
 export function LengthHistogram({ datasetId, examples }: { datasetId: string; examples: number }) {
-  const [progress, setProgress] = useState<{ done: number; total: number }>({ done: 0, total: examples });
-  const { value: lengths, error } = useDatasetLengths(datasetId, BINS, setProgress);
+  const [progress, setProgress] = useState<{ done: number; total: number; times?: PhaseTimes }>({ done: 0, total: examples });
+  // Timed as it comes: counting 60,000 examples takes minutes.
+  const { value: lengths, error } = useDatasetLengths(datasetId, BINS, (p) => setProgress((was) => ({ ...p, times: nextPhaseTimes(was.times, 'counting', p.done, performance.now()) })));
   if (error) return <p className="error">{error}</p>;
-  if (!lengths) return <ProgressBar label={`Counting tokens (${VIEW_TOKENIZER_NAME})`} done={progress.done} total={progress.total} />;
+  if (!lengths) {
+    const eta = phaseEtaSeconds(progress.times, progress.total);
+    return <ProgressBar label={`Counting tokens (${VIEW_TOKENIZER_NAME})`} done={progress.done} total={progress.total} detail={eta !== null && eta >= 1 ? `about ${formatDuration(eta)} left` : undefined} />;
+  }
   const { stats } = lengths;
   // A loop, not Math.max(...cot, ...call): 2·N arguments overflow the stack past ~60k examples.
   const max = [lengths.cot, lengths.call].reduce((m, values) => values.reduce((a, v) => Math.max(a, v), m), 1);

@@ -3,7 +3,8 @@
 // the run's milestones only (runAnnouncement.ts); it stays mounted after the run ends, so the end is
 // heard too.
 import { useState } from 'react';
-import { DOING_TRAINING, etaSeconds, phaseEtaSeconds, useRuns } from '../../state/runStore.ts';
+import { DOING_TRAINING, etaSeconds, useRuns } from '../../state/runStore.ts';
+import { phaseEtaSeconds } from '../../state/progressEta.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
