@@ -178,12 +178,12 @@ export function adapterLabel(run: StoredRun, checkpointSteps?: ReadonlyMap<strin
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */
 export type AdapterChoice = string | null;
 
-/** The run id an adapter choice stands for now ('' = the base model). */
 /** The notice a run's end with words leaves (stopped, stopped early, the step it kept), naming the run. */
 export function runEndNotice(name: string, message: string): string {
   return `Training run “${name}”: ${message}.`;
 }
 
+/** The run id an adapter choice stands for now ('' = the base model). */
 export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): string {
   if (choice !== null) return choice;
   return latestTrainedRun(runs)?.id ?? '';
