@@ -39,6 +39,12 @@ export function datasetIdentity(run: StoredRun, datasets: DatasetRow[]): Dataset
  * what the CLI and the form write two ways, written one way. */
 function effectiveSettings(run: StoredRun): Record<string, unknown> {
   if (run.kind !== 'train' && run.kind !== 'hdr') return run.config as unknown as Record<string, unknown>;
+  // Where its adapter started: another run's (the same settings trained on from other weights), or a new one.
+  const from = run.kind === 'train' && run.startedFrom ? { 'started from': `the adapter of “${run.startedFrom.name}” (${run.startedFrom.hdr ? `HDR, round ${run.startedFrom.step}` : `step ${run.startedFrom.step}`})` } : {};
+  return { ...from, ...settingsOf(run) };
+}
+
+function settingsOf(run: Extract<StoredRun, { kind: 'train' | 'hdr' }>): Record<string, unknown> {
   // Runs from before keepBest kept their last step and ran all their steps, as a run with them off does.
   const given = run.config as Partial<RunConfig>;
   const config = { ...run.config, keepBest: given.keepBest ?? false, patience: given.patience ?? 0 } as Partial<RunConfig> & Record<string, unknown>;

@@ -346,6 +346,11 @@ interface RunState {
   refreshRuns(): Promise<void>;
   selectRun(id: string | null): void;
   updateDraft(patch: Partial<RunConfig>): void;
+  /** The run whose adapter the form's next run starts from (null: a new LoRA adapter); not kept
+   * across reloads, as the pickers' adapter choices are not. */
+  startFrom: string | null;
+  /** Chooses it, and takes its LoRA settings into the draft: the new run's are the adapter's. */
+  setStartFrom(runId: string | null): void;
   /** Whether the form's sequence length follows the chosen dataset (its suggestion) or is the user's. */
   seqLenFollowsData: boolean;
   /** A length the user typed: the form keeps it, whatever the dataset. */
@@ -498,6 +503,7 @@ export const useRuns = create<RunState>((set, get) => {
     trainingNow: NONE,
     selectedRunId: readPref(SELECTED_RUN_KEY),
     draft: savedDraft(),
+    startFrom: null,
     seqLenFollowsData: seqLenFollowsSaved(),
     active: null,
     startWaiting: null,
@@ -530,6 +536,13 @@ export const useRuns = create<RunState>((set, get) => {
       set({ draft });
     },
 
+    setStartFrom(runId) {
+      const from = runId === null ? undefined : get().runs.find((r) => r.id === runId);
+      set({ startFrom: from ? runId : null });
+      const lora = (from?.config as Partial<RunConfig> | undefined)?.lora;
+      if (lora) get().updateDraft({ lora: { ...lora } });
+    },
+
     chooseSeqLen(seqLen) {
       writePref(SEQ_LEN_FOLLOWS_KEY, 'off');
       set({ seqLenFollowsData: false });
@@ -542,9 +555,16 @@ export const useRuns = create<RunState>((set, get) => {
       get().updateDraft({ seqLen });
     },
 
-    startRun: (datasetId, name, config = get().draft) => startOnce(async () => {
+    startRun: (datasetId, name, asked) => startOnce(async () => {
       const model = useModel.getState().info;
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
+      // The form's run starts from the adapter it names; another start (the guided demo's) from a new one.
+      const config = asked ?? get().draft;
+      const startFrom = asked ? null : get().startFrom;
+      if (startFrom && !get().runs.some((r) => r.id === startFrom)) {
+        set({ startFrom: null });
+        return set({ error: 'The run whose adapter the new run was to start from is gone (deleted, perhaps in another tab). Choose where to start from again in the Training panel.' });
+      }
       // Asked here, and waited for, for every start: the panels' plan is the form's, on its way or
       // another's (the guided demo's run trains its own settings).
       const ended = await waitForPlan(name ?? 'a new run', async () => ({ job: 'training', config, name }));
@@ -552,7 +572,7 @@ export const useRuns = create<RunState>((set, get) => {
       if (ended) return set({ error: startRefusal(ended.refused, ended.start) });
       let runId: string;
       try {
-        ({ runId } = await engineClient().request('createRun', { datasetId, config, name }));
+        ({ runId } = await engineClient().request('createRun', { datasetId, config, name, ...(startFrom && { startFrom }) }));
       } catch (err) {
         return set({ error: `The configuration is not valid: ${(err as Error).message}. Fix it in the Training panel.` });
       }

@@ -241,14 +241,18 @@ export class StudioEngine {
       return planMemory(this.jobs.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize, matmulScratch: matmulScratchKind(gpu) });
     },
 
-    createRun: async ({ datasetId, config, name }) => {
+    createRun: async ({ datasetId, config: asked, name, startFrom }) => {
       const model = this.jobs.requireModel();
-      validateRunConfigFor(config, model.spec);
       const db = this.requireDb();
+      // Read now, so a start from a run without an adapter (or of another model) is refused before a row is made.
+      const from = startFrom ? await this.adapterOf(startFrom) : null;
+      const config = from ? { ...asked, lora: from.adapter.settings } : asked;
+      validateRunConfigFor(config, model.spec);
       await requireDataset(db, datasetId);
       // A name the user gave is theirs (the guide finds its run by it); one made up here is told apart.
-      const named = name || uniqueRunName(`${config.loss} r${config.lora.rank} lr ${config.lr}`, (await db.runs.toArray()).map((r) => r.name));
+      const named = name || uniqueRunName(`${config.loss} r${config.lora.rank} lr ${config.lr}${from ? ` from ${from.run.name ?? startFrom}` : ''}`, (await db.runs.toArray()).map((r) => r.name));
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: named });
+      if (from) await updateRun<TrainRunRow>(db, store.runId, { startedFrom: { runId: startFrom!, name: from.run.name ?? startFrom!, step: from.run.lastStep ?? 0, ...(from.run.kind === 'hdr' && { hdr: true as const }) } });
       return { runId: store.runId };
     },
 
@@ -283,11 +287,19 @@ export class StudioEngine {
           if (!(await db.runs.get(runId))) throw new Error(`“${run.name ?? runId}” was deleted (perhaps in another tab of the studio); nothing was trained`);
           await requireDataset(db, run.datasetId, run);
           const examples = await storedExamples(db, run.datasetId);
+          // A run started from another's adapter trains on from it; a resume's checkpoint holds its own
+          // LoRA, and needs the other run only where it saved none yet.
+          const startedFrom = run.startedFrom && !(resume && (await db.checkpoints.where('[runId+step]').between([runId, -Infinity], [runId, Infinity]).count()) > 0) ? run.startedFrom : null;
+          const adapter = startedFrom
+            ? (await this.adapterOf(startedFrom.runId).catch((err: unknown) => {
+                throw new Error(`“${run.name ?? runId}” starts from the adapter of “${startedFrom.name}”, which cannot be read any more (${(err as Error).message}); start a new run`);
+              })).adapter
+            : undefined;
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
           // Trained on: the run's length is its new total from here (its steps so far keep theirs).
           if (steps !== undefined) await updateRun<TrainRunRow>(db, runId, { config });
-          return trainJob(ctx, { ...input, examples });
+          return trainJob(ctx, { ...input, examples, ...(adapter && { adapter }) });
         }),
         job,
         progress,

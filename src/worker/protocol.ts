@@ -267,7 +267,9 @@ export interface RequestMap {
   /** The memory plan of the current model for a training shape, against this device's limits. */
   planMemory: [TrainShape, MemoryPlan];
   /** Stores a new training run for the dataset on the current model (config validated first). */
-  createRun: [{ datasetId: string; config: RunConfig; name?: string }, { runId: string }];
+  /** `startFrom`: a run whose adapter the new run trains on from (its LoRA settings replace the
+   * config's), instead of a new LoRA adapter; it must hold one, of the loaded model. */
+  createRun: [{ datasetId: string; config: RunConfig; name?: string; startFrom?: string }, { runId: string }];
   /** Trains run `runId` on the current model; resolves when the run ends (done, paused, stopped or
    * failed) with its final status. Resuming a read-only snapshot makes it trainable. */
   /** `steps`: an ended run trains on from its checkpoint to this many steps in all (trainOnProblem says when it cannot). */

@@ -197,4 +197,16 @@ tests['an ended run trains on to more steps from the dashboard, its curve going 
   assert.match(await page.locator('#eval-run option:checked').innerText(), /^eval of “ssb r4 lr 0\.001” on 2 examples/);
   assert.match(await page.locator('#eval-compare option:checked').innerText(), /^base model/);
   await page.getByTestId('eval-compare-answers').waitFor({ timeout: 30_000 });
+
+  // A new run starts from that run's adapter: its LoRA settings are held to the adapter's, and the
+  // dashboard says where it started.
+  await openPanel(page, 'Training');
+  await page.getByLabel('Start from').selectOption({ label: 'the adapter of ssb r4 lr 0.001 (step 4)' });
+  assert.equal(await page.getByLabel('LoRA rank', { exact: true }).isDisabled(), true);
+  assert.match(await page.getByTestId('start-from-note').innerText(), /^The new run trains on from that adapter, so its LoRA settings are the adapter’s \(rank 4, alpha 8, on q, k, v, o, gate, up, down\)/);
+  await page.getByLabel('Steps', { exact: true }).fill('1');
+  await page.getByTestId('start-run').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.getAttribute('data-status') === 'done' && /Finished: 1 of 1/.test(document.querySelector('[data-testid="run-controls"]')?.textContent ?? ''), null, { timeout: 300_000 });
+  assert.equal((await page.getByTestId('run-started-from').innerText()).trim(), 'Started from the adapter of “ssb r4 lr 0.001” (step 4).');
+  await screenshot('dashboard-started-from', page);
 };

@@ -50,6 +50,8 @@ describe('comparing runs', () => {
     expect(diff(a, a)).toEqual([]);
     // A run from before keepBest kept its last step, as one with it off does: no difference.
     expect(diff(a, { ...a, config: { ...a.config, keepBest: false } } as StoredRun)).toEqual([]);
+    // Started from another run's adapter: the same settings, trained on from other weights.
+    expect(diff(a, { ...a, startedFrom: { runId: 'g', name: 'general', step: 40 } } as StoredRun)).toEqual([{ setting: 'started from', a: '—', b: 'the adapter of “general” (step 40)' }]);
     expect(diff(a, { ...a, config: { ...a.config, keepBest: true } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }]);
     expect(diff(a, { ...a, config: { ...a.config, patience: 0 } } as StoredRun)).toEqual([]);
     expect(diff(a, { ...a, config: { ...a.config, keepBest: true, patience: 3 } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }, { setting: 'patience', a: '0', b: '3' }]);

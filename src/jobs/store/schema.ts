@@ -29,6 +29,9 @@ export type TrainRunRow = RunRow<'train', RunConfig> &
     onnxExportCheck?: ExportCheckReport;
     /** Examples, GPU memory and adapter of the latest start (the config is the row's own). */
     setup?: Omit<TrainingSetup, 'config'>;
+    /** The run whose adapter this one started from (its LoRA settings are this run's), at the step
+     * its adapter had then (`hdr`: an HDR run's, whose step is its round); absent: a new LoRA adapter. */
+    startedFrom?: { runId: string; name: string; step: number; hdr?: true };
   };
 
 /** An ablation: what it compares (its config) and, once arms have finished, their comparison. */

@@ -53,9 +53,13 @@ export function RunControls({ run }: { run: StoredRun }) {
           : status === 'failed'
             ? `Failed ${failedWhen(run.lastStep ?? 0, steps)}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;
+  const from = run.startedFrom;
   return (
     <div className="row runcontrols" data-testid="run-controls" data-status={status}>
-      <span>{where}</span>
+      <span>
+        {where}
+        {from && <span data-testid="run-started-from"> Started from the adapter of “{from.name}” ({from.hdr ? `HDR, round ${from.step}` : `step ${from.step}`}).</span>}
+      </span>
       {resumable && (
         <KeepFocusButton className="primary" data-testid="dashboard-resume" disabled={active !== null || !!resumeHeld} reasonId={resumeHeld ? 'dashboard-resume-held' : null} onClick={() => void resumeRun(run.id)}>
           {resumeLabel(run, checkpointStep)}

@@ -15,6 +15,7 @@ export function NumberField({
   above,
   integer,
   step,
+  disabled,
 }: {
   id: string;
   label: string;
@@ -26,6 +27,8 @@ export function NumberField({
   above?: number;
   integer?: boolean;
   step?: number | 'any';
+  /** Held (another choice sets its value): shown, not edited. */
+  disabled?: boolean;
 }) {
   const [text, setText] = useState(String(value));
   // Typing '0.' on the way to '0.5' reports 0: the text keeps the point (a new value from
@@ -48,6 +51,7 @@ export function NumberField({
         min={above ?? min}
         max={max}
         step={step}
+        disabled={disabled}
         aria-invalid={problem !== null}
         aria-describedby={problem ? `${id}-problem` : undefined}
         onChange={(e) => {

@@ -7,11 +7,14 @@ import { LORA_TARGETS, useRuns, type LoraTarget, type ScheduleKind } from '../..
 import { useModel } from '../../state/modelStore.ts';
 import { NumberField } from './NumberField.tsx';
 import { BalanceFields } from './BalanceFields.tsx';
+import { StartFromField } from './StartFromField.tsx';
 
 const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 
-export function RunConfigForm({ disabled }: { disabled: boolean }) {
+export function RunConfigForm({ disabled, datasetId = null }: { disabled: boolean; datasetId?: string | null }) {
   const draft = useRuns((s) => s.draft);
+  // Started from another run's adapter, the run's LoRA settings are that adapter's.
+  const loraHeld = useRuns((s) => s.startFrom !== null && s.runs.some((r) => r.id === s.startFrom));
   const update = useRuns((s) => s.updateDraft);
   const chooseSeqLen = useRuns((s) => s.chooseSeqLen);
   // The loaded model's positions bound the sequence length (a draft kept from another may pass them).
@@ -60,9 +63,10 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
           Warm-up of {draft.warmupSteps} steps is longer than the run’s {draft.steps}: the learning rate never reaches {draft.lr}.
         </p>
       )}
-      <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} integer step={1} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
-      <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} above={0} step={1} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
-      <fieldset className="field targets">
+      <StartFromField datasetId={datasetId} />
+      <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} integer step={1} disabled={loraHeld} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
+      <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} above={0} step={1} disabled={loraHeld} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
+      <fieldset className="field targets" disabled={loraHeld}>
         <legend>LoRA targets</legend>
         {LORA_TARGETS.map((t) => (
           <label key={t} className="check">

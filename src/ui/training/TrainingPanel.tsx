@@ -69,7 +69,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
           </span>
         )}
       </p>
-      <RunConfigForm disabled={!!active} />
+      <RunConfigForm disabled={!!active} datasetId={dataset?.id ?? null} />
       {dataset && <ReasoningNote datasetId={dataset.id} loss={draft.loss} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       {dataset && <RunLengthNote datasetId={dataset.id} disabled={!!active} />}
