@@ -252,7 +252,11 @@ export class StudioEngine {
       // A name the user gave is theirs (the guide finds its run by it); one made up here is told apart.
       const named = name || uniqueRunName(`${config.loss} r${config.lora.rank} lr ${config.lr}${from ? ` from ${from.run.name ?? startFrom}` : ''}`, (await db.runs.toArray()).map((r) => r.name));
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: named });
-      if (from) await updateRun<TrainRunRow>(db, store.runId, { startedFrom: { runId: startFrom!, name: from.run.name ?? startFrom!, step: from.run.lastStep ?? 0, ...(from.run.kind === 'hdr' && { hdr: true as const }) } });
+      if (from) {
+        // The step of the adapter read: its newest checkpoint's (a run keeping its best step keeps that one), not its last step's.
+        const newest = await db.checkpoints.where('[runId+step]').between([startFrom!, -Infinity], [startFrom!, Infinity]).last();
+        await updateRun<TrainRunRow>(db, store.runId, { startedFrom: { runId: startFrom!, name: from.run.name ?? startFrom!, step: newest?.step ?? from.run.lastStep ?? 0, ...(from.run.kind === 'hdr' && { hdr: true as const }) } });
+      }
       return { runId: store.runId };
     },
 
