@@ -141,7 +141,7 @@ function evaluationText(e: CardEvaluation, other: BesideEvaluation | undefined, 
   const a = e.askedInTraining;
   const rest = a && { correct: e.correct - a.correct, total: e.total - a.total };
   const asked = a?.total
-    ? ` ${a.total === 1 ? '1 of those questions is' : `${a.total} of those questions are`} asked word for word by a training example too (the same conversation and tools), so ${a.total === 1 ? 'its answer shows' : 'their answers show'} what the adapter remembers: ${a.correct} of ${a.total} correct there${rest!.total > 0 ? `, and ${percent(rest!.correct, rest!.total)} (${rest!.correct} of ${rest!.total}) on the others` : ''}.`
+    ? ` ${a.total === 1 ? '1 of those questions is' : `${a.total} of those questions are`} asked word for word by a training example too (the same conversation and tools), so ${a.total === 1 ? 'its answer comes' : 'their answers come'} from what the weights were trained on: ${a.correct} of ${a.total} correct there${rest!.total > 0 ? `, and ${percent(rest!.correct, rest!.total)} (${rest!.correct} of ${rest!.total}) on the others` : ''}.`
     : '';
   return `${percent(e.correct, e.total)} of the calls correct (${e.correct} of ${e.total} held-out examples, ${accuracyIntervalText(e.correct, e.total)}; answers of up to ${e.maxNewTokens} tokens)${how} by the studio's AST checker, which checks calls as BFCL's does${beside}.${split}${relabeled}${later}${asked}`;
 }

@@ -64,8 +64,8 @@ describe('the cards of what a run pushes', () => {
     expect(card).not.toContain('later steps');
     // Where training asks some held-out questions word for word, the card says what the others score.
     const asked = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, askedInTraining: { correct: 5, total: 7 } } });
-    expect(asked).toContain("which checks calls as BFCL's does. 7 of those questions are asked word for word by a training example too (the same conversation and tools), so their answers show what the adapter remembers: 5 of 7 correct there, and 83.3% (20 of 24) on the others.");
-    expect(adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 1, total: 1, maxNewTokens: 96, askedInTraining: { correct: 1, total: 1 } } })).toContain('1 of those questions is asked word for word by a training example too (the same conversation and tools), so its answer shows what the adapter remembers: 1 of 1 correct there.');
+    expect(asked).toContain("which checks calls as BFCL's does. 7 of those questions are asked word for word by a training example too (the same conversation and tools), so their answers come from what the weights were trained on: 5 of 7 correct there, and 83.3% (20 of 24) on the others.");
+    expect(adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 1, total: 1, maxNewTokens: 96, askedInTraining: { correct: 1, total: 1 } } })).toContain('1 of those questions is asked word for word by a training example too (the same conversation and tools), so its answer comes from what the weights were trained on: 1 of 1 correct there.');
     expect(card).not.toContain('word for word');
     // Examples whose expected answer was edited between the two evaluations are said, and left out of the split.
     const relabeled = adapterModelCard({ title: 'calls', run: 'my run', repo: 'ada/calls', config, evaluation: { correct: 25, total: 31, maxNewTokens: 96, base: { correct: 23, total: 31, split: { right: 2, wrong: 1 }, relabeled: 2 } } });

@@ -38,8 +38,8 @@ describe('downloading an evaluation’s answers', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'answers-')), file.name);
     writeFileSync(path, file.text);
     expect(readPredictionLines(path)).toEqual([
-      { id: 'q1', output: wrong.output, finishReason: 'eos', generatedTokens: 12, valid: false, afterCalls: false, expected: 'abcd0123abcd0123' },
-      { id: 'q2#call1', output: '[f(a=1)]', finishReason: 'eos', generatedTokens: 5, valid: true, afterCalls: true },
+      { id: 'q1', output: wrong.output, finishReason: 'eos', generatedTokens: 12, valid: false, afterCalls: false, askedInTraining: false, expected: 'abcd0123abcd0123' },
+      { id: 'q2#call1', output: '[f(a=1)]', finishReason: 'eos', generatedTokens: 5, valid: true, afterCalls: true, askedInTraining: false },
     ]);
   });
 

@@ -173,7 +173,12 @@ describe('worker engine: generation jobs', () => {
       expect(card).toContain('\ndatasets:\n- ada/demo-calls\n');
       // Its evaluation above (not the GGUF file's), with no base-model evaluation to set beside it.
       const { correct, total } = evaluated.summary;
-      expect(card).toContain(`## Evaluation\n\n${((100 * correct) / total).toFixed(1)}% of the calls correct (${correct} of ${total} held-out examples, ${accuracyIntervalText(correct, total)}; answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does.\n`);
+      // One held-out question is asked in training too (the twin above): the card counts it apart.
+      const twin = evaluated.summary.asked!.inTraining;
+      const rest = evaluated.summary.asked!.notInTraining;
+      expect(twin.total).toBe(1);
+      const others = `${((100 * rest.correct) / rest.total).toFixed(1)}% (${rest.correct} of ${rest.total}) on the others`;
+      expect(card).toContain(`## Evaluation\n\n${((100 * correct) / total).toFixed(1)}% of the calls correct (${correct} of ${total} held-out examples, ${accuracyIntervalText(correct, total)}; answers of up to 4 tokens) by the studio's AST checker, which checks calls as BFCL's does. 1 of those questions is asked word for word by a training example too (the same conversation and tools), so its answer comes from what the weights were trained on: ${twin.correct} of 1 correct there, and ${others}.\n`);
       // The GGUF file the page saved, named as Ollama's hf.co/<repo>:F32 finds it, with a card that says so.
       const pushedGguf = await engine.handlers.pushToHub({ runId: 'run-1', what: 'gguf', gguf: { file: f32, type: 'f32' }, repo: 'one-step-gguf', token: 'hf_w', private: false, baseUrl: hub.base }, () => undefined);
       expect(pushedGguf.files.map((f) => [f.path, f.bytes, f.lfs])).toEqual([['one-step-gguf-F32.gguf', f32.size, true], ['README.md', expect.any(Number), false]]);
@@ -184,7 +189,9 @@ describe('worker engine: generation jobs', () => {
       // changed its verdict), beside the adapter's.
       const f = fileRow.summary;
       const pctOf = (s: { correct: number; total: number }) => `${((100 * s.correct) / s.total).toFixed(1)}%`;
-      expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain(`## Evaluation\n\n${pctOf(f)} of the calls correct (${f.correct} of 4 held-out examples, ${accuracyIntervalText(f.correct, 4)}; answers of up to 4 tokens) with this file's weights as llama.cpp reads them, by the studio's AST checker, which checks calls as BFCL's does, against ${pctOf(evaluated.summary)} (${evaluated.summary.correct} of 4) for the run's adapter.\n`);
+      const fileTwin = f.asked!.inTraining;
+      const fileRest = f.asked!.notInTraining;
+      expect(hub.file('ada/one-step-gguf', 'README.md').toString()).toContain(`## Evaluation\n\n${pctOf(f)} of the calls correct (${f.correct} of 4 held-out examples, ${accuracyIntervalText(f.correct, 4)}; answers of up to 4 tokens) with this file's weights as llama.cpp reads them, by the studio's AST checker, which checks calls as BFCL's does, against ${pctOf(evaluated.summary)} (${evaluated.summary.correct} of 4) for the run's adapter. 1 of those questions is asked word for word by a training example too (the same conversation and tools), so its answer comes from what the weights were trained on: ${fileTwin.correct} of 1 correct there, and ${pctOf(fileRest)} (${fileRest.correct} of ${fileRest.total}) on the others.\n`);
       await expect(engine.handlers.pushToHub({ runId: 'run-1', what: 'adapter', repo: 'ada/x', token: 'hf_r', private: true, baseUrl: hub.base }, () => undefined)).rejects.toThrow(/may only read; pushing needs a write token/);
     } finally {
       await close();
