@@ -78,6 +78,13 @@ async function onlyHdrOn<T>(datasetId: string, work: () => Promise<T>): Promise<
   return hdr.value;
 }
 
+/** The step of the run's newest checkpoint (undefined: it has none), read from the index alone: a
+ * checkpoint row holds the LoRA and optimizer state. */
+async function newestCheckpointStep(db: StudioDb, runId: string): Promise<number | undefined> {
+  const key = await db.checkpoints.where('[runId+step]').between([runId, -Infinity], [runId, Infinity]).lastKey();
+  return key === undefined ? undefined : (key as unknown as [string, number])[1];
+}
+
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
   readonly jobs = new JobEngine(() => this.device(), {
@@ -254,8 +261,8 @@ export class StudioEngine {
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: named });
       if (from) {
         // The step of the adapter read: its newest checkpoint's (a run keeping its best step keeps that one), not its last step's.
-        const newest = await db.checkpoints.where('[runId+step]').between([startFrom!, -Infinity], [startFrom!, Infinity]).last();
-        await updateRun<TrainRunRow>(db, store.runId, { startedFrom: { runId: startFrom!, name: from.run.name ?? startFrom!, step: newest?.step ?? from.run.lastStep ?? 0, ...(from.run.kind === 'hdr' && { hdr: true as const }) } });
+        const step = (await newestCheckpointStep(db, startFrom!)) ?? from.run.lastStep ?? 0;
+        await updateRun<TrainRunRow>(db, store.runId, { startedFrom: { runId: startFrom!, name: from.run.name ?? startFrom!, step, ...(from.run.kind === 'hdr' && { hdr: true as const }) } });
       }
       return { runId: store.runId };
     },
@@ -293,7 +300,8 @@ export class StudioEngine {
           const examples = await storedExamples(db, run.datasetId);
           // A run started from another's adapter trains on from it; a resume's checkpoint holds its own
           // LoRA, and needs the other run only where it saved none yet.
-          const startedFrom = run.startedFrom && !(resume && (await db.checkpoints.where('[runId+step]').between([runId, -Infinity], [runId, Infinity]).count()) > 0) ? run.startedFrom : null;
+          const ownCheckpoint = resume && (await newestCheckpointStep(db, runId)) !== undefined;
+          const startedFrom = ownCheckpoint ? null : (run.startedFrom ?? null);
           const adapter = startedFrom
             ? (await this.adapterOf(startedFrom.runId).catch((err: unknown) => {
                 throw new Error(`“${run.name ?? runId}” starts from the adapter of “${startedFrom.name}”, which cannot be read any more (${(err as Error).message}); start a new run`);
