@@ -13,7 +13,7 @@ import { exampleRow, MAX_STORED_ISSUES, newDatasetId, WRITE_BATCH } from './data
 import { fingerprintBuilder } from './fingerprint.ts';
 import { streamDatasetFiles, unlessCancelled, type DatasetFile, type ImportedFile, type ImportOptions } from './import-dataset.ts';
 import type { ImportIssue } from './record-error.ts';
-import { DEFAULT_SPLIT, splitOf, type SplitSettings } from './split.ts';
+import { DEFAULT_SPLIT, sameSplit, splitOf, type SplitSettings } from './split.ts';
 
 export interface ImportIntoDbOptions extends ImportOptions {
   name: string;
@@ -120,7 +120,7 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
   unlessCancelled(options.signal);
   if (ord === 0) return { row: null, files: fileReports, issues, issueCount, imported: 0 };
   const digest = await fingerprint.digest();
-  const same = (await db.datasets.where('fingerprint').equals(digest).toArray()).find((d) => d.split.seed === split.seed && d.split.evalFraction === split.evalFraction);
+  const same = (await db.datasets.where('fingerprint').equals(digest).toArray()).find((d) => sameSplit(d.split, split));
   if (same) {
     await db.examples.where('datasetId').equals(datasetId).delete();
     let choicesKept = 0;

@@ -18,6 +18,12 @@ export interface SplitSettings {
 
 export const DEFAULT_SPLIT: SplitSettings = { seed: 1234, evalFraction: 0.1 };
 
+/** Whether two splits hold out the same examples of the same data. */
+export const sameSplit = (a: SplitSettings, b: SplitSettings): boolean => a.seed === b.seed && a.evalFraction === b.evalFraction;
+
+/** The share held out in percent, as the studio and the CLI write it (10, 12.5). */
+export const heldOutPercent = (evalFraction: number): number => +(evalFraction * 100).toFixed(2);
+
 /** The shares of a dataset a user may hold out, in percent (the studio's "Split it again" and the
  * CLI's --held-out): some held out, and most left to train on. */
 export const HELD_OUT_PERCENT = { min: 1, max: 50 } as const;

@@ -10,7 +10,7 @@ import { tooLongNote } from '../eval/summaryNotes.ts';
 import { CHANCE_LEVEL, mcnemarExactP, pValueText } from '../eval/pairedTest.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
-import type { SplitSettings } from '../data/split.ts';
+import { heldOutPercent, sameSplit, type SplitSettings } from '../data/split.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
@@ -127,8 +127,8 @@ export function datasetChangedNote(r: AblationResult, now: { fingerprint: string
   if (!r.dataset) return null;
   if (!now) return `The dataset “${r.dataset.name}” this ablation ran on is no longer in the studio.`;
   const then = r.dataset.split;
-  if (then && now.split && (then.seed !== now.split.seed || then.evalFraction !== now.split.evalFraction)) {
-    return `The dataset “${r.dataset.name}” was split again since this ablation ran (${+(then.evalFraction * 100).toFixed(2)}% held out with seed ${then.seed} then, ${+(now.split.evalFraction * 100).toFixed(2)}% with seed ${now.split.seed} now): these numbers are of the examples it trained on and held out then.`;
+  if (then && now.split && !sameSplit(then, now.split)) {
+    return `The dataset “${r.dataset.name}” was split again since this ablation ran (${heldOutPercent(then.evalFraction)}% held out with seed ${then.seed} then, ${heldOutPercent(now.split.evalFraction)}% with seed ${now.split.seed} now): these numbers are of the examples it trained on and held out then.`;
   }
   // Including or leaving out an example changes which ones the arms take, not the fingerprint.
   const included = r.dataset.inclusionEdits !== undefined && (now.inclusionEdits ?? 0) !== r.dataset.inclusionEdits;

@@ -7,6 +7,7 @@
 // Imported adapter files live in the checkpoint row's blobs next to the trainer checkpoint.
 // Never validates untrusted bytes itself (snapshot-file.ts has already done that) and never
 // touches the GPU.
+import { sameSplit } from '../data/split.ts';
 import type { CheckpointRow, ExampleRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { editedAnswerCount, loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
@@ -370,7 +371,7 @@ export async function readOnlyResumeProblem(db: StudioDb, row: SnapshotRunRow): 
   const dataset = await db.datasets.get(row.datasetId);
   if (!info || !dataset) return null;
   const again = 'open the snapshot again as resumable (with its dataset, if this browser has no copy that trains as the run did)';
-  if (info.split && (info.split.seed !== dataset.split.seed || info.split.evalFraction !== dataset.split.evalFraction)) return `${otherSplitText(dataset, info.split)}; ${again}`;
+  if (info.split && !sameSplit(info.split, dataset.split)) return `${otherSplitText(dataset, info.split)}; ${again}`;
   const train = info.train === undefined ? undefined : await usedCount(db, dataset.id, 'train');
   // More examples (HDR's samples added after the run's) resume over the run's own where the
   // checkpoint keeps its training set's digest, which the trainer checks (resumedTrainingSet).
@@ -410,8 +411,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   // A snapshot that does not say its fingerprint is matched by its examples' own.
   const fingerprint = info.fingerprint || (snapshot.dataset ? await datasetFingerprint(snapshot.dataset) : '');
   const same = fingerprint ? await db.datasets.where('fingerprint').equals(fingerprint).toArray() : [];
-  const sameSplit = (split: { seed: number; evalFraction: number }) => !info.split || (split.seed === info.split.seed && split.evalFraction === info.split.evalFraction);
-  const split = same.filter((d) => sameSplit(d.split));
+  const split = same.filter((d) => !info.split || sameSplit(d.split, info.split));
   // To resume, a local copy must also include what the run trained on (one stored from an earlier
   // import of this snapshot does); where none does, the snapshot's own dataset (with its inclusion
   // choices) is stored.

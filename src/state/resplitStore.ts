@@ -8,7 +8,7 @@ import { create } from 'zustand';
 import { engineClient } from './engine.ts';
 import { deletedMeanwhile, refreshAfterSaved, useDatasets } from './datasetStore.ts';
 import { useRuns } from './runStore.ts';
-import { heldOutPercentProblem, plural, seedProblem, type SplitSettings } from '../worker/protocol.ts';
+import { heldOutPercent, heldOutPercentProblem, plural, seedProblem, type SplitSettings } from '../worker/protocol.ts';
 
 
 export interface ResplitAsk {
@@ -40,7 +40,7 @@ export function splitProblem(percent: number, seed: number): string | null {
 }
 
 /** "20% held out (seed 7)". */
-export const splitText = (s: SplitSettings) => `${+(s.evalFraction * 100).toFixed(2)}% held out (seed ${s.seed})`;
+export const splitText = (s: SplitSettings) => `${heldOutPercent(s.evalFraction)}% held out (seed ${s.seed})`;
 
 export const useResplit = create<ResplitState>((set, get) => ({
   asked: null,

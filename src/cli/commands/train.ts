@@ -24,7 +24,7 @@ import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples } from '../../jobs/data.ts';
 import { plural } from '../../data/plural.ts';
 import { failedWhen } from '../../train/runWords.ts';
-import { DEFAULT_SPLIT } from '../../data/split.ts';
+import { DEFAULT_SPLIT, heldOutPercent } from '../../data/split.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -291,7 +291,7 @@ const train: CliCommand = {
     const evalFraction = heldOutFrom(f, () => (before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter)));
     const own = before?.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction;
     // Another share would hold out examples the run trained on, and train on some it held out.
-    if (before && Math.abs(evalFraction - own) > 1e-9) throw new CliError(`--held-out ${f['held-out']}: ${out} holds out ${+(own * 100).toFixed(2)}% of its examples, and a resumed run keeps its split; drop --held-out, or start a new run`, 2);
+    if (before && evalFraction !== own) throw new CliError(`--held-out ${f['held-out']}: ${out} holds out ${heldOutPercent(own)}% of its examples, and a resumed run keeps its split; drop --held-out, or start a new run`, 2);
     // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
     // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
     // A resumed run that recorded the lines' choice of the snapshot it started from reads its record:

@@ -7,14 +7,14 @@ import type { DatasetRow } from '../../state/queries.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useDatasetHeld } from '../../state/jobStore.ts';
 import { splitProblem, splitText, useResplit } from '../../state/resplitStore.ts';
-import { HELD_OUT_PERCENT, MAX_SEED } from '../../worker/protocol.ts';
+import { HELD_OUT_PERCENT, heldOutPercent, MAX_SEED, sameSplit } from '../../worker/protocol.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { dialogKeys } from '../shell/dialogKeys.ts';
 
 export function SplitSettingsForm({ dataset }: { dataset: DatasetRow }) {
-  const [percent, setPercent] = useState(+(dataset.split.evalFraction * 100).toFixed(2));
+  const [percent, setPercent] = useState(heldOutPercent(dataset.split.evalFraction));
   const [seed, setSeed] = useState(dataset.split.seed);
   const fieldProblem = useFirstFieldProblem(['split-']);
   const held = useDatasetHeld(dataset.id, 'split it again');
@@ -22,7 +22,7 @@ export function SplitSettingsForm({ dataset }: { dataset: DatasetRow }) {
   const notice = useResplit((s) => (s.notice?.datasetId === dataset.id ? s.notice.text : null));
   const { askToResplit, dismissNotice } = useResplit.getState();
   const split = { seed, evalFraction: percent / 100 };
-  const same = split.seed === dataset.split.seed && Math.abs(split.evalFraction - dataset.split.evalFraction) < 1e-9;
+  const same = sameSplit(split, dataset.split);
   const problem = fieldProblem ? `Fix ${fieldProblem} first.` : splitProblem(percent, seed);
   const off = problem ?? held ?? (asked?.stage === 'saving' ? 'Splitting it again…' : same ? 'These are the settings it is split with now.' : null);
   return (
