@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Example } from '../../src/data/example.ts';
 import { openaiParser } from '../../src/data/formats/openai.ts';
-import { DEFAULT_SPLIT, splitOf } from '../../src/data/split.ts';
+import { DEFAULT_SPLIT, sideOf } from '../../src/data/split.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { DEMO_PATH, generateDemoDataset, qwen3TokenizerFromNodeModules, type Phrasings } from '../gen-demo-dataset.ts';
 
@@ -92,4 +92,4 @@ let smallTalkSeen = 0;
 const pretrain = asked.filter((line, i) => (isSmallTalk(line) ? smallTalkSeen++ % SMALL_TALK_EVERY === 0 : !isStockOnly(line) || i % STOCK_ONLY_EVERY === 0));
 console.log(`${generated.length - asked.length} generated examples left out: the demo dataset asks the same; ${asked.length - pretrain.length} stock-price questions and requests that need no call thinned out (${pretrain.filter(isStockOnly).length} and ${pretrain.filter(isSmallTalk).length} kept)`);
 write('pretrain.jsonl', pretrain, () => ({}), (i) => i % 2 === 0);
-write('demo.jsonl', demo, (example) => ({ split: splitOf(example.id, DEFAULT_SPLIT), calls: example.target.calls }), () => true);
+write('demo.jsonl', demo, (example) => ({ split: sideOf(example, DEFAULT_SPLIT), calls: example.target.calls }), () => true);

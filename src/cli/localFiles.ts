@@ -5,7 +5,7 @@ import { accessSync, appendFileSync, closeSync, constants, existsSync, mkdirSync
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { SourceFormat } from '../data/example.ts';
+import type { Example, SourceFormat } from '../data/example.ts';
 import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
 import { downloadHubDataset, hubDatasetPath } from '../data/hub-dataset.ts';
 import { formatBytes } from '../data/record-limits.ts';
@@ -13,7 +13,7 @@ import { HubAccessError, HubError } from '../model/hub.ts';
 import { datasetCacheDir, hubBaseUrl, hubTimeoutMs, hubToken } from './modelSource.ts';
 import { nodeDirectoryModelCache } from '../model/model-cache-node.ts';
 import { ProgressLine } from './progress.ts';
-import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
+import { DEFAULT_SPLIT, sideOf, splitSettings } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
@@ -134,7 +134,7 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
   const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(folder, paths);
   const included = snapshot?.included;
   const includedFrom = snapshot && (snapshot.recordedIn ? `${snapshot.path} (as ${snapshot.recordedIn} records it)` : snapshot.path);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const data = await fileExamples(files, { split: splitSettings(opts.seed, opts.evalFraction ?? DEFAULT_SPLIT.evalFraction, opts.byQuestion ?? true), format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   if (opts.ignoreLineChoices) return data;
@@ -151,7 +151,7 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
 
 /** `adapter`: the --adapter folder, whose snapshot lines' choice applies (snapshotChoices);
  * `ownRun`: instead, the run folder read again (train --resume, recipe --run), whose recorded one does. */
-type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; everyCallTurn?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
+type DataExampleOptions = { seed: number; evalFraction?: number; /** Examples asking the same question on one side (data/split.ts, the default); false: one by one, as runs from before split. */ byQuestion?: boolean; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; everyCallTurn?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to
  * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),
@@ -250,14 +250,14 @@ function adapterBaseModel(dir: string): string | undefined {
  * (`inclusion`: --include-flagged, --leave-out) where it chose any, and whether it used the examples
  * the quality check flags (`includeFailing`: --include-failing), and the studio's per-line choice of
  * the snapshot it started from (`lineChoices`), where it had one. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: true; everyCallTurn?: true; lineChoices?: LineChoices; file?: string } {
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; byQuestion?: boolean; inclusion?: InclusionChoice; includeFailing?: true; everyCallTurn?: true; lineChoices?: LineChoices; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
-    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: boolean; lineChoices?: LineChoices; dataset?: { split?: { seed?: number; evalFraction?: number } } };
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; splitBy?: string; inclusion?: InclusionChoice; includeFailing?: boolean; lineChoices?: LineChoices; dataset?: { split?: { seed?: number; evalFraction?: number; by?: string } } };
     const lineChoices = run.source?.lineChoices ?? run.lineChoices;
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), ...(run.source?.everyCallTurn === true && { everyCallTurn: true as const }), ...(typeof lineChoices?.from === 'string' && { lineChoices }), file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, byQuestion: (run.source?.splitBy ?? run.splitBy ?? run.dataset?.split?.by) === 'question', ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), ...(run.source?.everyCallTurn === true && { everyCallTurn: true as const }), ...(typeof lineChoices?.from === 'string' && { lineChoices }), file: join(dir, file) };
   }
   return {};
 }
@@ -273,6 +273,19 @@ export function adapterEvalFraction(dir: string | undefined): number {
   return own;
 }
 
+/** Whether to split by question (data/split.ts): as the run of an --adapter folder split, where it
+ * records a run (one written before splits went by question split example by example, said), else
+ * by question. */
+export function adapterSplitsByQuestion(dir: string | undefined): boolean {
+  const { config, byQuestion } = adapterRun(dir);
+  if (config === undefined || byQuestion) return true;
+  console.error(`note: --adapter ${dir}'s run split its examples one by one (it was written before splits kept the examples asking the same question on one side), so this splits them so too`);
+  return false;
+}
+
+/** The split's kind as a run folder records it (RunSource's `splitBy`). */
+export const recordedSplitBy = (byQuestion: boolean): { splitBy?: 'question' } => (byQuestion ? { splitBy: 'question' } : {});
+
 /** The held-out share as a run folder records it: only where it is not the usual one, so folders
  * split the usual way read as they always did. */
 export function recordedEvalFraction(evalFraction: number): { evalFraction?: number } {
@@ -283,10 +296,10 @@ export function recordedEvalFraction(evalFraction: number): { evalFraction?: num
  * most of those `held` out here are ones the adapter trained on, and scored they flatter it. Said,
  * not refused: a user may mean it (the README's `eval ... --split-seed 1234` after a run trained with
  * the default seed 42 did it unawares). */
-export function noteAdapterTrainedOn(adapterDir: string | undefined, splitSeed: number, held: { id: string; source?: string }[]): void {
-  const { splitSeed: runSeed, evalFraction } = adapterRun(adapterDir);
+export function noteAdapterTrainedOn(adapterDir: string | undefined, splitSeed: number, held: Example[]): void {
+  const { splitSeed: runSeed, evalFraction, byQuestion } = adapterRun(adapterDir);
   if (runSeed === undefined || runSeed === splitSeed) return;
-  const seen = held.filter((e) => sideOf(e, { seed: runSeed, evalFraction: evalFraction ?? DEFAULT_SPLIT.evalFraction }) === 'train').length;
+  const seen = held.filter((e) => sideOf(e, splitSettings(runSeed, evalFraction ?? DEFAULT_SPLIT.evalFraction, byQuestion ?? false)) === 'train').length;
   if (seen === 0) return;
   console.error(
     `note: --adapter ${adapterDir} was trained with split seed ${runSeed}, and --split-seed ${splitSeed} holds out other examples: ${seen} of the ${held.length} held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`,

@@ -297,7 +297,9 @@ export async function checkSomeExampleFits(model: { tokenizer: PreTrainedTokeniz
 /** --split-seed, offered by every command that splits data files into train and held-out sides. */
 export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's seed (default: that of the --adapter run folder, if any,
                           else --seed); the studio splits the datasets it imports with ${DEFAULT_SPLIT.seed},
-                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out`;
+                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out; the examples
+                          asking one question share a side (an --adapter run folder written before
+                          splits went by question keeps its split one by one, and says so)`;
 
 /** --held-out, offered with --split-seed. */
 export const HELD_OUT_HELP = `  --held-out <percent>    the share of examples held out, ${HELD_OUT_PERCENT.min} to ${HELD_OUT_PERCENT.max} (default: the --adapter run

@@ -9,7 +9,7 @@ import type { Prediction } from '../eval/evaluate.ts';
 import type { Example } from './example.ts';
 import type { QualityReport } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
-import { DEFAULT_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
+import { EXAMPLE_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
 
 export const DB_NAME = 'balancesft-studio';
 
@@ -167,7 +167,7 @@ export const LATEST_DB_VERSION = 7;
 async function upgradeToV2(tx: Transaction): Promise<void> {
   const datasets = tx.table('datasets');
   await datasets.toCollection().modify((d: Partial<DatasetRow>) => {
-    d.split ??= { ...DEFAULT_SPLIT };
+    d.split ??= { ...EXAMPLE_SPLIT };
     d.fingerprint ??= '';
     d.issues ??= [];
     d.issueCount ??= d.issues.length;
@@ -180,7 +180,7 @@ async function upgradeToV2(tx: Transaction): Promise<void> {
     .table('examples')
     .toCollection()
     .modify((row: Partial<ExampleRow> & { datasetId: string; id: string }) => {
-      row.split ??= splitOf(row.id, settings.get(row.datasetId) ?? DEFAULT_SPLIT);
+      row.split ??= splitOf(row.id, settings.get(row.datasetId) ?? EXAMPLE_SPLIT);
       row.included ??= row.quality?.passed === false ? 0 : 1;
       row.ord ??= ord++;
     });

@@ -1,28 +1,53 @@
-// The train/eval split: each example's side is a pure function of (seed, example id), so the split
-// is the same on every device and after re-import, and adding examples never moves existing ones.
-// HDR samples are train: they answer training prompts again, and held out they would put training
-// questions in the eval set; unless a new split holds their question out, where they go with it
-// (trained, they would train the held-out question). The calling turns of one conversation, each an
-// example when every calling turn is learned (call-turns.ts), are one question: they share the
-// conversation's side. Never depends on record order or on Math.random.
+// The train/eval split: each example's side is a pure function of the seed and what it asks, so the
+// split is the same on every device and after re-import, and adding examples never moves existing
+// ones. Examples asking the same question (the same conversation and tools, whatever the answer:
+// synthetic datasets repeat requests word for word) share a side: split one by one, a held-out
+// question was often one the model trained on, its verdict a measure of memory, not of the task.
+// HDR samples answer their question again, so they go with it. The calling turns of one
+// conversation, each an example when every calling turn is learned (call-turns.ts), are one
+// question: a conversation goes by its first request, which they all share (conversations opening
+// with the same request and tools share a side too). Never depends on record order or on
+// Math.random.
+// Datasets and run folders from before split each example by its id alone (`by` absent): they keep
+// that split, HDR samples on the train side unless their question is held out, until split again.
 
 import { conversationOf } from './call-turns.ts';
+import type { Example } from './example.ts';
+import { promptKey } from './prompt-key.ts';
 
 export type SplitName = 'train' | 'eval';
 
 export interface SplitSettings {
   seed: number;
-  /** Share of examples held out for evaluation, in [0, 1). */
+  /** Share of questions held out for evaluation, in [0, 1). */
   evalFraction: number;
+  /** 'question': examples asking the same question share a side. Absent: each example by its id,
+   * as every split was before (stored datasets, run folders and snapshots keep it). */
+  by?: 'question';
 }
 
-export const DEFAULT_SPLIT: SplitSettings = { seed: 1234, evalFraction: 0.1 };
+export const DEFAULT_SPLIT: SplitSettings = { seed: 1234, evalFraction: 0.1, by: 'question' };
+
+/** The split of datasets and run folders made before splits went by question: the default seed and
+ * share, each example by its id. */
+export const EXAMPLE_SPLIT: SplitSettings = { seed: DEFAULT_SPLIT.seed, evalFraction: DEFAULT_SPLIT.evalFraction };
+
+/** The split as a record keeps it: `by` only where it is by question. */
+export function splitSettings(seed: number, evalFraction: number, byQuestion: boolean): SplitSettings {
+  return byQuestion ? { seed, evalFraction, by: 'question' } : { seed, evalFraction };
+}
 
 /** Whether two splits hold out the same examples of the same data. */
-export const sameSplit = (a: SplitSettings, b: SplitSettings): boolean => a.seed === b.seed && a.evalFraction === b.evalFraction;
+export const sameSplit = (a: SplitSettings, b: SplitSettings): boolean => a.seed === b.seed && a.evalFraction === b.evalFraction && !!a.by === !!b.by;
+
+/** The split in a cache key or signature: what sameSplit compares. */
+export const splitKey = (s: SplitSettings | undefined): string => (s ? `${s.seed}/${s.evalFraction}${s.by ? `/${s.by}` : ''}` : '');
 
 /** The share held out in percent, as the studio and the CLI write it (10, 12.5). */
 export const heldOutPercent = (evalFraction: number): number => +(evalFraction * 100).toFixed(2);
+
+/** "20% held out (seed 7)"; a split from before splits went by question says it went one by one. */
+export const splitText = (s: SplitSettings): string => `${heldOutPercent(s.evalFraction)}% held out${s.by === 'question' ? '' : ' example by example'} (seed ${s.seed})`;
 
 /** The shares of a dataset a user may hold out, in percent (the studio's "Split it again" and the
  * CLI's --held-out): some held out, and most left to train on. */
@@ -52,9 +77,19 @@ export function hardCaseRootId(id: string): string {
   return id.replace(/(#hdr\d+(\.\d+)?)+$/, '');
 }
 
-/** An example's side: an HDR sample's is train (eval when its question's is), any other's its
- * conversation's (splitOf the id without a calling turn's `#call<n>`). */
-export function sideOf(example: { id: string; source?: string }, settings: SplitSettings): SplitName {
+/** What an example asks, for its side: its first request (the conversation up to its first answer)
+ * and tools. A single request's is its whole prompt (promptKey); every calling turn of one
+ * conversation (`#call<n>` and its last turn) shares it, and so does an HDR sample its question's. */
+export function questionOf(example: Pick<Example, 'messages' | 'tools'>): string {
+  const first = example.messages.findIndex((m) => m.role === 'assistant');
+  return promptKey({ tools: example.tools, messages: first < 0 ? example.messages : example.messages.slice(0, first) });
+}
+
+/** An example's side. Split by question: its question's (questionOf). Split by example: an HDR
+ * sample's is train (eval when its question's is), any other's its conversation's (splitOf the id
+ * without a calling turn's `#call<n>`). */
+export function sideOf(example: Pick<Example, 'id' | 'messages' | 'tools'> & { source?: string }, settings: SplitSettings): SplitName {
+  if (settings.by === 'question') return splitOf(questionOf(example), settings);
   const side = splitOf(conversationOf(example.id), settings); // validates the settings for HDR samples too
   if (example.source !== 'hdr') return side;
   const root = hardCaseRootId(example.id);

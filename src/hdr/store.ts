@@ -8,6 +8,7 @@
 import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
+import { sideOf } from '../data/split.ts';
 import { updateFingerprint } from '../data/fingerprint.ts';
 import type { EvalReport, EvalSummary } from '../eval/index.ts';
 import { judgedAgainstKey } from '../eval/evaluate.ts';
@@ -76,18 +77,20 @@ export async function loadHardCasePool(db: StudioDb, datasetId: string): Promise
   return out;
 }
 
-/** Accepted samples become train-side, included example rows after the dataset's last one. */
+/** Accepted samples become included example rows after the dataset's last one, on their question's
+ * side (split.ts sideOf: the training side, as HDR mines only training questions), as an import or
+ * a snapshot of the dataset would place them. */
 export async function addHdrExamples(db: StudioDb, datasetId: string, examples: Example[]): Promise<void> {
   await db.transaction('rw', db.datasets, db.examples, db.datasetDigests, async () => {
+    const dataset = await db.datasets.get(datasetId);
+    if (!dataset) throw new Error(`no dataset "${datasetId}"`);
     const last = await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).last();
     let ord = (last?.ord ?? -1) + 1;
     const rows: ExampleRow[] = examples.map((example) => {
       if (example.source !== 'hdr' || example.hdrRound === undefined) throw new Error(`example "${example.id}" is not an HDR sample (source 'hdr' with a round)`);
       const quality = checkExample(example, 'required');
-      return { datasetId, id: example.id, ord: ord++, example, quality, split: 'train', included: quality.passed ? 1 : 0 };
+      return { datasetId, id: example.id, ord: ord++, example, quality, split: sideOf(example, dataset.split), included: quality.passed ? 1 : 0 };
     });
-    const dataset = await db.datasets.get(datasetId);
-    if (!dataset) throw new Error(`no dataset "${datasetId}"`);
     const clash = (await db.examples.bulkGet(rows.map((r) => [datasetId, r.id] as [string, string]))).find((r) => r !== undefined);
     if (clash) throw new Error(`dataset "${datasetId}" already has an example "${clash.id}"; start HDR at nextHdrRound() so new samples get new ids`);
     await db.examples.bulkAdd(rows);

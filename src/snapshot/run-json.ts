@@ -12,6 +12,7 @@ import type { RunRow } from '../data/db.ts';
 import type { AnswerChanges, RoundPhase } from '../hdr/rounds.ts';
 import { RUN_JSON_LIMITS as L } from './limits.ts';
 import { arr, bool, checkEntry, FieldError, int, literal, num, numOrNull, obj, oneOf, opt, record, SnapshotError, str, type Check } from './validate.ts';
+import type { SplitSettings } from '../data/split.ts';
 
 export const RUN_SCHEMA = 'balancesft-run/1';
 export const RUN_JSON_FILE = 'run.json';
@@ -122,7 +123,7 @@ export interface RunJson {
   /** hubRepo: the Hugging Face dataset it was imported from or pushed to (owner/name), which the
    * model cards of runs trained on it link. */
   /** `edited`: examples whose expected answer the user edited in the studio (absent: none, or an older snapshot). */
-  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: { seed: number; evalFraction: number }; hubRepo?: string; edited?: number };
+  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: SplitSettings; hubRepo?: string; edited?: number };
   metrics: MetricPoint[];
   evalMetrics: EvalPoint[];
   hdrRounds: HdrRoundSummary[];
@@ -302,7 +303,7 @@ const runJsonShape = obj({
     examples: count,
     train: opt(count),
     eval: opt(count),
-    split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }) })),
+    split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }), by: opt(literal('question')) })),
     hubRepo: opt(str({ max: 193, pattern: HUB_DATASET_REPO })),
     edited: opt(count),
   }),

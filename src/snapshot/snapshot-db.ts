@@ -7,7 +7,7 @@
 // Imported adapter files live in the checkpoint row's blobs next to the trainer checkpoint.
 // Never validates untrusted bytes itself (snapshot-file.ts has already done that) and never
 // touches the GPU.
-import { sameSplit } from '../data/split.ts';
+import { EXAMPLE_SPLIT, sameSplit, splitText, type SplitSettings } from '../data/split.ts';
 import type { CheckpointRow, ExampleRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { editedAnswerCount, loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
@@ -352,8 +352,8 @@ function holdsInOrder(rows: ExampleRow[], examples: Example[], inclusion: Readon
 }
 
 /** Why a stored dataset is not split as the run split it (resuming walks the run's training side). */
-const otherSplitText = (d: { name: string; split: { seed: number; evalFraction: number } }, run: { seed: number; evalFraction: number }) =>
-  `resuming needs the run's split: "${d.name}" in this browser holds its examples but holds out ${d.split.evalFraction} with seed ${d.split.seed}, the run ${run.evalFraction} with seed ${run.seed}`;
+const otherSplitText = (d: { name: string; split: SplitSettings }, run: SplitSettings) =>
+  `resuming needs the run's split: "${d.name}" in this browser holds its examples split ${splitText(d.split)}, the run's ${splitText(run)}`;
 
 const otherTrainingText = (runTrain: number, here: number) =>
   `resuming needs the examples the run trained on: run.json says ${runTrain} training examples, the dataset here gives ${here} (other examples are included or held out)`;
@@ -422,7 +422,8 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
-    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion, ...(snapshot.datasetImported && { imported: snapshot.datasetImported }), ...(info.hubRepo ? { hubRepo: info.hubRepo } : {}) });
+    // A snapshot from before runs recorded their split: datasets were split example by example then.
+    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split ?? EXAMPLE_SPLIT, included: snapshot.datasetInclusion, ...(snapshot.datasetImported && { imported: snapshot.datasetImported }), ...(info.hubRepo ? { hubRepo: info.hubRepo } : {}) });
     return { id: saved.id, created: true };
   }
   if (mode === 'resume') {

@@ -25,10 +25,11 @@ export const DEMO_RUN_NAME = 'demo: SSB on the demo data';
  * teaches those. Measured in the guided demo (e2e test), and the same to
  * the last digit with `studio train --split-seed 1234` and these settings (`--eval-every 5 --eval-examples 12`
  * included: other held-out examples give other held-out losses): held-out loss per token
- * 0.453 → 0.445 (α-weighted 0.290 → 0.136), α 0.700 → 0.908, held-out accuracy 74.2% → 80.6%
- * (one call among several functions 8 → 10 of 11; an answer to small talk that the 96-token limit
- * cut off no longer counts as a refusal). With the previous embedded model, lr 1e-3 unlearned
- * calls it knew and α's rate 0.05 moved α by 0.003. */
+ * 0.909 → 0.708 (on the calls 2.118 → 1.665; α-weighted 0.658 → 0.140), α 0.700 → 0.921,
+ * held-out accuracy 87.9% → 97.0% (29 → 32 of 33: three calls among several functions that did
+ * not parse now do, a small-talk request is declined, one of two calls at once is lost), on
+ * questions no training example asks (the split keeps each question on one side). With the
+ * previous embedded model, lr 1e-3 unlearned calls it knew and α's rate 0.05 moved α by 0.003. */
 export const DEMO_RUN_CONFIG: RunConfig = {
   ...STUDIO_DEFAULT_CONFIG,
   loss: 'ssb',
@@ -46,20 +47,21 @@ export const DEMO_RUN_CONFIG: RunConfig = {
   lora: { ...STUDIO_DEFAULT_CONFIG.lora, rank: 8, alpha: 16 },
 };
 
-/** Base model and trained adapter answer the same held-out examples: all 31 of them (fewer made
+/** Base model and trained adapter answer the same held-out examples: all 33 of them (fewer made
  * the comparison a coin toss). */
 /** The step evaluates the base model itself, first (and once): the trained one's is not set beside it again. */
-export const DEMO_EVAL: Omit<EvalDraft, 'adapterRunId'> = { ...DEFAULT_EVAL_DRAFT, limit: 32, maxNewTokens: 96, batchSize: 8, withBase: false };
+export const DEMO_EVAL: Omit<EvalDraft, 'adapterRunId'> = { ...DEFAULT_EVAL_DRAFT, limit: 40, maxNewTokens: 96, batchSize: 8, withBase: false };
 
 /** One HDR round from the trained adapter: mine its failures among the first 120 training
  * examples (it answers most of them right, so fewer left too few hard cases to work on), sample
- * eight answers per hard case, keep those that pass, retrain a few steps. Measured in the guided
- * demo and with `studio hdr`: 3 hard cases (97.5% right), 4 of the 8 samples of one of them (a call
- * that did not parse) pass, pool 3 → 2. */
+ * eight answers per hard case at temperature 1, keep those that pass, retrain a few steps. Measured
+ * in the guided demo and with `studio hdr`: 2 hard cases (98.3% right), 4 of the 8 samples of one
+ * of them pass, pool 2 → 1; at temperature 0.7 a sample of one answered right but none passed every
+ * check (7 of 16 did not parse), and the pool stayed 2 → 2. */
 export const DEMO_HDR: Omit<HdrDraft, 'adapterRunId'> = {
   mineLimit: 120,
   evalLimit: 0,
-  settings: { ...DEFAULT_HDR_SETTINGS, samplesPerCase: 8, temperature: 0.7, maxRounds: 1, stepsPerRound: 2, maxNewTokens: 96, batchSize: 8 },
+  settings: { ...DEFAULT_HDR_SETTINGS, samplesPerCase: 8, temperature: 1, maxRounds: 1, stepsPerRound: 2, maxNewTokens: 96, batchSize: 8 },
 };
 
 export type DemoStep = 'model' | 'data' | 'train' | 'evaluate' | 'hdr';
@@ -151,7 +153,9 @@ export const useDemo = create<DemoState>((set, get) => {
     useDemoData: () =>
       step('data', async () => {
         const stored = demoDatasetId();
-        if (stored) {
+        // A copy split example by example (stored before splits went by question) held out requests
+        // a training example asks: it is imported again, split by question; its runs keep it.
+        if (stored && useDatasets.getState().datasets.find((d) => d.id === stored)?.split.by === 'question') {
           useDatasets.getState().selectDataset(stored);
           return null;
         }
@@ -166,6 +170,7 @@ export const useDemo = create<DemoState>((set, get) => {
       step('train', async () => {
         const datasetId = demoDatasetId();
         if (!datasetId) return 'Use the demo dataset first (step 2).';
+        if (useDatasets.getState().datasets.find((d) => d.id === datasetId)?.split.by !== 'question') return 'Import the demo dataset again, split by question (step 2), first: this copy holds out requests a training example asks.';
         const noModel = needModel();
         if (noModel) return noModel;
         useDatasets.getState().selectDataset(datasetId);
@@ -226,7 +231,8 @@ export const useDemo = create<DemoState>((set, get) => {
 /** What the demo has shown so far, for the guide: each step's outcome once it has one. */
 export interface DemoProgress {
   modelLoaded: boolean;
-  dataset: { id: string; examples: number } | null;
+  /** `byExample`: a copy stored before splits went by question, split example by example. */
+  dataset: { id: string; examples: number; byExample?: true } | null;
   run: TrainRunRow | null;
   /** How the run went, in numbers that do not move just because α did (see curveOf). */
   curve: DemoCurve | null;
@@ -311,7 +317,7 @@ export function useDemoProgress(): DemoProgress {
   const hdrRow = (run && runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.fromRunId === run.id && r.datasetId === stored?.id && r.rounds.length > 0)) ?? null;
   return {
     modelLoaded,
-    dataset: stored ? { id: stored.id, examples: stored.exampleCount } : null,
+    dataset: stored ? { id: stored.id, examples: stored.exampleCount, ...(stored.split.by !== 'question' && { byExample: true as const }) } : null,
     run,
     curve,
     accuracy: {

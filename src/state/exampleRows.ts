@@ -10,6 +10,7 @@
 import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
 import type { DatasetPlayground, DatasetSummary, ExamplePage, ExampleUse, InclusionChange, ProgressInfo, QualityRule } from '../worker/protocol.ts';
+import { splitKey } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { exampleRow, type DatasetRow, type ExampleRow } from './queries.ts';
 
@@ -18,7 +19,7 @@ export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, Ex
 /** What names a dataset's content for the views: a new stamp is a new answer. */
 export function datasetStamp(d: Pick<DatasetRow, 'id' | 'createdAt' | 'exampleCount' | 'fingerprint' | 'inclusionEdits' | 'split'>): string {
   // The split too: splitting the dataset again moves examples between training and held out.
-  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}:${d.split?.seed}/${d.split?.evalFraction}`;
+  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}:${splitKey(d.split)}`;
 }
 
 interface Answer {

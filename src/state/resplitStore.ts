@@ -1,5 +1,6 @@
-// Splitting a stored dataset again: another share held out, or another seed. The import holds out
-// 10% by a seeded hash of each example's id; 10% of 150 examples is 15 questions, whose accuracy a
+// Splitting a stored dataset again: another share held out, or another seed, or by question a
+// dataset split example by example before splits went by question. The import holds out 10% by a
+// seeded hash of what each example asks; 10% of 150 examples is 15 questions, whose accuracy a
 // single answer moves by 7 points, and 10% of 60,000 is more than any evaluation asks. The worker
 // recomputes every example's side in one transaction. Runs trained on the dataset keep their
 // adapters, curves and evaluations, but a resume or train-on is refused (its training examples
@@ -8,8 +9,9 @@ import { create } from 'zustand';
 import { engineClient } from './engine.ts';
 import { deletedMeanwhile, refreshAfterSaved, useDatasets } from './datasetStore.ts';
 import { useRuns } from './runStore.ts';
-import { heldOutPercent, heldOutPercentProblem, plural, seedProblem, type SplitSettings } from '../worker/protocol.ts';
+import { heldOutPercentProblem, plural, seedProblem, splitText, type SplitSettings } from '../worker/protocol.ts';
 
+export { splitText };
 
 export interface ResplitAsk {
   datasetId: string;
@@ -38,9 +40,6 @@ export function splitProblem(percent: number, seed: number): string | null {
   const seedSaid = seedProblem(seed);
   return seedSaid ? `the split's seed ${seedSaid}` : null;
 }
-
-/** "20% held out (seed 7)". */
-export const splitText = (s: SplitSettings) => `${heldOutPercent(s.evalFraction)}% held out (seed ${s.seed})`;
 
 export const useResplit = create<ResplitState>((set, get) => ({
   asked: null,

@@ -3,7 +3,7 @@
 // settings at all when neither run learns α), its dataset by content and split rather than by name
 // (names come from file names and clash), and its model.
 import type { DatasetRow } from '../jobs/store/schema.ts';
-import { balanceSettingsOf, DEFAULT_SPLIT, LORA_TARGETS, trainingSetChange, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
+import { balanceSettingsOf, EXAMPLE_SPLIT, LORA_TARGETS, splitKey, trainingSetChange, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
 import type { StoredRun } from './queries.ts';
 
 /** A run's dataset as the compare table tells it apart (`key`) and names it (`label`). */
@@ -21,9 +21,9 @@ export function fingerprintTag(fingerprint: string): string {
 /** Datasets are the same when their examples (fingerprint) and split are; the label adds the
  * fingerprint's first hex digits. */
 function identityOf(d: { name: string; fingerprint: string; split?: SplitSettings }, fallbackKey: string, where = ''): DatasetIdentity {
-  const split = d.split ?? DEFAULT_SPLIT;
+  // Summaries written before they kept the split were split the way datasets were then.
   const print = fingerprintTag(d.fingerprint);
-  return { key: d.fingerprint ? `${d.fingerprint}|${split.seed}/${split.evalFraction}` : fallbackKey, label: `${d.name}${print}${where}` };
+  return { key: d.fingerprint ? `${d.fingerprint}|${splitKey(d.split ?? EXAMPLE_SPLIT)}` : fallbackKey, label: `${d.name}${print}${where}` };
 }
 
 export function datasetIdentity(run: StoredRun, datasets: DatasetRow[]): DatasetIdentity {

@@ -14,6 +14,7 @@ import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
 import type { Call, CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
 import { argumentsJson, targetCalls } from '../data/whole-floats.ts';
+import { splitKey } from '../data/split.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import { failingBits, flaggedOnlyBy, ruleBit } from '../data/inclusion.ts';
@@ -236,7 +237,7 @@ interface BrowseIndex {
   lastFilter: { key: string; matches: Int32Array | null } | null;
 }
 
-const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}:${d.split?.seed}/${d.split?.evalFraction}`;
+const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}:${splitKey(d.split)}`;
 
 /** Scans a dataset a chunk at a time (import order) into its browse index. */
 async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: ProgressInfo) => void): Promise<BrowseIndex> {

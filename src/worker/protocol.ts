@@ -41,7 +41,7 @@ export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult, NothingToTrainCause };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor } from '../train/config.ts';
-export { DEFAULT_SPLIT, HELD_OUT_PERCENT, heldOutPercent, heldOutPercentProblem, sameSplit, type SplitSettings } from '../data/split.ts';
+export { DEFAULT_SPLIT, EXAMPLE_SPLIT, HELD_OUT_PERCENT, heldOutPercent, heldOutPercentProblem, sameSplit, splitKey, splitText, type SplitSettings } from '../data/split.ts';
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';

@@ -9,7 +9,7 @@ import { deleteDataset, describeDatasetDeletion, listDatasets, loadExampleRows, 
 import { declareSchema, LATEST_DB_VERSION, StudioDb } from '../../src/data/db.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
-import { splitOf } from '../../src/data/split.ts';
+import { sideOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
@@ -90,7 +90,7 @@ export const tests: Record<string, () => Promise<void>> = {
     assert(rows.length === expected.count, `expected ${expected.count} examples, found ${rows.length}`);
     const fingerprint = await datasetFingerprint(rows.map((r) => r.example));
     assert(fingerprint === expected.fingerprint && d.fingerprint === expected.fingerprint, 'the examples changed across the reload');
-    for (const r of rows) assert(r.split === splitOf(r.id, d.split), `example ${r.id} lost its stored split`);
+    for (const r of rows) assert(r.split === sideOf(r.example, d.split), `example ${r.id} lost its stored split`);
     assert((await tokensDigest(rows.map((r) => r.example))) === expected.tokens, 'examples read back tokenize differently');
     const train = await trainingExamples(db, d.id);
     assert(train.length === rows.filter((r) => r.split === 'train' && r.included === 1).length, 'training query disagrees with the stored rows');
@@ -111,11 +111,11 @@ export const tests: Record<string, () => Promise<void>> = {
     await db.open();
     assert(db.verno === LATEST_DB_VERSION, `expected version ${LATEST_DB_VERSION} after upgrade, got ${db.verno}`);
     const d = await db.datasets.get('old');
-    assert(d?.name === 'from v1' && d.split !== undefined, 'dataset row lost or not upgraded');
+    assert(d?.name === 'from v1' && d.split !== undefined && d.split.by === undefined, 'dataset row lost or not upgraded (or split by question: its rows were split one by one)');
     const rows = await loadExampleRows(db, 'old');
     assert(rows.map((r) => `${r.id}:${r.included}`).join(',') === 'a:1,b:0', `rows after upgrade: ${rows.map((r) => `${r.id}:${r.included}`).join(',')}`);
     assert(rows[0].example.target.content === 'hello', 'example content changed in the upgrade');
-    assert(rows.every((r) => r.split === splitOf(r.id, d.split)), 'split not filled by the upgrade');
+    assert(rows.every((r) => r.split === sideOf(r.example, d.split)), 'split not filled by the upgrade');
     db.close();
     await Dexie.delete(UPGRADE_DB);
   },

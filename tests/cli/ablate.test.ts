@@ -28,12 +28,12 @@ const byArm = (result: { arms: Array<{ id: string; run: { id: string } }> }, id:
 describe('studio ablate', () => {
   it('runs every arm on one split, evaluates them alike and writes the report folder', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-'));
-    // Seed 47 puts four of the fixtures' fourteen examples on the held-out side (two are evaluated).
+    // Seed 17 puts four of the fixtures' fourteen examples on the held-out side (two are evaluated).
     // DWA compares windows of one step, so two steps are enough for it to move α. Four examples a
     // step, so that both steps hold reasoning: the xLAM and Hermes records have none, and a step
     // without reasoning tokens leaves α where it is (DWA needs both segments in both windows).
     const r = await studio(
-      'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '47', '--steps', '2', '--batch', '4',
+      'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '17', '--steps', '2', '--batch', '4',
       '--rank', '2', '--alpha', '4', '--lr', '1e-2', '--eval-limit', '2', '--max-tokens', '2', '--gen-batch', '2', '--balance-window', '1',
       '--hdr-rounds', '1', '--hdr-samples', '1', '--hdr-steps', '1', '--hdr-mine', '1', '--quiet',
     );
@@ -77,7 +77,7 @@ describe('studio ablate', () => {
         const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
         expect(run.config.steps).toBe(2);
         // Where its data is and how it was split, as studio train writes it: the arm can be exported.
-        expect(run.source, arm.id).toMatchObject({ data: DATA.split(',').map((p) => resolve(p)), splitSeed: 47, fingerprint: expect.any(String) });
+        expect(run.source, arm.id).toMatchObject({ data: DATA.split(',').map((p) => resolve(p)), splitSeed: 17, splitBy: 'question', fingerprint: expect.any(String) });
       }
       // The evaluation's summary names the adapter it evaluated: this arm's run folder.
       expect(JSON.parse(readFileSync(join(out, 'runs', arm.evalRun.id, 'summary.json'), 'utf8')).adapter, arm.id).toBe(join(out, 'runs', arm.run.id));
@@ -142,19 +142,19 @@ describe('studio ablate', () => {
     expect(hdr.code).toBe(2);
     expect(hdr.err).toContain('the HDR arm starts from the ssb:dwa arm, which is not among the rules (grad)');
     // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
-    const noEval = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '3'); // seed 3 holds none of the fourteen out
+    const noEval = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '5'); // seed 5 holds none of the fourteen out
     expect(noEval.code).toBe(1);
     expect(noEval.err).toMatch(/no held-out examples .*: the split put all \d+ on the train side/);
   });
 
   it('says the held-out examples are all left out, not that the split held none out', async () => {
     const { dataExamples } = await import('../../src/cli/localFiles.ts');
-    // Seed 47 holds four of the fourteen out (the run above): --leave-out takes them all.
-    const heldOut = (await dataExamples(DATA.split(','), { seed: 47 })).eval.map((e) => e.id);
+    // Seed 17 holds four of the fourteen out (the run above): --leave-out takes them all.
+    const heldOut = (await dataExamples(DATA.split(','), { seed: 17 })).eval.map((e) => e.id);
     expect(heldOut.length).toBe(4);
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-left-out-'));
     // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
-    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '47', '--leave-out', heldOut.join(','), '--quiet');
+    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '17', '--leave-out', heldOut.join(','), '--quiet');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`studio ablate: ${DATA.split(',').join(', ')}: the 4 held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     expect(r.err).not.toContain('on the train side');

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { adapterEvalFraction, adapterRun, dataExamples, recordedEvalFraction } from '../../src/cli/localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, dataExamples, recordedEvalFraction, recordedSplitBy } from '../../src/cli/localFiles.ts';
 import { sideOf } from '../../src/data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
@@ -29,7 +29,10 @@ describe('--adapter of an unzipped studio snapshot', () => {
       const evalFraction = adapterEvalFraction(dir);
       expect(evalFraction).toBe(0.5);
       expect(said).toHaveBeenCalledWith(`note: --adapter ${dir}'s dataset held out 50% of its examples, so this holds out 50% too, not the usual 10%`);
-      const data = await dataExamples([DATA], { seed: 1234, evalFraction });
+      // Its dataset split example by example (a snapshot from before splits went by question): so does this.
+      expect(adapterSplitsByQuestion(dir)).toBe(false);
+      expect(said).toHaveBeenCalledWith(`note: --adapter ${dir}'s run split its examples one by one (it was written before splits kept the examples asking the same question on one side), so this splits them so too`);
+      const data = await dataExamples([DATA], { seed: 1234, evalFraction, byQuestion: false });
       const studioHeldOut = [...data.train, ...data.eval].filter((e) => sideOf(e, { seed: 1234, evalFraction: 0.5 }) === 'eval');
       expect(data.eval.map((e) => e.id).sort()).toEqual(studioHeldOut.map((e) => e.id).sort());
       expect(data.eval.length).toBeGreaterThan(data.train.length / 2); // about half, not a tenth
@@ -45,6 +48,32 @@ describe('--adapter of an unzipped studio snapshot', () => {
       expect(adapterEvalFraction(dir)).toBe(0.1);
       expect(adapterEvalFraction(undefined)).toBe(0.1);
       expect(said).not.toHaveBeenCalled();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('splits by question where the --adapter folder’s run did, or records no run; one by one where its run did', () => {
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'run-split-by-'));
+    try {
+      expect(adapterSplitsByQuestion(undefined)).toBe(true);
+      expect(adapterSplitsByQuestion(dir)).toBe(true); // a bare PEFT folder: no run to follow
+      expect(recordedSplitBy(true)).toEqual({ splitBy: 'question' });
+      expect(recordedSplitBy(false)).toEqual({});
+      for (const [file, json] of [
+        ['run.json', { config: DEFAULT_RUN_CONFIG, source: { splitSeed: 1234, ...recordedSplitBy(true) } }],
+        ['hdr.json', { config: DEFAULT_RUN_CONFIG, splitSeed: 1234, ...recordedSplitBy(true) }],
+        ['run.json', { config: DEFAULT_RUN_CONFIG, dataset: { name: 'demo', fingerprint: 'sha256:x', examples: 9, split: { seed: 1234, evalFraction: 0.1, by: 'question' } } }],
+      ] as const) {
+        writeFileSync(join(dir, file), JSON.stringify(json));
+        expect(adapterSplitsByQuestion(dir), file).toBe(true);
+        rmSync(join(dir, file));
+      }
+      expect(said).not.toHaveBeenCalled();
+      writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { splitSeed: 1234 } }));
+      expect(adapterSplitsByQuestion(dir)).toBe(false);
+      expect(said).toHaveBeenCalledTimes(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -109,7 +138,7 @@ describe('--held-out', () => {
 
   it('holds out what the studio holds out with that share and seed, refused out of range before any work', async () => {
     const data = await dataExamples([DATA], { seed: 1234, evalFraction: 0.25 });
-    expect(data.eval.map((e) => e.id).sort()).toEqual([...data.train, ...data.eval].filter((e) => sideOf(e, { seed: 1234, evalFraction: 0.25 }) === 'eval').map((e) => e.id).sort());
+    expect(data.eval.map((e) => e.id).sort()).toEqual([...data.train, ...data.eval].filter((e) => sideOf(e, { seed: 1234, evalFraction: 0.25, by: 'question' }) === 'eval').map((e) => e.id).sort());
     const { studioInProcess } = await import('../helpers/studioInProcess.ts');
     for (const command of ['train', 'eval', 'hdr', 'ablate']) {
       const out = mkdtempSync(join(tmpdir(), 'held-out-'));

@@ -1,4 +1,5 @@
-// `studio eval` of held-out questions that training examples ask word for word: each answer's line
+// `studio eval` of held-out questions that training examples ask word for word (a split by question
+// holds none out; an --adapter run from before, split example by example, does): each answer's line
 // says so, a --resume counts the answers it read back apart as the first run did (it re-checked
 // them and lost the mark, so the resumed summary counted them with the others), and `studio push
 // --eval` states both accuracies on the card. main() in this process, the tiny model.
@@ -7,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
-import { tinyModelMap } from '../helpers/tinyEngine.ts';
+import { NARROW, tinyModelMap } from '../helpers/tinyEngine.ts';
+import { exportPeftAdapter } from '../../src/model/peft.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { initLoraAdapter } from '../../src/model/lora.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 function modelDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-asked-model-'));
@@ -27,15 +32,37 @@ function dataFile(): string {
   return path;
 }
 
+/** An adapter folder of a run written before splits went by question: it split example by example
+ * (its run.json's source records no splitBy), with seed 3, holding out 30%. */
+function runFromBefore(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-asked-before-'));
+  const spec = generateTinyModel(NARROW).spec;
+  const peft = exportPeftAdapter(spec, initLoraAdapter(spec, { rank: 2, alpha: 4, dropout: 0, useRsLora: false, targets: ['q'] }, 1), 'tiny');
+  writeFileSync(join(dir, 'adapter_config.json'), peft.adapterConfigJson);
+  writeFileSync(join(dir, 'adapter_model.safetensors'), peft.adapterSafetensors);
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { splitSeed: 3, evalFraction: 0.3 } }));
+  return dir;
+}
+
 const askedLine = (out: string) => out.split('\n').find((l) => l.includes('questions also asked in training'));
 
 describe('studio eval of questions training also asks', () => {
   it('marks them in its lines, counts them apart after a --resume as before it, and the pushed card says both accuracies', async () => {
     const [model, data] = [modelDir(), dataFile()];
+    // Split by question, a twin goes with its question: none held out is asked in training.
+    const byQuestion = join(mkdtempSync(join(tmpdir(), 'studio-asked-by-question-')), 'answers.jsonl');
+    const plain = await studioInProcess(['eval', '--model', model, '--data', data, '--out', byQuestion, '--max-tokens', '2', '--split-seed', '3', '--held-out', '30', '--quiet']);
+    expect(plain.code, plain.err).toBe(0);
+    expect(readFileSync(byQuestion, 'utf8').trim().split('\n').length).toBeGreaterThan(4);
+    expect(readFileSync(byQuestion, 'utf8')).not.toContain('asked_in_training');
+    expect(askedLine(plain.out)).toBeUndefined();
+
     const out = join(mkdtempSync(join(tmpdir(), 'studio-asked-out-')), 'answers.jsonl');
-    const common = ['--model', model, '--data', data, '--out', out, '--max-tokens', '2', '--split-seed', '3', '--held-out', '30', '--quiet'];
+    const before = runFromBefore();
+    const common = ['--model', model, '--adapter', before, '--data', data, '--out', out, '--max-tokens', '2', '--quiet'];
     const first = await studioInProcess(['eval', ...common]);
     expect(first.code, first.err).toBe(0);
+    expect(first.err).toContain(`note: --adapter ${before}'s run split its examples one by one`);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; asked_in_training?: boolean });
     const asked = lines.filter((l) => l.asked_in_training);
     expect(asked.length).toBeGreaterThan(0);

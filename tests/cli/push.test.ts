@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { startFakeHubWrites } from '../helpers/fakeHubWrites.mjs';
-import { RunFolderStore } from '../../src/jobs/store/folder.ts';
+import { RunFolderStore, type RunSource } from '../../src/jobs/store/folder.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
@@ -28,13 +28,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function runFolder(name: string, data = ['/data/calls.jsonl']): Promise<{ dir: string; peft: { adapterConfigJson: string; adapterSafetensors: Uint8Array } }> {
+async function runFolder(name: string, data = ['/data/calls.jsonl'], source?: RunSource): Promise<{ dir: string; peft: { adapterConfigJson: string; adapterSafetensors: Uint8Array } }> {
   const dir = join(root, name);
   const spec = tinyModelSpec(NARROW);
   const config = { ...DEFAULT_RUN_CONFIG, steps: 30, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 4, alpha: 8, targets: ['q', 'v'] as const } };
   const adapter = initLoraAdapter(spec, { ...config.lora, targets: [...config.lora.targets] }, 3);
   const peft = exportPeftAdapter(spec, adapter, 'org/tiny-base');
-  const store = new RunFolderStore(dir, { model: 'org/tiny-base', data });
+  const store = new RunFolderStore(dir, { model: 'org/tiny-base', data, ...(source && { source }) });
   await store.recordSetup({ config: { ...config, lora: { ...config.lora, targets: [...config.lora.targets] } }, examples: { train: 40, eval: 5, tooLong: 0 }, memory: { weights: 1, lora: 1, activations: 1 }, gpuAdapter: { vendor: 'test', architecture: '', description: '', isFallback: true } as never });
   await store.saveAdapter(30, async () => ({ configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors }));
   await store.setStatus('done', { lastStep: 30 });
@@ -204,7 +204,8 @@ describe('studio push', () => {
   });
 
   it('states an evaluation on the card (--eval) beside another of the same examples (--beside), refusing one of other weights or examples', { timeout: 240_000 }, async () => {
-    const { dir } = await runFolder('scored-run');
+    // Split by question, as `studio train` records it: `studio eval` of the base model splits so too.
+    const { dir } = await runFolder('scored-run', undefined, { model: 'org/tiny-base', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: DEFAULT_RUN_CONFIG.seed, splitBy: 'question' });
     const model = join(root, 'scored-model');
     mkdirSync(model);
     for (const [name, data] of tinyModelMap()) writeFileSync(join(model, name), data);

@@ -63,11 +63,11 @@ describe('studio CLI', () => {
     expect(r.err).toMatch(/unknown option --bogus/);
   });
   it('`studio eval` holds out what the studio holds out: examples failing the quality check stay out unless asked for', { timeout: 300_000 }, async () => {
-    // demo-0002 is held out under the studio's split seed; an argument its tool does not have makes
+    // demo-0319 is held out under the studio's split seed; an argument its tool does not have makes
     // it fail the quality check.
     const dir = mkdtempSync(join(tmpdir(), 'eval-split-'));
     const lines = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').trim().split('\n');
-    const flagged = lines.map((l) => (l.includes('"id":"demo-0002"') ? l.replace('"arguments":{"symbol":"NVDA"}', '"arguments":{"symbol":"NVDA","exchange":"NASDAQ"}') : l));
+    const flagged = lines.map((l) => (l.includes('"id":"demo-0319"') ? l.replace('"arguments":{"symbol":"NVDA"}', '"arguments":{"symbol":"NVDA","exchange":"NASDAQ"}') : l));
     expect(flagged).not.toEqual(lines);
     writeFileSync(join(dir, 'data.jsonl'), flagged.join('\n') + '\n');
     const evaluated = async (...extra: string[]) => {
@@ -78,8 +78,8 @@ describe('studio CLI', () => {
     };
     const held = await evaluated();
     expect(held.length).toBeGreaterThan(20);
-    expect(held).not.toContain('demo-0002');
-    expect(await evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
+    expect(held).not.toContain('demo-0319');
+    expect(await evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0319']));
   });
   it('`studio tokenize` of one example says "1 example"', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenize-one-'));
@@ -134,7 +134,7 @@ describe('studio CLI', () => {
     const peft = exportPeftAdapter(spec, initLoraAdapter(spec, { rank: 2, alpha: 4, dropout: 0, useRsLora: false, targets: ['q', 'v'] }, 1), 'public/models/tiny-qwen3');
     writeFileSync(join(run, 'adapter_config.json'), peft.adapterConfigJson);
     writeFileSync(join(run, 'adapter_model.safetensors'), peft.adapterSafetensors);
-    writeFileSync(join(run, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', config: DEFAULT_RUN_CONFIG, source: { splitSeed: 42 } }));
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', config: DEFAULT_RUN_CONFIG, source: { splitSeed: 42, splitBy: 'question' } }));
     const evaluate = async (...extra: string[]) => {
       const r = await inProcess('eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--adapter', run, '--limit', '4', '--max-tokens', '1', '--out', join(run, `p${extra.length}.jsonl`), '--quiet', ...extra);
       expect(r.code, r.err).toBe(0);

@@ -177,24 +177,32 @@ describe('studio train', () => {
   });
 
   it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, async () => {
-    // recipe-demo (common's data) holds out 2 examples with seed 42 and 5 with 1234 (the studio's split).
+    // recipe-demo (common's data) holds out 2 examples with seed 42 and 3 with 1234 (the studio's split).
     const first = join(mkdtempSync(join(tmpdir(), 'studio-train-split-')), 'first');
     const a = await studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...common);
     expect(a.code, a.err).toBe(0);
-    // It said "on 9 examples" of the file's 14, and not where the other 5 went.
-    expect(a.out).toContain('trained 1 step on 9 examples, holding out 5 (split seed 1234) for studio eval;');
+    // It said "on 11 examples" of the file's 14, and not where the other 3 went.
+    expect(a.out).toContain('trained 1 step on 11 examples, holding out 3 (split seed 1234) for studio eval;');
     const next = join(first, '..', 'next');
     const b = await studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
     expect(b.code, b.err).toBe(0);
     const run = JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'));
-    expect(run.source.splitSeed).toBe(1234);
-    expect(run.examples).toMatchObject({ train: 9, eval: 5 });
+    expect(run.source).toMatchObject({ splitSeed: 1234, splitBy: 'question' });
+    expect(run.examples).toMatchObject({ train: 11, eval: 3 });
     // A resume keeps the split the run recorded, whatever became of the folder it started from
     // (moved away here; or one written before run folders recorded their split, where it used to be --seed's).
     renameSync(first, `${first}-moved`);
     const resumed = await studio('train', '--model', model, '--out', next, '--resume', '--steps', '2', '--eval-every', '0', ...common);
     expect(resumed.code, resumed.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'))).toMatchObject({ lastStep: 2, source: { splitSeed: 1234 }, examples: { train: 9, eval: 5 } });
+    expect(JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'))).toMatchObject({ lastStep: 2, source: { splitSeed: 1234, splitBy: 'question' }, examples: { train: 11, eval: 3 } });
+    // A folder that records no splitBy was written before splits went by question: a resume splits
+    // its files one by one, as it trained. Here that is not how it trained, so its training
+    // examples differ and the resume is refused, the run as it was.
+    const json = JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'));
+    writeFileSync(join(next, 'run.json'), JSON.stringify({ ...json, source: { ...json.source, splitBy: undefined } }));
+    const oneByOne = await studio('train', '--model', model, '--out', next, '--resume', '--steps', '3', '--eval-every', '0', ...common);
+    expect(oneByOne.code).not.toBe(0);
+    expect(oneByOne.err).toContain("the checkpoint's data order runs over 11 training examples, but the training set now has 9");
   });
 
   it('stops a run whose model collapsed (loss ln V, gradient exactly 0) instead of saving a dead adapter as done', { timeout: 300_000 }, async () => {

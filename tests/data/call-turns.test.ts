@@ -103,19 +103,20 @@ describe('learning every calling turn of a conversation', () => {
     expect(tok.decode(last.inputIds.filter((_, i) => last.segments[i] === 0))).toContain('{"name": "refund", "arguments": {"order": "A-1", "amount": 5.0}}');
   });
 
-  it('puts the turns of one conversation on one side of the split, HDR samples of a turn included', () => {
+  it('puts the turns of one conversation on one side of a split made one by one, HDR samples of a turn included', () => {
     const settings = { seed: 7, evalFraction: 0.5 };
+    const at = (id: string, source?: string) => ({ id, messages: [], tools: [], ...(source && { source }) });
     let apart = 0;
     for (let i = 0; i < 200; i++) {
       const id = `conv-${i}`;
-      const side = sideOf({ id }, settings);
+      const side = sideOf(at(id), settings);
       for (const n of [1, 2, 3]) {
-        expect(sideOf({ id: callTurnId(id, n) }, settings)).toBe(side);
+        expect(sideOf(at(callTurnId(id, n)), settings)).toBe(side);
         // An HDR sample of a held-out turn goes with it; of a training turn, it trains.
-        expect(sideOf({ id: `${callTurnId(id, n)}#hdr1.0`, source: 'hdr' }, settings)).toBe(side);
+        expect(sideOf(at(`${callTurnId(id, n)}#hdr1.0`, 'hdr'), settings)).toBe(side);
       }
       // Without the conversation, the turn's own id would often land on the other side.
-      if (sideOf({ id: `${id}#turn1` }, settings) !== side) apart++;
+      if (sideOf(at(`${id}#turn1`), settings) !== side) apart++;
     }
     expect(apart).toBeGreaterThan(50);
     expect(conversationOf('refund-7#call12')).toBe('refund-7');

@@ -20,7 +20,7 @@ import {
 } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
-import { splitOf } from '../../src/data/split.ts';
+import { DEFAULT_SPLIT, EXAMPLE_SPLIT, splitOf } from '../../src/data/split.ts';
 
 const idb = { indexedDB, IDBKeyRange };
 let dbCounter = 0;
@@ -71,6 +71,29 @@ describe('dataset store on IndexedDB', () => {
     const resplit = await loadExampleRows(db, d.id);
     expect(resplit.some((r, i) => r.split !== rows[i].split)).toBe(true);
     for (const r of resplit) expect(r.split).toBe(splitOf(r.id, { seed: 8, evalFraction: 0.25 }));
+    db.close();
+  });
+
+  it('splits a new dataset by question, and a dataset split one by one by question once split again', async () => {
+    const db = new StudioDb(freshName(), idb);
+    // 100 questions, each asked by three examples with other answers.
+    const examples = Array.from({ length: 300 }, (_, i) => ({ ...example(i % 100), id: `ex-${i}`, target: { calls: [{ name: 'add', arguments: { a: i, b: 1 } }] } }));
+    const sidesByQuestion = (rows: Array<{ split: string; example: Example }>) => {
+      const sides = new Map<string, Set<string>>();
+      for (const r of rows) sides.set(r.example.messages[0].content, new Set([...(sides.get(r.example.messages[0].content) ?? []), r.split]));
+      return [...sides.values()];
+    };
+    const d = await saveDataset(db, { name: 'q', examples });
+    expect(d.split).toEqual(DEFAULT_SPLIT);
+    expect(sidesByQuestion(await loadExampleRows(db, d.id)).every((s) => s.size === 1)).toBe(true);
+    const old = await saveDataset(db, { name: 'one by one', examples, split: EXAMPLE_SPLIT });
+    expect(sidesByQuestion(await loadExampleRows(db, old.id)).some((s) => s.size === 2)).toBe(true);
+    // Split again with the same share and seed, by question: the questions' sides are the new dataset's.
+    const done = await resplitDataset(db, old.id, DEFAULT_SPLIT);
+    expect(done.moved).toBeGreaterThan(0);
+    expect((await db.datasets.get(old.id))!.split).toEqual(DEFAULT_SPLIT);
+    const again = await loadExampleRows(db, old.id);
+    expect(again.map((r) => `${r.id}:${r.split}`)).toEqual((await loadExampleRows(db, d.id)).map((r) => `${r.id}:${r.split}`));
     db.close();
   });
 

@@ -16,7 +16,7 @@ import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { exampleFit, exampleProfile, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { dataRequests, EMBEDDED_TOKENIZER_NAME } from '../../src/worker/dataRequests.ts';
-import { DEFAULT_SPLIT, splitOf } from '../../src/data/split.ts';
+import { DEFAULT_SPLIT, sideOf } from '../../src/data/split.ts';
 import { minableExamples } from '../../src/hdr/rounds.ts';
 import { EMBEDDED_MODEL_REF } from '../../src/worker/modelSource.ts';
 import { qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
@@ -228,8 +228,7 @@ describe('the worker’s length views', () => {
     // held-out question (never mined) made the page plan an HDR longer than the one that runs.
     const db = freshDb();
     const content = `${'Please check the weather in every town. '.repeat(60)}`;
-    const heldOutId = Array.from({ length: 200 }, (_, i) => `long-${i}`).find((id) => splitOf(id, DEFAULT_SPLIT) === 'eval')!;
-    const heldOut = { ...demo[1], id: heldOutId, messages: [{ role: 'user' as const, content }] };
+    const heldOut = Array.from({ length: 200 }, (_, i) => ({ ...demo[1], id: `long-${i}`, messages: [{ role: 'user' as const, content: `${content}(${i})` }] })).find((e) => sideOf(e, DEFAULT_SPLIT) === 'eval')!;
     const sample = { ...demo[0], id: `${demo[0].id}#hdr1.0`, source: 'hdr' as const, hdrRound: 1 };
     const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), heldOut, sample] });
     const base = await listening;

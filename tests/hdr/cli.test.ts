@@ -68,7 +68,7 @@ describe('studio eval and studio hdr', () => {
   let fromRun: { run: string; out: string; hdr: StudioResult } | undefined;
   const hdrFromRun = async () => {
     if (fromRun) return fromRun;
-    // recipe-demo's held-out side: demo-0098 and demo-0137 with seed 42, five others with 1234 (the studio's).
+    // recipe-demo's held-out side: demo-0032 and demo-0098 with seed 42, three others with 1234 (the studio's).
     const run = join(dir, 'split-1234');
     const t = await studio('train', '--model', MODEL, '--data', DEMO, '--out', run, '--split-seed', '1234', '--steps', '1', '--batch', '1', '--seq', '384', '--lr', '1e-3', '--schedule', 'constant', '--warmup', '0', '--weight-decay', '0.01', '--eval-every', '0');
     expect(t.code, t.err).toBe(0);
@@ -101,9 +101,9 @@ describe('studio eval and studio hdr', () => {
     const e = await studio('eval', '--model', MODEL, '--adapter', run, '--data', DEMO, '--max-tokens', '1', '--out', preds);
     expect(e.code, e.err).toBe(0);
     const ids = readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
-    expect(ids).toEqual(['demo-0002', 'demo-0012', 'demo-0032', 'demo-0034', 'demo-0110']);
+    expect(ids).toEqual(['demo-0018', 'demo-0073', 'demo-0083']);
     // Recorded, so an HDR run started from this one splits the same way too.
-    expect(JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8')).splitSeed).toBe(1234);
+    expect(JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8'))).toMatchObject({ splitSeed: 1234, splitBy: 'question' });
   }, 300_000);
 
   it('bad options fail with one line naming them', async () => {
@@ -134,8 +134,8 @@ describe('studio eval and studio hdr', () => {
     expect(noEval.err.trim().split('\n').at(-1)).toBe(
       `studio hdr: no eval examples to mine hard cases from in ${DATA}: the split (split seed 42, holding out 10%) held none of the 4 imported examples out; mine the training side with --mine train, or choose a --split-seed that holds some out`,
     );
-    // Split seed 4 holds oa-1 out; left out, the eval side is empty for that reason, not the split's.
-    const leftOut = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-eval-left-out'), '--mine', 'eval', '--split-seed', '4', '--leave-out', 'oa-1');
+    // Split seed 12 holds oa-1 out; left out, the eval side is empty for that reason, not the split's.
+    const leftOut = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-eval-left-out'), '--mine', 'eval', '--split-seed', '12', '--leave-out', 'oa-1');
     expect(leftOut.code).toBe(1);
     expect(leftOut.err.trim().split('\n').at(-1)).toBe(
       `studio hdr: no eval examples to mine hard cases from in ${DATA}: the 1 held-out example is left out (flagged by the quality check, or left out by you), so there is nothing to mine hard cases from: use it (--include-flagged, or fewer ids in --leave-out), mine the training side with --mine train, or change --split-seed`,
@@ -154,8 +154,8 @@ describe('studio eval and studio hdr', () => {
 
   it('hdr --mine train with no training example to mine says why, as --mine eval does', async () => {
     const model = join(dir, 'no-model');
-    // Split seed 4 holds oa-1 out; the other three, on the training side, are left out.
-    const trainLeftOut = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-train-left-out'), '--split-seed', '4', '--leave-out', 'oa-2,oa-3,oa-4');
+    // Split seed 12 holds oa-1 out; the other three, on the training side, are left out.
+    const trainLeftOut = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-train-left-out'), '--split-seed', '12', '--leave-out', 'oa-2,oa-3,oa-4');
     expect(trainLeftOut.code).toBe(1);
     expect(trainLeftOut.err.trim().split('\n').at(-1)).toBe(
       `studio hdr: no train examples to mine hard cases from in ${DATA}: the 3 training examples are all left out (flagged by the quality check, or left out by you), so there is nothing to mine hard cases from: use them (--include-flagged, or fewer ids in --leave-out), mine the held-out side with --mine eval, or change --split-seed`,
@@ -166,13 +166,13 @@ describe('studio eval and studio hdr', () => {
     expect(allLeftOut.err.trim().split('\n').at(-1)).toBe(
       `studio hdr: no train examples to mine hard cases from in ${DATA}: the 4 training examples are all left out (flagged by the quality check, or left out by you), so there is nothing to mine hard cases from: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`,
     );
-    // One example, which split seed 4 holds out: the training side is empty by the split.
+    // One example, which split seed 12 holds out: the training side is empty by the split.
     const one = join(dir, 'one-example.jsonl');
     writeFileSync(one, readFileSync(DATA, 'utf8').split('\n')[0] + '\n');
-    const allHeldOut = await studio('hdr', '--model', model, '--data', one, '--out', join(dir, 'hdr-all-held-out'), '--split-seed', '4');
+    const allHeldOut = await studio('hdr', '--model', model, '--data', one, '--out', join(dir, 'hdr-all-held-out'), '--split-seed', '12');
     expect(allHeldOut.code).toBe(1);
     expect(allHeldOut.err.trim().split('\n').at(-1)).toBe(
-      `studio hdr: no train examples to mine hard cases from in ${one}: the split (split seed 4, holding out 10%) held out all of the 1 imported example; mine the held-out side with --mine eval, or choose a --split-seed that keeps some for training`,
+      `studio hdr: no train examples to mine hard cases from in ${one}: the split (split seed 12, holding out 10%) held out all of the 1 imported example; mine the held-out side with --mine eval, or choose a --split-seed that keeps some for training`,
     );
     // Samples an earlier HDR run added (hdr-examples.jsonl) stay on the training side, and are never mined again.
     const samples = join(dir, 'hdr-samples.jsonl');

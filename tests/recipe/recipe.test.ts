@@ -216,7 +216,7 @@ describe('studio recipe', () => {
     const data = await dataExamples([DATA], { seed: SPLIT_SEED });
     splitEval = new Set(data.eval.map((e) => e.id));
     const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
-    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false, splitSeed: SPLIT_SEED, fingerprint }));
+    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false, splitSeed: SPLIT_SEED, splitBy: 'question', fingerprint }));
     const outcome = await engine.train({ config, examples: data, store, resume: false });
     if (outcome.status !== 'done') throw new Error(`training ${outcome.status}: ${outcome.message}`);
     runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));

@@ -12,7 +12,7 @@ import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset
 import { importDatasetIntoDb } from '../../src/data/import-into-db.ts';
 import { exportDatasetJsonl } from '../../src/snapshot/dataset-export.ts';
 import { parseDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
-import { splitOf } from '../../src/data/split.ts';
+import { EXAMPLE_SPLIT, splitOf } from '../../src/data/split.ts';
 import { addHdrExamples, createHdrRun, finishHdrRun, recordHdrRound } from '../../src/hdr/store.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import type { HdrRoundReport } from '../../src/hdr/rounds.ts';
@@ -125,6 +125,36 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('carries how its dataset was split: by question, or one by one for a dataset split before splits went by question', async () => {
+    for (const split of [{ seed: 1234, evalFraction: 0.1, by: 'question' as const }, { seed: 1234, evalFraction: 0.1 }]) {
+      const source = freshDb();
+      const runId = await storedRun(source);
+      const sourceDataset = (await source.datasets.toArray())[0];
+      await resplitDataset(source, sourceDataset.id, split);
+      const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+      const imported = await importSnapshot(zip, { spec });
+      expect(imported.run.dataset.split?.by).toBe(split.by);
+      const target = freshDb();
+      const row = await saveImportedSnapshot(target, imported, 'resume');
+      expect((await target.datasets.get(row.datasetId))!.split).toEqual(split);
+      expect((await loadExampleRows(target, row.datasetId)).map((r) => `${r.id}:${r.split}`)).toEqual((await loadExampleRows(source, sourceDataset.id)).map((r) => `${r.id}:${r.split}`));
+      source.close();
+      target.close();
+    }
+    // A snapshot from before runs recorded their split: its dataset is split one by one, as datasets were then.
+    const source = freshDb();
+    const imported = await importSnapshot(await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true }), { spec });
+    delete (imported.run.dataset as { split?: unknown }).split;
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, imported, 'read-only');
+    expect((await target.datasets.get(row.datasetId))!.split).toEqual(EXAMPLE_SPLIT);
+    // A split named otherwise is refused by name.
+    const json = JSON.parse(JSON.stringify({ ...imported.run, dataset: { ...imported.run.dataset, split: { seed: 1, evalFraction: 0.1, by: 'answer' } } }));
+    expect(() => validateRunJson(json)).toThrow(/dataset\.split\.by/);
+    source.close();
+    target.close();
+  });
+
   it('carries the dataset’s Hub repo, so the cards of a pushed copy link it, with or without the dataset', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
@@ -216,8 +246,10 @@ describe('snapshots from and into IndexedDB', () => {
     const source = freshDb();
     const runId = await storedRun(source);
     const sourceDataset = (await source.datasets.toArray())[0];
-    // 40 HDR samples: by their ids alone about 10% would land in the held-out set.
-    const hdr = examples(40).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 }));
+    // 40 HDR samples answering the training side's questions (HDR mines those): by their ids alone
+    // about 10% would land in the held-out set.
+    const trained = (await loadExampleRows(source, sourceDataset.id, 'train')).map((r) => r.example);
+    const hdr = Array.from({ length: 40 }, (_, i) => ({ ...trained[i % trained.length], id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 }));
     await addHdrExamples(source, sourceDataset.id, hdr);
     expect(hdr.some((e) => splitOf(e.id, sourceDataset.split) === 'eval')).toBe(true);
     const firstTrain = (await loadExampleRows(source, sourceDataset.id, 'train')).find((r) => r.example.source !== 'hdr')!;
@@ -291,7 +323,7 @@ describe('snapshots from and into IndexedDB', () => {
     const linked = await saveImportedSnapshot(target, await importSnapshot(await exportRunSnapshot(source, runId, { spec })), 'read-only');
     const engine = new StudioEngine(undefined, () => undefined, target);
     await expect(engine.handlers.startRun({ runId: linked.id, resume: true }, () => undefined)).rejects.toThrow(
-      /^resuming needs the run's split: "my copy" in this browser holds its examples but holds out 0\.5 with seed 1, the run 0\.1 with seed 1234; open the snapshot again as resumable/,
+      /^resuming needs the run's split: "my copy" in this browser holds its examples split 50% held out example by example \(seed 1\), the run's 10% held out \(seed 1234\); open the snapshot again as resumable/,
     );
     // Without checkpoint.safetensors there is nothing to go on from: resuming would start over and drop the imported curve.
     const other = freshDb();
@@ -514,7 +546,7 @@ describe('snapshots from and into IndexedDB', () => {
     const local = await saveDataset(target, { name: 'my copy', examples: examples(8), split: { seed: 1, evalFraction: 0.5 } });
     // Without the dataset in the snapshot: refused, naming both splits.
     const bare = await importSnapshot(await exportRunSnapshot(source, runId, { spec }));
-    expect(await refusal(saveImportedSnapshot(target, bare, 'resume'))).toMatch(/^resuming needs the run's split: "my copy" in this browser holds its examples but holds out 0\.5 with seed 1, the run 0\.1 with seed 1234;/);
+    expect(await refusal(saveImportedSnapshot(target, bare, 'resume'))).toMatch(/^resuming needs the run's split: "my copy" in this browser holds its examples split 50% held out example by example \(seed 1\), the run's 10% held out \(seed 1234\);/);
     // With it: the run gets the snapshot's dataset, split as the run split it; the local copy stays.
     const whole = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
     const row = await saveImportedSnapshot(target, whole, 'resume');

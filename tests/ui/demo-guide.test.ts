@@ -43,6 +43,7 @@ const evalRow = (id: string, adapterRunId: string | null, over: Record<string, u
 });
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
+const BY_QUESTION = { seed: 1234, evalFraction: 0.1, by: 'question' as const };
 const stores = { jobs: useJobs.getState(), runs: useRuns.getState(), demo: useDemo.getState() };
 beforeEach(() => {
   requests.length = 0;
@@ -50,7 +51,7 @@ beforeEach(() => {
   useJobs.setState(stores.jobs, true);
   useDemo.setState(stores.demo, true);
   useModel.setState({ info: { ref: EMBEDDED_REF } as never });
-  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
+  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320, split: BY_QUESTION } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
   useRuns.setState({ ...stores.runs, runs: [demoRun() as never], active: null, refreshRuns: async () => undefined }, true);
 });
 
@@ -59,9 +60,31 @@ describe('the guide’s data step', () => {
 
   it('says "In use" only while the demo dataset is the selected one, and offers to select it again otherwise', () => {
     expect(dataButton()).toMatch(/aria-disabled="true"[^>]*>In use</);
-    useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never, selectedId: 'mine' });
+    useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320, split: BY_QUESTION }, { id: 'mine', name: 'my-data', exampleCount: 10, split: BY_QUESTION }] as never, selectedId: 'mine' });
     expect(dataButton()).not.toMatch(/aria-disabled/);
     expect(dataButton()).toMatch(/>Use the demo dataset</);
+  });
+
+  it('imports a copy split example by example (stored before splits went by question) again, and trains on none but one split by question', async () => {
+    useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320, split: { seed: 1234, evalFraction: 0.1 } }] as never, selectedId: 'd1' });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    expect(text(html)).toContain('The demo-dataset stored here (320 examples) was split example by example, before splits kept the examples asking one question together');
+    expect(dataButton()).toMatch(/>Import it again, split by question</);
+    expect(dataButton()).not.toMatch(/aria-disabled/);
+    expect(text(html)).toContain('Import the demo dataset again, split by question (step 2), first.');
+    await useDemo.getState().train();
+    expect(requests.map((r) => r.kind)).not.toContain('createRun');
+    expect(useDemo.getState().error).toMatch(/^Import the demo dataset again, split by question \(step 2\), first/);
+    // Step 2 imports the file again (the import splits it by question); the old copy and its runs stay.
+    const imported: File[][] = [];
+    vi.stubGlobal('fetch', async () => new Response('{"id":"x"}', { status: 200 }));
+    useDatasets.setState({ importDataset: async (files: File[]) => (imported.push(files), 'd2') } as never);
+    try {
+      await useDemo.getState().useDemoData();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(imported.map((f) => f.map((x) => x.name))).toEqual([['demo-dataset.jsonl']]);
   });
 });
 
@@ -260,7 +283,7 @@ describe('the guide’s links to other panels', () => {
   it('select the demo’s dataset and run, so the panel opened shows them and not the ones the user picked last', () => {
     const picked: Array<string | null> = [];
     useDatasets.setState({
-      datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never,
+      datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320, split: BY_QUESTION }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never,
       selectedId: 'mine',
       selectDataset: (id: string | null) => void picked.push(id),
     });

@@ -42,7 +42,7 @@ const trained = { id: 'r1', datasetId: 'd7', kind: 'train', status: 'done', crea
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: correct / total, byCategory: {}, failureRules: {}, finishReasons: {} });
 const evalRow = (id: string, createdAt: number, adapterRunId: string | null, gguf?: { fileName: string; bytes: number; fileType: string | null }, total = 32) => ({
   id, datasetId: 'd7', kind: 'eval', status: 'done', createdAt, updatedAt: createdAt, name: `eval ${id}`, modelRef: 'tiny', summary: summary(total, total / 2),
-  config: { adapterRunId, limit: total, maxNewTokens: DEMO_EVAL.maxNewTokens, lora: null, ...(gguf && { gguf }) },
+  config: { adapterRunId, limit: DEMO_EVAL.limit, maxNewTokens: DEMO_EVAL.maxNewTokens, lora: null, ...(gguf && { gguf }) },
 });
 const form = () => renderNow(createElement(EvalForm, { datasetId: 'd7', disabled: false })).replace(/<!-- -->/g, '');
 

@@ -44,7 +44,7 @@ describe('the demo guide’s links', () => {
   const trainedEval = { id: 'e1', kind: 'eval', datasetId: 'demo', status: 'done', createdAt: 2, updatedAt: 2, summary, config: { adapterRunId: 'demo-run', limit: DEMO_EVAL.limit, maxNewTokens: DEMO_EVAL.maxNewTokens, lora: null } };
   it('open the panel on the demo’s dataset and run after the user picked others', () => {
     useModel.setState({ info: { ref: EMBEDDED_REF } as never });
-    useDatasets.setState({ datasets: [{ id: 'demo', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never, selectedId: 'mine' });
+    useDatasets.setState({ datasets: [{ id: 'demo', name: DEMO_DATASET_NAME, exampleCount: 320, split: { seed: 1234, evalFraction: 0.1, by: 'question' } }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never, selectedId: 'mine' });
     useRuns.setState({ runs: [{ ...trainRow('mine-run', 'my run'), datasetId: 'mine', status: 'done' }, { ...trainRow('demo-run', DEMO_RUN_NAME), datasetId: 'demo', status: 'done', lastStep: 30 }, trainedEval] as never, selectedRunId: 'mine-run' });
     const opened: Array<[string, string | null, string | null]> = [];
     renderNow(createElement(DemoGuide, { onOpen: (panel: string) => opened.push([panel, useDatasets.getState().selectedId, useRuns.getState().selectedRunId]) }));

@@ -30,7 +30,7 @@ const { useResplit, splitProblem } = await import('../../src/state/resplitStore.
 const { datasetStamp } = await import('../../src/state/exampleRows.ts');
 const { QualityReportView } = await import('../../src/ui/dataset/QualityReportView.tsx');
 
-const dataset = { id: 'd', name: 'tools.jsonl', createdAt: 5, files: [], exampleCount: 150, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 } as DatasetRow;
+const dataset = { id: 'd', name: 'tools.jsonl', createdAt: 5, files: [], exampleCount: 150, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1, by: 'question' }, issues: [], issueCount: 0 } as DatasetRow;
 const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 150, total: 150, noted: 0 };
 const counts = { quality, examples: 150, train: 136, heldOut: 14, included: 150, trainIncluded: 136, flaggedOnly: {} };
 const run = (id: string, name: string) => ({ id, name, datasetId: 'd', kind: 'train', status: 'paused', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG }) as StoredRun;
@@ -59,14 +59,27 @@ describe('splitting a dataset again', () => {
     expect(text(html)).toContain('These are the settings it is split with now.');
   });
 
+  it('offers a dataset split example by example, as before splits went by question, to split by question with its share and seed', async () => {
+    reply = async (kind) => (kind === 'resplitDataset' ? { moved: 4, heldOut: 15, examples: 150 } : undefined);
+    expect(text(report())).not.toContain('This dataset was split example by example');
+    const before = { ...dataset, split: { seed: 1234, evalFraction: 0.1 } };
+    const html = report(before);
+    expect(text(html)).toContain('Split it again (10% held out example by example (seed 1234) now)');
+    expect(text(html)).toContain('This dataset was split example by example, before splits kept the examples asking the same question together');
+    expect(html).toMatch(/<button[^>]*data-testid="split-again"(?![^>]*aria-disabled="true")[^>]*>/);
+    press('Split again');
+    await settle();
+    expect(requests).toEqual([{ kind: 'resplitDataset', payload: { datasetId: 'd', split: { seed: 1234, evalFraction: 0.1, by: 'question' } } }]);
+  });
+
   it('asks the worker at once for a dataset no run trained on, reads the list again, and says what moved', async () => {
     reply = async (kind) => (kind === 'resplitDataset' ? { moved: 19, heldOut: 31, examples: 150 } : undefined);
-    const resplit = { ...dataset, split: { seed: 7, evalFraction: 0.2 } };
+    const resplit = { ...dataset, split: { seed: 7, evalFraction: 0.2, by: 'question' as const } };
     stored.datasets = [resplit];
-    await useResplit.getState().askToResplit('d', { seed: 7, evalFraction: 0.2 });
-    expect(requests).toEqual([{ kind: 'resplitDataset', payload: { datasetId: 'd', split: { seed: 7, evalFraction: 0.2 } } }]);
+    await useResplit.getState().askToResplit('d', { seed: 7, evalFraction: 0.2, by: 'question' as const });
+    expect(requests).toEqual([{ kind: 'resplitDataset', payload: { datasetId: 'd', split: { seed: 7, evalFraction: 0.2, by: 'question' as const } } }]);
     // The list read again holds the new split: every view stamped by the dataset asks again.
-    expect(useDatasets.getState().datasets[0].split).toEqual({ seed: 7, evalFraction: 0.2 });
+    expect(useDatasets.getState().datasets[0].split).toEqual({ seed: 7, evalFraction: 0.2, by: 'question' as const });
     expect(datasetStamp(resplit)).not.toBe(datasetStamp(dataset));
     const html = report(resplit);
     expect(text(html)).toContain('Split again: 20% held out (seed 7), 31 of 150 examples held out now; 19 examples changed side.');
@@ -76,7 +89,7 @@ describe('splitting a dataset again', () => {
 
   it('asks first for a dataset runs were trained on, naming them, and splits nothing when kept', async () => {
     useRuns.setState({ runs: [run('r1', 'first'), run('r2', 'second'), { ...run('r3', 'other data'), datasetId: 'e' }] });
-    await useResplit.getState().askToResplit('d', { seed: 1234, evalFraction: 0.25 });
+    await useResplit.getState().askToResplit('d', { seed: 1234, evalFraction: 0.25, by: 'question' as const });
     expect(requests).toEqual([]);
     const html = report();
     expect(text(html)).toContain(
@@ -88,7 +101,7 @@ describe('splitting a dataset again', () => {
     expect(requests).toEqual([]);
     // Confirmed, it is asked of the worker.
     reply = async (kind) => (kind === 'resplitDataset' ? { moved: 25, heldOut: 37, examples: 150 } : undefined);
-    await useResplit.getState().askToResplit('d', { seed: 1234, evalFraction: 0.25 });
+    await useResplit.getState().askToResplit('d', { seed: 1234, evalFraction: 0.25, by: 'question' as const });
     renderNow(createElement(QualityReportView, { counts, dataset, onShowFailing: () => undefined, activeRule: null }));
     press('Split again'); // the question's, rendered after the form's
     await settle();

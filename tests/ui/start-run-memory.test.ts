@@ -102,7 +102,7 @@ beforeEach(() => {
   useJobs.setState(stores.jobs, true);
   useDemo.setState(stores.demo, true);
   useModel.setState({ ...stores.model, info: { ref: EMBEDDED_REF } as never }, true);
-  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
+  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320, split: { seed: 1234, evalFraction: 0.1, by: 'question' } } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
   useRuns.setState({ ...stores.runs, runs: [demoRun as never], active: null, error: null, refreshRuns: async () => undefined }, true);
 });
 

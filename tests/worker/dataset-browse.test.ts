@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StudioDb, type ExampleRow } from '../../src/data/db.ts';
 import { deleteDataset, describeDatasetDeletion, evalExamples, loadExampleRows, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
+import { EXAMPLE_SPLIT } from '../../src/data/split.ts';
 import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../src/data/quality-check.ts';
 import { addHdrExamples } from '../../src/hdr/store.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
@@ -154,9 +155,13 @@ describe('a dataset read in the worker', () => {
 
   it('finds the held-out examples that ask what a used training example asks, and lists them for the Show filter', async () => {
     const { db, summary } = setup();
-    // 200 examples asking 50 questions (four ids each; answers differ): the split scatters the twins.
+    // 200 examples asking 50 questions (four ids each; answers differ). Split by question (every
+    // import now), the twins share a side; split example by example, as datasets stored before
+    // were, the split scatters them.
     const asked = (i: number): Example => ({ ...example(i % 50, 'q'), id: `twin-${i}`, target: { calls: [{ name: 'get_weather', arguments: { city: `Town ${i}` } }] } });
-    const d = await saveDataset(db, { name: 'twins', examples: Array.from({ length: 200 }, (_, i) => asked(i)) });
+    const byQuestion = await saveDataset(db, { name: 'twins', examples: Array.from({ length: 200 }, (_, i) => asked(i)) });
+    expect((await summary(byQuestion.id)).repeated).toBeUndefined();
+    const d = await saveDataset(db, { name: 'twins', examples: Array.from({ length: 200 }, (_, i) => asked(i)), split: EXAMPLE_SPLIT });
     const rows = await loadExampleRows(db, d.id);
     const { promptKey } = await import('../../src/data/prompt-key.ts');
     const expected = () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { DEFAULT_SPLIT, splitOf } from '../../src/data/split.ts';
+import { EXAMPLE_SPLIT, splitOf } from '../../src/data/split.ts';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
@@ -38,11 +38,12 @@ describe('worker engine: generation jobs', () => {
   it('evaluates with a run adapter, streams a playground answer, and keeps jobs exclusive', { timeout: 600_000 }, async () => {
     const db = new StudioDb(`gen-jobs-${Date.now()}`, { indexedDB, IDBKeyRange });
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    // With a held-out question asked again on the training side (another id, the same conversation and tools).
+    // With a held-out question asked again on the training side (another id, the same conversation and
+    // tools): a dataset split example by example, as those stored before splits went by question.
     const first60 = imported.examples.slice(0, 60);
-    const heldOutQuestion = evaluationSample(first60.filter((e) => splitOf(e.id, DEFAULT_SPLIT) === 'eval'), 4)[0];
-    const twinId = Array.from({ length: 50 }, (_, i) => `twin-${i}`).find((id) => splitOf(id, DEFAULT_SPLIT) === 'train')!;
-    const dataset = await saveDataset(db, { name: 'demo', examples: [...first60, { ...heldOutQuestion, id: twinId }], files: imported.files });
+    const heldOutQuestion = evaluationSample(first60.filter((e) => splitOf(e.id, EXAMPLE_SPLIT) === 'eval'), 4)[0];
+    const twinId = Array.from({ length: 50 }, (_, i) => `twin-${i}`).find((id) => splitOf(id, EXAMPLE_SPLIT) === 'train')!;
+    const dataset = await saveDataset(db, { name: 'demo', examples: [...first60, { ...heldOutQuestion, id: twinId }], files: imported.files, split: EXAMPLE_SPLIT });
     const events: WorkerEvent[] = [];
     const engine = new StudioEngine(await nodeGpu(), (e) => events.push(e), db);
     await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);

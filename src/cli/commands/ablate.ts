@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, recordedSplitBy, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
@@ -135,7 +135,7 @@ const ablate: CliCommand = {
     // The data are read before the model: a split that leaves nothing to train or evaluate on is
     // refused without waiting for a model to load (minutes for a large one).
     const evalFraction = heldOutFrom(f, () => DEFAULT_SPLIT.evalFraction);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, everyCallTurn, inclusion });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion: true, format, bfclPromptMode, everyCallTurn, inclusion });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     // Held out but every one left out: using them again is the remedy, not more data.
     if (data.eval.length === 0 && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate the arms on')}: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
@@ -155,7 +155,7 @@ const ablate: CliCommand = {
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: false, splitSeed, ...recordedEvalFraction(evalFraction), fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
+    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: false, splitSeed, ...recordedEvalFraction(evalFraction), ...recordedSplitBy(true), fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
     const arms = ablationArms(config);
     const heldOut = Math.min(config.evalLimit, data.eval.length);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${heldOut} held-out examples`);

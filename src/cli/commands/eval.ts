@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
 import { promptKey } from '../../data/prompt-key.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -226,7 +226,7 @@ const evalCommand: CliCommand = {
     const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : heldOutFrom(f, () => adapterEvalFraction(f.adapter));
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion: split === 'all' || adapterSplitsByQuestion(f.adapter), format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, adapter: f.adapter });
     // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
     // left out, by --leave-out or in the studio (a snapshot line's "included": false).
     const used = new Set(fingerprintedExamples(data).map((e) => e.id));

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterBalanceNote, adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction, DATA_FLAG_HELP } from '../localFiles.ts';
 import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/data.ts';
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -173,7 +173,8 @@ const hdr: CliCommand = {
     const evalFraction = heldOutFrom(f, () => adapterEvalFraction(f.adapter));
     // A run trained with --include-failing trained on the flagged examples: they are its replay pool
     // and mined as its own, and its held-out side holds the flagged ones it held out.
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, includeFailing, adapter: f.adapter });
+    const byQuestion = adapterSplitsByQuestion(f.adapter);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion, format, bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, includeFailing, adapter: f.adapter });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
@@ -207,7 +208,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) }, errorWords: (m) => inCommandWords(m, hdr) });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...recordedSplitBy(byQuestion), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) }, errorWords: (m) => inCommandWords(m, hdr) });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const rounds: HdrRoundReport[] = [];
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {

@@ -135,6 +135,7 @@ const recipe: CliCommand = {
     const reading = {
       seed: source?.splitSeed ?? config.seed,
       evalFraction: source?.evalFraction,
+      byQuestion: source?.splitBy === 'question',
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,

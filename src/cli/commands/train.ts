@@ -8,7 +8,7 @@ import { parseFlags } from '../args.ts';
 import { checkInputFile } from '../flagPaths.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest, DATA_FLAG_HELP } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -297,7 +297,9 @@ const train: CliCommand = {
     // A resumed run that recorded the lines' choice of the snapshot it started from reads its record:
     // the snapshot may be gone (runs written before the record read the snapshot again).
     const lineChoicesFrom = before?.source?.lineChoices ? { ownRun: out } : { adapter: startAdapter };
-    const reading = { seed: splitSeed, evalFraction, format, includeFailing, bfclPromptMode, everyCallTurn, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
+    // And split as it split: runs from before splits went by question split one by one.
+    const byQuestion = before ? before.source?.splitBy === 'question' : adapterSplitsByQuestion(startAdapter);
+    const reading = { seed: splitSeed, evalFraction, byQuestion, format, includeFailing, bfclPromptMode, everyCallTurn, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
     // The data are read before the model: a resume on other data is refused without waiting for a
     // model to load (minutes for a large one), and so is a dataset with nothing to train on.
     const data = await dataExamples(dataFiles, reading);
@@ -336,6 +338,7 @@ const train: CliCommand = {
         ...(inclusion && { inclusion }),
         ...(data.lineChoices && { lineChoices: data.lineChoices }),
         ...recordedEvalFraction(evalFraction),
+        ...recordedSplitBy(byQuestion),
         fingerprint,
         ...(startAdapter ? { startAdapter } : {}),
         ...(startBalance ? { startBalance } : {}),

@@ -93,6 +93,9 @@ export interface RunSource {
   /** The share it held out, where not the usual 10%: an --adapter snapshot's own, kept so that
    * --adapter of this folder holds out what it held out. */
   evalFraction?: number;
+  /** 'question': examples asking the same question shared a side (data/split.ts), as in every run
+   * since; absent in folders written before, which split example by example. */
+  splitBy?: 'question';
   /** The dataset fingerprint (src/data/fingerprint.ts) of the examples the run used, training and
    * held out; absent in folders written before it. */
   fingerprint?: string;

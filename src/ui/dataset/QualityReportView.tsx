@@ -8,6 +8,7 @@ import { QUALITY_RULES, type QualityRule } from '../../data/quality-check.ts';
 import { plural } from '../format.ts';
 import { changesNoneText, inclusionAsks, ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
 import { SplitSettingsForm } from './SplitSettingsForm.tsx';
+import { splitKey } from '../../worker/protocol.ts';
 
 export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
@@ -31,11 +32,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
         {examples > 0 && heldOut === 0 && (
           <span data-testid="no-eval-split">
             {' '}
-            — no held-out examples: the split sets aside about {Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of their id, and with {examples} examples none landed there. Evaluation and HDR need some; hold out a larger share (Split it again, below), or import more examples.
+            — no held-out examples: the split sets aside about {Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of {dataset.split.by === 'question' ? 'what they ask' : 'their id'}, and with {examples} examples none landed there. Evaluation and HDR need some; hold out a larger share (Split it again, below), or import more examples.
           </span>
         )}
       </p>
-      <SplitSettingsForm key={`${dataset.id}:${dataset.split.seed}/${dataset.split.evalFraction}`} dataset={dataset} />
+      <SplitSettingsForm key={`${dataset.id}:${splitKey(dataset.split)}`} dataset={dataset} />
       {counts.laterSteps && (
         <p className="muted" data-testid="quality-later-steps">
           {laterStepsText(counts.laterSteps)}

@@ -7,7 +7,7 @@ import type { DatasetRow } from '../../state/queries.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useDatasetHeld } from '../../state/jobStore.ts';
 import { splitProblem, splitText, useResplit } from '../../state/resplitStore.ts';
-import { HELD_OUT_PERCENT, heldOutPercent, MAX_SEED, sameSplit } from '../../worker/protocol.ts';
+import { HELD_OUT_PERCENT, heldOutPercent, MAX_SEED, sameSplit, type SplitSettings } from '../../worker/protocol.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
@@ -21,7 +21,7 @@ export function SplitSettingsForm({ dataset }: { dataset: DatasetRow }) {
   const asked = useResplit((s) => (s.asked?.datasetId === dataset.id ? s.asked : null));
   const notice = useResplit((s) => (s.notice?.datasetId === dataset.id ? s.notice.text : null));
   const { askToResplit, dismissNotice } = useResplit.getState();
-  const split = { seed, evalFraction: percent / 100 };
+  const split: SplitSettings = { seed, evalFraction: percent / 100, by: 'question' };
   const same = sameSplit(split, dataset.split);
   const problem = fieldProblem ? `Fix ${fieldProblem} first.` : splitProblem(percent, seed);
   const off = problem ?? held ?? (asked?.stage === 'saving' ? 'Splitting it again…' : same ? 'These are the settings it is split with now.' : null);
@@ -29,9 +29,17 @@ export function SplitSettingsForm({ dataset }: { dataset: DatasetRow }) {
     <details className="split-settings" data-testid="split-settings" open={!!asked || !!notice || undefined}>
       <summary>Split it again ({splitText(dataset.split)} now)</summary>
       <p className="small muted">
-        Each example is held out or not by a hash of its id and the seed: the same settings hold out the same examples, on every device and after an import
-        again. A larger share gives an accuracy you can trust more and leaves fewer examples to train on; another seed, other examples.
+        Each question is held out or not, with every example that asks it, by a hash of what it asks (the conversation and tools) and the seed: no held-out
+        question is one the model trained on. The same settings hold out the same examples, on every device and after an import again. A larger share gives an
+        accuracy you can trust more and leaves fewer examples to train on; another seed, other examples.
       </p>
+      {dataset.split.by !== 'question' && (
+        <p className="small" data-testid="split-by-example">
+          This dataset was split example by example, before splits kept the examples asking the same question together: a held-out example may ask what a
+          training example asks, and its verdict then measures what the model remembers. Split again keeps them together, with the same share and seed if you
+          like.
+        </p>
+      )}
       <div className="row">
         <NumberField id="split-percent" label="Held out (% of examples)" value={percent} min={HELD_OUT_PERCENT.min} max={HELD_OUT_PERCENT.max} step={1} onChange={setPercent} />
         <NumberField id="split-seed" label="Seed" value={seed} min={0} max={MAX_SEED} integer step={1} onChange={setSeed} />

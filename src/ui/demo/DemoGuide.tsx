@@ -139,7 +139,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const modelHeld = useModelChangeHeld();
   // Another run training in another tab holds the GPU there, as the Training and Evaluation panels say.
   const trainingElsewhere = useTrainingElsewhere();
-  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? trainingElsewhere ?? false);
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (p.dataset?.byExample && 'Import the demo dataset again, split by question (step 2), first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? trainingElsewhere ?? false);
   // Steps 4–5 are jobs too: pressed while the GPU is held, they only failed with this message.
   const jobBlocked = needRun || needModel || (!!active && 'A training run is using the GPU; pause it first.') || (gpuBusy ?? trainingElsewhere ?? false);
   const trainAgain = (primary: boolean) =>
@@ -166,8 +166,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       </p>
       <div className="note" data-testid="demo-model-note">
         <strong>The embedded model</strong> is a tiny Qwen3 (2 layers, hidden size 64; 9.8 M parameters, 9.7 M of them the 151,936-token vocabulary table) that this project pre-trained from scratch on its own synthetic
-        function-calling examples (weather and forecasts, calendar lookups, arithmetic, web search, unit conversion, stock prices, two calls at once) and a little small talk, none of them a question of the demo dataset. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but gets about a quarter
-        of the demo's held-out requests wrong, mostly calls that do not parse. A few minutes of LoRA on a CPU fix some of them (measured: 74% → 81% right), though all of that gain is on the 7 held-out requests a training example asks word for word, which step 4 counts apart; HDR then re-samples answers for
+        function-calling examples (weather and forecasts, calendar lookups, arithmetic, web search, unit conversion, stock prices, two calls at once) and a little small talk, none of them a question of the demo dataset. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but gets about one
+        in eight of the demo's held-out requests wrong, mostly calls that do not parse. A few minutes of LoRA on a CPU fix most of them (measured: 88% → 97% right), on requests no training example asks (each question is held out with all its examples, so none is an answer the adapter trained on); HDR then re-samples answers for
         training examples the adapter still gets wrong; on this little data an adapter may also unlearn a call it knew: the table under step 4 shows each kind once it has run. It cannot chat beyond a few replies. <strong>A real model</strong> (Qwen2.5 0.5B
         Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free and a 1–1.5 GB download, cached after the first time. <strong>Your own data</strong>: the Dataset
         panel takes .json, .jsonl and .parquet files, or a Hugging Face dataset by its id (owner/name): it lists the dataset’s files with their sizes, the train split’s ticked, and downloads the ones you tick.
@@ -177,8 +177,12 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         <Step n={1} title="Model" done={p.modelLoaded} action={button('model', p.modelLoaded ? 'Loaded' : 'Load the embedded model', () => void loadModel(), p.modelLoaded || (modelHeld ?? false))}>
           {p.modelLoaded ? 'The embedded tiny Qwen3 is loaded on the GPU.' : 'No download: it ships with the studio.'}
         </Step>
-        <Step n={2} title="Data" done={!!p.dataset} action={button('data', demoSelected ? 'In use' : 'Use the demo dataset', () => void useDemoData(), demoSelected)}>
-          {p.dataset ? (
+        <Step n={2} title="Data" done={!!p.dataset && !p.dataset.byExample} action={button('data', p.dataset?.byExample ? 'Import it again, split by question' : demoSelected ? 'In use' : 'Use the demo dataset', () => void useDemoData(), demoSelected && !p.dataset?.byExample)}>
+          {p.dataset?.byExample ? (
+            <span data-testid="demo-dataset-by-example">
+              The demo-dataset stored here ({p.dataset.examples} examples) was split example by example, before splits kept the examples asking one question together: some of its held-out requests are asked word for word by a training example, and their answers measure what the model remembers. Importing it again splits it by question; your runs on this copy stay.
+            </span>
+          ) : p.dataset ? (
             <>
               <span data-testid="demo-dataset">demo-dataset: {p.dataset.examples} examples</span>, split by the studio into training and held-out examples (the held-out ones are never trained on).{' '}
               <button className="link" onClick={() => open('dataset')}>
