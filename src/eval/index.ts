@@ -1,6 +1,8 @@
 // Public API of src/eval/: reading calls out of generated text, writing calls in Python-call
 // syntax, and checking calls against BFCL ground truth. Evaluation runs (with the model engine)
 // and HDR's quality gate import from here, never from the files behind it.
+export { readAnswer } from './read-answer.ts';
+export { besideBaseText, type BesideAnswer } from './besideBase.ts';
 export { parseGeneratedCalls, type ParsedGeneration, type CallParseError, type CallParseErrorKind, type GeneratedCallFormat } from './parse-generated-calls.ts';
 export { parsePythonCalls, parsePythonLiteral, looksLikePythonCalls, PySyntaxError } from '../data/python/call-syntax.ts';
 export { formatCallsPython, formatPythonValue, pythonStringRepr } from '../data/python/format.ts';

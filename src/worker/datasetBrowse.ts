@@ -13,7 +13,7 @@
 import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
 import type { Call, CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
-import { argumentsJson, targetCalls } from '../data/whole-floats.ts';
+import { callText, targetCallTexts } from '../data/call-text.ts';
 import { splitKey } from '../data/split.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
@@ -30,19 +30,7 @@ export function lastUserMessage(e: Example): string {
   return '';
 }
 
-/** `f(city="Paris", scores=[90.0, 80.0])`: a whole float a box holds is written as one. */
-export function callText(c: Call): string {
-  const args = Object.entries(c.arguments)
-    .map(([k, v]) => `${k}=${argumentsJson(v)}`)
-    .join(', ');
-  return `${c.name}(${args})`;
-}
-
-/** Calls as they train and were written: `[90.0, 80.0]` where `wholeFloats` says so (stored, the
- * numbers are plain, and a view showing `[90, 80]` would say the dataset's floats were lost). */
-export function targetCallTexts(target: Pick<Target, 'calls' | 'wholeFloats'>): string[] {
-  return targetCalls(target).map(callText);
-}
+export { callText, targetCallTexts };
 
 /** Everything a search should match: id, query, tools, calls, reasoning. Lower-cased. */
 export function searchableText(e: Example): string {

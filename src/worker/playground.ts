@@ -4,13 +4,12 @@
 // the text streamed as `generation` events a few times a second, and the calls parsed out of it.
 // Worker only (the CLI's `studio generate` streams to a terminal instead).
 import type { CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
-import { unboxCalls } from '../data/whole-floats.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { seedProblem } from '../model/random.ts';
-import { checkPrediction, parseGeneratedCalls, stableText, withEndingHint, type FinishReason } from '../eval/index.ts';
+import { checkPrediction, readAnswer, stableText, type FinishReason } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
 import type { WorkerEvent } from './protocol.ts';
@@ -112,13 +111,11 @@ export function playgroundResult(
   expectation?: GenerateRequest['expectation'],
 ): GenerateResult {
   // The answer shows `5.0` where the model wrote it; the result crosses to the page as plain data.
-  const parsed = parseGeneratedCalls(text, { keepFloats: true });
-  const { calls, wholeFloats } = unboxCalls(parsed.calls);
-  const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason, true);
-  const result: GenerateResult = { text, reasoning: parsed.reasoning, calls, parseError, finishReason, tokens, ...timing };
-  if (wholeFloats.length) result.wholeFloats = wholeFloats;
+  const { reasoning, calls, wholeFloats, parseError } = readAnswer(text, finishReason);
+  const result: GenerateResult = { text, reasoning, calls, parseError, finishReason, tokens, ...timing };
+  if (wholeFloats) result.wholeFloats = wholeFloats;
   const names = new Set(offered.map((f) => f.name));
-  const notOffered = [...new Set(parsed.calls.map((c) => c.name).filter((n) => !names.has(n)))];
+  const notOffered = [...new Set(calls.map((c) => c.name).filter((n) => !names.has(n)))];
   if (notOffered.length) result.notOffered = notOffered;
   if (expectation && finishReason !== 'aborted') {
     // The evaluation's own verdict, its rule for an answer the token limit cut off included.

@@ -126,3 +126,56 @@ describe('studio generate --conversation', () => {
   });
 });
 
+
+// The Playground's "beside the base model" on the command line: after the adapter's answer, the
+// base model answers the same prompt with the same settings and seed, and a last line says what
+// differs, in the Playground's words (eval/besideBase.ts).
+describe('studio generate --beside-base', () => {
+  const MODEL = 'public/models/tiny-qwen3';
+  /** A PEFT folder for the embedded model: B = 0 (a no-op, as training starts), or every weight
+   * moved (`shift`), so its answers are another model's. */
+  async function adapterFolder(shift: number): Promise<string> {
+    const { exportPeftAdapter } = await import('../../src/model/peft.ts');
+    const { generateTinyModel, TINY_QWEN3_DEFAULT } = await import('../../src/model/tiny-model.ts');
+    const { initLoraAdapter } = await import('../../src/model/lora.ts');
+    const { spec } = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const adapter = initLoraAdapter(spec, { rank: 4, alpha: 8, dropout: 0, useRsLora: false, targets: ['q', 'v', 'down'] }, 3);
+    for (const [key, t] of adapter.tensors) if (key.includes('lora_B')) t.forEach((_, i) => (t[i] = shift * Math.sin(i * 12.9898 + key.length)));
+    const dir = mkdtempSync(join(tmpdir(), 'beside-base-'));
+    const peft = exportPeftAdapter(spec, adapter, MODEL);
+    writeFileSync(join(dir, 'adapter_config.json'), peft.adapterConfigJson);
+    writeFileSync(join(dir, 'adapter_model.safetensors'), peft.adapterSafetensors);
+    return dir;
+  }
+  const common = ['--model', MODEL, '--prompt', 'What is the weather in Oslo?', '--max-tokens', '12', '--temperature', '0.8', '--seed', '5', '--quiet'];
+
+  it('answers with the adapter, then the base model with the same seed, and says what differs', { timeout: 300_000 }, async () => {
+    const { BASE_HEADING } = await import('../../src/cli/commands/generate.ts');
+    const baseAlone = await studioInProcess(['generate', ...common]);
+    expect(baseAlone.code, baseAlone.err).toBe(0);
+    // A no-op adapter (B = 0) answers as the base model does, word for word, and says so.
+    const noop = await studioInProcess(['generate', ...common, '--adapter', await adapterFolder(0), '--beside-base']);
+    expect(noop.code, noop.err).toBe(0);
+    const [mine, base] = noop.out.split(`\n${BASE_HEADING}\n`);
+    expect(mine).toBe(baseAlone.out);
+    expect(base.trimEnd().split('\n').at(-1)).toBe('The base model answers the same, word for word: training did not change this answer.');
+    expect(base.slice(0, baseAlone.out.length)).toBe(baseAlone.out);
+    // Moved weights answer otherwise: the adapter's answer is the one --adapter alone gives, the base
+    // model's the one it alone gives, and the last line compares their calls.
+    const moved = await adapterFolder(0.5);
+    const adapterAlone = await studioInProcess(['generate', ...common, '--adapter', moved]);
+    const beside = await studioInProcess(['generate', ...common, '--adapter', moved, '--beside-base']);
+    expect(beside.code, beside.err).toBe(0);
+    const [withAdapter, rest] = beside.out.split(`\n${BASE_HEADING}\n`);
+    expect(withAdapter).toBe(adapterAlone.out);
+    expect(adapterAlone.out).not.toBe(baseAlone.out);
+    expect(rest.startsWith(baseAlone.out)).toBe(true);
+    expect(rest.slice(baseAlone.out.length).trim()).toMatch(/^(Neither answer’s calls parse\.|Neither calls a tool; the base model’s words differ\.|The base model makes (the same|other) calls.*|The (base model’s|adapter’s) calls do not parse; the (adapter’s|base model’s) do\.)$/);
+  });
+
+  it('is refused without an adapter to set beside the base model, before the model loads', async () => {
+    const r = await studioInProcess(['generate', '--model', '/no/such/model', '--prompt', 'hi', '--beside-base']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe("studio generate: --beside-base sets an adapter's answer beside the base model's: give --adapter");
+  });
+});

@@ -3,8 +3,9 @@
 // "Go on": the calls an answer made and what they returned), with an optional system message and
 // the tools it may call, as evaluation renders a dataset's question (renderPrompt: the model's own chat template
 // plus its generation prompt, the BFCL system prompt for Python-call syntax), generates with the KV cache and streams the text to
-// stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
-// printing only; generation is src/model/generate.ts.
+// stdout as tokens arrive; speed and the finish reason go to stderr. With --beside-base the base
+// model answers after the adapter, and a last line says what differs, as the Playground does. Owns
+// argument handling and printing only; generation is src/model/generate.ts.
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliGpu, openCliModel } from '../engine.ts';
@@ -22,7 +23,7 @@ import { ToolsNotListedError } from '../../data/chat-render.ts';
 import { normalizeToolList } from '../../data/tool-schema.ts';
 import { openaiTurns } from '../../data/formats/openai.ts';
 import { promptMessages } from '../../data/formats/conversation.ts';
-import { stableText } from '../../eval/index.ts';
+import { besideBaseText, readAnswer, stableText } from '../../eval/index.ts';
 import type { Example, FunctionSchema, Message } from '../../data/example.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
@@ -33,6 +34,9 @@ export function generationSummary(r: { tokens: number; finishReason: string; pro
   const head = `${r.tokens} ${r.tokens === 1 ? 'token' : 'tokens'} (${r.finishReason}) from a ${r.promptTokens}-token prompt in ${(r.millis / 1000).toFixed(2)} s`;
   return `${head}; first token ${(r.firstTokenMillis / 1000).toFixed(2)} s${rate === null ? '' : `, then ${rate.toFixed(1)} tokens/s`}`;
 }
+
+/** The line between the adapter's answer and the base model's (--beside-base), as the Playground heads it. */
+export const BASE_HEADING = "The base model's answer (the same question, settings and seed, without the adapter):";
 
 const usage = `usage: studio generate --model <dir|repo> (--prompt "..." | --conversation <file.json>) [options]
 
@@ -58,13 +62,16 @@ options:
   --temperature <t>     0 = greedy (default 0)
   --top-p <p>           nucleus mass in (0, 1] (default 1); needs --temperature above 0
   --seed <n>            sampling seed (default 0)
+  --beside-base         with --adapter: the base model then answers the same, with the same settings
+                        and seed, and a last line says what differs (the words, the calls), as the
+                        Playground sets the two beside each other: what training changed here
   --hub-base <url>      Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
   --cache <dir>         model download cache
   --quiet               no download progress and no statistics line`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', prompt: 'string', conversation: 'string', system: 'string', tools: 'string', 'python-calls': 'boolean', 'max-tokens': 'number', temperature: 'number',
-  'top-p': 'number', seed: 'number', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  'top-p': 'number', seed: 'number', 'beside-base': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 /** The tools of a --tools file, refused with the file's name and what is wrong. */
@@ -140,6 +147,7 @@ const command: CliCommand = {
     const { temperature, topP } = samplingFlags(f);
     const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;
+    if (f['beside-base'] && f.adapter === undefined) throw new CliError("--beside-base sets an adapter's answer beside the base model's: give --adapter", 2);
 
     // A conversation given as a dataset record brings its tools; --tools, given, are the ones offered.
     const tools = f.tools !== undefined ? readToolsFile(f.tools) : (conversation?.tools ?? []);
@@ -158,39 +166,49 @@ const command: CliCommand = {
 
     const { files, stopTokenIds } = await described.withWeights();
     const gpu = await cliGpu();
-    // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
-    // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
-    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, prefillChunkTokens(spec, gpu.ctx.limits))), forwardOnly: true });
-    try {
-      // Streaming: after each token print the part of the decoded text that became stable.
-      const tokens: number[] = [];
-      let printed = '';
-      const flush = (text: string) => {
-        if (text.length > printed.length) process.stdout.write(text.slice(printed.length));
-        printed = text;
-      };
-      const started = performance.now();
-      let firstTokenMs = 0;
-      const [result] = await generate(model.state, [ids], {
-        maxNewTokens,
-        temperature,
-        topP,
-        seed,
-        stopTokenIds,
-        onToken: (_seq, token) => {
-          if (tokens.length === 0) firstTokenMs = performance.now() - started;
-          tokens.push(token);
-          flush(stableText(decode, tokens));
-        },
-      });
-      flush(decode(result.tokens));
-      process.stdout.write('\n');
-      const millis = performance.now() - started;
-      if (!quiet) console.error(generationSummary({ tokens: result.tokens.length, finishReason: result.finishReason, promptTokens: ids.length, millis, firstTokenMillis: firstTokenMs }));
-      return 0;
-    } finally {
-      model.release();
-    }
+    /** One answer with `withAdapter`'s weights (none: the base model), streamed to stdout. */
+    const answer = async (withAdapter: typeof adapter, label: string): Promise<{ text: string; finishReason: string }> => {
+      // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
+      // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
+      const model = await loadEngineModel(gpu, files, { lora: null, adapter: withAdapter, maxTokens: Math.max(1, Math.min(ids.length - 1, prefillChunkTokens(spec, gpu.ctx.limits))), forwardOnly: true });
+      try {
+        // Streaming: after each token print the part of the decoded text that became stable.
+        const tokens: number[] = [];
+        let printed = '';
+        const flush = (text: string) => {
+          if (text.length > printed.length) process.stdout.write(text.slice(printed.length));
+          printed = text;
+        };
+        const started = performance.now();
+        let firstTokenMs = 0;
+        const [result] = await generate(model.state, [ids], {
+          maxNewTokens,
+          temperature,
+          topP,
+          seed,
+          stopTokenIds,
+          onToken: (_seq, token) => {
+            if (tokens.length === 0) firstTokenMs = performance.now() - started;
+            tokens.push(token);
+            flush(stableText(decode, tokens));
+          },
+        });
+        const text = decode(result.tokens);
+        flush(text);
+        process.stdout.write('\n');
+        const millis = performance.now() - started;
+        if (!quiet) console.error(`${label}${generationSummary({ tokens: result.tokens.length, finishReason: result.finishReason, promptTokens: ids.length, millis, firstTokenMillis: firstTokenMs })}`);
+        return { text, finishReason: result.finishReason };
+      } finally {
+        model.release();
+      }
+    };
+    const mine = await answer(adapter, f['beside-base'] ? 'with the adapter: ' : '');
+    if (!f['beside-base']) return 0;
+    process.stdout.write(`\n${BASE_HEADING}\n`);
+    const base = await answer(undefined, 'the base model: ');
+    process.stdout.write(`\n${besideBaseText({ ...mine, ...readAnswer(mine.text, mine.finishReason) }, { ...base, ...readAnswer(base.text, base.finishReason) })}\n`);
+    return 0;
   },
 };
 export default command;

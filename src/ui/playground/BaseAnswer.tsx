@@ -4,9 +4,8 @@
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { plural } from '../format.ts';
-import type { GenerateResult } from '../../worker/protocol.ts';
 
-type Answer = Pick<GenerateResult, 'text' | 'calls' | 'wholeFloats' | 'parseError' | 'check' | 'finishReason'>;
+export { besideBaseText } from '../../eval/besideBase.ts';
 
 export function BaseAnswer() {
   const text = useJobs((s) => s.baseStreamText);
@@ -40,25 +39,4 @@ export function BaseAnswer() {
       )}
     </div>
   );
-}
-
-/** What differs between the adapter's answer and the base model's to the same question: the words,
- * the calls, and the verdicts when both were checked against a held-out example. Said under the
- * adapter's answer, where the eye is, before the base model's answer below it. */
-export function besideBaseText(adapter: Answer, base: Answer): string {
-  if (adapter.finishReason === 'aborted' || base.finishReason === 'aborted') return 'One of the two answers was cancelled part-way: they cannot be compared.';
-  const calls = (a: Answer) => (a.parseError ? null : targetCallTexts(a).slice().sort().join('\n'));
-  const [mine, theirs] = [calls(adapter), calls(base)];
-  let what: string;
-  if (adapter.text === base.text) return 'The base model answers the same, word for word: training did not change this answer.';
-  if (mine === null && theirs === null) what = 'Neither answer’s calls parse.';
-  else if (mine === theirs) what = adapter.calls.length ? 'The base model makes the same calls, with other words around them.' : 'Neither calls a tool; the base model’s words differ.';
-  else if (theirs === null) what = 'The base model’s calls do not parse; the adapter’s do.';
-  else if (mine === null) what = 'The adapter’s calls do not parse; the base model’s do.';
-  else what = 'The base model makes other calls.';
-  if (!adapter.check || !base.check) return what;
-  if (adapter.check.correct && base.check.correct) return `${what} Both would count right.`;
-  if (!adapter.check.correct && !base.check.correct) return `${what} Both would count wrong.`;
-  if (adapter.check.correct) return `${what} The adapter’s answer would count right and the base model’s wrong: training fixed this one.`;
-  return `${what} The base model’s answer would count right and the adapter’s wrong: training broke this one.`;
 }
