@@ -117,7 +117,8 @@ export interface StepTally {
 export interface RunJson {
   schema: typeof RUN_SCHEMA;
   exportedAt: number;
-  run: { id: string; name: string; createdAt: number; status: RunStatus; lastStep?: number; message?: string; tags?: string[]; notes?: string };
+  /** `startedFrom`: the run whose adapter this one started from, by name, and its step then (absent: a new adapter, or an older snapshot). */
+  run: { id: string; name: string; createdAt: number; status: RunStatus; lastStep?: number; message?: string; tags?: string[]; notes?: string; startedFrom?: { name: string; step: number; hdr?: boolean } };
   config: RunConfig;
   model: { ref: string; spec: ModelSpecSummary };
   /** hubRepo: the Hugging Face dataset it was imported from or pushed to (owner/name), which the
@@ -294,6 +295,7 @@ const runJsonShape = obj({
     message: opt(str({ max: L.messageChars })),
     tags: opt(arr(str({ max: L.tagChars, min: 1 }), { max: L.maxTags })),
     notes: opt(str({ max: L.notesChars })),
+    startedFrom: opt(obj({ name, step: count, hdr: opt(bool) })),
   }),
   config: runConfig,
   model: obj({ ref: str({ max: 300, min: 1 }), spec: modelSpecSummary }),

@@ -20,7 +20,7 @@ import { isEvalRun, isFinishedEval, isHdrRun, scoresAdapter, type HdrRunRow } fr
 import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
-import type { TrainRunRow } from '../jobs/store/schema.ts';
+import type { StartedFrom, TrainRunRow } from '../jobs/store/schema.ts';
 import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
@@ -39,8 +39,8 @@ export interface SnapshotFacts {
   importedFrom?: { runId: string; exportedAt: number; mode: ImportMode };
 }
 
-/** A training run's row plus the snapshot facts kept on it. */
-export type SnapshotRunRow = RunRow<'train', RunConfig> & SnapshotFacts;
+/** A training run's row plus the snapshot facts kept on it, and the adapter it started from. */
+export type SnapshotRunRow = RunRow<'train', RunConfig> & SnapshotFacts & { startedFrom?: StartedFrom };
 
 export type ImportMode = 'read-only' | 'resume';
 
@@ -219,6 +219,8 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
         message: clipMessage(row.message),
         ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => clipText(t, RUN_JSON_LIMITS.tagChars)) } : {}),
         ...(row.notes ? { notes: row.notes } : {}),
+        // By name: the run it started from is in this browser, not the snapshot's.
+        ...(row.startedFrom && { startedFrom: { name: clip(row.startedFrom.name), step: row.startedFrom.step, ...(row.startedFrom.hdr && { hdr: true }) } }),
       },
       config,
       model: { ref: modelRef, spec: summary },
@@ -521,6 +523,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       tags: run.run.tags,
       notes: run.run.notes,
       readOnly: mode === 'read-only',
+      ...(run.run.startedFrom && { startedFrom: { runId: '', name: run.run.startedFrom.name, step: run.run.startedFrom.step, ...(run.run.startedFrom.hdr && { hdr: true as const }) } }),
       modelSpec: run.model.spec,
       datasetSummary: run.dataset,
       hdrRounds: run.hdrRounds,

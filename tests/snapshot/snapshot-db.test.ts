@@ -125,6 +125,20 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('carries the adapter a run started from, by name, not the id of a run in this browser', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { startedFrom: { runId: 'run-general', name: 'general tool use', step: 300 } });
+    const imported = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    expect(imported.run.run.startedFrom).toEqual({ name: 'general tool use', step: 300 });
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, imported, 'resume');
+    // The run it started from is in the browser that exported it: its id means nothing here.
+    expect(row.startedFrom).toEqual({ runId: '', name: 'general tool use', step: 300 });
+    source.close();
+    target.close();
+  });
+
   it('carries how its dataset was split: by question, or one by one for a dataset split before splits went by question', async () => {
     for (const split of [{ seed: 1234, evalFraction: 0.1, by: 'question' as const }, { seed: 1234, evalFraction: 0.1 }]) {
       const source = freshDb();

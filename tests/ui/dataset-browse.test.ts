@@ -30,7 +30,7 @@ const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx
 const { DatasetList } = await import('../../src/ui/dataset/DatasetList.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 
-const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 };
+const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1, by: 'question' }, issues: [], issueCount: 0 };
 const quality = { tools_valid_schema: 0, call_names_known_tool: 2, required_args_present: 0, arg_types_match: 1, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 117, total: 120, noted: 0 };
 const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 12, included: 117, trainIncluded: 106 };
 const page: ExamplePage = {
@@ -109,6 +109,16 @@ describe('the Dataset panel', () => {
     const html = renderNow(createElement(DatasetPanel));
     expect(html).toContain('data-testid="no-eval-split"');
     expect(html).toContain('with 120 examples none landed there');
+    expect(html).not.toContain('data-testid="no-train-split"');
+  });
+
+  it('says when nothing is left to train on: a few questions, each held out with all its examples', async () => {
+    replies.datasetSummary = { ...summary, train: 0, heldOut: 120 };
+    await loadDatasetSummary(dataset);
+    const html = renderNow(createElement(DatasetPanel));
+    expect(html).toContain('data-testid="no-train-split"');
+    expect(html.replace(/<!-- -->/g, '')).toContain('the 120 examples here ask so few questions that all of them landed on the held-out side');
+    expect(html).not.toContain('data-testid="no-eval-split"');
   });
 
   it('keeps the table of a page while the next one loads, and counts a search only once it is answered', async () => {

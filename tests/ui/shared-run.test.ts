@@ -47,6 +47,22 @@ describe('a shared run', () => {
     expect(html).toContain('85.0% of calls correct by the AST checker on 20 held-out examples at step 40, 95% interval 64–95% (one function offered 90.0%, several calls of the one function offered 70.0%)');
   });
 
+  it('says how the held-out examples were chosen, and the adapter the run started from', async () => {
+    const run = await runJson(40);
+    const link = (over: Record<string, unknown>, dataset: Record<string, unknown>) =>
+      encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1', run: { ...run.run, ...over }, dataset: { ...run.dataset, ...dataset } })))));
+    const byQuestion = renderNow(createElement(SharedRunView, { fragment: link({ startedFrom: { name: 'general tool use', step: 300 } }, { split: { seed: 1234, evalFraction: 0.1, by: 'question' } }), theme: 'light' })).replace(/<!-- -->/g, '');
+    expect(byQuestion).toContain('· 10% held out (seed 1234), each question with all its examples');
+    expect(byQuestion).toMatch(/<dd data-testid="shared-started-from">the adapter of “general tool use” \(step 300\), not a new one<\/dd>/);
+    const oneByOne = renderNow(createElement(SharedRunView, { fragment: link({ startedFrom: { name: 'HDR from it', step: 2, hdr: true } }, { split: { seed: 7, evalFraction: 0.2 } }), theme: 'light' })).replace(/<!-- -->/g, '');
+    expect(oneByOne).toContain('· 20% held out example by example (seed 7): a held-out example may ask what a training example asks');
+    expect(oneByOne).toContain('the adapter of “HDR from it” (HDR, round 2), not a new one');
+    // Links made before carry neither: nothing is said.
+    const older = renderNow(createElement(SharedRunView, { fragment: link({}, { split: undefined }), theme: 'light' }));
+    expect(older).not.toContain('data-testid="shared-split"');
+    expect(older).not.toContain('data-testid="shared-started-from"');
+  });
+
   it('does not call a plain-SFT run\'s reasoning token share α', async () => {
     const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('sft'), theme: 'light' }));
     expect(html).not.toContain('Balance weight α');

@@ -29,10 +29,19 @@ export type TrainRunRow = RunRow<'train', RunConfig> &
     onnxExportCheck?: ExportCheckReport;
     /** Examples, GPU memory and adapter of the latest start (the config is the row's own). */
     setup?: Omit<TrainingSetup, 'config'>;
-    /** The run whose adapter this one started from (its LoRA settings are this run's), at the step
-     * its adapter had then (`hdr`: an HDR run's, whose step is its round); absent: a new LoRA adapter. */
-    startedFrom?: { runId: string; name: string; step: number; hdr?: true };
+    /** The run whose adapter this one started from; absent: a new LoRA adapter. */
+    startedFrom?: StartedFrom;
   };
+
+/** The run whose adapter a training run started from (its LoRA settings are the run's), at the step
+ * its adapter had then (`hdr`: an HDR run's, whose step is its round). `runId` '' where a snapshot
+ * said it: that run is in the browser that exported the snapshot. */
+export interface StartedFrom {
+  runId: string;
+  name: string;
+  step: number;
+  hdr?: true;
+}
 
 /** An ablation: what it compares (its config) and, once arms have finished, their comparison. */
 export type AblationRunRow = RunRow<'ablation', AblationConfig> & { result?: AblationResult };

@@ -35,6 +35,16 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
             — no held-out examples: the split sets aside about {Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of {dataset.split.by === 'question' ? 'what they ask' : 'their id'}, and with {examples} examples none landed there. Evaluation and HDR need some; hold out a larger share (Split it again, below), or import more examples.
           </span>
         )}
+        {examples > 0 && train === 0 && (
+          <span data-testid="no-train-split">
+            {' '}
+            — nothing left to train on:{' '}
+            {dataset.split.by === 'question'
+              ? `the split holds out each question with every example that asks it, and the ${examples} examples here ask so few questions that all of them landed on the held-out side.`
+              : `the split sets aside about ${Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of their id, and all ${examples} landed there.`}{' '}
+            Training needs some; split it again with another seed or a smaller share (below), or import more examples.
+          </span>
+        )}
       </p>
       <SplitSettingsForm key={`${dataset.id}:${splitKey(dataset.split)}`} dataset={dataset} />
       {counts.laterSteps && (

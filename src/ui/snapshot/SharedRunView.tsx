@@ -12,6 +12,7 @@ import { hdrStatusText, recordedTotalsText, roundCancelledText, runChangesText }
 import { answerChangesText } from '../../eval/pairedTest.ts';
 import { askedText, byStepText } from '../../eval/summaryNotes.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
+import { splitText } from '../../data/split.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
   const c = s.curves[key];
@@ -111,7 +112,22 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         <dd>
           {s.dataset.name} ({s.dataset.examples} examples, {s.dataset.fingerprint.slice(0, 19)}…)
           {s.dataset.edited ? ` · ${s.dataset.edited === 1 ? '1 expected answer' : `${s.dataset.edited} expected answers`} edited by the sharer, not the dataset’s own` : ''}
+          {s.dataset.split && (
+            <span data-testid="shared-split">
+              {' '}
+              · {splitText(s.dataset.split)}
+              {s.dataset.split.by === 'question' ? ', each question with all its examples' : ': a held-out example may ask what a training example asks'}
+            </span>
+          )}
         </dd>
+        {s.startedFrom && (
+          <>
+            <dt>Started from</dt>
+            <dd data-testid="shared-started-from">
+              the adapter of “{s.startedFrom.name}” ({s.startedFrom.hdr ? `HDR, round ${s.startedFrom.step}` : `step ${s.startedFrom.step}`}), not a new one
+            </dd>
+          </>
+        )}
         <dt>Status</dt>
         <dd>{statusText(s)}</dd>
         <dt>Config</dt>
