@@ -128,7 +128,7 @@ describe('snapshots from and into IndexedDB', () => {
   it('carries the adapter a run started from, by name, not the id of a run in this browser', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
-    await source.runs.update(runId, { startedFrom: { runId: 'run-general', name: 'general tool use', step: 300 } });
+    await source.runs.update(runId, { startedFrom: { runId: 'run-general', name: 'general tool use', step: 300 } } as never);
     const imported = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
     expect(imported.run.run.startedFrom).toEqual({ name: 'general tool use', step: 300 });
     const target = freshDb();
