@@ -14,7 +14,7 @@ import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
 import type { Call, CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
 import { callText, targetCallTexts } from '../data/call-text.ts';
-import { splitKey } from '../data/split.ts';
+import { questionOf, splitKey } from '../data/split.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import { failingBits, flaggedOnlyBy, ruleBit } from '../data/inclusion.ts';
@@ -108,6 +108,9 @@ export interface DatasetSummary {
   /** Held-out examples that ask what a used training example asks (the same conversation and
    * tools: data/prompt-key.ts), and of them those used (evaluated); absent: none. */
   repeated?: { heldOut: number; used: number };
+  /** Split by question: the distinct questions the examples ask (data/split.ts questionOf) and of
+   * them those held out; absent for a split one by one. */
+  questions?: { total: number; heldOut: number };
 }
 
 /** Examples chosen at once (setExamplesIncluded): those flagged by one rule and no other, or those
@@ -244,6 +247,11 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   // What each held-out example asks (by index), and what the used training examples ask.
   const heldOutAsks = new Map<number, string>();
   const trainedAsks = new Set<string>();
+  // Split by question, a question's examples share a side: none held out is asked in training, and
+  // what to count is how many questions the examples ask.
+  const byQuestion = dataset.split.by === 'question';
+  const questions = new Set<string>();
+  const heldOutQuestions = new Set<string>();
   const tools = new Map<string, FunctionSchema>();
   const samples: PlaygroundSampleSummary[] = [];
   let after = -Infinity;
@@ -265,7 +273,11 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       }
       uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT) | (r.split === 'train' ? TRAIN_BIT : 0) | (r.original ? EDITED_BIT : 0));
       if (r.original) edited++;
-      if (r.split === 'eval') heldOutAsks.set(ids.length - 1, promptKey(r.example));
+      if (byQuestion) {
+        const question = questionOf(r.example);
+        questions.add(question);
+        if (r.split === 'eval') heldOutQuestions.add(question);
+      } else if (r.split === 'eval') heldOutAsks.set(ids.length - 1, promptKey(r.example));
       else if (r.included === 1) trainedAsks.add(promptKey(r.example));
       tally.add(r.quality);
       if (r.split === 'train') train++;
@@ -307,7 +319,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     texts,
     failing: Uint8Array.from(failing),
     uses: Uint8Array.from(uses),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }), ...(repeated.heldOut > 0 && { repeated }) },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }), ...(repeated.heldOut > 0 && { repeated }), ...(byQuestion && { questions: { total: questions.size, heldOut: heldOutQuestions.size } }) },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };

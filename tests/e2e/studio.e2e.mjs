@@ -183,6 +183,9 @@ export const tests = {
     assert.equal(await page.getByTestId('quality-repeated').count(), 0);
     assert.equal(await page.getByTestId('leave-out-repeated').count(), 0);
     assert.equal(await page.getByTestId('split-by-example').count(), 0);
+    // It says how many questions the 120 examples ask (the demo repeats some), and how many are held out.
+    const questions = (await page.getByTestId('quality-questions').innerText()).match(/they ask (\d+) distinct questions, (\d+) of them held out, each with every example that asks it/);
+    assert.ok(questions && Number(questions[1]) < 120 && Number(questions[2]) <= now, await page.getByTestId('quality-questions').innerText());
   },
 
   async 'a malformed dataset is refused with the problem named, and stored data stays'({ context, baseUrl, screenshot }) {

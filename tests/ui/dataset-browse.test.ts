@@ -112,6 +112,13 @@ describe('the Dataset panel', () => {
     expect(html).not.toContain('data-testid="no-train-split"');
   });
 
+  it('says how many distinct questions the examples ask, where some ask the same', async () => {
+    replies.datasetSummary = { ...summary, questions: { total: 99, heldOut: 10 } };
+    await loadDatasetSummary(dataset);
+    const html = renderNow(createElement(DatasetPanel)).replace(/<!-- -->/g, '');
+    expect(html).toContain('; they ask 99 distinct questions, 10 of them held out, each with every example that asks it');
+  });
+
   it('says when nothing is left to train on: a few questions, each held out with all its examples', async () => {
     replies.datasetSummary = { ...summary, train: 0, heldOut: 120 };
     await loadDatasetSummary(dataset);

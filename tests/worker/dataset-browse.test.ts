@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StudioDb, type ExampleRow } from '../../src/data/db.ts';
 import { deleteDataset, describeDatasetDeletion, evalExamples, loadExampleRows, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
-import { EXAMPLE_SPLIT } from '../../src/data/split.ts';
+import { EXAMPLE_SPLIT, questionOf } from '../../src/data/split.ts';
 import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../src/data/quality-check.ts';
 import { addHdrExamples } from '../../src/hdr/store.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
@@ -61,7 +61,9 @@ const summaryOf = (rows: ExampleRow[]) => {
   // Flagged by this rule and no other: every failure of the example names it.
   const only = (rule: QualityRule) => rows.filter((r) => r.quality.failures.length > 0 && r.quality.failures.every((f) => f.rule === rule));
   const flaggedOnly = Object.fromEntries(QUALITY_RULES.map((rule) => [rule, { examples: only(rule).length, used: only(rule).filter((r) => r.included === 1).length }]));
-  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length, flaggedOnly };
+  // Split by question (every dataset saved here without settings): the distinct questions asked.
+  const questions = (of: ExampleRow[]) => new Set(of.map((r) => questionOf(r.example))).size;
+  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length, flaggedOnly, questions: { total: questions(rows), heldOut: questions(rows.filter((r) => r.split === 'eval')) } };
 };
 
 describe('a dataset read in the worker', () => {
@@ -160,7 +162,13 @@ describe('a dataset read in the worker', () => {
     // were, the split scatters them.
     const asked = (i: number): Example => ({ ...example(i % 50, 'q'), id: `twin-${i}`, target: { calls: [{ name: 'get_weather', arguments: { city: `Town ${i}` } }] } });
     const byQuestion = await saveDataset(db, { name: 'twins', examples: Array.from({ length: 200 }, (_, i) => asked(i)) });
-    expect((await summary(byQuestion.id)).repeated).toBeUndefined();
+    const counted = await summary(byQuestion.id);
+    expect(counted.repeated).toBeUndefined();
+    // It counts the questions instead: 50, and those held out with their four examples each.
+    const heldOutRows = (await loadExampleRows(db, byQuestion.id)).filter((r) => r.split === 'eval');
+    expect(heldOutRows.length % 4).toBe(0);
+    expect(counted.questions).toEqual({ total: 50, heldOut: heldOutRows.length / 4 });
+    expect(counted.heldOut).toBe(heldOutRows.length);
     const d = await saveDataset(db, { name: 'twins', examples: Array.from({ length: 200 }, (_, i) => asked(i)), split: EXAMPLE_SPLIT });
     const rows = await loadExampleRows(db, d.id);
     const { promptKey } = await import('../../src/data/prompt-key.ts');
@@ -171,6 +179,7 @@ describe('a dataset read in the worker', () => {
     const twins = expected();
     expect(twins.length).toBeGreaterThan(0);
     const s = await summary(d.id);
+    expect(s.questions).toBeUndefined();
     expect(s.repeated).toEqual({ heldOut: twins.length, used: twins.filter((r) => r.included === 1).length });
     const h = new StudioEngine(undefined, () => undefined, db).handlers;
     const listed = await h.examplePage({ datasetId: d.id, search: '', rule: null, use: 'repeated', offset: 0, limit: 200 }, () => undefined);

@@ -29,6 +29,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
       <h3>Quality</h3>
       <p>
         <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {trainIncluded} for training, {included - trainIncluded} held out{leftOut > 0 && ` (${leftOut} left out)`} · {train} and {heldOut} on each side of the split (seed {dataset.split.seed})
+        {counts.questions && counts.questions.total < examples && (
+          <span data-testid="quality-questions">
+            ; they ask {plural(counts.questions.total, 'distinct question')}, {counts.questions.heldOut} of them held out, each with every example that asks it
+          </span>
+        )}
         {examples > 0 && heldOut === 0 && (
           <span data-testid="no-eval-split">
             {' '}
