@@ -1,6 +1,6 @@
 // The train/eval split: each example's side is a pure function of the seed and what it asks, so the
 // split is the same on every device and after re-import, and adding examples never moves existing
-// ones. Examples asking the same question (the same conversation and tools, whatever the answer:
+// ones. Examples asking the same question (the same request and tools, whatever the answer:
 // synthetic datasets repeat requests word for word) share a side: split one by one, a held-out
 // question was often one the model trained on, its verdict a measure of memory, not of the task.
 // HDR samples answer their question again, so they go with it. The calling turns of one
