@@ -306,6 +306,21 @@ export const HELD_OUT_HELP = `  --held-out <percent>    the share of examples he
                           folder's, if any, else ${DEFAULT_SPLIT.evalFraction * 100}); a dataset the studio split again holds
                           out what --split-seed and --held-out with its seed and share hold out`;
 
+/** --split-by, offered with --held-out. */
+export const SPLIT_BY_HELP = `  --split-by <kind>       question: the examples asking one question share a side, so no held-out
+                          question is one training answers; example: each by its id alone, as run
+                          folders and datasets from before split (default: the --adapter run
+                          folder's, if any, else question)`;
+
+/** Whether to split by question: --split-by, else `otherwise()` (an --adapter run folder's kind, or
+ * by question). */
+export function splitByFrom(f: { 'split-by'?: string }, otherwise: () => boolean): boolean {
+  const by = f['split-by'];
+  if (by === undefined) return otherwise();
+  if (by !== 'question' && by !== 'example') throw new CliError(`--split-by must be question or example, got ${by}`, 2);
+  return by === 'question';
+}
+
 /** The share held out: --held-out (percent), else `otherwise()` (an --adapter run folder's share, or
  * the usual one), as a fraction. */
 export function heldOutFrom(f: { 'held-out'?: number }, otherwise: () => number): number {

@@ -1,7 +1,7 @@
 // `--adapter` of an unzipped studio snapshot whose dataset held out another share than the CLI's
 // 10%: the CLI kept the snapshot's split seed but not its share, so `studio train` and `studio hdr`
 // trained on or mined examples the studio had held out, and `studio eval` scored other examples.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -162,6 +162,52 @@ describe('--held-out', () => {
       expect([r.code, r.err]).toEqual([2, expect.stringContaining(`--held-out 20: ${out} holds out 10% of its examples, and a resumed run keeps its split; drop --held-out, or start a new run`)]);
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+// A split one by one on the command line: the base model evaluated beside an adapter from a run
+// folder written before splits went by question, on the examples that run held out.
+describe('--split-by', () => {
+  it('is question or example, the fallback unread when given', async () => {
+    const { splitByFrom } = await import('../../src/cli/runFlags.ts');
+    const never = () => {
+      throw new Error('read the fallback');
+    };
+    expect(splitByFrom({ 'split-by': 'question' }, never)).toBe(true);
+    expect(splitByFrom({ 'split-by': 'example' }, never)).toBe(false);
+    expect(splitByFrom({}, () => false)).toBe(false);
+    expect(() => splitByFrom({ 'split-by': 'answer' }, never)).toThrow('--split-by must be question or example, got answer');
+  });
+
+  it('holds out with the base model what an --adapter run from before held out, and is refused out of range or on a resumed run of the other kind, before any work', async () => {
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const dir = snapshotFolder({ seed: 1234, evalFraction: 0.1 });
+    try {
+      const { studioInProcess } = await import('../helpers/studioInProcess.ts');
+      const evaluated = async (...flags: string[]) => {
+        const out = join(mkdtempSync(join(tmpdir(), 'split-by-')), 'answers.jsonl');
+        const r = await studioInProcess(['eval', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--split-seed', '1234', '--max-tokens', '1', '--limit', '200', '--quiet', ...flags]);
+        expect(r.code, r.err).toBe(0);
+        return readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort();
+      };
+      const oneByOne = await evaluated('--split-by', 'example');
+      const data = await dataExamples([DATA], { seed: 1234, byQuestion: adapterSplitsByQuestion(dir) });
+      expect(oneByOne).toEqual(data.eval.map((e) => e.id).sort());
+      expect(await evaluated()).not.toEqual(oneByOne);
+      for (const command of ['train', 'eval', 'hdr', 'ablate']) {
+        const out = mkdtempSync(join(tmpdir(), 'split-by-bad-'));
+        const r = await studioInProcess([command, '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', command === 'eval' ? join(out, 'answers.jsonl') : out, '--split-by', 'answer', '--quiet']);
+        expect([r.code, r.err.trim().split('\n').at(-1)]).toEqual([2, `studio ${command}: --split-by must be question or example, got answer`]);
+      }
+      const resumed = mkdtempSync(join(tmpdir(), 'split-by-resume-'));
+      writeFileSync(join(resumed, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', data: ['demo-dataset.jsonl'], status: 'paused', lastStep: 1, config: DEFAULT_RUN_CONFIG, source: { splitSeed: 1234, splitBy: 'question' } }));
+      writeFileSync(join(resumed, 'checkpoint.safetensors'), '');
+      const r = await studioInProcess(['train', '--resume', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', resumed, '--split-by', 'example', '--quiet']);
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining(`--split-by example: ${resumed} split its examples by question, and a resumed run keeps its split; drop --split-by, or start a new run`)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      said.mockRestore();
     }
   });
 });

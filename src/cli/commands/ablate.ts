@@ -10,7 +10,7 @@ import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFr
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
@@ -49,6 +49,7 @@ options:
   --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train
 ${SPLIT_SEED_HELP}
 ${HELD_OUT_HELP}
+${SPLIT_BY_HELP}
 ${ALPHA_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
   --format <name>         force the dataset format
@@ -64,7 +65,7 @@ const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', rules: 'string', 'hdr-rule': 'string', 'grad-lr': 'number', 'uncertainty-lr': 'number',
   'eval-limit': 'number', 'max-tokens': 'number', 'gen-batch': 'number', 'hdr-rounds': 'number', 'hdr-samples': 'number', 'hdr-steps': 'number',
   'mine-limit': 'number', 'hdr-mine': 'number', 'hdr-temperature': 'number', steps: 'number', batch: 'number', 'grad-accum': 'number', seq: 'number', lr: 'number',
-  schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', 'held-out': 'number', name: 'string', format: 'string',
+  schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', 'held-out': 'number', 'split-by': 'string', name: 'string', format: 'string',
   'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -135,7 +136,8 @@ const ablate: CliCommand = {
     // The data are read before the model: a split that leaves nothing to train or evaluate on is
     // refused without waiting for a model to load (minutes for a large one).
     const evalFraction = heldOutFrom(f, () => DEFAULT_SPLIT.evalFraction);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion: true, format, bfclPromptMode, everyCallTurn, inclusion });
+    const byQuestion = splitByFrom(f, () => true);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion, format, bfclPromptMode, everyCallTurn, inclusion });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     // Held out but every one left out: using them again is the remedy, not more data.
     if (data.eval.length === 0 && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate the arms on')}: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
@@ -155,7 +157,7 @@ const ablate: CliCommand = {
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: false, splitSeed, ...recordedEvalFraction(evalFraction), ...recordedSplitBy(true), fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
+    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: false, splitSeed, ...recordedEvalFraction(evalFraction), ...recordedSplitBy(byQuestion), fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
     const arms = ablationArms(config);
     const heldOut = Math.min(config.evalLimit, data.eval.length);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${heldOut} held-out examples`);

@@ -13,7 +13,7 @@ import { promptKey } from '../../data/prompt-key.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, HELD_OUT_HELP, heldOutFrom, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
@@ -49,6 +49,7 @@ options:
   --seed <n>              sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
   --split-seed <n>        the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
 ${HELD_OUT_HELP}
+${SPLIT_BY_HELP}
   --include-failing       with --split eval or train, keep examples that fail the quality check
                           (the studio leaves them out, so by default so does this, but for an
                           --adapter run folder trained with --include-failing)
@@ -76,7 +77,7 @@ ${EVERY_CALL_TURN_HELP}
 
 const flagsSpec = {
   ...INCLUSION_FLAGS,
-  model: 'string', adapter: 'string', gguf: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', 'held-out': 'number', limit: 'number', 'max-tokens': 'number',
+  model: 'string', adapter: 'string', gguf: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', 'held-out': 'number', 'split-by': 'string', limit: 'number', 'max-tokens': 'number',
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', summary: 'string', against: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -226,7 +227,7 @@ const evalCommand: CliCommand = {
     const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : heldOutFrom(f, () => adapterEvalFraction(f.adapter));
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion: split === 'all' || adapterSplitsByQuestion(f.adapter), format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion: splitByFrom(f, () => split === 'all' || adapterSplitsByQuestion(f.adapter)), format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, adapter: f.adapter });
     // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
     // left out, by --leave-out or in the studio (a snapshot line's "included": false).
     const used = new Set(fingerprintedExamples(data).map((e) => e.id));

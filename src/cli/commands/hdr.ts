@@ -14,7 +14,7 @@ import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/dat
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -61,6 +61,7 @@ ${BALANCE_HELP}
                           folder's, whose split is kept (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
 ${SPLIT_SEED_HELP}
 ${HELD_OUT_HELP}
+${SPLIT_BY_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
 ${EVERY_CALL_TURN_HELP}
@@ -74,7 +75,7 @@ const flagsSpec = {
   ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', rounds: 'number', samples: 'number', temperature: 'number', 'top-p': 'number',
   'steps-per-round': 'number', replay: 'number', 'max-tokens': 'number', 'gen-batch': 'number', mine: 'string', 'mine-limit': 'number', 'eval-limit': 'number',
-  batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', 'held-out': 'number', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean',
+  batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', 'held-out': 'number', 'split-by': 'string', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean',
   'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -173,7 +174,7 @@ const hdr: CliCommand = {
     const evalFraction = heldOutFrom(f, () => adapterEvalFraction(f.adapter));
     // A run trained with --include-failing trained on the flagged examples: they are its replay pool
     // and mined as its own, and its held-out side holds the flagged ones it held out.
-    const byQuestion = adapterSplitsByQuestion(f.adapter);
+    const byQuestion = splitByFrom(f, () => adapterSplitsByQuestion(f.adapter));
     const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion, format, bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, includeFailing, adapter: f.adapter });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);

@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplit
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -59,6 +59,7 @@ ${BALANCE_HELP}
   --seed <n>              data order, LoRA init and split seed (default ${DEFAULT_RUN_CONFIG.seed})
 ${SPLIT_SEED_HELP}
 ${HELD_OUT_HELP}
+${SPLIT_BY_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default ${DEFAULT_RUN_CONFIG.evalEvery}, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default ${DEFAULT_RUN_CONFIG.checkpointEvery}; always at the end)
@@ -86,7 +87,7 @@ const flagsSpec = {
   ...INCLUSION_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
-  targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', 'held-out': 'number', recompute: 'boolean',
+  targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', 'held-out': 'number', 'split-by': 'string', recompute: 'boolean',
   'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', 'keep-best': 'boolean', patience: 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
@@ -298,7 +299,9 @@ const train: CliCommand = {
     // the snapshot may be gone (runs written before the record read the snapshot again).
     const lineChoicesFrom = before?.source?.lineChoices ? { ownRun: out } : { adapter: startAdapter };
     // And split as it split: runs from before splits went by question split one by one.
-    const byQuestion = before ? before.source?.splitBy === 'question' : adapterSplitsByQuestion(startAdapter);
+    const ownByQuestion = before?.source?.splitBy === 'question';
+    const byQuestion = splitByFrom(f, () => (before ? ownByQuestion : adapterSplitsByQuestion(startAdapter)));
+    if (before && byQuestion !== ownByQuestion) throw new CliError(`--split-by ${f['split-by']}: ${out} split its examples ${ownByQuestion ? 'by question' : 'one by one'}, and a resumed run keeps its split; drop --split-by, or start a new run`, 2);
     const reading = { seed: splitSeed, evalFraction, byQuestion, format, includeFailing, bfclPromptMode, everyCallTurn, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
     // The data are read before the model: a resume on other data is refused without waiting for a
     // model to load (minutes for a large one), and so is a dataset with nothing to train on.
