@@ -35,6 +35,9 @@ export interface ImportIntoDbResult {
    * lines say ("included", a snapshot's dataset.jsonl). The stored dataset keeps its own choices
    * (runs of it resume over them); the page says so rather than drop the lines' choice silently. */
   choicesKept?: number;
+  /** A stored dataset with the same examples split one by one (stored before splits went by
+   * question), by name: this import is another dataset of them, split by question. */
+  storedOneByOneAs?: string;
 }
 
 const LOCK_PREFIX = 'balancesft-import:';
@@ -120,7 +123,8 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
   unlessCancelled(options.signal);
   if (ord === 0) return { row: null, files: fileReports, issues, issueCount, imported: 0 };
   const digest = await fingerprint.digest();
-  const same = (await db.datasets.where('fingerprint').equals(digest).toArray()).find((d) => sameSplit(d.split, split));
+  const stored = await db.datasets.where('fingerprint').equals(digest).toArray();
+  const same = stored.find((d) => sameSplit(d.split, split));
   if (same) {
     await db.examples.where('datasetId').equals(datasetId).delete();
     let choicesKept = 0;
@@ -141,5 +145,6 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
   // The last moment a cancel counts: once the row is written, the dataset is there.
   unlessCancelled(options.signal);
   await db.datasets.add(row);
-  return { row, files: fileReports, issues, issueCount, imported: ord };
+  const oneByOne = split.by === 'question' ? stored.find((d) => !d.split.by) : undefined;
+  return { row, files: fileReports, issues, issueCount, imported: ord, ...(oneByOne && { storedOneByOneAs: oneByOne.name }) };
 }

@@ -36,6 +36,8 @@ export interface LastImport {
    * it uses or leaves out otherwise than the files' lines say (it keeps its own choices). */
   alreadyStoredAs?: string;
   choicesKept?: number;
+  /** A stored dataset of the same examples split one by one, by name (the import is split by question). */
+  storedOneByOneAs?: string;
   /** A Hub import: the repo, the revision read and the other splits' files left out. */
   hub?: HubImportFacts;
 }

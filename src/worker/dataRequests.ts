@@ -172,6 +172,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       issueCount: result.issueCount,
       imported: result.imported,
       ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name, ...(result.choicesKept ? { choicesKept: result.choicesKept } : {}) } : {}),
+      ...(result.storedOneByOneAs !== undefined && { storedOneByOneAs: result.storedOneByOneAs }),
     };
   }
 

@@ -224,6 +224,9 @@ export interface DatasetImportResult {
   /** With `alreadyStoredAs`: how many examples it uses or leaves out otherwise than the files' lines
    * say ("included"); it keeps its own choices. */
   choicesKept?: number;
+  /** A stored dataset of the same examples split one by one (before splits went by question), by
+   * name: the import is another dataset of them, split by question. */
+  storedOneByOneAs?: string;
 }
 
 /** Where a Hub import's files came from: the revision (`refs/convert/parquet` for the Hub's Parquet

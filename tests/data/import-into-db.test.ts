@@ -141,6 +141,22 @@ describe('importing into IndexedDB a batch at a time', () => {
     const longer = await importDatasetIntoDb(db, [{ name: 'b.jsonl', blob: new Blob([lines + '\n' + JSON.stringify({ id: 'r30', query: 'q30', tools: '[]', answers: '[]' })]) }], { name: 'b' });
     expect(longer.alreadyStored).toBeUndefined();
     expect((await listDatasets(db)).length).toBe(3);
+    expect(longer.storedOneByOneAs).toBeUndefined();
+    db.close();
+  });
+
+  it('names a stored copy of the same examples split one by one (before splits went by question), and stores a copy split by question', async () => {
+    const db = freshDb();
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `r${i}`, query: `q${i % 10}`, tools: '[]', answers: '[]' })).join('\n');
+    const before = await importDatasetIntoDb(db, [{ name: 'a.jsonl', blob: new Blob([lines]) }], { name: 'a (2025)', split: { seed: 1234, evalFraction: 0.1 } });
+    expect(before.storedOneByOneAs).toBeUndefined();
+    const now = await importDatasetIntoDb(db, [{ name: 'a.jsonl', blob: new Blob([lines]) }], { name: 'a' });
+    expect(now).toMatchObject({ storedOneByOneAs: 'a (2025)', row: { name: 'a', split: { by: 'question' } } });
+    expect(now.alreadyStored).toBeUndefined();
+    // Imported again, it is the copy split by question: nothing new, and nothing more to say.
+    const again = await importDatasetIntoDb(db, [{ name: 'a.jsonl', blob: new Blob([lines]) }], { name: 'a' });
+    expect(again).toMatchObject({ alreadyStored: true, row: { id: now.row!.id } });
+    expect((await listDatasets(db)).length).toBe(2);
     db.close();
   });
 

@@ -102,6 +102,9 @@ describe('the import result line', () => {
   it('counts what was imported, or names the stored dataset the file already is', () => {
     expect(importResultText({ imported: 120, issueCount: 3 })).toBe('120 examples imported, 3 records skipped.');
     expect(importResultText({ imported: 320, issueCount: 0, alreadyStoredAs: 'demo-dataset' })).toBe('These 320 examples are already stored as “demo-dataset”, split alike: nothing new was saved, and “demo-dataset” is selected.');
+    expect(importResultText({ imported: 320, issueCount: 0, storedOneByOneAs: 'demo-dataset' })).toBe(
+      '320 examples imported. “demo-dataset” holds the same examples, split one by one (stored before splits went by question): this copy holds out each question with every example that asks it. Train and evaluate on this one; delete the other once its runs no longer matter.',
+    );
     // A snapshot's lines that use or leave out some otherwise: the stored dataset's choices are kept, and said.
     expect(importResultText({ imported: 320, issueCount: 0, alreadyStoredAs: 'demo-dataset', choicesKept: 2 })).toBe(
       'These 320 examples are already stored as “demo-dataset”, split alike: nothing new was saved, and “demo-dataset” is selected. It uses or leaves out 2 examples otherwise than the file’s lines say ("included"): it keeps its own choices; change them in its examples table.',

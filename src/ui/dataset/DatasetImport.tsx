@@ -142,10 +142,12 @@ export function earlierCallsText(files: Array<{ earlierCallsInPrompt?: number }>
 }
 
 /** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
-export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string; choicesKept?: number }): string {
+export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string; choicesKept?: number; storedOneByOneAs?: string }): string {
   const skipped = r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : '';
   // A snapshot's lines choose which examples are used; the stored dataset keeps its own choices.
   const kept = r.choicesKept ? ` It uses or leaves out ${plural(r.choicesKept, 'example')} otherwise than the file’s lines say ("included"): it keeps its own choices; change them in its examples table.` : '';
   if (r.alreadyStoredAs !== undefined) return `${r.imported === 1 ? 'This example is' : `These ${plural(r.imported, 'example')} are`} already stored as “${r.alreadyStoredAs}”, split alike: nothing new was saved, and “${r.alreadyStoredAs}” is selected${skipped}.${kept}`;
-  return `${plural(r.imported, 'example')} imported${skipped}.`;
+  // The same examples stored before splits went by question: two datasets of one name, said apart.
+  const older = r.storedOneByOneAs !== undefined ? ` “${r.storedOneByOneAs}” holds the same examples, split one by one (stored before splits went by question): this copy holds out each question with every example that asks it. Train and evaluate on this one; delete the other once its runs no longer matter.` : '';
+  return `${plural(r.imported, 'example')} imported${skipped}.${older}`;
 }
