@@ -107,6 +107,11 @@ interface DemoState {
 }
 
 /** The demo dataset if it is stored (the newest import of it). */
+/** Whether the stored dataset is split by question (a demo copy stored before is split one by one). */
+function splitByQuestion(datasetId: string): boolean {
+  return useDatasets.getState().datasets.find((d) => d.id === datasetId)?.split.by === 'question';
+}
+
 function demoDatasetId(): string | null {
   return useDatasets.getState().datasets.filter((d) => d.name === DEMO_DATASET_NAME).at(-1)?.id ?? null;
 }
@@ -155,7 +160,7 @@ export const useDemo = create<DemoState>((set, get) => {
         const stored = demoDatasetId();
         // A copy split example by example (stored before splits went by question) held out requests
         // a training example asks: it is imported again, split by question; its runs keep it.
-        if (stored && useDatasets.getState().datasets.find((d) => d.id === stored)?.split.by === 'question') {
+        if (stored && splitByQuestion(stored)) {
           useDatasets.getState().selectDataset(stored);
           return null;
         }
@@ -170,7 +175,7 @@ export const useDemo = create<DemoState>((set, get) => {
       step('train', async () => {
         const datasetId = demoDatasetId();
         if (!datasetId) return 'Use the demo dataset first (step 2).';
-        if (useDatasets.getState().datasets.find((d) => d.id === datasetId)?.split.by !== 'question') return 'Import the demo dataset again, split by question (step 2), first: this copy holds out requests a training example asks.';
+        if (!splitByQuestion(datasetId)) return 'Import the demo dataset again, split by question (step 2), first: this copy holds out requests a training example asks.';
         const noModel = needModel();
         if (noModel) return noModel;
         useDatasets.getState().selectDataset(datasetId);

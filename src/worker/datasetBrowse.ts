@@ -13,7 +13,7 @@
 import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
 import type { Call, CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
-import { callText, targetCallTexts } from '../data/call-text.ts';
+import { targetCallTexts } from '../data/call-text.ts';
 import { questionOf, splitKey } from '../data/split.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
@@ -30,7 +30,6 @@ export function lastUserMessage(e: Example): string {
   return '';
 }
 
-export { callText, targetCallTexts };
 
 /** Everything a search should match: id, query, tools, calls, reasoning. Lower-cased. */
 export function searchableText(e: Example): string {

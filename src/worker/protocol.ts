@@ -74,7 +74,8 @@ export type { ScheduleKind } from '../train/schedule.ts';
 /** The dataset views' shapes and text helpers (the worker answers with them; the page renders them). */
 export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, ExampleSelection, ExampleUse, InclusionChange, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
 import type { DatasetPlayground, DatasetSummary, ExamplePage, ExamplePageRequest, ExampleSelection, InclusionChange } from './datasetBrowse.ts';
-export { callText, datasetTools, EXAMPLE_USES, heldOutSamples, lastUserMessage, searchableText, targetCallTexts } from './datasetBrowse.ts';
+export { datasetTools, EXAMPLE_USES, heldOutSamples, lastUserMessage, searchableText } from './datasetBrowse.ts';
+export { callText, targetCallTexts } from '../data/call-text.ts';
 export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 
 export type { KernelPath } from '../ops/kernelPaths.ts';

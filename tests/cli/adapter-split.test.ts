@@ -12,6 +12,11 @@ import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 
 const DATA = 'public/demo/demo-dataset.jsonl';
 
+/** A flag's fallback that must stay unread when the flag is given. */
+const never = () => {
+  throw new Error('read the fallback');
+};
+
 function snapshotFolder(split: { seed: number; evalFraction: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'snapshot-split-'));
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, dataset: { name: 'demo', fingerprint: 'sha256:x', examples: 9, split } }));
@@ -127,9 +132,6 @@ describe('--adapter of an unzipped studio snapshot', () => {
 describe('--held-out', () => {
   it('is the share held out in percent, from 1 to 50, and leaves the fallback unread when given', async () => {
     const { heldOutFrom } = await import('../../src/cli/runFlags.ts');
-    const never = () => {
-      throw new Error('read the fallback');
-    };
     expect(heldOutFrom({ 'held-out': 25 }, never)).toBe(0.25);
     expect(heldOutFrom({}, () => 0.3)).toBe(0.3);
     expect(() => heldOutFrom({ 'held-out': 60 }, never)).toThrow('--held-out must be from 1% to 50%, got 60%');
@@ -171,9 +173,6 @@ describe('--held-out', () => {
 describe('--split-by', () => {
   it('is question or example, the fallback unread when given', async () => {
     const { splitByFrom } = await import('../../src/cli/runFlags.ts');
-    const never = () => {
-      throw new Error('read the fallback');
-    };
     expect(splitByFrom({ 'split-by': 'question' }, never)).toBe(true);
     expect(splitByFrom({ 'split-by': 'example' }, never)).toBe(false);
     expect(splitByFrom({}, () => false)).toBe(false);

@@ -14,7 +14,8 @@ import { EXAMPLE_SPLIT, questionOf } from '../../src/data/split.ts';
 import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../src/data/quality-check.ts';
 import { addHdrExamples } from '../../src/hdr/store.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { callText, heldOutSamples, lastUserMessage, READ_CHUNK, searchableText } from '../../src/worker/datasetBrowse.ts';
+import { heldOutSamples, lastUserMessage, READ_CHUNK, searchableText } from '../../src/worker/datasetBrowse.ts';
+import { callText } from '../../src/data/call-text.ts';
 import type { ProgressInfo } from '../../src/worker/protocol.ts';
 
 let n = 0;

@@ -166,49 +166,50 @@ const command: CliCommand = {
 
     const { files, stopTokenIds } = await described.withWeights();
     const gpu = await cliGpu();
-    /** One answer with `withAdapter`'s weights (none: the base model), streamed to stdout. */
-    const answer = async (withAdapter: typeof adapter, label: string): Promise<{ text: string; finishReason: string }> => {
-      // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
-      // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
-      const model = await loadEngineModel(gpu, files, { lora: null, adapter: withAdapter, maxTokens: Math.max(1, Math.min(ids.length - 1, prefillChunkTokens(spec, gpu.ctx.limits))), forwardOnly: true });
-      try {
-        // Streaming: after each token print the part of the decoded text that became stable.
-        const tokens: number[] = [];
-        let printed = '';
-        const flush = (text: string) => {
-          if (text.length > printed.length) process.stdout.write(text.slice(printed.length));
-          printed = text;
-        };
-        const started = performance.now();
-        let firstTokenMs = 0;
-        const [result] = await generate(model.state, [ids], {
-          maxNewTokens,
-          temperature,
-          topP,
-          seed,
-          stopTokenIds,
-          onToken: (_seq, token) => {
-            if (tokens.length === 0) firstTokenMs = performance.now() - started;
-            tokens.push(token);
-            flush(stableText(decode, tokens));
-          },
-        });
-        const text = decode(result.tokens);
-        flush(text);
-        process.stdout.write('\n');
-        const millis = performance.now() - started;
-        if (!quiet) console.error(`${label}${generationSummary({ tokens: result.tokens.length, finishReason: result.finishReason, promptTokens: ids.length, millis, firstTokenMillis: firstTokenMs })}`);
-        return { text, finishReason: result.finishReason };
-      } finally {
-        model.release();
-      }
+    // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
+    // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
+    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, prefillChunkTokens(spec, gpu.ctx.limits))), forwardOnly: true });
+    /** One answer from `state` (the model with its adapter, or without: the same weights, uploaded once), streamed to stdout. */
+    const answer = async (state: typeof model.state, label: string): Promise<{ text: string; finishReason: string }> => {
+      // Streaming: after each token print the part of the decoded text that became stable.
+      const tokens: number[] = [];
+      let printed = '';
+      const flush = (text: string) => {
+        if (text.length > printed.length) process.stdout.write(text.slice(printed.length));
+        printed = text;
+      };
+      const started = performance.now();
+      let firstTokenMs = 0;
+      const [result] = await generate(state, [ids], {
+        maxNewTokens,
+        temperature,
+        topP,
+        seed,
+        stopTokenIds,
+        onToken: (_seq, token) => {
+          if (tokens.length === 0) firstTokenMs = performance.now() - started;
+          tokens.push(token);
+          flush(stableText(decode, tokens));
+        },
+      });
+      const text = decode(result.tokens);
+      flush(text);
+      process.stdout.write('\n');
+      const millis = performance.now() - started;
+      if (!quiet) console.error(`${label}${generationSummary({ tokens: result.tokens.length, finishReason: result.finishReason, promptTokens: ids.length, millis, firstTokenMillis: firstTokenMs })}`);
+      return { text, finishReason: result.finishReason };
     };
-    const mine = await answer(adapter, f['beside-base'] ? 'with the adapter: ' : '');
-    if (!f['beside-base']) return 0;
-    process.stdout.write(`\n${BASE_HEADING}\n`);
-    const base = await answer(undefined, 'the base model: ');
-    process.stdout.write(`\n${besideBaseText({ ...mine, ...readAnswer(mine.text, mine.finishReason) }, { ...base, ...readAnswer(base.text, base.finishReason) })}\n`);
-    return 0;
+    try {
+      const mine = await answer(model.state, f['beside-base'] ? 'with the adapter: ' : '');
+      if (!f['beside-base']) return 0;
+      process.stdout.write(`\n${BASE_HEADING}\n`);
+      // The base model is the loaded weights with no LoRA path (transformer.ts skips it when `lora` is null).
+      const base = await answer({ ...model.state, lora: null }, 'the base model: ');
+      process.stdout.write(`\n${besideBaseText({ ...mine, ...readAnswer(mine.text, mine.finishReason) }, { ...base, ...readAnswer(base.text, base.finishReason) })}\n`);
+      return 0;
+    } finally {
+      model.release();
+    }
   },
 };
 export default command;
