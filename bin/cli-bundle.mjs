@@ -133,8 +133,9 @@ export async function cliBundle(root) {
   const cacheDir = join(root, 'node_modules', '.cache', 'studio-cli');
   const entry = join(root, 'src', 'cli', 'main.ts');
   try {
-    // The GGUF export's quantization threads (src/cli/quantWorkers.ts starts ./quant-worker.mjs).
-    const workers = { 'quant-worker': join(root, 'src', 'cli', 'quantWorker.ts') };
+    // The GGUF export's quantization threads (src/cli/quantWorkers.ts starts ./quant-worker.mjs) and
+    // the tokenizing threads (src/cli/tokenizeThreads.ts, ./tokenize-worker.mjs).
+    const workers = { 'quant-worker': join(root, 'src', 'cli', 'quantWorker.ts'), 'tokenize-worker': join(root, 'src', 'cli', 'tokenizeWorker.ts') };
     const main = freshBundle(cacheDir, entry) ?? (await buildBundle(entry, cacheDir, join(root, 'tsconfig.json'), workers));
     return pathToFileURL(main).href;
   } catch (err) {

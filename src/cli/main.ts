@@ -4,6 +4,8 @@
 import { HelpRequested } from './args.ts';
 import { CliError, inCommandWords, type CliCommand } from './command.ts';
 import packageJson from '../../package.json';
+import { useTokenizeThreads } from '../data/tokenize-threads.ts';
+import { nodeTokenizeThreads } from './tokenizeThreads.ts';
 
 type CommandModule = Promise<{ default: CliCommand }>;
 
@@ -72,6 +74,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const cmd = (command = await loadCommand(name));
+    // Large datasets tokenize on threads for this command (and only for it: a test running commands
+    // in its own process keeps what it had).
+    const threadsBefore = useTokenizeThreads(nodeTokenizeThreads());
     try {
       return (await cmd.run(rest)) ?? 0;
     } catch (err) {
@@ -79,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!(err instanceof HelpRequested)) throw err;
       console.log(cmd.usage);
       return 0;
+    } finally {
+      useTokenizeThreads(threadsBefore);
     }
   } catch (err) {
     const message = inCommandWords(err instanceof Error ? err.message : String(err), command);

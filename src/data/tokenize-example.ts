@@ -36,9 +36,10 @@ export interface TokenizeOptions {
   maxLen?: number;
 }
 
-export function countSegments(segments: SegmentId[]): TokenizedExample['counts'] {
+export function countSegments(segments: ArrayLike<number>): TokenizedExample['counts'] {
   const counts = { prompt: 0, cot: 0, call: 0 };
-  for (const s of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
     if (s === SEGMENT_COT) counts.cot++;
     else if (s === SEGMENT_CALL) counts.call++;
     else counts.prompt++;

@@ -4,8 +4,19 @@
 // touches the file system.
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { hash53 } from './split.ts';
+import { speedUpByteLevel } from './byte-level-speedup.ts';
 
 const fingerprints = new WeakMap<PreTrainedTokenizer, string>();
+
+/** The files a tokenizer was built from, as loadTokenizer took them: what another thread builds the
+ * same tokenizer from (tokenize-threads.ts). */
+export interface TokenizerSource {
+  json: string;
+  config: unknown;
+  where: string;
+}
+/** Held as long as the tokenizer is (the text of Qwen3's tokenizer.json: 11 MB). */
+const sources = new WeakMap<PreTrainedTokenizer, TokenizerSource>();
 /** Tokenizers built, by fingerprint, for as long as something holds them: the worker built the
  * embedded model's twice (once for the dataset views, again when the model loaded), 0.4 s and
  * 46 MiB each. A tokenizer is not changed once built, so one serves every load of its files. */
@@ -38,7 +49,9 @@ export function loadTokenizer(tokenizerJson: string, tokenizerConfig: unknown, w
     throw new Error('tokenizer_config.json has no chat_template and there is no chat_template.jinja beside it; the model\'s own template is needed to render examples');
   }
   const tokenizer = new PreTrainedTokenizer(json, config);
+  speedUpByteLevel(tokenizer);
   fingerprints.set(tokenizer, fingerprint);
+  sources.set(tokenizer, { json: tokenizerJson, config: tokenizerConfig, where });
   // Entries of tokenizers collected since are dropped as others are added (a few per session).
   for (const [key, ref] of built) if (!ref.deref()) built.delete(key);
   built.set(fingerprint, new WeakRef(tokenizer));
@@ -52,4 +65,9 @@ export function tokenizerFingerprint(tokenizer: PreTrainedTokenizer): string {
   const fingerprint = fingerprints.get(tokenizer);
   if (fingerprint === undefined) throw new Error('this tokenizer was not built by loadTokenizer, so what it counts with is unknown');
   return fingerprint;
+}
+
+/** The files `tokenizer` was built from, or undefined for one loadTokenizer did not build. */
+export function tokenizerSource(tokenizer: PreTrainedTokenizer): TokenizerSource | undefined {
+  return sources.get(tokenizer);
 }

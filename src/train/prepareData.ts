@@ -5,7 +5,9 @@
 // layer (training, HDR retraining) in the worker and the CLI; never touches the GPU or storage.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
-import { ExampleTooLongError, tokenizeExample } from '../data/tokenize-example.ts';
+import { ExampleTooLongError } from '../data/tokenize-example.ts';
+import { openTokenizeThreads, trainOutcome } from '../data/tokenize-pool.ts';
+import type { TrainOutcome } from '../data/tokenize-threads.ts';
 import { readModelText, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
 import { loadTokenizer } from '../data/tokenizer-load.ts';
 import type { TokenizedExample } from './batching.ts';
@@ -21,22 +23,30 @@ export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedT
  * tokenizer are; nothing changes an example or a tokenized one after it is made. */
 const tokenized = new WeakMap<PreTrainedTokenizer, WeakMap<Example, Map<number, { value: TokenizedExample } | { error: unknown }>>>();
 
-/** One example as the trainer takes it; throws ExampleTooLongError when its target cannot fit. */
-export function tokenizeForTraining(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number): TokenizedExample {
+function byLengthOf(tokenizer: PreTrainedTokenizer, example: Example): Map<number, { value: TokenizedExample } | { error: unknown }> {
   let byExample = tokenized.get(tokenizer);
   if (!byExample) tokenized.set(tokenizer, (byExample = new WeakMap()));
   let byLength = byExample.get(example);
   if (!byLength) byExample.set(example, (byLength = new Map()));
-  let outcome = byLength.get(seqLen);
-  if (!outcome) {
-    try {
-      const t = tokenizeExample(tokenizer, example, { maxLen: seqLen });
-      outcome = { value: { id: t.id, inputIds: t.inputIds, segments: t.segments } };
-    } catch (error) {
-      outcome = { error };
-    }
-    byLength.set(seqLen, outcome);
-  }
+  return byLength;
+}
+
+/** Keeps what `example` tokenized to at `seqLen`, here or on a thread (the same outcome either way). */
+function keep(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number, outcome: TrainOutcome): void {
+  byLengthOf(tokenizer, example).set(
+    seqLen,
+    'ids' in outcome
+      ? { value: { id: example.id, inputIds: outcome.ids, segments: outcome.segments } }
+      : { error: 'tooLong' in outcome ? new ExampleTooLongError(example.id, outcome.tooLong.tokens, outcome.tooLong.maxLen) : new Error(outcome.error) },
+  );
+}
+
+/** One example as the trainer takes it (its ids an Int32Array, its segments a Uint8Array: a quarter of
+ * the memory of number arrays, 60,000 examples held at once); throws ExampleTooLongError when its
+ * target cannot fit. */
+export function tokenizeForTraining(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number): TokenizedExample {
+  if (!byLengthOf(tokenizer, example).has(seqLen)) keep(tokenizer, example, seqLen, trainOutcome(tokenizer, example, seqLen));
+  const outcome = byLengthOf(tokenizer, example).get(seqLen)!;
   if ('error' in outcome) throw outcome.error;
   return outcome.value;
 }
@@ -87,9 +97,13 @@ export async function trainingSets(
   return { train: train.examples, held: held.examples, tooLong: train.tooLong, unrendered: train.unrendered, heldSkipped };
 }
 
-/** `limit`: stop once that many examples fit (the rest are not read). */
+/** `limit`: stop once that many examples fit (the rest are not read). A set of THREADS_FROM examples
+ * or more not tokenized before is tokenized on threads where the host has them (tokenize-threads.ts),
+ * then read back here in order. */
 export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions & { limit?: number } = {}): Promise<TokenizedSet> {
   const out: TokenizedSet = { examples: [], tooLong: [], unrendered: [] };
+  const threaded = options.limit === undefined ? await tokenizeOnThreads(tokenizer, examples, seqLen, options) : 0;
+  let lastYield = performance.now();
   for (const [i, ex] of examples.entries()) {
     if (out.examples.length >= (options.limit ?? Infinity)) break;
     try {
@@ -98,13 +112,39 @@ export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, exa
       if (err instanceof ExampleTooLongError) out.tooLong.push(err.message);
       else out.unrendered.push(skipReason(ex, err));
     }
-    if ((i + 1) % SLICE === 0 || i === examples.length - 1) {
-      options.onProgress?.(i + 1, examples.length);
+    // Read back from the threads, a slice is a few milliseconds: yield when time has passed, not
+    // every slice (a browser worker's timers wait 4 ms each once nested).
+    const last = i === examples.length - 1;
+    if (((i + 1) % SLICE === 0 && (threaded === 0 || performance.now() - lastYield > 50)) || last) {
+      options.onProgress?.(Math.max(i + 1, threaded), examples.length);
       await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = performance.now();
       options.signal?.throwIfAborted();
     }
   }
   return out;
+}
+
+/** Tokenizes the examples of `examples` not tokenized at `seqLen` before on threads, keeping each
+ * outcome (tokenizeForTraining then finds it); returns how many of `examples` are tokenized after
+ * it (for progress), 0 where no threads were used. Those the threads left (they failed) are the
+ * caller's, on this thread. */
+async function tokenizeOnThreads(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions): Promise<number> {
+  const missing = examples.filter((e) => !byLengthOf(tokenizer, e).has(seqLen));
+  const pool = openTokenizeThreads(tokenizer, missing.length);
+  if (!pool) return 0;
+  let done = examples.length - missing.length;
+  try {
+    options.onProgress?.(done, examples.length);
+    await pool.run(missing, { kind: 'train', seqLen }, (from, outcomes) => {
+      (outcomes as TrainOutcome[]).forEach((o, k) => keep(tokenizer, missing[from + k], seqLen, o));
+      done += outcomes.length;
+      options.onProgress?.(done, examples.length);
+    }, options.signal);
+  } finally {
+    pool.close();
+  }
+  return done;
 }
 
 /** Why an example was skipped, naming it once: render and segment errors already start with it. */

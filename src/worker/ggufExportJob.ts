@@ -10,7 +10,8 @@ import type { Example } from '../data/example.ts';
 import { heldOutAnswers } from '../jobs/heldOutAnswers.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
-import { QuantPool } from '../export/quantPool.ts';
+import { QuantPool, type QuantReply, type QuantRequest } from '../export/quantPool.ts';
+import { workerPort } from './workerPort.ts';
 import { checkGgufInEngine, type EngineCheckReport } from '../export/engineCheck.ts';
 import { blobSource } from '../model/byte-source.ts';
 import { ONNX_CHECK_PROMPTS } from './onnxExportJob.ts';
@@ -46,15 +47,7 @@ function pagePool(type: GgufExportType): QuantPool | null {
   if (!isQuantizedExport(type) || !inBrowserWorker) return null;
   const size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2));
   try {
-    return new QuantPool(() => {
-      const w = new Worker(new URL('./quantWorker.ts', import.meta.url), { type: 'module', name: 'gguf-quantize' });
-      return {
-        post: (req) => w.postMessage(req),
-        onReply: (listener) => w.addEventListener('message', (e) => listener(e.data)),
-        onFailure: (listener) => w.addEventListener('error', (e) => listener(new Error(e.message || 'the worker could not start'))),
-        terminate: () => w.terminate(),
-      };
-    }, size);
+    return new QuantPool(() => workerPort<QuantRequest, QuantReply>(new Worker(new URL('./quantWorker.ts', import.meta.url), { type: 'module', name: 'gguf-quantize' })), size);
   } catch {
     return null;
   }

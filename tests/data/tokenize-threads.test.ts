@@ -1,0 +1,120 @@
+// A large dataset tokenizes on threads (data/tokenize-pool.ts): the training set and the Dataset
+// panel's counts must be what one thread gives, token for token and skip for skip, whatever a thread
+// does (answers, dies, is stopped). Real worker_threads threads, as the CLI starts them.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeTokenizeThreads } from '../../src/cli/tokenizeThreads.ts';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import type { Example } from '../../src/data/example.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { datasetTokenCounts } from '../../src/data/token-counts.ts';
+import { THREADS_FROM } from '../../src/data/tokenize-pool.ts';
+import { useTokenizeThreads, type TokenizeThreads } from '../../src/data/tokenize-threads.ts';
+import { tokenizeAllForTraining } from '../../src/train/prepareData.ts';
+import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+
+/** 1,100 examples: the demo's over again under other ids, with some too long for 320 tokens and
+ * some the chat template cannot render (Qwen3's writes no <think> with no user message before it). */
+function examples(): Example[] {
+  return Array.from({ length: 1100 }, (_, i) => {
+    const e = demo[i % demo.length];
+    const id = `${e.id}-${i}`;
+    if (i % 97 === 5) return { ...e, id, messages: [{ role: 'user' as const, content: `${e.messages.at(-1)!.content} ${'please '.repeat(400)}` }] };
+    if (i % 131 === 7) return { ...e, id, messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    return { ...e, id };
+  });
+}
+
+/** Node's threads, two of them, counting what starts and what is ended. */
+function counted(onSpawn?: (thread: ReturnType<TokenizeThreads['spawn']>, n: number) => ReturnType<TokenizeThreads['spawn']>) {
+  const real = nodeTokenizeThreads(2);
+  const seen = { spawned: 0, terminated: 0 };
+  const threads: TokenizeThreads = {
+    size: real.size,
+    spawn: () => {
+      const t = real.spawn();
+      const thread = { ...t, terminate: () => (seen.terminated++, t.terminate()) };
+      return onSpawn ? onSpawn(thread, ++seen.spawned) : (seen.spawned++, thread);
+    },
+  };
+  return { threads, seen };
+}
+
+const plain = (set: Awaited<ReturnType<typeof tokenizeAllForTraining>>) => ({
+  examples: set.examples.map((e) => ({ id: e.id, ids: Array.from(e.inputIds), segments: Array.from(e.segments) })),
+  tooLong: set.tooLong,
+  unrendered: set.unrendered,
+});
+
+afterEach(() => void useTokenizeThreads(null));
+
+describe('tokenizing on threads', () => {
+  it('gives the training set one thread gives, token for token, with the same examples skipped and named', async () => {
+    const tokenizer = qwen3Tokenizer();
+    const alone = plain(await tokenizeAllForTraining(tokenizer, examples(), 320));
+    expect(alone.tooLong.length).toBeGreaterThan(5);
+    expect(alone.unrendered.length).toBeGreaterThan(5);
+    const { threads, seen } = counted();
+    useTokenizeThreads(threads);
+    const progress: number[] = [];
+    const threaded = await tokenizeAllForTraining(tokenizer, examples(), 320, { onProgress: (done, total) => progress.push(done / total) });
+    expect(seen.spawned).toBe(2);
+    expect(seen.terminated).toBe(2); // ended once the set is tokenized
+    expect(plain(threaded)).toEqual(alone);
+    expect(threaded.examples[0].inputIds).toBeInstanceOf(Int32Array);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress.every((p, i) => i === 0 || p >= progress[i - 1])).toBe(true);
+    expect(progress.length).toBeGreaterThan(10); // a chunk at a time, not one jump
+  });
+
+  it('counts a dataset’s tokens on threads as one thread counts them', async () => {
+    const tokenizer = qwen3Tokenizer();
+    const db = new StudioDb(`token-threads-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const a = await saveDataset(db, { name: 'alone', examples: examples() });
+    const b = await saveDataset(db, { name: 'threads', examples: examples() });
+    const alone = await datasetTokenCounts(db, a.id, tokenizer, 'qwen3');
+    expect(alone.filter((e) => e.counts === null).length).toBeGreaterThan(5);
+    const { threads, seen } = counted();
+    useTokenizeThreads(threads);
+    const progress: number[] = [];
+    expect(await datasetTokenCounts(db, b.id, tokenizer, 'qwen3', { onProgress: (done) => progress.push(done) })).toEqual(alone);
+    expect(seen.spawned).toBe(2);
+    expect(progress.at(-1)).toBe(1100);
+  });
+
+  it('tokenizes what a thread that failed did not answer on the calling thread, losing nothing', async () => {
+    const tokenizer = qwen3Tokenizer();
+    const alone = plain(await tokenizeAllForTraining(tokenizer, examples(), 320));
+    // The second thread cannot build its tokenizer (as one out of memory could not): it throws, and
+    // ends, with the first slices given to it unanswered.
+    const { threads } = counted((thread, n) => n === 2 ? { ...thread, post: (m) => thread.post(m.type === 'open' ? { ...m, source: { ...m.source, json: '{ not json' } } : m) } : thread);
+    useTokenizeThreads(threads);
+    expect(plain(await tokenizeAllForTraining(tokenizer, examples(), 320))).toEqual(alone);
+  });
+
+  it('a stop while threads tokenize ends them and throws the stop', async () => {
+    const { threads, seen } = counted();
+    useTokenizeThreads(threads);
+    const stop = new AbortController();
+    const run = tokenizeAllForTraining(qwen3Tokenizer(), examples(), 320, { signal: stop.signal, onProgress: (done) => done > 0 && stop.abort('stop') });
+    await expect(run).rejects.toBe('stop');
+    expect(seen.terminated).toBe(2);
+  });
+
+  it(`starts no thread for fewer than ${THREADS_FROM} examples, nor for examples tokenized before`, async () => {
+    const tokenizer = qwen3Tokenizer();
+    const { threads, seen } = counted();
+    useTokenizeThreads(threads);
+    await tokenizeAllForTraining(tokenizer, examples().slice(0, THREADS_FROM - 1), 320);
+    const set = examples();
+    await tokenizeAllForTraining(tokenizer, set, 320);
+    expect(seen.spawned).toBe(2);
+    // The same example objects again (an ablation's next arm): kept, nothing to start threads for.
+    await tokenizeAllForTraining(tokenizer, set, 320);
+    expect(seen.spawned).toBe(2);
+  });
+});
