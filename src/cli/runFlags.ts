@@ -273,10 +273,10 @@ export function samplingFlags(f: { temperature?: number; 'top-p'?: number }): { 
 /** Without --seq, the sequence length comes from the training examples (the 95th percentile of
  * their tokens, rounded up to 64, at most the model's context); one line on stderr says so and what
  * it does to them. */
-export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, model: { tokenizer: PreTrainedTokenizer; spec: Pick<ModelSpec, 'maxPositionEmbeddings'> }, train: Example[]): void {
+export async function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, model: { tokenizer: PreTrainedTokenizer; spec: Pick<ModelSpec, 'maxPositionEmbeddings'> }, train: Example[]): Promise<void> {
   if (f.seq !== undefined || train.length === 0) return;
   const context = model.spec.maxPositionEmbeddings;
-  const { seqLen, report } = defaultSeqLen(model.tokenizer, train, context);
+  const { seqLen, report } = await defaultSeqLen(model.tokenizer, train, context);
   config.seqLen = seqLen;
   if (!f.quiet) {
     const rest = [report.shortened && `${report.shortened} lose earlier turns`, report.skipped && `${report.skipped} do not fit and are skipped`].filter(Boolean).join(', ');

@@ -5,8 +5,8 @@
 // examples gone are dropped. Counted in slices that yield, so the worker answers other requests.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb, TokenCountsRow } from './db.ts';
-import { exampleProfile, type ExampleProfile } from './tokenize-example.ts';
-import { openTokenizeThreads } from './tokenize-pool.ts';
+import type { ExampleProfile } from './tokenize-example.ts';
+import { openTokenizeThreads, profileOutcome } from './tokenize-pool.ts';
 import type { ProfileOutcome } from './tokenize-threads.ts';
 
 const FIELDS = 6;
@@ -63,13 +63,8 @@ export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokeni
       });
       for (const row of rows) {
         if (known.has(row.id)) continue;
-        let counts: ExampleProfile | null = null;
-        try {
-          counts = exampleProfile(tokenizer, row.example);
-        } catch {
-          // The template cannot render it: training names it; it counts as nothing here.
-        }
-        known.set(row.id, counts);
+        // null: the template cannot render it; training names it, it counts as nothing here.
+        known.set(row.id, profileOutcome(tokenizer, row.example));
         if (++done % SLICE === 0) {
           options.onProgress?.(done, ids.length);
           await new Promise((resolve) => setTimeout(resolve, 0));

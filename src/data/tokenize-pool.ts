@@ -30,16 +30,7 @@ export function answerTokenizeMessage(message: TokenizeMessage): { reply: Tokeni
   const { id, task, examples } = message;
   if (!opened) return { reply: { id, failed: 'no tokenizer was opened in this thread' }, transfer: [] };
   const tokenizer = opened;
-  if (task.kind === 'profile') {
-    const outcomes = examples.map((e): ProfileOutcome => {
-      try {
-        return exampleProfile(tokenizer, e);
-      } catch {
-        return null;
-      }
-    });
-    return { reply: { id, outcomes }, transfer: [] };
-  }
+  if (task.kind === 'profile') return { reply: { id, outcomes: examples.map((e) => profileOutcome(tokenizer, e)) }, transfer: [] };
   const transfer: ArrayBuffer[] = [];
   const outcomes = examples.map((e) => {
     const outcome = trainOutcome(tokenizer, e, task.seqLen);
@@ -47,6 +38,15 @@ export function answerTokenizeMessage(message: TokenizeMessage): { reply: Tokeni
     return outcome;
   });
   return { reply: { id, outcomes }, transfer };
+}
+
+/** One example's counts, on whichever thread; null where the chat template cannot render it. */
+export function profileOutcome(tokenizer: PreTrainedTokenizer, example: Example): ProfileOutcome {
+  try {
+    return exampleProfile(tokenizer, example);
+  } catch {
+    return null;
+  }
 }
 
 /** What one example tokenizes to for training at `seqLen` (none: no limit), on whichever thread: the
@@ -180,4 +180,18 @@ export async function trainOutcomes(tokenizer: PreTrainedTokenizer, examples: Ex
   await pool?.run(examples, { kind: 'train', seqLen }, (from, chunk) => (chunk as TrainOutcome[]).forEach((o, k) => (outcomes[from + k] = o)));
   for (let i = 0; i < examples.length; i++) outcomes[i] ??= trainOutcome(tokenizer, examples[i], seqLen);
   return outcomes;
+}
+
+/** Each of `examples` counted (exampleProfile; null where the chat template cannot render it), in
+ * order: on threads where the host has them and there are THREADS_FROM or more, else here. */
+export async function exampleProfiles(tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<ProfileOutcome[]> {
+  const profiles: ProfileOutcome[] = new Array(examples.length);
+  const pool = openTokenizeThreads(tokenizer, examples.length);
+  try {
+    await pool?.run(examples, { kind: 'profile' }, (from, chunk) => (chunk as ProfileOutcome[]).forEach((p, k) => (profiles[from + k] = p)));
+  } finally {
+    pool?.close();
+  }
+  for (let i = 0; i < examples.length; i++) if (profiles[i] === undefined) profiles[i] = profileOutcome(tokenizer, examples[i]);
+  return profiles;
 }

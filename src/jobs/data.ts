@@ -14,7 +14,7 @@ import { plural } from '../data/plural.ts';
 import type { SplitSettings } from '../data/split.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
-import { exampleFit } from '../data/tokenize-example.ts';
+import { exampleProfiles } from '../data/tokenize-pool.ts';
 import { groundTruthOf } from '../eval/index.ts';
 
 export interface JobExamples {
@@ -167,16 +167,10 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
 
 /** The sequence length a run on `examples` defaults to (length-stats.ts's rule over their token
  * counts with this tokenizer, at most `context`, the model's positions), and what it does to them.
- * Examples the template cannot render are left out here; training names them. */
-export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[], context = Infinity): { seqLen: number; report: TruncationReport } {
-  const fits: ExampleFit[] = [];
-  for (const e of examples) {
-    try {
-      fits.push(exampleFit(tokenizer, e));
-    } catch {
-      // Reported by the training job, which renders every example again.
-    }
-  }
+ * Examples the template cannot render are left out here; training names them. Counted on threads
+ * where the host has them (data/tokenize-pool.ts). */
+export async function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[], context = Infinity): Promise<{ seqLen: number; report: TruncationReport }> {
+  const fits: ExampleFit[] = (await exampleProfiles(tokenizer, examples)).filter((p) => p !== null);
   const seqLen = Math.min(suggestSeqLen(fits.map((f) => f.full)), context);
   return { seqLen, report: truncationReport(fits, seqLen) };
 }

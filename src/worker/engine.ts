@@ -191,11 +191,11 @@ export class StudioEngine {
   }
 
   /** The run's sequence length (its config's), else the default rule's over `examples`. */
-  private runSeqLen(run: StoredRun, examples: Example[]): number {
+  private async runSeqLen(run: StoredRun, examples: Example[]): Promise<number> {
     const seqLen = (run.config as { seqLen?: unknown }).seqLen;
     if (typeof seqLen === 'number') return seqLen;
     const model = this.jobs.requireModel();
-    return defaultSeqLen(model.tokenizer, examples, model.spec.maxPositionEmbeddings).seqLen;
+    return (await defaultSeqLen(model.tokenizer, examples, model.spec.maxPositionEmbeddings)).seqLen;
   }
 
   /** A training run's progress as worker events. */
@@ -571,7 +571,7 @@ export class StudioEngine {
         await requireDataset(db, run.datasetId, run, 'round the export with an importance matrix of its training examples (or untick the importance matrix)');
         const dataset = (await db.datasets.get(run.datasetId))!;
         const train = (await storedExamples(db, run.datasetId)).train;
-        const seqLen = this.runSeqLen(run, train);
+        const seqLen = await this.runSeqLen(run, train);
         const key = JSON.stringify([this.jobs.model?.ref, runId, adapterStep, seqLen, await datasetFingerprint(train)]);
         // This session's, else the one kept with the run's checkpoint (collected before a reload).
         const collected = (this.lastImportance?.key === key ? this.lastImportance.collected : undefined) ?? (keepMatrix ? await store.readImportance(adapterStep, key) : undefined);
@@ -592,7 +592,7 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       // The run's held-out side, as it is now; a run whose dataset is gone is checked on the prompts alone.
       const heldOutSide = (await db.datasets.get(run.datasetId)) ? (await storedExamples(db, run.datasetId)).eval : [];
-      const heldOut = heldOutSide.length ? { examples: heldOutSide, seqLen: this.runSeqLen(run, heldOutSide) } : undefined;
+      const heldOut = heldOutSide.length ? { examples: heldOutSide, seqLen: await this.runSeqLen(run, heldOutSide) } : undefined;
       const report = await this.jobs.run('a GGUF check', runGgufCheck, { adapter, file, fileName, type, ...(heldOut ? { heldOut } : {}) }, progress);
       return { report, adapterStep };
     },

@@ -19,16 +19,16 @@ describe('seqLenFromData', () => {
     const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const config = { ...DEFAULT_RUN_CONFIG };
-      seqLenFromData(config, {}, model, [example('a', 40)]);
+      await seqLenFromData(config, {}, model, [example('a', 40)]);
       expect(config.seqLen % 64).toBe(0);
       expect(config.seqLen).toBeLessThan(model.spec.maxPositionEmbeddings);
       // Examples past the 4096 positions: the 95th percentile (over 5000) trained past the context.
-      seqLenFromData(config, {}, model, [example('b', 5000), example('c', 5000)]);
+      await seqLenFromData(config, {}, model, [example('b', 5000), example('c', 5000)]);
       expect(config.seqLen).toBe(model.spec.maxPositionEmbeddings);
       expect(said.mock.calls.at(-1)?.[0]).toBe(`sequence length 4096 (95th percentile of the training examples' tokens, rounded up to 64, at most the model's 4096-token context; --seq to choose): 0 of 2 fit whole, 2 do not fit and are skipped`);
       // --seq given: the flag's value stands (validateRunConfigFor refuses it past the context).
       const given = { ...DEFAULT_RUN_CONFIG, seqLen: 512 };
-      seqLenFromData(given, { seq: 512 }, model, [example('b', 5000)]);
+      await seqLenFromData(given, { seq: 512 }, model, [example('b', 5000)]);
       expect(given.seqLen).toBe(512);
     } finally {
       said.mockRestore();

@@ -1,9 +1,13 @@
 // A large dataset tokenizes on threads (data/tokenize-pool.ts): the training set and the Dataset
 // panel's counts must be what one thread gives, token for token and skip for skip, whatever a thread
 // does (answers, dies, is stopped). Real worker_threads threads, as the CLI starts them.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import tokenizeCommand from '../../src/cli/commands/tokenize.ts';
+import { defaultSeqLen } from '../../src/jobs/data.ts';
 import { nodeTokenizeThreads } from '../../src/cli/tokenizeThreads.ts';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
@@ -13,7 +17,7 @@ import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { THREADS_FROM } from '../../src/data/tokenize-pool.ts';
 import { useTokenizeThreads, type TokenizeThreads } from '../../src/data/tokenize-threads.ts';
 import { tokenizeAllForTraining } from '../../src/train/prepareData.ts';
-import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
 const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
 
@@ -103,6 +107,45 @@ describe('tokenizing on threads', () => {
     const run = tokenizeAllForTraining(qwen3Tokenizer(), examples(), 320, { signal: stop.signal, onProgress: (done) => done > 0 && stop.abort('stop') });
     await expect(run).rejects.toBe('stop');
     expect(seen.terminated).toBe(2);
+  });
+
+  it('gives studio tokenize’s lines and the default sequence length one thread gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenize-threads-'));
+    const data = join(dir, 'data.jsonl');
+    // The demo's lines over again under other ids, and one with no request (skipped, and named).
+    const lines = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').trim().split('\n');
+    writeFileSync(data, Array.from({ length: 1100 }, (_, i) => {
+      const o = JSON.parse(lines[i % lines.length]);
+      o.id = `${o.id}-${i}`;
+      if (i === 7) o.messages = [{ role: 'system', content: 'You call functions.' }, ...o.messages.filter((m: { role: string }) => m.role === 'assistant')];
+      return JSON.stringify(o);
+    }).join('\n'));
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const said = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const run = (out: string) => tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', data, '--out', join(dir, out), '--max-len', '320', '--include-failing']);
+      expect(await run('alone.jsonl')).toBe(0);
+      const { threads, seen } = counted();
+      useTokenizeThreads(threads);
+      expect(await run('threads.jsonl')).toBe(0);
+      expect(seen.spawned).toBe(2);
+      expect(readFileSync(join(dir, 'threads.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'alone.jsonl'), 'utf8'));
+      expect(String(said.mock.calls[1][0]).replace('threads.jsonl', 'alone.jsonl')).toBe(said.mock.calls[0][0]);
+      // Its notes too (the record it skips, the summary), word for word.
+      const notes = quiet.mock.calls.map((c) => String(c[0]));
+      expect(notes.slice(notes.length / 2)).toEqual(notes.slice(0, notes.length / 2));
+      expect(notes.join('\n')).toMatch(/skipped .*data\.jsonl/);
+    } finally {
+      quiet.mockRestore();
+      said.mockRestore();
+    }
+    const tokenizer = qwen3Tokenizer();
+    useTokenizeThreads(null);
+    const alone = await defaultSeqLen(tokenizer, examples());
+    const { threads, seen } = counted();
+    useTokenizeThreads(threads);
+    expect(await defaultSeqLen(tokenizer, examples())).toEqual(alone);
+    expect(seen.spawned).toBe(2);
   });
 
   it(`starts no thread for fewer than ${THREADS_FROM} examples, nor for examples tokenized before`, async () => {

@@ -388,13 +388,13 @@ describe('length statistics', () => {
     }
   });
 
-  it('suggests the length that fits an example whole, not one more multiple of 64 for its trailing newline', () => {
+  it('suggests the length that fits an example whole, not one more multiple of 64 for its trailing newline', async () => {
     // An example of 64k + 1 tokens fits 64k whole (the newline after <|im_end|> goes); the
     // suggestion was 64 tokens more, for nothing but memory and time on every step.
     const padded = Array.from({ length: 80 }, (_, k): Example => ({ ...weather, messages: [{ role: 'user', content: `Weather in Paris and Oslo, in celsius?${' x'.repeat(k)}` }] }));
     const e = padded.find((x) => exampleFit(tok, x).total % 64 === 1)!;
     const fit = exampleFit(tok, e);
-    const { seqLen, report } = defaultSeqLen(tok, [e]);
+    const { seqLen, report } = await defaultSeqLen(tok, [e]);
     expect(seqLen).toBe(fit.total - 1);
     expect(report).toEqual({ examples: 1, whole: 1, shortened: 0, skipped: 0 });
   });

@@ -147,7 +147,7 @@ const ablate: CliCommand = {
     // The settings are checked against the model's config and tokenizer before its weights are read
     // (or downloaded: gigabytes for a hub model).
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    seqLenFromData(config, f, described.model, data.train);
+    await seqLenFromData(config, f, described.model, data.train);
     // Before any arm: each would fail on its own.
     checkRunConfigFor({ ...config, loss: 'sft' }, described.model.spec);
     await checkSomeExampleFits(described.model, data.train, config.seqLen);

@@ -285,7 +285,7 @@ async function runSplitExamples(paths: string[], adapterDir: string | undefined,
   const data = await imported.get(key)!;
   const side = flag === '--check-data' ? data.eval : data.train;
   if (side.length === 0) throw new CliError(`${flag} ${paths.join(', ')}: no ${flag === '--check-data' ? 'held-out examples to compare over' : 'training examples to collect the importance matrix from'} (${data.all.length} imported)`, 2);
-  const seqLen = from.config?.seqLen ?? defaultSeqLen(tokenizer, side, context).seqLen;
+  const seqLen = from.config?.seqLen ?? (await defaultSeqLen(tokenizer, side, context)).seqLen;
   return { examples: data, seqLen, name: paths.map((p) => basename(p)).join(', ') };
 }
 

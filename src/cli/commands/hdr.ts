@@ -191,7 +191,7 @@ const hdr: CliCommand = {
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const { model } = described;
 
-    if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
+    if (!from.config) await seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec, { from: from.file === undefined ? undefined : { flags: f, file: from.file } });
     // The job retrains at a length that holds the longest sample it can accept; said, not silent.
     const fitted = fitSamples(config, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings).seqLen;

@@ -315,7 +315,7 @@ const train: CliCommand = {
     // (or downloaded: gigabytes for a hub model).
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const { model } = described;
-    seqLenFromData(config, f, model, data.train);
+    await seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
     await checkSomeExampleFits(model, data.train, config.seqLen);
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
