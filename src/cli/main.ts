@@ -4,7 +4,7 @@
 import { HelpRequested } from './args.ts';
 import { CliError, inCommandWords, type CliCommand } from './command.ts';
 import packageJson from '../../package.json';
-import { useTokenizeThreads } from '../data/tokenize-threads.ts';
+import { setTokenizeThreads } from '../data/tokenize-threads.ts';
 import { nodeTokenizeThreads } from './tokenizeThreads.ts';
 
 type CommandModule = Promise<{ default: CliCommand }>;
@@ -76,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = (command = await loadCommand(name));
     // Large datasets tokenize on threads for this command (and only for it: a test running commands
     // in its own process keeps what it had).
-    const threadsBefore = useTokenizeThreads(nodeTokenizeThreads());
+    const threadsBefore = setTokenizeThreads(nodeTokenizeThreads());
     try {
       return (await cmd.run(rest)) ?? 0;
     } catch (err) {
@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(cmd.usage);
       return 0;
     } finally {
-      useTokenizeThreads(threadsBefore);
+      setTokenizeThreads(threadsBefore);
     }
   } catch (err) {
     const message = inCommandWords(err instanceof Error ? err.message : String(err), command);

@@ -66,7 +66,7 @@ export function trainOutcome(tokenizer: PreTrainedTokenizer, example: Example, s
 /** Threads with `tokenizer` built in each, started by `openTokenizeThreads`; `close` ends them. */
 export class TokenizeThreadPool {
   private readonly workers: TokenizeThread[] = [];
-  private readonly pending = new Map<number, { resolve(outcomes: TokenizeReply): void; worker: TokenizeThread }>();
+  private readonly pending = new Map<number, (reply: TokenizeReply) => void>();
   private nextId = 1;
   private broken: Error | null = null;
   /** The runs under way, each told should the threads fail. */
@@ -76,10 +76,10 @@ export class TokenizeThreadPool {
     for (let i = 0; i < size; i++) {
       const worker = spawn();
       worker.onReply((reply) => {
-        const p = this.pending.get(reply.id);
-        if (!p) return;
+        const answered = this.pending.get(reply.id);
+        if (!answered) return;
         this.pending.delete(reply.id);
-        p.resolve(reply);
+        answered(reply);
       });
       worker.onFailure((err) => this.breakDown(err));
       worker.post({ type: 'open', source });
@@ -122,18 +122,15 @@ export class TokenizeThreadPool {
         if (next >= chunks || this.broken) return;
         const from = next++ * CHUNK;
         const id = this.nextId++;
-        this.pending.set(id, {
-          worker,
-          resolve: (reply) => {
-            if (signal?.aborted || this.broken) return;
-            if ('failed' in reply) {
-              this.breakDown(new Error(reply.failed));
-              return;
-            }
-            onChunk(from, reply.outcomes);
-            if (++answered === chunks) finish(true);
-            else give(worker);
-          },
+        this.pending.set(id, (reply) => {
+          if (signal?.aborted || this.broken) return;
+          if ('failed' in reply) {
+            this.breakDown(new Error(reply.failed));
+            return;
+          }
+          onChunk(from, reply.outcomes);
+          if (++answered === chunks) finish(true);
+          else give(worker);
         });
         worker.post({ type: 'tokenize', id, task, examples: examples.slice(from, from + CHUNK) });
       };

@@ -1,11 +1,12 @@
 // Tokenizing a large dataset on other threads: how this host starts one, and the messages (the pool
-// and what a thread does: tokenize-pool.ts; this module loads nothing, so the CLI says it at start). Each example costs about 2 ms (transformers.js's
-// encode, most of it): a 60,000-example dataset took two and a half minutes on one thread before a
-// run's first step, and as long again for the Dataset panel's counts. Examples tokenize apart from
+// and what a thread does: tokenize-pool.ts; this module loads nothing, so the CLI says it at start).
+// Each example costs one to two milliseconds (transformers.js's encode, most of it): a 60,000-example
+// dataset took over two minutes on one thread before a run's first step, and as long again for the
+// Dataset panel's counts. Examples tokenize apart from
 // each other, so threads of their own take slices of them, each with a tokenizer built from the same
 // two files (the same ids, to the token: tests/data/tokenize-threads.test.ts).
 // The host says how it starts a thread (the page's GPU worker: a module Worker; the CLI: a
-// worker_threads Worker) with useTokenizeThreads; with none said (the unit tests, a browser that
+// worker_threads Worker) with setTokenizeThreads; with none said (the unit tests, a browser that
 // will not start workers), everything tokenizes on the calling thread, as it did. A thread that
 // fails to start or dies loses nothing: the caller tokenizes what it did not answer.
 import type { Example } from './example.ts';
@@ -51,7 +52,7 @@ export function tokenizeThreads(): TokenizeThreads | null {
 
 /** How this host starts tokenizing threads, or null to tokenize on the calling thread; returns what
  * was said before (a command that says it for its own run puts that back after). */
-export function useTokenizeThreads(value: TokenizeThreads | null): TokenizeThreads | null {
+export function setTokenizeThreads(value: TokenizeThreads | null): TokenizeThreads | null {
   const before = threads;
   threads = value;
   return before;

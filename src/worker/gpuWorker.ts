@@ -4,11 +4,11 @@ import '../export/ortGlobal.ts';
 import { StudioDb } from '../data/db.ts';
 import { StudioEngine } from './engine.ts';
 import { tidyStorage } from './tidyStorage.ts';
-import { usePageTokenizeThreads } from './tokenizeThreads.ts';
+import { setPageTokenizeThreads } from './tokenizeThreads.ts';
 import { serializeError, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 
 const post = (msg: WorkerResponse) => (self as unknown as Worker).postMessage(msg);
-usePageTokenizeThreads();
+setPageTokenizeThreads();
 const db = new StudioDb();
 const engine = new StudioEngine(self.navigator.gpu, (event) => post({ kind: 'event', event }), db);
 void tidyStorage(db).catch(() => undefined);

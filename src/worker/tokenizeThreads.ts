@@ -1,6 +1,6 @@
 // The page's tokenizing threads (data/tokenize-threads.ts): module Workers the GPU worker starts, a
 // core each up to 8 (the GPU worker waits on them while they tokenize).
-import { useTokenizeThreads, type TokenizeMessage, type TokenizeReply, type TokenizeThreads } from '../data/tokenize-threads.ts';
+import { setTokenizeThreads, type TokenizeMessage, type TokenizeReply, type TokenizeThreads } from '../data/tokenize-threads.ts';
 import { workerPort } from './workerPort.ts';
 
 export function pageTokenizeThreads(size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2))): TokenizeThreads {
@@ -8,6 +8,6 @@ export function pageTokenizeThreads(size = Math.min(8, Math.max(1, navigator.har
 }
 
 /** Tokenizes on threads from now on, where this runs in a browser's worker that can start them. */
-export function usePageTokenizeThreads(): void {
-  if (typeof WorkerGlobalScope !== 'undefined' && typeof Worker !== 'undefined') useTokenizeThreads(pageTokenizeThreads());
+export function setPageTokenizeThreads(): void {
+  if (typeof WorkerGlobalScope !== 'undefined' && typeof Worker !== 'undefined') setTokenizeThreads(pageTokenizeThreads());
 }

@@ -6,7 +6,7 @@ import type { Example } from '../../src/data/example.ts';
 import { exampleProfile } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 import { openTokenizeThreads } from '../../src/data/tokenize-pool.ts';
-import { useTokenizeThreads, type ProfileOutcome } from '../../src/data/tokenize-threads.ts';
+import { setTokenizeThreads, type ProfileOutcome } from '../../src/data/tokenize-threads.ts';
 import { tokenizeAllForTraining } from '../../src/train/prepareData.ts';
 import { pageTokenizeThreads } from '../../src/worker/tokenizeThreads.ts';
 
@@ -38,12 +38,12 @@ const digest = (set: Awaited<ReturnType<typeof tokenizeAllForTraining>>) =>
 export const tests: Record<string, () => Promise<void>> = {
   async 'threads tokenize a training set and count a dataset as the calling thread does'() {
     const { tokenizer, examples } = await setup();
-    useTokenizeThreads(null);
+    setTokenizeThreads(null);
     const alone = await tokenizeAllForTraining(tokenizer, examples(), 320);
     assert(alone.tooLong.length > 5 && alone.unrendered.length > 5, 'the fixture skips some examples');
     const threads = pageTokenizeThreads(2);
     let spawned = 0;
-    useTokenizeThreads({ size: threads.size, spawn: () => (spawned++, threads.spawn()) });
+    setTokenizeThreads({ size: threads.size, spawn: () => (spawned++, threads.spawn()) });
     try {
       const threaded = await tokenizeAllForTraining(tokenizer, examples(), 320);
       assert(spawned === 2, `${spawned} threads started, not 2`);
@@ -66,7 +66,7 @@ export const tests: Record<string, () => Promise<void>> = {
       });
       assert(JSON.stringify(counts) === JSON.stringify(here), 'the threads counted otherwise than the calling thread');
     } finally {
-      useTokenizeThreads(null);
+      setTokenizeThreads(null);
     }
   },
 };

@@ -15,7 +15,7 @@ import type { Example } from '../../src/data/example.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { THREADS_FROM } from '../../src/data/tokenize-pool.ts';
-import { useTokenizeThreads, type TokenizeThreads } from '../../src/data/tokenize-threads.ts';
+import { setTokenizeThreads, type TokenizeThreads } from '../../src/data/tokenize-threads.ts';
 import { tokenizeAllForTraining } from '../../src/train/prepareData.ts';
 import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
@@ -54,7 +54,7 @@ const plain = (set: Awaited<ReturnType<typeof tokenizeAllForTraining>>) => ({
   unrendered: set.unrendered,
 });
 
-afterEach(() => void useTokenizeThreads(null));
+afterEach(() => void setTokenizeThreads(null));
 
 describe('tokenizing on threads', () => {
   it('gives the training set one thread gives, token for token, with the same examples skipped and named', async () => {
@@ -63,7 +63,7 @@ describe('tokenizing on threads', () => {
     expect(alone.tooLong.length).toBeGreaterThan(5);
     expect(alone.unrendered.length).toBeGreaterThan(5);
     const { threads, seen } = counted();
-    useTokenizeThreads(threads);
+    setTokenizeThreads(threads);
     const progress: number[] = [];
     const threaded = await tokenizeAllForTraining(tokenizer, examples(), 320, { onProgress: (done, total) => progress.push(done / total) });
     expect(seen.spawned).toBe(2);
@@ -83,7 +83,7 @@ describe('tokenizing on threads', () => {
     const alone = await datasetTokenCounts(db, a.id, tokenizer, 'qwen3');
     expect(alone.filter((e) => e.counts === null).length).toBeGreaterThan(5);
     const { threads, seen } = counted();
-    useTokenizeThreads(threads);
+    setTokenizeThreads(threads);
     const progress: number[] = [];
     expect(await datasetTokenCounts(db, b.id, tokenizer, 'qwen3', { onProgress: (done) => progress.push(done) })).toEqual(alone);
     expect(seen.spawned).toBe(2);
@@ -96,13 +96,13 @@ describe('tokenizing on threads', () => {
     // The second thread cannot build its tokenizer (as one out of memory could not): it throws, and
     // ends, with the first slices given to it unanswered.
     const { threads } = counted((thread, n) => n === 2 ? { ...thread, post: (m) => thread.post(m.type === 'open' ? { ...m, source: { ...m.source, json: '{ not json' } } : m) } : thread);
-    useTokenizeThreads(threads);
+    setTokenizeThreads(threads);
     expect(plain(await tokenizeAllForTraining(tokenizer, examples(), 320))).toEqual(alone);
   });
 
   it('a stop while threads tokenize ends them and throws the stop', async () => {
     const { threads, seen } = counted();
-    useTokenizeThreads(threads);
+    setTokenizeThreads(threads);
     const stop = new AbortController();
     const run = tokenizeAllForTraining(qwen3Tokenizer(), examples(), 320, { signal: stop.signal, onProgress: (done) => done > 0 && stop.abort('stop') });
     await expect(run).rejects.toBe('stop');
@@ -126,7 +126,7 @@ describe('tokenizing on threads', () => {
       const run = (out: string) => tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', data, '--out', join(dir, out), '--max-len', '320', '--include-failing']);
       expect(await run('alone.jsonl')).toBe(0);
       const { threads, seen } = counted();
-      useTokenizeThreads(threads);
+      setTokenizeThreads(threads);
       expect(await run('threads.jsonl')).toBe(0);
       expect(seen.spawned).toBe(2);
       expect(readFileSync(join(dir, 'threads.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'alone.jsonl'), 'utf8'));
@@ -140,10 +140,10 @@ describe('tokenizing on threads', () => {
       said.mockRestore();
     }
     const tokenizer = qwen3Tokenizer();
-    useTokenizeThreads(null);
+    setTokenizeThreads(null);
     const alone = await defaultSeqLen(tokenizer, examples());
     const { threads, seen } = counted();
-    useTokenizeThreads(threads);
+    setTokenizeThreads(threads);
     expect(await defaultSeqLen(tokenizer, examples())).toEqual(alone);
     expect(seen.spawned).toBe(2);
   });
@@ -151,7 +151,7 @@ describe('tokenizing on threads', () => {
   it(`starts no thread for fewer than ${THREADS_FROM} examples, nor for examples tokenized before`, async () => {
     const tokenizer = qwen3Tokenizer();
     const { threads, seen } = counted();
-    useTokenizeThreads(threads);
+    setTokenizeThreads(threads);
     await tokenizeAllForTraining(tokenizer, examples().slice(0, THREADS_FROM - 1), 320);
     const set = examples();
     await tokenizeAllForTraining(tokenizer, set, 320);
