@@ -4,7 +4,7 @@
 // touches the file system.
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { hash53 } from './split.ts';
-import { speedUpByteLevel } from './byte-level-speedup.ts';
+import { speedUpTokenizer } from './tokenizer-speedup.ts';
 
 const fingerprints = new WeakMap<PreTrainedTokenizer, string>();
 
@@ -49,7 +49,7 @@ export function loadTokenizer(tokenizerJson: string, tokenizerConfig: unknown, w
     throw new Error('tokenizer_config.json has no chat_template and there is no chat_template.jinja beside it; the model\'s own template is needed to render examples');
   }
   const tokenizer = new PreTrainedTokenizer(json, config);
-  speedUpByteLevel(tokenizer);
+  speedUpTokenizer(tokenizer);
   fingerprints.set(tokenizer, fingerprint);
   sources.set(tokenizer, { json: tokenizerJson, config: tokenizerConfig, where });
   // Entries of tokenizers collected since are dropped as others are added (a few per session).
