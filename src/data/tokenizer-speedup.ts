@@ -165,9 +165,13 @@ function speedUpByteLevelDecoder(tokenizer: PreTrainedTokenizer): boolean {
   const d = decoder;
   const original = d.convert_tokens_to_string.bind(d);
   /** Each token's bytes, as the original maps the characters of the joined text; null for one
-   * holding half of a surrogate pair, which could join the next token's half into one character. */
+   * holding half of a surrogate pair, which could join the next token's half into one character.
+   * An id past the vocabulary (a model's embedding padded beyond it) has no token: joined, nothing. */
   const bytesOf = new Map<string, Uint8Array | null>();
-  const tokenBytes = (token: string): Uint8Array | null => {
+  const NOTHING = new Uint8Array(0);
+  const tokenBytes = (token: string | null | undefined): Uint8Array | null => {
+    if (token === null || token === undefined) return NOTHING;
+    if (typeof token !== 'string') return null;
     let bytes = bytesOf.get(token);
     if (bytes === undefined) {
       bytes = /[\uD800-\uDFFF]/.test(token) ? null : Uint8Array.from(Array.from(token, (c) => d.byte_decoder[c]));
