@@ -170,25 +170,27 @@ export function openTokenizeThreads(tokenizer: PreTrainedTokenizer, examples: nu
   }
 }
 
-/** What each of `examples` tokenizes to for training at `seqLen` (none: no limit), in order: on
- * `pool`'s threads where one is given, and here what they leave (all of it without one). */
-export async function trainOutcomes(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number | undefined, pool: TokenizeThreadPool | null): Promise<TrainOutcome[]> {
-  const outcomes: TrainOutcome[] = new Array(examples.length);
-  await pool?.run(examples, { kind: 'train', seqLen }, (from, chunk) => (chunk as TrainOutcome[]).forEach((o, k) => (outcomes[from + k] = o)));
-  for (let i = 0; i < examples.length; i++) outcomes[i] ??= trainOutcome(tokenizer, examples[i], seqLen);
+/** Each of `examples`' outcome of `task`, in order: on `pool`'s threads where one is given, and
+ * `here` what they leave (all of it without one). */
+async function inOrder<T>(pool: TokenizeThreadPool | null, examples: Example[], task: TokenizeTask, here: (e: Example) => T): Promise<T[]> {
+  const outcomes: T[] = new Array(examples.length);
+  await pool?.run(examples, task, (from, chunk) => (chunk as T[]).forEach((o, k) => (outcomes[from + k] = o)));
+  for (let i = 0; i < examples.length; i++) if (outcomes[i] === undefined) outcomes[i] = here(examples[i]);
   return outcomes;
+}
+
+/** What each of `examples` tokenizes to for training at `seqLen` (none: no limit), in order. */
+export function trainOutcomes(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number | undefined, pool: TokenizeThreadPool | null): Promise<TrainOutcome[]> {
+  return inOrder(pool, examples, { kind: 'train', seqLen }, (e) => trainOutcome(tokenizer, e, seqLen));
 }
 
 /** Each of `examples` counted (exampleProfile; null where the chat template cannot render it), in
  * order: on threads where the host has them and there are THREADS_FROM or more, else here. */
 export async function exampleProfiles(tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<ProfileOutcome[]> {
-  const profiles: ProfileOutcome[] = new Array(examples.length);
   const pool = openTokenizeThreads(tokenizer, examples.length);
   try {
-    await pool?.run(examples, { kind: 'profile' }, (from, chunk) => (chunk as ProfileOutcome[]).forEach((p, k) => (profiles[from + k] = p)));
+    return await inOrder(pool, examples, { kind: 'profile' }, (e) => profileOutcome(tokenizer, e));
   } finally {
     pool?.close();
   }
-  for (let i = 0; i < examples.length; i++) if (profiles[i] === undefined) profiles[i] = profileOutcome(tokenizer, examples[i]);
-  return profiles;
 }

@@ -107,13 +107,13 @@ interface DemoState {
 }
 
 /** The demo dataset if it is stored (the newest import of it). */
+function demoDatasetId(): string | null {
+  return useDatasets.getState().datasets.filter((d) => d.name === DEMO_DATASET_NAME).at(-1)?.id ?? null;
+}
+
 /** Whether the stored dataset is split by question (a demo copy stored before is split one by one). */
 function splitByQuestion(datasetId: string): boolean {
   return useDatasets.getState().datasets.find((d) => d.id === datasetId)?.split.by === 'question';
-}
-
-function demoDatasetId(): string | null {
-  return useDatasets.getState().datasets.filter((d) => d.name === DEMO_DATASET_NAME).at(-1)?.id ?? null;
 }
 
 export function demoRunOf(runs: StoredRun[], datasetId: string | null): TrainRunRow | null {

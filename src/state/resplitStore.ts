@@ -11,7 +11,6 @@ import { deletedMeanwhile, refreshAfterSaved, useDatasets } from './datasetStore
 import { useRuns } from './runStore.ts';
 import { heldOutPercentProblem, plural, seedProblem, splitText, type SplitSettings } from '../worker/protocol.ts';
 
-export { splitText };
 
 export interface ResplitAsk {
   datasetId: string;

@@ -39,7 +39,7 @@ const { askedAsHeldOut, DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROU
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
-const { besideBaseText } = await import('../../src/ui/playground/BaseAnswer.tsx');
+const { besideBaseText } = await import('../../src/eval/besideBase.ts');
 const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
 
 const answer = (over: Partial<GenerateResult> = {}): GenerateResult => ({ text: 'hi', calls: [], finishReason: 'eos', tokens: 3, millis: 30, ...over });

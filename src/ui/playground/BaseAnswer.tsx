@@ -5,8 +5,6 @@ import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { plural } from '../format.ts';
 
-export { besideBaseText } from '../../eval/besideBase.ts';
-
 export function BaseAnswer() {
   const text = useJobs((s) => s.baseStreamText);
   const base = useJobs((s) => s.baseAnswer);

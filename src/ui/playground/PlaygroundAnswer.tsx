@@ -6,7 +6,8 @@
 // busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
 import { usePlayground } from '../../state/playgroundStore.ts';
-import { BaseAnswer, besideBaseText } from './BaseAnswer.tsx';
+import { BaseAnswer } from './BaseAnswer.tsx';
+import { besideBaseText } from '../../eval/besideBase.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration, plural } from '../format.ts';
 import { decodeTokensPerSecond, type GenerateResult, type Message } from '../../worker/protocol.ts';
