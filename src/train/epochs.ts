@@ -16,8 +16,10 @@ export function epochsOfSteps(steps: number, examples: number, batchSize: number
 }
 
 /** Passes in words: "1 epoch", "2.5 epochs", "0.07 epochs" (two significant digits below one, one
- * decimal below ten, whole above), rounded as the reader reads them: 0.999 is "1 epoch". */
+ * decimal below ten, whole above), rounded as the reader reads them: 0.999 is "1 epoch". Below a
+ * thousandth, "under 0.001 epochs": a step over 52,657 examples was "0.000019 epochs". */
 export function epochsText(epochs: number): string {
+  if (epochs > 0 && epochs < 0.001) return 'under 0.001 epochs';
   const shown = epochs >= 10 ? Math.round(epochs) : epochs >= 0.995 ? Math.round(epochs * 10) / 10 : Number(epochs.toPrecision(2));
   return `${shown} epoch${shown === 1 ? '' : 's'}`;
 }

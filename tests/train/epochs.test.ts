@@ -50,6 +50,8 @@ describe('steps and epochs', () => {
     expect(epochsText(0.9999)).toBe('1 epoch');
     expect(epochsText(1.8181)).toBe('1.8 epochs');
     expect(epochsText(0.0689)).toBe('0.069 epochs');
+    expect(epochsText(0.001)).toBe('0.001 epochs');
+    expect(epochsText(4 / 52657)).toBe('under 0.001 epochs');
     expect(epochsText(0.2069)).toBe('0.21 epochs');
     expect(epochsText(12.4)).toBe('12 epochs');
     expect(epochsText(2)).toBe('2 epochs');

@@ -12,7 +12,7 @@ import { TruncationNote } from '../../src/ui/training/TruncationNote.tsx';
 
 // The worker's token counts of a dataset, fixed (no worker in Node).
 const truncation = vi.hoisted(() => ({ value: null as unknown, layout: null as unknown }));
-vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }), useBatchLayout: () => truncation.layout }));
+vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }), useBatchLayout: () => truncation.layout, useSuggestedSeqLen: () => undefined }));
 import { fieldText, numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';

@@ -8,7 +8,12 @@ import { press, recordingJsxRuntime } from '../helpers/press.ts';
 
 vi.mock('react/jsx-dev-runtime', async (original) => recordingJsxRuntime(original));
 const truncation = vi.hoisted(() => ({ value: null as unknown }));
-vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }), useBatchLayout: () => null }));
+vi.mock('../../src/state/datasetViews.ts', () => ({
+  useTruncation: (_id: string, seqLen: number) => ({ value: truncation.value && { ...(truncation.value as object), seqLen }, error: null }),
+  useBatchLayout: () => null,
+  useSuggestedSeqLen: (id: string | null) => (id ? (truncation.value as { suggestedSeqLen?: number } | null)?.suggestedSeqLen : undefined),
+  useTrainedExamples: (id: string | null) => (id && truncation.value ? 10 : null),
+}));
 
 const prefs = new Map<string, string>();
 const g = globalThis as { localStorage?: unknown };
@@ -26,6 +31,7 @@ const stores = async () => ({
   ...(await import('../../src/state/runStore.ts')),
   ...(await import('../../src/state/seqLenFollowsData.ts')),
   TruncationNote: (await import('../../src/ui/training/TruncationNote.tsx')).TruncationNote,
+  RunLengthNote: (await import('../../src/ui/training/RunLengthNote.tsx')).RunLengthNote,
 });
 const text = (html: string) => html.replace(/<!-- -->/g, '').replace(/<[^>]+>/g, '');
 
@@ -76,5 +82,23 @@ describe('the sequence length that follows the data', () => {
     expect(typed).not.toContain('The form takes it from the data chosen');
     press('Use 704');
     expect(useRuns.getState()).toMatchObject({ seqLenFollowsData: true, draft: { seqLen: 704 } });
+  });
+
+  it('is the length the form and its notes say from the render the counts arrive in, before the draft takes it', async () => {
+    const { useRuns, TruncationNote, RunLengthNote, useRunSeqLen } = await stores();
+    // Counted just now: the draft still holds the form's default; the layout effect moves it after this render.
+    truncation.value = { report: { examples: 10, whole: 10, shortened: 0, skipped: 0 }, suggestedSeqLen: 704, tokenizer: 'test tokenizer' };
+    expect(useRuns.getState()).toMatchObject({ seqLenFollowsData: true, draft: { seqLen: 320 } });
+    expect(text(renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })))).toContain('Sequence length 704: all 10 training examples fit whole.');
+    expect(text(renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })))).toContain('The form takes it from the data chosen');
+    expect(renderNow(createElement(RunLengthNote, { datasetId: 'd', disabled: false }))).toContain('data-examples="10"');
+    let seen = 0;
+    renderNow(createElement(() => ((seen = useRunSeqLen('d')), null)));
+    expect(seen).toBe(704);
+    // Typed, the draft's length is the run's, whatever the data suggests.
+    useRuns.getState().chooseSeqLen(256);
+    renderNow(createElement(() => ((seen = useRunSeqLen('d')), null)));
+    expect(seen).toBe(256);
+    expect(text(renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })))).toContain('Sequence length 256:');
   });
 });

@@ -29,10 +29,10 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
   // Every arm would fail before its first step: the Training panel's Start says the same.
-  const truncation = useTruncation(datasetId, training.seqLen).value;
   // Its arms train at the Training form's length, which follows the data there too.
-  useSeqLenFollowsData(datasetId);
-  const nothingFits = truncation && nothingToTrainReason(truncation.report, training.seqLen, { field: 'the Training panel’s Sequence length' });
+  const seqLen = useSeqLenFollowsData(datasetId);
+  const truncation = useTruncation(datasetId, seqLen).value;
+  const nothingFits = truncation && nothingToTrainReason(truncation.report, seqLen, { field: 'the Training panel’s Sequence length' });
   // The memory plan's verdicts on the ablation's own start (the Ablation panel plans it as the store's
   // start does: its arms with the Training panel's settings, its decoding, the SSB + HDR arm's
   // retraining at its own length): Start is held with them, as the HDR form's is, rather than the job
@@ -48,7 +48,7 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
       <p className="muted" data-testid="ablation-shared">
-        Every arm: {training.steps} steps, batch {training.batchSize}, sequence {training.seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
+        Every arm: {training.steps} steps, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
         α₀ = {training.alpha0} within [{training.alphaMin}, {training.alphaMax}] (set in the Training panel).
       </p>
       <div className="configform">

@@ -8,11 +8,13 @@ import { useModel } from '../../state/modelStore.ts';
 import { NumberField } from './NumberField.tsx';
 import { BalanceFields } from './BalanceFields.tsx';
 import { StartFromField } from './StartFromField.tsx';
+import { useRunSeqLen } from '../../state/seqLenFollowsData.ts';
 
 const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 
 export function RunConfigForm({ disabled, datasetId = null }: { disabled: boolean; datasetId?: string | null }) {
   const draft = useRuns((s) => s.draft);
+  const seqLen = useRunSeqLen(datasetId);
   // Started from another run's adapter, the run's LoRA settings are that adapter's.
   const loraHeld = useRuns((s) => s.startFrom !== null && s.runs.some((r) => r.id === s.startFrom));
   const update = useRuns((s) => s.updateDraft);
@@ -45,7 +47,7 @@ export function RunConfigForm({ disabled, datasetId = null }: { disabled: boolea
       <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} integer step={1} onChange={(batchSize) => update({ batchSize })} />
       <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} integer step={1} onChange={(gradAccum) => update({ gradAccum })} />
       {/* Typed, the length is the user's: it no longer follows the dataset's suggestion. */}
-      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} max={context} integer step={16} onChange={chooseSeqLen} />
+      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={seqLen} min={16} max={context} integer step={16} onChange={chooseSeqLen} />
       <NumberField id="cfg-lr" label="Learning rate" value={draft.lr} above={0} step="any" onChange={(lr) => update({ lr })} />
       <div className="field">
         <label htmlFor="cfg-schedule">Schedule</label>

@@ -3,6 +3,7 @@
 // the data (a run of 20 steps over 290 examples sees 20 of them; over 11, each almost twice).
 import { useTrainedExamples } from '../../state/datasetViews.ts';
 import { useRuns } from '../../state/runStore.ts';
+import { useRunSeqLen } from '../../state/seqLenFollowsData.ts';
 import { epochsOfSteps, epochsText, plural, runLengthText, stepsForEpochs } from '../../worker/protocol.ts';
 
 const WHOLE_PASSES = [1, 2, 3];
@@ -11,7 +12,8 @@ const WHOLE_PASSES = [1, 2, 3];
 const MANY_PASSES = 10;
 
 export function RunLengthNote({ datasetId, disabled }: { datasetId: string; disabled: boolean }) {
-  const { steps, batchSize, gradAccum, seqLen, keepBest } = useRuns((s) => s.draft);
+  const { steps, batchSize, gradAccum, keepBest } = useRuns((s) => s.draft);
+  const seqLen = useRunSeqLen(datasetId);
   const update = useRuns((s) => s.updateDraft);
   const examples = useTrainedExamples(datasetId, seqLen);
   // The truncation note says why none fit (and what holds Start) while it counts or when none do.

@@ -40,9 +40,9 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const configProblem = useRuns((s) => draftProblem(s.draft, model));
   const draft = useRuns((s) => s.draft);
   // The note below counts the same (datasetFits, counted once in the worker); until then nothing holds Start.
-  const truncation = useTruncation(dataset?.id ?? null, draft.seqLen).value;
-  useSeqLenFollowsData(dataset?.id ?? null);
-  const nothingFits = truncation && nothingToTrainReason(truncation.report, draft.seqLen);
+  const seqLen = useSeqLenFollowsData(dataset?.id ?? null);
+  const truncation = useTruncation(dataset?.id ?? null, seqLen).value;
+  const nothingFits = truncation && nothingToTrainReason(truncation.report, seqLen);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? startRefusal(plan, { job: 'training', config: draft }) : null;
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();

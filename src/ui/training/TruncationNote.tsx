@@ -4,10 +4,11 @@
 import { useBatchLayout, useTruncation } from '../../state/datasetViews.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
+import { useRunSeqLen } from '../../state/seqLenFollowsData.ts';
 import { plural } from '../format.ts';
 
 export function TruncationNote({ datasetId, disabled }: { datasetId: string; disabled: boolean }) {
-  const seqLen = useRuns((s) => s.draft.seqLen);
+  const seqLen = useRunSeqLen(datasetId);
   const batchSize = useRuns((s) => s.draft.batchSize);
   const gradAccum = useRuns((s) => s.draft.gradAccum);
   const follow = useRuns((s) => s.followDataSeqLen);
