@@ -296,8 +296,8 @@ export async function checkSomeExampleFits(model: { tokenizer: PreTrainedTokeniz
 
 /** --split-seed, offered by every command that splits data files into train and held-out sides. */
 export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's seed (default: that of the --adapter run folder, if any,
-                          else --seed); the studio splits the datasets it imports with ${DEFAULT_SPLIT.seed},
-                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out; the examples
+                          else ${DEFAULT_SPLIT.seed}, the seed the studio splits the datasets it imports with: the
+                          same examples held out here and there, whatever --seed); the examples
                           asking one question share a side (an --adapter run folder written before
                           splits went by question keeps its split one by one, and says so)`;
 
@@ -331,10 +331,12 @@ export function heldOutFrom(f: { 'held-out'?: number }, otherwise: () => number)
   return percent / 100;
 }
 
-/** The split seed: --split-seed, else `seed` (the command's --seed or its default). */
-export function splitSeedFrom(f: { 'split-seed'?: number; resume?: boolean }, seed: number): number {
+/** The split seed: --split-seed, else `recorded` (the run folder's own, resumed or started from),
+ * else the studio's (DEFAULT_SPLIT). Never --seed: runs with other seeds held out other examples,
+ * so a sweep over seeds compared scores on different questions, and none of them the studio's. */
+export function splitSeedFrom(f: { 'split-seed'?: number; resume?: boolean }, recorded: number | undefined): number {
   const s = f['split-seed'];
-  if (s === undefined) return seed;
+  if (s === undefined) return recorded ?? DEFAULT_SPLIT.seed;
   seedFlag(s, 'split-seed', f.resume);
   return s;
 }

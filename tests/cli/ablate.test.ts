@@ -33,7 +33,7 @@ describe('studio ablate', () => {
     // step, so that both steps hold reasoning: the xLAM and Hermes records have none, and a step
     // without reasoning tokens leaves α where it is (DWA needs both segments in both windows).
     const r = await studio(
-      'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '17', '--steps', '2', '--batch', '4',
+      'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '17', '--split-seed', '17', '--steps', '2', '--batch', '4',
       '--rank', '2', '--alpha', '4', '--lr', '1e-2', '--eval-limit', '2', '--max-tokens', '2', '--gen-batch', '2', '--balance-window', '1',
       '--hdr-rounds', '1', '--hdr-samples', '1', '--hdr-steps', '1', '--hdr-mine', '1', '--quiet',
     );
@@ -154,7 +154,7 @@ describe('studio ablate', () => {
     expect(heldOut.length).toBe(4);
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-left-out-'));
     // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
-    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '17', '--leave-out', heldOut.join(','), '--quiet');
+    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--split-seed', '17', '--leave-out', heldOut.join(','), '--quiet');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`studio ablate: ${DATA.split(',').join(', ')}: the 4 held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     expect(r.err).not.toContain('on the train side');
@@ -172,7 +172,7 @@ describe('studio ablate', () => {
     writeFileSync(one, readFileSync(join(D, 'openai-tools.jsonl'), 'utf8').split('\n')[0] + '\n');
     let seed = 1;
     while ((await dataExamples([one], { seed })).eval.length === 0) seed++;
-    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', `${samples},${one}`, '--out', join(out, 'abl'), '--seed', String(seed), '--rules', 'grad', '--hdr-rule', 'grad', '--quiet');
+    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', `${samples},${one}`, '--out', join(out, 'abl'), '--split-seed', String(seed), '--rules', 'grad', '--hdr-rule', 'grad', '--quiet');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n').at(-1)).toBe(
       `studio ablate: ${samples}, ${one}: the ssb:grad+hdr arm has nothing to mine: the 3 training examples are all samples an earlier HDR run added, which are not mined again; give --hdr-rule none to run it without that arm, or on the dataset they were sampled from`,

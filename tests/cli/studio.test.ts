@@ -123,8 +123,8 @@ describe('studio CLI', () => {
     for (const p of scored) expect(byId.get(p.id), p.id).toBe(p.valid);
   });
   it('`studio eval --split-seed` other than its --adapter run folder\'s says how many of the examples scored the adapter trained on', { timeout: 300_000 }, async () => {
-    // The README trains runs/demo with the default seed (42), then shows `eval ... --split-seed 1234`:
-    // that scored mostly examples the adapter trained on, and said nothing.
+    // The README trained runs/demo with split seed 42 (the default --seed then), then showed `eval ...
+    // --split-seed 1234`: that scored mostly examples the adapter trained on, and said nothing.
     const { exportPeftAdapter } = await import('../../src/model/peft.ts');
     const { generateTinyModel, TINY_QWEN3_DEFAULT } = await import('../../src/model/tiny-model.ts');
     const { initLoraAdapter } = await import('../../src/model/lora.ts');

@@ -137,9 +137,9 @@ describe('studio train', () => {
   // length without a word, so the learning rate climbed back up from the finished run's 0.
   it('--epochs says when the warmup outlasts the run, and a longer resume says how its schedule moves', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-train-epochs-'));
-    // 0.25 epochs over the 12 training examples: 3 steps, shorter than the default warmup. Without
-    // --quiet, the run's length is said in steps and epochs once the data is counted.
-    const first = await studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--eval-every', '0', ...common.filter((a) => a !== '--quiet'));
+    // 0.25 epochs over the 12 training examples (split seed 42): 3 steps, shorter than the default
+    // warmup. Without --quiet, the run's length is said in steps and epochs once the data is counted.
+    const first = await studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--split-seed', '42', '--eval-every', '0', ...common.filter((a) => a !== '--quiet'));
     expect(first.code, first.err).toBe(0);
     const steps = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.steps as number;
     expect(steps).toBe(3);
@@ -177,9 +177,10 @@ describe('studio train', () => {
   });
 
   it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, async () => {
-    // recipe-demo (common's data) holds out 2 examples with seed 42 and 3 with 1234 (the studio's split).
+    // recipe-demo (common's data) holds out 2 examples with seed 42 and 3 with 1234, the studio's
+    // split, which every command takes without --split-seed, whatever --seed (once it was --seed's).
     const first = join(mkdtempSync(join(tmpdir(), 'studio-train-split-')), 'first');
-    const a = await studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...common);
+    const a = await studio('train', '--model', model, '--out', first, '--seed', '42', '--steps', '1', '--eval-every', '0', ...common);
     expect(a.code, a.err).toBe(0);
     // It said "on 11 examples" of the file's 14, and not where the other 3 went.
     expect(a.out).toContain('trained 1 step on 11 examples, holding out 3 (split seed 1234) for studio eval;');

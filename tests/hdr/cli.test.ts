@@ -127,12 +127,12 @@ describe('studio eval and studio hdr', () => {
     const leaveOut = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-leave-out'), '--leave-out', 'nope');
     expect(leaveOut.code).toBe(2);
     expect(leaveOut.err.trim().split('\n').at(-1)).toBe(`studio hdr: --leave-out: no example "nope" to leave out among the 4 examples imported from ${DATA}`);
-    // Split seed 42 (the default --seed) holds none of the four out: the message says that is why
+    // Split seed 1234 (the default, the studio's) holds none of the four out: the message says that is why
     // there is no eval side to mine, and what to do, not only how many were imported.
     const noEval = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-no-eval'), '--mine', 'eval');
     expect(noEval.code).toBe(1);
     expect(noEval.err.trim().split('\n').at(-1)).toBe(
-      `studio hdr: no eval examples to mine hard cases from in ${DATA}: the split (split seed 42, holding out 10%) held none of the 4 imported examples out; mine the training side with --mine train, or choose a --split-seed that holds some out`,
+      `studio hdr: no eval examples to mine hard cases from in ${DATA}: the split (split seed 1234, holding out 10%) held none of the 4 imported examples out; mine the training side with --mine train, or choose a --split-seed that holds some out`,
     );
     // Split seed 12 holds oa-1 out; left out, the eval side is empty for that reason, not the split's.
     const leftOut = await studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-eval-left-out'), '--mine', 'eval', '--split-seed', '12', '--leave-out', 'oa-1');
@@ -174,14 +174,15 @@ describe('studio eval and studio hdr', () => {
     expect(allHeldOut.err.trim().split('\n').at(-1)).toBe(
       `studio hdr: no train examples to mine hard cases from in ${one}: the split (split seed 12, holding out 10%) held out all of the 1 imported example; mine the held-out side with --mine eval, or choose a --split-seed that keeps some for training`,
     );
-    // Samples an earlier HDR run added (hdr-examples.jsonl) stay on the training side, and are never mined again.
+    // Samples an earlier HDR run added (hdr-examples.jsonl) are never mined again (two of the three
+    // are on the training side: each sample is on its question's side).
     const samples = join(dir, 'hdr-samples.jsonl');
     const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync(DEMO, 'utf8')]) }])).examples.slice(0, 3);
     writeFileSync(samples, examples.map((e) => JSON.stringify({ ...e, id: `${e.id}#hdr1`, source: 'hdr', hdrRound: 1 })).join('\n') + '\n');
     const onlySamples = await studio('hdr', '--model', model, '--data', samples, '--out', join(dir, 'hdr-only-samples'));
     expect(onlySamples.code).toBe(1);
     expect(onlySamples.err.trim().split('\n').at(-1)).toBe(
-      `studio hdr: no train examples to mine hard cases from in ${samples}: the 3 examples on its training side are all samples an earlier HDR run added, which are not mined again; give the dataset they were sampled from`,
+      `studio hdr: no train examples to mine hard cases from in ${samples}: the 2 examples on its training side are all samples an earlier HDR run added, which are not mined again; give the dataset they were sampled from`,
     );
   }, 60_000);
 

@@ -132,7 +132,7 @@ const ablate: CliCommand = {
     }
     const inclusion = inclusionFromFlags(f);
     const progress = new ProgressLine(f.quiet ?? false);
-    const splitSeed = splitSeedFrom(f, config.seed);
+    const splitSeed = splitSeedFrom(f, undefined);
     // The data are read before the model: a split that leaves nothing to train or evaluate on is
     // refused without waiting for a model to load (minutes for a large one).
     const evalFraction = heldOutFrom(f, () => DEFAULT_SPLIT.evalFraction);

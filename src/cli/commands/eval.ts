@@ -45,9 +45,10 @@ options:
                           with --adapter <run folder>, that run's held-out examples are scored and
                           its adapter is not applied again (the file holds it)
   --split <s>             eval | train | all (default eval: the held-out side of the seeded split
-                          that studio train uses with the same --seed; use all for a BFCL file)
-  --seed <n>              sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
-  --split-seed <n>        the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
+                          that studio train and the studio hold out; use all for a BFCL file)
+  --seed <n>              sampling seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --split-seed <n>        the split's seed (default: the --adapter run folder's, if any, else ${DEFAULT_SPLIT.seed},
+                          the studio's)
 ${HELD_OUT_HELP}
 ${SPLIT_BY_HELP}
   --include-failing       with --split eval or train, keep examples that fail the quality check
@@ -222,7 +223,7 @@ const evalCommand: CliCommand = {
     // A run folder's own split: scored on another, its held-out side would hold examples it trained on.
     const from = adapterRun(f.adapter);
     if (f.gguf !== undefined) checkGgufFlags(f.gguf, f.adapter, from.config !== undefined);
-    const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
+    const splitSeed = splitSeedFrom(f, from.splitSeed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
     const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).

@@ -17,7 +17,7 @@ import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, isQuantizedExpor
 import { importanceMatrixFile, ImportanceOfAnotherModelError, readImportanceMatrix, type ImportanceMatrix } from '../../export/importanceMatrix.ts';
 import { importanceFromExamples, IMPORTANCE_EXAMPLES } from '../../jobs/importance.ts';
 import { defaultSeqLen } from '../../jobs/data.ts';
-import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
+import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, DATA_FLAG_HELP, readAdapter, runFolderHubDatasets } from '../localFiles.ts';
 import { hubRepoId } from '../../export/mergedExport.ts';
@@ -293,7 +293,7 @@ async function runSplitExamples(paths: string[], adapterDir: string | undefined,
 function importSplit(paths: string[], adapterDir: string | undefined) {
   const from = adapterRun(adapterDir);
   return dataExamples(paths, {
-    seed: from.splitSeed ?? DEFAULT_RUN_CONFIG.seed, evalFraction: adapterEvalFraction(adapterDir), byQuestion: adapterSplitsByQuestion(adapterDir),
+    seed: from.splitSeed ?? DEFAULT_SPLIT.seed, evalFraction: adapterEvalFraction(adapterDir), byQuestion: adapterSplitsByQuestion(adapterDir),
     ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...(from.includeFailing && { includeFailing: true }), ...(from.everyCallTurn && { everyCallTurn: true }), adapter: adapterDir,
   });
 }

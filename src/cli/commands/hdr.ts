@@ -57,8 +57,7 @@ options:
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
 ${BALANCE_HELP}
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
-  --seed <n>              sampling and data-order seed, and split seed but for an --adapter run
-                          folder's, whose split is kept (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --seed <n>              sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
 ${SPLIT_SEED_HELP}
 ${HELD_OUT_HELP}
 ${SPLIT_BY_HELP}
@@ -170,7 +169,7 @@ const hdr: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
-    const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
+    const splitSeed = splitSeedFrom(f, from.splitSeed);
     const evalFraction = heldOutFrom(f, () => adapterEvalFraction(f.adapter));
     // A run trained with --include-failing trained on the flagged examples: they are its replay pool
     // and mined as its own, and its held-out side holds the flagged ones it held out.

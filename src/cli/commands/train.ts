@@ -56,7 +56,7 @@ options:
 ${BALANCE_HELP}
   --max-grad-norm <x>     global-norm clip (default ${DEFAULT_RUN_CONFIG.maxGradNorm}; 0 disables)
   --weight-decay <x>      AdamW decoupled weight decay (default ${DEFAULT_RUN_CONFIG.weightDecay})
-  --seed <n>              data order, LoRA init and split seed (default ${DEFAULT_RUN_CONFIG.seed})
+  --seed <n>              data order and LoRA init (default ${DEFAULT_RUN_CONFIG.seed}; not the split: --split-seed)
 ${SPLIT_SEED_HELP}
 ${HELD_OUT_HELP}
 ${SPLIT_BY_HELP}
@@ -274,7 +274,7 @@ const train: CliCommand = {
     // Continuing a run folder's adapter on another split would train on the examples it held out. A
     // resumed run keeps the split it recorded, whatever became of the folder it started from since
     // (moved, or written before folders recorded their split).
-    const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
+    const splitSeed = splitSeedFrom(f, before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed);
     if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
     // A resumed run uses the examples it chose (the page's choice is stored with the dataset); a run
     // from an --adapter run folder those the folder chose, unless the flags choose others, as eval
