@@ -133,7 +133,7 @@ export function exampleProfile(tokenizer: PreTrainedTokenizer, example: Example)
 }
 
 /** Prompt tokens after the last target token (the template's newline after the end-of-turn token). */
-function promptTail(segments: SegmentId[]): number {
+export function promptTail(segments: ArrayLike<number>): number {
   let n = 0;
   while (n < segments.length && segments[segments.length - 1 - n] === SEGMENT_PROMPT) n++;
   return n === segments.length ? 0 : n;

@@ -15,6 +15,8 @@ import type { SplitSettings } from '../data/split.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
 import { exampleProfiles } from '../data/tokenize-pool.ts';
+import { promptTail, shorterConversations } from '../data/tokenize-example.ts';
+import { wholeTokenizations } from '../train/prepareData.ts';
 import { groundTruthOf } from '../eval/index.ts';
 
 export interface JobExamples {
@@ -167,11 +169,23 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
 
 /** The sequence length a run on `examples` defaults to (length-stats.ts's rule over their token
  * counts with this tokenizer, at most `context`, the model's positions), and what it does to them.
- * Examples the template cannot render are left out here; training names them. Counted on threads
- * where the host has them (data/tokenize-pool.ts). */
+ * Examples the template cannot render are left out here; training names them. Counted from each
+ * example tokenized whole and kept (wholeTokenizations), so training at that length tokenizes again
+ * only the examples that must lose earlier turns; on threads where the host has them. */
 export async function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[], context = Infinity): Promise<{ seqLen: number; report: TruncationReport }> {
-  const fits: ExampleFit[] = (await exampleProfiles(tokenizer, examples)).filter((p) => p !== null);
-  const seqLen = Math.min(suggestSeqLen(fits.map((f) => f.full)), context);
+  const wholes = await wholeTokenizations(tokenizer, examples);
+  const counted = examples.flatMap((example, i) => {
+    const whole = wholes[i];
+    return whole ? [{ example, total: whole.inputIds.length, full: whole.inputIds.length - promptTail(whole.segments) }] : [];
+  });
+  const seqLen = Math.min(suggestSeqLen(counted.map((c) => c.full)), context);
+  // The least an example can take (every earlier turn left out) tells only past the length, and
+  // only a conversation with earlier turns has less than its whole; one whose shortest form does not
+  // render fails to fit as training finds it (skipped), counted at its whole.
+  const over = counted.filter((c) => c.full > seqLen && shorterConversations(c.example.messages).length > 0);
+  const least = await exampleProfiles(tokenizer, over.map((c) => c.example));
+  const minimum = new Map(over.map((c, k) => [c, least[k]?.minimum ?? c.full]));
+  const fits: ExampleFit[] = counted.map((c) => ({ total: c.total, full: c.full, minimum: minimum.get(c) ?? c.full }));
   return { seqLen, report: truncationReport(fits, seqLen) };
 }
 

@@ -5,7 +5,7 @@
 // layer (training, HDR retraining) in the worker and the CLI; never touches the GPU or storage.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
-import { ExampleTooLongError } from '../data/tokenize-example.ts';
+import { ExampleTooLongError, promptTail, shorterConversations } from '../data/tokenize-example.ts';
 import { openTokenizeThreads, trainOutcome } from '../data/tokenize-pool.ts';
 import type { TrainOutcome } from '../data/tokenize-threads.ts';
 import { readModelText, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
@@ -21,14 +21,45 @@ export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedT
  * tokenizing the set anew (an ablation's six arms and two HDR rounds: eight times; about 3 ms an
  * example here, so 25 s each time for 10,000 examples). Held only as long as the examples and the
  * tokenizer are; nothing changes an example or a tokenized one after it is made. */
-const tokenized = new WeakMap<PreTrainedTokenizer, WeakMap<Example, Map<number, { value: TokenizedExample } | { error: unknown }>>>();
+const tokenized = new WeakMap<PreTrainedTokenizer, WeakMap<Example, Map<number, Kept>>>();
 
-function byLengthOf(tokenizer: PreTrainedTokenizer, example: Example): Map<number, { value: TokenizedExample } | { error: unknown }> {
+type Kept = { value: TokenizedExample & { inputIds: Int32Array; segments: Uint8Array } } | { error: unknown };
+
+/** The length an example tokenized whole is kept at (wholeTokenizations): no limit. */
+const WHOLE = Infinity;
+
+function byLengthOf(tokenizer: PreTrainedTokenizer, example: Example): Map<number, Kept> {
   let byExample = tokenized.get(tokenizer);
   if (!byExample) tokenized.set(tokenizer, (byExample = new WeakMap()));
   let byLength = byExample.get(example);
   if (!byLength) byExample.set(example, (byLength = new Map()));
   return byLength;
+}
+
+/** What `example` tokenizes to at `seqLen`, read off its whole tokenization where that decides it: one
+ * that fits whole is its whole ids (cut only in the prompt tail after its last answer token, as
+ * tokenizeExample cuts it); one that does not, with no earlier turns to leave out, is too long; and
+ * one the chat template cannot render fails at every length alike. Null where earlier turns must be
+ * left out to fit (tokenized again). */
+function fromWhole(whole: Kept, example: Example, seqLen: number): Kept | null {
+  if ('error' in whole) return whole;
+  const { id, inputIds, segments } = whole.value;
+  const needs = inputIds.length - promptTail(segments);
+  if (needs > seqLen) return shorterConversations(example.messages).length === 0 ? { error: new ExampleTooLongError(example.id, needs, seqLen) } : null;
+  return inputIds.length <= seqLen ? whole : { value: { id, inputIds: inputIds.subarray(0, seqLen), segments: segments.subarray(0, seqLen) } };
+}
+
+/** What `example` was tokenized to at `seqLen` before, or read off its whole tokenization (kept at
+ * `seqLen` from then on); undefined where neither answers. */
+function keptAt(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number): Kept | undefined {
+  const byLength = byLengthOf(tokenizer, example);
+  const kept = byLength.get(seqLen);
+  if (kept !== undefined || seqLen === WHOLE) return kept;
+  const whole = byLength.get(WHOLE);
+  const derived = whole && fromWhole(whole, example, seqLen);
+  if (!derived) return undefined;
+  byLength.set(seqLen, derived);
+  return derived;
 }
 
 /** Keeps what `example` tokenized to at `seqLen`, here or on a thread (the same outcome either way). */
@@ -45,10 +76,24 @@ function keep(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number, 
  * the memory of number arrays, 60,000 examples held at once); throws ExampleTooLongError when its
  * target cannot fit. */
 export function tokenizeForTraining(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number): TokenizedExample {
-  if (!byLengthOf(tokenizer, example).has(seqLen)) keep(tokenizer, example, seqLen, trainOutcome(tokenizer, example, seqLen));
+  if (!keptAt(tokenizer, example, seqLen)) keep(tokenizer, example, seqLen, trainOutcome(tokenizer, example, lengthLimit(seqLen)));
   const outcome = byLengthOf(tokenizer, example).get(seqLen)!;
   if ('error' in outcome) throw outcome.error;
   return outcome.value;
+}
+
+const lengthLimit = (seqLen: number): number | undefined => (seqLen === WHOLE ? undefined : seqLen);
+
+/** Each of `examples` tokenized whole (no length limit; null: the chat template cannot render it), on
+ * threads where the host has them, and kept: the run that counts them for its default sequence
+ * length (defaultSeqLen) then trains at that length on the same ids, not on a second tokenization,
+ * for every example that fits whole. */
+export async function wholeTokenizations(tokenizer: PreTrainedTokenizer, examples: Example[], options: TokenizeRunOptions = {}): Promise<Array<TokenizedExample | null>> {
+  await tokenizeAllForTraining(tokenizer, examples, WHOLE, options);
+  return examples.map((e) => {
+    const kept = byLengthOf(tokenizer, e).get(WHOLE)!;
+    return 'error' in kept ? null : kept.value;
+  });
 }
 
 export interface TokenizedSet {
@@ -130,13 +175,13 @@ export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, exa
  * it (for progress), 0 where no threads were used. Those the threads left (they failed) are the
  * caller's, on this thread. */
 async function tokenizeOnThreads(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions): Promise<number> {
-  const missing = examples.filter((e) => !byLengthOf(tokenizer, e).has(seqLen));
+  const missing = examples.filter((e) => !keptAt(tokenizer, e, seqLen));
   const pool = openTokenizeThreads(tokenizer, missing.length);
   if (!pool) return 0;
   let done = examples.length - missing.length;
   try {
     options.onProgress?.(done, examples.length);
-    await pool.run(missing, { kind: 'train', seqLen }, (from, outcomes) => {
+    await pool.run(missing, { kind: 'train', seqLen: lengthLimit(seqLen) }, (from, outcomes) => {
       (outcomes as TrainOutcome[]).forEach((o, k) => keep(tokenizer, missing[from + k], seqLen, o));
       done += outcomes.length;
       options.onProgress?.(done, examples.length);
