@@ -23,8 +23,8 @@ export const DEMO_RUN_NAME = 'demo: SSB on the demo data';
  * balance to visibly move, the held-out loss of 12 examples every 5 steps. The base model answers
  * most small talk without a call but writes some calls that do not parse; the demo's data
  * teaches those. Measured in the guided demo (e2e test), and the same to
- * the last digit with `studio train` and these settings (it splits with the studio's seed, 1234) (`--eval-every 5 --eval-examples 12`
- * included: other held-out examples give other held-out losses): held-out loss per token
+ * the last digit with `studio train` (which splits with the studio's seed, 1234) and these settings
+ * (`--eval-every 5 --eval-examples 12` included: other held-out examples give other held-out losses): held-out loss per token
  * 0.909 → 0.708 (on the calls 2.118 → 1.665; α-weighted 0.658 → 0.140), α 0.700 → 0.921,
  * held-out accuracy 87.9% → 97.0% (29 → 32 of 33: three calls among several functions that did
  * not parse now do, a small-talk request is declined, one of two calls at once is lost), on

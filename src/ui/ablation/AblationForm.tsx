@@ -28,9 +28,9 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
-  // Every arm would fail before its first step: the Training panel's Start says the same.
   // Its arms train at the Training form's length, which follows the data there too.
   const seqLen = useSeqLenFollowsData(datasetId);
+  // Every arm would fail before its first step: the Training panel's Start says the same.
   const truncation = useTruncation(datasetId, seqLen).value;
   const nothingFits = truncation && nothingToTrainReason(truncation.report, seqLen, { field: 'the Training panel’s Sequence length' });
   // The memory plan's verdicts on the ablation's own start (the Ablation panel plans it as the store's
