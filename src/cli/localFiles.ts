@@ -294,8 +294,8 @@ export function recordedEvalFraction(evalFraction: number): { evalFraction?: num
 
 /** A --split-seed other than the one an --adapter run folder trained with holds out other examples:
  * most of those `held` out here are ones the adapter trained on, and scored they flatter it. Said,
- * not refused: a user may mean it (the README's `eval ... --split-seed 1234` after a run trained with
- * the default seed 42 did it unawares). */
+ * not refused: a user may mean it (the README once showed `eval ... --split-seed 1234` after a run
+ * that split with seed 42, and did it unawares). */
 export function noteAdapterTrainedOn(adapterDir: string | undefined, splitSeed: number, held: Example[]): void {
   const { splitSeed: runSeed, evalFraction, byQuestion } = adapterRun(adapterDir);
   if (runSeed === undefined || runSeed === splitSeed) return;

@@ -5,5 +5,5 @@ import type { TokenizeMessage, TokenizeReply, TokenizeThreads } from '../data/to
 import { threadPort } from './threadPort.ts';
 
 export function nodeTokenizeThreads(size = Math.min(8, availableParallelism())): TokenizeThreads {
-  return { size, spawn: () => threadPort<TokenizeMessage, TokenizeReply>('tokenizeWorker', 'tokenize-worker') };
+  return { size, spawn: () => threadPort<TokenizeMessage, TokenizeReply>('tokenizeWorker', 'tokenize-worker'), note: (message) => console.error(`note: ${message}`) };
 }

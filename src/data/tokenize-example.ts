@@ -122,14 +122,19 @@ export interface ExampleProfile extends ExampleFit {
 
 export function exampleProfile(tokenizer: PreTrainedTokenizer, example: Example): ExampleProfile {
   const full = tokenizeWhole(tokenizer, example);
+  const fullNeeds = full.ids.length - promptTail(full.segments);
+  return { total: full.ids.length, full: fullNeeds, minimum: hasEarlierTurns(example) ? exampleLeast(tokenizer, example) : fullNeeds, ...countSegments(full.segments) };
+}
+
+/** Whether the length rule can leave out any of `example`'s turns. */
+export const hasEarlierTurns = (example: Pick<Example, 'messages'>): boolean => shorterConversations(example.messages).length > 0;
+
+/** The least `example` can take under the length rule: its tokens with every earlier turn left out,
+ * without the prompt tail (exampleFit's `minimum`); throws where the template cannot render that. */
+export function exampleLeast(tokenizer: PreTrainedTokenizer, example: Example): number {
   const shortest = shorterConversations(example.messages).at(-1);
-  const least = shortest ? tokenizeWhole(tokenizer, { ...example, messages: shortest }) : full;
-  return {
-    total: full.ids.length,
-    full: full.ids.length - promptTail(full.segments),
-    minimum: least.ids.length - promptTail(least.segments),
-    ...countSegments(full.segments),
-  };
+  const least = tokenizeWhole(tokenizer, shortest ? { ...example, messages: shortest } : example);
+  return least.ids.length - promptTail(least.segments);
 }
 
 /** Prompt tokens after the last target token (the template's newline after the end-of-turn token). */

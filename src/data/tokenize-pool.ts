@@ -2,10 +2,10 @@
 // answers, and the pool that hands slices of examples to them. What an example tokenizes to is
 // tokenize-example.ts's, whichever thread runs it.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import { ExampleTooLongError, exampleProfile, tokenizeExample } from './tokenize-example.ts';
+import { ExampleTooLongError, exampleLeast, exampleProfile, tokenizeExample } from './tokenize-example.ts';
 import { loadTokenizer, tokenizerSource, type TokenizerSource } from './tokenizer-load.ts';
 import type { Example } from './example.ts';
-import { tokenizeThreads, type ProfileOutcome, type TokenizeMessage, type TokenizeReply, type TokenizeTask, type TokenizeThread, type TrainOutcome } from './tokenize-threads.ts';
+import { tokenizeThreads, type LeastOutcome, type ProfileOutcome, type TokenizeMessage, type TokenizeReply, type TokenizeTask, type TokenizeThread, type TokenizeThreads, type TrainOutcome } from './tokenize-threads.ts';
 
 /** Examples under this many tokenize on the calling thread: starting threads, each building its
  * tokenizer (0.5 s for Qwen3's 11 MB file), costs more than it saves. */
@@ -31,6 +31,7 @@ export function answerTokenizeMessage(message: TokenizeMessage): { reply: Tokeni
   if (!opened) return { reply: { id, failed: 'no tokenizer was opened in this thread' }, transfer: [] };
   const tokenizer = opened;
   if (task.kind === 'profile') return { reply: { id, outcomes: examples.map((e) => profileOutcome(tokenizer, e)) }, transfer: [] };
+  if (task.kind === 'least') return { reply: { id, outcomes: examples.map((e) => leastOutcome(tokenizer, e)) }, transfer: [] };
   const transfer: ArrayBuffer[] = [];
   const outcomes = examples.map((e) => {
     const outcome = trainOutcome(tokenizer, e, task.seqLen);
@@ -44,6 +45,15 @@ export function answerTokenizeMessage(message: TokenizeMessage): { reply: Tokeni
 export function profileOutcome(tokenizer: PreTrainedTokenizer, example: Example): ProfileOutcome {
   try {
     return exampleProfile(tokenizer, example);
+  } catch {
+    return null;
+  }
+}
+
+/** The least one example takes, on whichever thread; null where the chat template cannot render it. */
+export function leastOutcome(tokenizer: PreTrainedTokenizer, example: Example): LeastOutcome {
+  try {
+    return exampleLeast(tokenizer, example);
   } catch {
     return null;
   }
@@ -72,9 +82,12 @@ export class TokenizeThreadPool {
   /** The runs under way, each told should the threads fail. */
   private readonly running = new Set<() => void>();
 
-  constructor(spawn: () => TokenizeThread, size: number, source: TokenizerSource) {
+  private readonly note: TokenizeThreads['note'];
+
+  constructor(threads: Pick<TokenizeThreads, 'spawn' | 'note'>, size: number, source: TokenizerSource) {
+    this.note = threads.note;
     for (let i = 0; i < size; i++) {
-      const worker = spawn();
+      const worker = threads.spawn();
       worker.onReply((reply) => {
         const answered = this.pending.get(reply.id);
         if (!answered) return;
@@ -99,7 +112,7 @@ export class TokenizeThreadPool {
    * chunks not given to `onChunk` are the caller's to tokenize. Throws the signal's reason when it
    * is aborted (the threads are ended then).
    */
-  async run(examples: Example[], task: TokenizeTask, onChunk: (from: number, outcomes: TrainOutcome[] | ProfileOutcome[]) => void, signal?: AbortSignal): Promise<boolean> {
+  async run(examples: Example[], task: TokenizeTask, onChunk: (from: number, outcomes: TrainOutcome[] | ProfileOutcome[] | LeastOutcome[]) => void, signal?: AbortSignal): Promise<boolean> {
     if (this.broken) return false;
     signal?.throwIfAborted();
     let next = 0;
@@ -149,6 +162,7 @@ export class TokenizeThreadPool {
   private breakDown(err: Error): void {
     if (this.broken) return;
     this.broken = new Error(`a tokenizing thread failed (${err.message}); tokenizing the rest on this one`);
+    this.note?.(this.broken.message);
     for (const w of this.workers) w.terminate();
     this.pending.clear();
     for (const f of [...this.running]) f();
@@ -164,9 +178,11 @@ export function openTokenizeThreads(tokenizer: PreTrainedTokenizer, examples: nu
   const source = tokenizerSource(tokenizer);
   if (!source) return null;
   try {
-    return new TokenizeThreadPool(threads.spawn, Math.max(1, Math.min(threads.size, Math.ceil(examples / CHUNK))), source);
-  } catch {
-    return null; // a host that will not start them: the calling thread tokenizes, as without threads
+    return new TokenizeThreadPool(threads, Math.max(1, Math.min(threads.size, Math.ceil(examples / CHUNK))), source);
+  } catch (err) {
+    // A host that will not start them: the calling thread tokenizes, as without threads.
+    threads.note?.(`tokenizing threads could not start (${err instanceof Error ? err.message : String(err)}); tokenizing on this one`);
+    return null;
   }
 }
 
@@ -190,6 +206,18 @@ export async function exampleProfiles(tokenizer: PreTrainedTokenizer, examples: 
   const pool = openTokenizeThreads(tokenizer, examples.length);
   try {
     return await inOrder(pool, examples, { kind: 'profile' }, (e) => profileOutcome(tokenizer, e));
+  } finally {
+    pool?.close();
+  }
+}
+
+/** The least each of `examples` takes with its earlier turns left out (exampleLeast; null where the
+ * chat template cannot render that), in order: on threads where the host has them and there are
+ * THREADS_FROM or more, else here. */
+export async function exampleLeasts(tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<LeastOutcome[]> {
+  const pool = openTokenizeThreads(tokenizer, examples.length);
+  try {
+    return await inOrder(pool, examples, { kind: 'least' }, (e) => leastOutcome(tokenizer, e));
   } finally {
     pool?.close();
   }

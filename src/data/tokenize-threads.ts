@@ -14,20 +14,22 @@ import type { ExampleProfile } from './tokenize-example.ts';
 import type { TokenizerSource } from './tokenizer-load.ts';
 
 /** What a thread does with each example: its training tokens at a sequence length (none: whole, as
- * `studio tokenize` writes them without --max-len), or the counts the Dataset panel shows
- * (exampleProfile). */
-export type TokenizeTask = { kind: 'train'; seqLen?: number } | { kind: 'profile' };
+ * `studio tokenize` writes them without --max-len), the counts the Dataset panel shows
+ * (exampleProfile), or the least it takes with earlier turns left out (exampleLeast). */
+export type TokenizeTask = { kind: 'train'; seqLen?: number } | { kind: 'profile' } | { kind: 'least' };
 
 /** One example tokenized for training: its tokens and segments, or why it is skipped. */
 export type TrainOutcome = { ids: Int32Array; segments: Uint8Array } | { tooLong: { tokens: number; maxLen: number } } | { error: string };
 /** One example counted: null where the chat template cannot render it. */
 export type ProfileOutcome = ExampleProfile | null;
+/** The least one example takes (exampleLeast): null where the chat template cannot render that. */
+export type LeastOutcome = number | null;
 
 export type TokenizeMessage =
   | { type: 'open'; source: TokenizerSource }
   | { type: 'tokenize'; id: number; task: TokenizeTask; examples: Example[] };
 
-export type TokenizeReply = { id: number; outcomes: TrainOutcome[] | ProfileOutcome[] } | { id: number; failed: string };
+export type TokenizeReply = { id: number; outcomes: TrainOutcome[] | ProfileOutcome[] | LeastOutcome[] } | { id: number; failed: string };
 
 /** A started thread as the pool uses it. */
 export interface TokenizeThread {
@@ -41,6 +43,9 @@ export interface TokenizeThreads {
   spawn(): TokenizeThread;
   /** Threads a pool starts. */
   size: number;
+  /** Says, once a pool, why its threads failed and the calling thread tokenizes the rest (slower,
+   * the same results): a user whose counts take minutes should know why. */
+  note?(message: string): void;
 }
 
 let threads: TokenizeThreads | null = null;

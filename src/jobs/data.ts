@@ -14,8 +14,8 @@ import { plural } from '../data/plural.ts';
 import type { SplitSettings } from '../data/split.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
-import { exampleProfiles } from '../data/tokenize-pool.ts';
-import { promptTail, shorterConversations } from '../data/tokenize-example.ts';
+import { exampleLeasts } from '../data/tokenize-pool.ts';
+import { hasEarlierTurns, promptTail } from '../data/tokenize-example.ts';
 import { wholeTokenizations } from '../train/prepareData.ts';
 import { groundTruthOf } from '../eval/index.ts';
 
@@ -174,18 +174,20 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
  * only the examples that must lose earlier turns; on threads where the host has them. */
 export async function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[], context = Infinity): Promise<{ seqLen: number; report: TruncationReport }> {
   const wholes = await wholeTokenizations(tokenizer, examples);
-  const counted = examples.flatMap((example, i) => {
+  // The least an example takes (every earlier turn left out): only a conversation with earlier
+  // turns has less than its whole. One whose shortest form the template cannot render is left out,
+  // as the Dataset panel leaves it out (exampleProfile): the same data suggests the same length.
+  const withEarlier = examples.filter((e, i) => wholes[i] !== null && hasEarlierTurns(e));
+  const leasts = await exampleLeasts(tokenizer, withEarlier);
+  const least = new Map(withEarlier.map((e, k) => [e, leasts[k]]));
+  const fits: ExampleFit[] = examples.flatMap((example, i) => {
     const whole = wholes[i];
-    return whole ? [{ example, total: whole.inputIds.length, full: whole.inputIds.length - promptTail(whole.segments) }] : [];
+    if (!whole) return [];
+    const full = whole.inputIds.length - promptTail(whole.segments);
+    const minimum = least.has(example) ? least.get(example)! : full;
+    return minimum === null ? [] : [{ total: whole.inputIds.length, full, minimum }];
   });
-  const seqLen = Math.min(suggestSeqLen(counted.map((c) => c.full)), context);
-  // The least an example can take (every earlier turn left out) tells only past the length, and
-  // only a conversation with earlier turns has less than its whole; one whose shortest form does not
-  // render fails to fit as training finds it (skipped), counted at its whole.
-  const over = counted.filter((c) => c.full > seqLen && shorterConversations(c.example.messages).length > 0);
-  const least = await exampleProfiles(tokenizer, over.map((c) => c.example));
-  const minimum = new Map(over.map((c, k) => [c, least[k]?.minimum ?? c.full]));
-  const fits: ExampleFit[] = counted.map((c) => ({ total: c.total, full: c.full, minimum: minimum.get(c) ?? c.full }));
+  const seqLen = Math.min(suggestSeqLen(fits.map((f) => f.full)), context);
   return { seqLen, report: truncationReport(fits, seqLen) };
 }
 

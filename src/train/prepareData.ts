@@ -5,7 +5,7 @@
 // layer (training, HDR retraining) in the worker and the CLI; never touches the GPU or storage.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
-import { ExampleTooLongError, promptTail, shorterConversations } from '../data/tokenize-example.ts';
+import { ExampleTooLongError, hasEarlierTurns, promptTail } from '../data/tokenize-example.ts';
 import { openTokenizeThreads, trainOutcome } from '../data/tokenize-pool.ts';
 import type { TrainOutcome } from '../data/tokenize-threads.ts';
 import { readModelText, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
@@ -45,7 +45,7 @@ function fromWhole(whole: Kept, example: Example, seqLen: number): Kept | null {
   if ('error' in whole) return whole;
   const { id, inputIds, segments } = whole.value;
   const needs = inputIds.length - promptTail(segments);
-  if (needs > seqLen) return shorterConversations(example.messages).length === 0 ? { error: new ExampleTooLongError(example.id, needs, seqLen) } : null;
+  if (needs > seqLen) return hasEarlierTurns(example) ? null : { error: new ExampleTooLongError(example.id, needs, seqLen) };
   return inputIds.length <= seqLen ? whole : { value: { id, inputIds: inputIds.subarray(0, seqLen), segments: segments.subarray(0, seqLen) } };
 }
 
@@ -56,10 +56,13 @@ function keptAt(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number
   const kept = byLength.get(seqLen);
   if (kept !== undefined || seqLen === WHOLE) return kept;
   const whole = byLength.get(WHOLE);
-  const derived = whole && fromWhole(whole, example, seqLen);
-  if (!derived) return undefined;
-  byLength.set(seqLen, derived);
-  return derived;
+  if (!whole) return undefined;
+  const derived = fromWhole(whole, example, seqLen);
+  // A whole that does not fit is read no more (the example is too long, or tokenized again without
+  // earlier turns): the longest examples' ids are not held for the rest of the run.
+  if (derived === null || ('error' in derived && !('error' in whole))) byLength.delete(WHOLE);
+  if (derived) byLength.set(seqLen, derived);
+  return derived ?? undefined;
 }
 
 /** Keeps what `example` tokenized to at `seqLen`, here or on a thread (the same outcome either way). */

@@ -4,7 +4,12 @@ import { setTokenizeThreads, type TokenizeMessage, type TokenizeReply, type Toke
 import { workerPort } from './workerPort.ts';
 
 export function pageTokenizeThreads(size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2))): TokenizeThreads {
-  return { size, spawn: () => workerPort<TokenizeMessage, TokenizeReply>(new Worker(new URL('./tokenizeWorker.ts', import.meta.url), { type: 'module', name: 'tokenize' })) };
+  return {
+    size,
+    spawn: () => workerPort<TokenizeMessage, TokenizeReply>(new Worker(new URL('./tokenizeWorker.ts', import.meta.url), { type: 'module', name: 'tokenize' })),
+    // The page's console: the results are the same, only slower.
+    note: (message) => console.warn(message),
+  };
 }
 
 /** Tokenizes on threads from now on, where this runs in a browser's worker that can start them. */

@@ -36,9 +36,10 @@ function examples(): Example[] {
 /** Node's threads, two of them, counting what starts and what is ended. */
 function counted(onSpawn?: (thread: ReturnType<TokenizeThreads['spawn']>, n: number) => ReturnType<TokenizeThreads['spawn']>) {
   const real = nodeTokenizeThreads(2);
-  const seen = { spawned: 0, terminated: 0 };
+  const seen = { spawned: 0, terminated: 0, notes: [] as string[] };
   const threads: TokenizeThreads = {
     size: real.size,
+    note: (message) => seen.notes.push(message),
     spawn: () => {
       const t = real.spawn();
       const thread = { ...t, terminate: () => (seen.terminated++, t.terminate()) };
@@ -95,9 +96,47 @@ describe('tokenizing on threads', () => {
     const alone = plain(await tokenizeAllForTraining(tokenizer, examples(), 320));
     // The second thread cannot build its tokenizer (as one out of memory could not): it throws, and
     // ends, with the first slices given to it unanswered.
-    const { threads } = counted((thread, n) => n === 2 ? { ...thread, post: (m) => thread.post(m.type === 'open' ? { ...m, source: { ...m.source, json: '{ not json' } } : m) } : thread);
+    const { threads, seen } = counted((thread, n) => n === 2 ? { ...thread, post: (m) => thread.post(m.type === 'open' ? { ...m, source: { ...m.source, json: '{ not json' } } : m) } : thread);
     setTokenizeThreads(threads);
     expect(plain(await tokenizeAllForTraining(tokenizer, examples(), 320))).toEqual(alone);
+    // Said once, in words: the counts and runs of a large dataset take longer from here on.
+    expect(seen.notes).toHaveLength(1);
+    expect(seen.notes[0]).toMatch(/^a tokenizing thread failed \(.+\); tokenizing the rest on this one$/);
+  });
+
+  it('says when threads cannot start, and tokenizes on the calling thread', async () => {
+    const tokenizer = qwen3Tokenizer();
+    const notes: string[] = [];
+    setTokenizeThreads({ size: 2, spawn: () => { throw new Error('Worker is not allowed here'); }, note: (m) => notes.push(m) });
+    const alone = plain(await tokenizeAllForTraining(tokenizer, examples(), 256));
+    expect(notes).toEqual(['tokenizing threads could not start (Worker is not allowed here); tokenizing on this one']);
+    setTokenizeThreads(null);
+    expect(plain(await tokenizeAllForTraining(tokenizer, examples(), 256))).toEqual(alone);
+  });
+
+  it('gives the default sequence length of conversations with earlier turns one thread gives, their least counted on threads', async () => {
+    // Each example with an earlier turn of its own length: some lose it to fit the length the data
+    // suggests, some not even then; one in 50 whose shortest form the template cannot render (its
+    // last message a tool result with no call before it) is left out, as the Dataset panel leaves it out.
+    const tokenizer = qwen3Tokenizer();
+    const set = () => examples().map((e, i): Example => {
+      const earlier = [{ role: 'user' as const, content: `First: ${'why '.repeat(5 + (i % 90) * 3)}` }, { role: 'assistant' as const, content: 'Sure.' }];
+      const last = e.messages.at(-1)!;
+      const messages = i % 50 === 3 ? [...earlier, { role: 'user' as const, content: `<tool_response>\n${last.content}\n</tool_response>` }] : [...earlier, ...e.messages];
+      return { ...e, messages };
+    });
+    const alone = await defaultSeqLen(tokenizer, set());
+    const { exampleProfiles } = await import('../../src/data/tokenize-pool.ts');
+    const { suggestSeqLen, truncationReport } = await import('../../src/data/length-stats.ts');
+    const profiles = (await exampleProfiles(tokenizer, set())).filter((p) => p !== null);
+    expect(alone.seqLen).toBe(suggestSeqLen(profiles.map((p) => p.full)));
+    expect(alone.report).toEqual(truncationReport(profiles, alone.seqLen));
+    expect(alone.report.shortened + alone.report.skipped).toBeGreaterThan(0);
+    const { threads, seen } = counted();
+    setTokenizeThreads(threads);
+    expect(await defaultSeqLen(tokenizer, set())).toEqual(alone);
+    // Two pools: the whole examples, then the least of those with earlier turns.
+    expect(seen.spawned).toBe(4);
   });
 
   it('a stop while threads tokenize ends them and throws the stop', async () => {

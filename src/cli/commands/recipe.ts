@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { checkUnderFolder } from '../flagPaths.ts';
-import { checkRecipeFolder, dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
+import { adapterRun, checkRecipeFolder, dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -131,11 +131,13 @@ const recipe: CliCommand = {
 
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, tokenizerOnly: true });
     const tokenizer = await tokenizerFromModel(files);
-    // Split as the run split them: its seed and, where it recorded one, its held-out share.
+    // Split as the run split them: its seed and, where it recorded one, its held-out share (a studio
+    // snapshot unzipped records them with its dataset), as --adapter reads a run folder's split.
+    const split = adapterRun(runDir);
     const reading = {
-      seed: source?.splitSeed ?? config.seed,
-      evalFraction: source?.evalFraction,
-      byQuestion: source?.splitBy === 'question',
+      seed: split.splitSeed ?? config.seed,
+      evalFraction: split.evalFraction,
+      byQuestion: split.byQuestion ?? false,
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
