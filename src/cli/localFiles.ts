@@ -269,7 +269,7 @@ export function adapterEvalFraction(dir: string | undefined): number {
   const own = adapterRun(dir).evalFraction;
   if (own === undefined || own === DEFAULT_SPLIT.evalFraction) return DEFAULT_SPLIT.evalFraction;
   const pct = (x: number) => `${+(100 * x).toFixed(1)}%`;
-  console.error(`note: --adapter ${dir}'s dataset held out ${pct(own)} of its examples, so this holds out ${pct(own)} too, not the usual ${pct(DEFAULT_SPLIT.evalFraction)}`);
+  console.error(`note: --adapter ${dir}'s run held out ${pct(own)} of its examples, so this holds out ${pct(own)} too, not the usual ${pct(DEFAULT_SPLIT.evalFraction)}`);
   return own;
 }
 

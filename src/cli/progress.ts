@@ -16,12 +16,15 @@ export class ProgressLine {
   private shown = false;
   constructor(private readonly quiet = false) {}
 
-  update(text: string, force = false): void {
+  /** `last`: the line's final state (a phase's "291 of 291"), kept on screen: on a terminal what
+   * is written next starts a line of its own ("…291 of 291 examples6 steps of 2…" ran together). */
+  update(text: string, force = false, last = false): void {
     if (this.quiet) return;
     const now = Date.now();
     if (process.stderr.isTTY) {
       process.stderr.write(`\r\x1b[2K${text}`);
       this.shown = true;
+      if (last) this.done();
     } else if (force || now - this.last > 5000) {
       process.stderr.write(text + '\n');
       this.last = now;

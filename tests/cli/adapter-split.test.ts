@@ -33,7 +33,7 @@ describe('--adapter of an unzipped studio snapshot', () => {
       expect(adapterRun(dir)).toMatchObject({ splitSeed: 1234, evalFraction: 0.5 });
       const evalFraction = adapterEvalFraction(dir);
       expect(evalFraction).toBe(0.5);
-      expect(said).toHaveBeenCalledWith(`note: --adapter ${dir}'s dataset held out 50% of its examples, so this holds out 50% too, not the usual 10%`);
+      expect(said).toHaveBeenCalledWith(`note: --adapter ${dir}'s run held out 50% of its examples, so this holds out 50% too, not the usual 10%`);
       // Its dataset split example by example (a snapshot from before splits went by question): so does this.
       expect(adapterSplitsByQuestion(dir)).toBe(false);
       expect(said).toHaveBeenCalledWith(`note: --adapter ${dir}'s run split its examples one by one (it was written before splits kept the examples asking the same question on one side), so this splits them so too`);

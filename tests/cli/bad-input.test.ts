@@ -125,6 +125,9 @@ describe('studio on bad input (before any GPU work)', () => {
     const r = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--max-len', '5');
     expect(r.code).toBe(1);
     expect(r.err.split('\n').at(-1)).toBe(`studio tokenize: no example was written (320 longer than --max-len 5); ${out} is unchanged`);
+    // Each note names the example once, where it is (it said `id "demo-0000": example "demo-0000": …`).
+    expect(r.err).toMatch(/^too long: .*, id "demo-0000": \d+ tokens even with earlier turns left out/m);
+    expect(r.err).not.toMatch(/id "[^"]+": example "/);
     expect(readFileSync(out, 'utf8')).toBe('earlier output\n');
   });
 

@@ -56,7 +56,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const first = await studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--include-flagged', 'call_names_known_tool', '--leave-out', left, ...common);
     expect(first.code, first.err).toBe(0);
     // 5 passing − 1 left out + 2 flagged by the rule alone; "two-rules" breaks another rule too.
-    expect(first.out).toContain('trained 1 step on 6 examples, holding out 0 (split seed 3)');
+    expect(first.out).toContain('trained 1 step on 6 examples, holding out none (split seed 3), so studio eval has nothing to score');
     expect(first.err).toContain(`note: example "${left}": left out, as asked`);
     expect(first.err).toContain('note: example "two-rules": excluded, fails the quality check');
     expect(first.err).not.toContain('"flagged-1": excluded');
@@ -84,7 +84,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const common = ['--model', model, '--data', data, '--steps', '1', '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
     const first = await studio('train', '--out', run, '--leave-out', left, ...common);
     expect(first.code, first.err).toBe(0);
-    expect(first.out).toContain('trained 1 step on 4 examples, holding out 0 (split seed 3)');
+    expect(first.out).toContain('trained 1 step on 4 examples, holding out none (split seed 3), so studio eval has nothing to score');
     const on = await studio('train', '--adapter', run, '--out', join(run, 'on'), ...common);
     expect(on.code, on.err).toBe(0);
     expect(on.out).toContain('trained 1 step on 4 examples');
@@ -155,7 +155,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-lines-'));
     writeFileSync(join(dir, 'dataset.jsonl'), lines.join('\n'));
     const r = await studio('eval', '--model', join(dir, 'no-model'), '--data', join(dir, 'dataset.jsonl'), '--split', 'all', '--out', join(dir, 'p.jsonl'), '--quiet');
-    expect(r.last).toBe(`studio eval: no examples to evaluate in ${join(dir, 'dataset.jsonl')} (split all; 5 imported)`);
+    expect(r.last).toBe(`studio eval: no examples to evaluate in ${join(dir, 'dataset.jsonl')}: every one of the 5 imported examples is left out (5 imported, 0 failed the quality check, 5 left out by their lines ("included": false))`);
   });
 
   it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', async () => {
@@ -207,7 +207,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const first = await studio('train', '--out', run, '--steps', '1', '--include-failing', ...common);
     expect(first.code, first.err).toBe(0);
     // 5 passing and 3 flagged, but "two-rules" is longer than --seq 320; the split seed 3 holds none of these out.
-    expect(first.out).toContain('trained 1 step on 7 examples, holding out 0 (split seed 3)');
+    expect(first.out).toContain('trained 1 step on 7 examples (1 more skipped: the notes above), holding out none (split seed 3), so studio eval has nothing to score');
     const on = join(run, 'on');
     const next = await studio('train', '--adapter', run, '--out', on, '--steps', '1', ...common);
     expect(next.code, next.err).toBe(0);

@@ -259,3 +259,23 @@ describe('studio train', () => {
     }
   });
 });
+
+describe('studio train’s last lines', () => {
+  it('say what the held-out loss and α did, and how many examples the run skipped, in notes that add up', { timeout: 600_000 }, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'studio-train-said-')), 'run');
+    // The demo's 320 examples: at 256 tokens about half are too long, and some held-out ones.
+    const args = ['--data', 'public/demo/demo-dataset.jsonl', '--batch', '1', '--rank', '2', '--alpha', '4', '--quiet'];
+    const r = await studio('train', '--model', modelDir(), '--out', out, '--steps', '2', '--eval-every', '1', '--eval-examples', '2', '--seq', '256', ...args);
+    expect(r.code, r.err).toBe(0);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    const tooLong = run.examples.tooLong as number;
+    expect(tooLong).toBeGreaterThan(0);
+    expect(r.err).toMatch(new RegExp(`^note: skipped: ${tooLong} training examples? too long for the sequence length 256`, 'm'));
+    expect(r.out).toContain(`trained 2 steps on ${run.examples.train} examples (${tooLong} more skipped: the notes above), holding out`);
+    // The loss before the first step and after the last, on the held-out examples it measured.
+    const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.evalLossTokens !== undefined);
+    const first = run.baseline?.evalLossTokens ?? evals[0].evalLossTokens;
+    expect(r.out).toContain(`held-out loss per token ${first.toFixed(3)} → ${evals.at(-1).evalLossTokens.toFixed(3)} (step 0 → 2;`);
+    expect(r.out).toMatch(/; α 0\.\d{3} → 0\.\d{3} \(step 1 → 2\)\n/);
+  });
+});

@@ -34,6 +34,7 @@ describe('the held-out examples a training run measured its loss on', () => {
   it('are said in the CLI\'s closing line as what the held-out side served', () => {
     expect(heldOutWords(5, 1234, 5)).toBe('holding out 5 (split seed 1234) for the held-out loss and studio eval');
     expect(heldOutWords(50, 42, 16)).toBe('holding out 50 (split seed 42) for studio eval, the held-out loss on 16 of them');
+    expect(heldOutWords(0, 3, 0)).toBe('holding out none (split seed 3), so studio eval has nothing to score: another --split-seed or a larger --held-out holds some out');
     expect(heldOutWords(5, 1234, 0)).toBe('holding out 5 (split seed 1234) for studio eval');
   });
 });

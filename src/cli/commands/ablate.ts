@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
+import { nothingToBalanceNote } from '../runSummary.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, recordedSplitBy, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -152,6 +153,9 @@ const ablate: CliCommand = {
     checkRunConfigFor({ ...config, loss: 'sft' }, described.model.spec);
     await checkSomeExampleFits(described.model, data.train, config.seqLen);
     noteShortWarmup(config, f.warmup);
+    // Every SSB arm is plain SFT then: what the ablation compares is not there.
+    const plainSft = nothingToBalanceNote({ loss: 'ssb' }, data.train, 'each SSB arm trains the calls as the sft arm does');
+    if (plainSft) console.error(`note: ${plainSft}`);
     const { engine } = await described.engine();
     const name = f.name ?? basename(out);
     // Each arm's run.json says where its model and data are and how they were split, as studio

@@ -8,7 +8,9 @@ import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
+import type { FileExamples } from '../../jobs/data.ts';
+import { plural } from '../../data/plural.ts';
 import { promptKey } from '../../data/prompt-key.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -196,6 +198,18 @@ async function ggufModelFiles(path: string, modelArg: string, model: LoadedModel
   }
 }
 
+/** Why a side of the files has nothing to evaluate, and what would: "(split eval; 3 imported)" left
+ * a user whose run held out nothing, or who gave a BFCL file without --split all, to guess. */
+export function noneToEvaluate(split: 'eval' | 'train' | 'all', counts: FileExamples['counts'], splitSeed: number, evalFraction: number | undefined): string {
+  const { imported, failedQuality } = counts;
+  if (imported === 0) return `no example was imported (${importedWords(counts)})`;
+  if (split !== 'all' && failedQuality === imported) return `all ${plural(imported, 'imported example')} fail the quality check; --include-failing scores them too`;
+  const share = `${+(100 * (evalFraction ?? 0)).toFixed(1)}%`;
+  if (split === 'eval') return `the split (split seed ${splitSeed}, holding out ${share}) held none of the ${plural(imported, 'imported example')} out; evaluate every one with --split all (as for a BFCL file), or choose a --split-seed that holds some out`;
+  if (split === 'train') return `the split (split seed ${splitSeed}, holding out ${share}) held out all of the ${plural(imported, 'imported example')}; evaluate every one with --split all, or choose a --split-seed that keeps some for training`;
+  return `every one of the ${plural(imported, 'imported example')} is left out (${importedWords(counts)})`;
+}
+
 const evalCommand: CliCommand = {
   summary: 'generate answers with the model (+ adapter) and score them with the AST checker',
   usage,
@@ -237,7 +251,7 @@ const evalCommand: CliCommand = {
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
     // Held out but every one left out: using them again is the remedy, as ablate and the page say.
     if (examples.length === 0 && split === 'eval' && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate')}: use them (--include-failing, --include-flagged, or fewer ids in --leave-out), or change --split-seed`);
-    if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
+    if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')}: ${noneToEvaluate(split, data.counts, splitSeed, evalFraction)}`);
     const all = examples;
     const settings = answerSettings(f, modelArg, maxNewTokens, temperature, seed);
     // Held-out questions also asked in training are counted apart, as the studio counts them.

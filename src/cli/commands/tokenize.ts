@@ -154,8 +154,10 @@ const tokenize: CliCommand = {
         for (const [k, { example, file, line, index }] of chosenExamples.entries()) {
           const t = outcomes[k];
           if (!('ids' in t)) {
-            const reason = 'tooLong' in t ? new ExampleTooLongError(example.id, t.tooLong.tokens, t.tooLong.maxLen).message : t.error;
-            const where: ImportIssue = { file, line, index, id: example.id, reason };
+            const said = 'tooLong' in t ? new ExampleTooLongError(example.id, t.tooLong.tokens, t.tooLong.maxLen).message : t.error;
+            // The place names the id: the reason's own "example "…": " said it twice.
+            const named = `example ${JSON.stringify(example.id)}: `;
+            const where: ImportIssue = { file, line, index, id: example.id, reason: said.startsWith(named) ? said.slice(named.length) : said };
             if ('tooLong' in t) note(++tooLong, `too long: ${formatIssue(where)}`);
             else note(++failedRender, `cannot render: ${formatIssue(where)}`);
             continue;

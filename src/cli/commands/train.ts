@@ -11,6 +11,7 @@ import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest, DATA_FLAG_HELP } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
+import { nothingToBalanceNote, RunTrace, skippedText } from '../runSummary.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
@@ -249,6 +250,8 @@ function otherSettings(out: string, said: string[]): CliError {
  * loss where the run measured one, on `lossOn` of them (at most --eval-examples, none with
  * --eval-every 0). "for the held-out loss" of all of them claimed a loss on 50 that was on 16. */
 export function heldOutWords(heldOut: number, splitSeed: number, lossOn: number): string {
+  // "holding out 0 … for studio eval" sent the user to a studio eval with nothing to score.
+  if (heldOut === 0) return `holding out none (split seed ${splitSeed}), so studio eval has nothing to score: another --split-seed or a larger --held-out holds some out`;
   const held = `holding out ${heldOut} (split seed ${splitSeed})`;
   if (lossOn === 0) return `${held} for studio eval`;
   if (lossOn === heldOut) return `${held} for the held-out loss and studio eval`;
@@ -319,6 +322,8 @@ const train: CliCommand = {
     checkRunConfigFor(config, model.spec, { stored: f.resume });
     await checkSomeExampleFits(model, data.train, config.seqLen);
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
+    const plainSft = f.resume ? null : nothingToBalanceNote(config, data.train);
+    if (plainSft) console.error(`note: ${plainSft}`);
     if (before) checkResumeSeqLen(out, before, config);
     // What the resumed run was planned for and had trained (run.json), for the schedule's note.
     const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
@@ -350,8 +355,11 @@ const train: CliCommand = {
     );
     const phase = (p: ProgressInfo) => {
       const text = phaseText(p);
-      if (text) progress.update(text, p.done === p.total);
+      if (text) progress.update(text, p.done === p.total, p.done === p.total);
     };
+    const trace = new RunTrace();
+    /** Training examples skipped (too long, or not renderable), for the last line. */
+    let skipped = 0;
     // Ctrl-C pauses the run as the studio's Pause does: the step in flight ends and a checkpoint is
     // written, so --resume goes on from there (it lost every step since the last checkpoint).
     const outcome = await endOnCtrlC(progress, 'finishing the step in flight and writing a checkpoint', () => engine.interrupt(store.label, 'pause'), () =>
@@ -360,18 +368,22 @@ const train: CliCommand = {
         store,
         resume: f.resume ?? false,
         events: {
-          onSkipped: printNotes,
+          onSkipped: (messages, unrendered, heldOut) => {
+            printNotes(messages);
+            console.error(`note: ${skippedText(messages.length, unrendered, heldOut, config.seqLen)}`);
+            skipped = messages.length - heldOut;
+          },
+          onEval: (m) => trace.eval(m),
           // Steps from --epochs are known once the data is tokenized: their notes wait for them.
           onPlanned: (c, trainExamples) => {
             if (!quiet) console.error(runLengthText(c.steps, trainExamples, c.batchSize, c.gradAccum));
             if (!f.resume && f.epochs !== undefined) noteShortWarmup(c, f.warmup);
             if (resumedFrom) noteRescheduledResume(c, resumedFrom);
           },
-          onStep: (m, steps) =>
-            progress.update(
-              `step ${m.step}/${steps}  ${stepLossText(m)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
-              m.step === steps,
-            ),
+          onStep: (m, steps) => {
+            trace.step(m);
+            progress.update(`step ${m.step}/${steps}  ${stepLossText(m)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`, m.step === steps);
+          },
         },
       }, phase),
     ).catch((err: unknown) => {
@@ -393,7 +405,10 @@ const train: CliCommand = {
     // A run that keeps its best step says which one it kept (its message).
     const kept = config.keepBest && outcome.message ? `; ${outcome.message}` : '';
     // The step it ended at: its last, or the one where --patience ended it.
-    console.log(`trained ${plural(outcome.step, 'step')} on ${plural(outcome.trainExamples, 'example')}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}${kept}; adapter written to ${out}`);
+    const traced = trace.text(config);
+    if (traced) console.log(traced);
+    const skippedWords = skipped > 0 ? ` (${skipped.toLocaleString('en-US')} more skipped: the notes above)` : '';
+    console.log(`trained ${plural(outcome.step, 'step')} on ${plural(outcome.trainExamples, 'example')}${skippedWords}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}${kept}; adapter written to ${out}`);
     return 0;
   },
 };

@@ -1,0 +1,71 @@
+// What `studio train` (and `studio ablate`'s arms) say of a run beside its steps: how many training
+// examples it skipped and why, what the held-out loss and α did over it, and, before it starts,
+// that SSB has nothing to balance on data without reasoning. A user read "trained 4 steps on 141
+// examples, holding out 33" of a 320-example file and could not tell where the other 146 went, and
+// saw the held-out loss nowhere but metrics.jsonl.
+import type { Example } from '../data/example.ts';
+import { plural } from '../data/plural.ts';
+import type { RunConfig } from '../train/config.ts';
+import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
+import { segmentGaps } from '../train/ssb.ts';
+
+/** The skipped examples in one sentence, after the notes that name each (`messages`: the training
+ * ones, then `heldOut` held-out ones; `unrendered` of the training ones the template cannot render). */
+export function skippedText(messages: number, unrendered: number, heldOut: number, seqLen: number): string {
+  const tooLong = messages - unrendered - heldOut;
+  const parts = [
+    tooLong > 0 && `${plural(tooLong, 'training example')} too long for the sequence length ${seqLen}`,
+    unrendered > 0 && `${plural(unrendered, 'training example')} the chat template cannot render`,
+  ].filter(Boolean);
+  const held = heldOut > 0 ? `${parts.length ? '; ' : ''}${plural(heldOut, 'held-out example')} passed over for the held-out loss (the next ones that fit take their place)` : '';
+  return `skipped: ${parts.join(' and ')}${held}`;
+}
+
+/** What one command's run saw of the held-out loss and α, from its evaluations and steps. */
+export class RunTrace {
+  private firstEval: EvalMetrics | null = null;
+  private lastEval: EvalMetrics | null = null;
+  private firstAlpha: { step: number; alpha: number } | null = null;
+  private lastAlpha: { step: number; alpha: number } | null = null;
+
+  eval(m: EvalMetrics): void {
+    this.firstEval ??= m;
+    this.lastEval = m;
+  }
+
+  step(m: StepMetrics): void {
+    // A batch without reasoning or call tokens used no α (logged as 0): not a value it had.
+    if (segmentGaps(m as unknown as Record<string, number>).includes('alpha')) return;
+    this.firstAlpha ??= { step: m.step, alpha: m.alpha };
+    this.lastAlpha = { step: m.step, alpha: m.alpha };
+  }
+
+  /** "held-out loss per token 0.909 → 0.708 (step 0 → 30; the call tokens 2.118 → 1.665); α 0.700
+   * → 0.921 (step 1 → 30)", or null when the run measured neither. */
+  text(config: Pick<RunConfig, 'loss'>): string | null {
+    const said: string[] = [];
+    const a = this.firstEval;
+    const b = this.lastEval;
+    if (a && b && Number.isFinite(a.evalLossTokens) && Number.isFinite(b.evalLossTokens)) {
+      const call = Number.isFinite(a.evalLossCall) && Number.isFinite(b.evalLossCall) ? `; the call tokens ${fromTo(a.evalLossCall, b.evalLossCall, a === b)}` : '';
+      said.push(`held-out loss per token ${fromTo(a.evalLossTokens, b.evalLossTokens, a === b)} (step ${fromTo(a.step, b.step, a === b)}${call})`);
+    }
+    const f = this.firstAlpha;
+    const l = this.lastAlpha;
+    if (config.loss === 'ssb' && f && l) said.push(`α ${fromTo(f.alpha, l.alpha, f.step === l.step)} (step ${fromTo(f.step, l.step, f.step === l.step)})`);
+    return said.length ? said.join('; ') : null;
+  }
+}
+
+/** "0.909 → 0.708" (three decimals; steps whole), or the one value where there is one. */
+function fromTo(a: number, b: number, one: boolean): string {
+  const f = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
+  return one ? f(a) : `${f(a)} → ${f(b)}`;
+}
+
+/** Before an SSB run on training examples none of which has reasoning: its α has nothing to weigh,
+ * so it trains as plain SFT; the studio says so beside the loss choice, the CLI said nothing. */
+export function nothingToBalanceNote(config: Pick<RunConfig, 'loss'>, train: Example[], then = 'the run trains the calls as plain SFT (--loss sft) would'): string | null {
+  if (config.loss !== 'ssb' || train.length === 0 || train.some((e) => e.target.reasoning?.trim())) return null;
+  return `none of the training examples has reasoning (<think>…</think>), so SSB has nothing to balance: α weighs no reasoning loss and ${then}`;
+}
