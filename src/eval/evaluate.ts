@@ -8,7 +8,7 @@ import type { Call, Example } from '../data/example.ts';
 import { followsCalls } from '../data/call-turns.ts';
 import { DEFAULT_DECODE } from '../model/decoding.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
-import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
+import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED, type GenerationCheckResult } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
 import { groundTruthKey, groundTruthOf, shortKey } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
@@ -119,30 +119,52 @@ export function withEndingHint(message: string, finishReason: FinishReason | str
   return `${message} (${why})`;
 }
 
+/** The rule of a failed answer the token limit cut off before it was whole: an irrelevance answer
+ * that had not declined yet, or calls not yet readable (checkAnswer). */
+const CUT_OFF = 'length:cut_off';
+
 /**
  * Why a passing answer does not count after all, from how it ended, or null: BFCL counts "no call"
  * as right when no call is wanted; an answer the token limit cut off has not said that yet (it may
- * have been about to call), so it does not pass. HDR's quality gate holds samples to it too.
+ * have been about to call), so it does not pass.
  */
-export function cutOffBeforeDeclining(category: string, finishReason: FinishReason, generatedTokens: number): AstCheckError | null {
+function cutOffBeforeDeclining(category: string, finishReason: FinishReason, generatedTokens: number): AstCheckError | null {
   if (finishReason !== 'length' || categoryKind(category) !== 'irrelevance') return null;
-  return { rule: 'length:cut_off', where: 'output', message: `the answer reached the Max new tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` };
+  return { rule: CUT_OFF, where: 'output', message: `the answer reached the Max new tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` };
+}
+
+/**
+ * One answer judged as evaluation judges it, for evaluation runs and HDR's quality gate alike: the
+ * checker's verdict (BFCL's), except that an irrelevance answer the token limit cut off has not
+ * declined yet (cutOffBeforeDeclining). Its errors say why an answer ended unfinished
+ * (withEndingHint), and a failure to decode an answer the limit cut off is counted under CUT_OFF:
+ * a call cut mid-argument reads to the decoder as bad syntax, or as no call at all, and the
+ * failures by rule blamed the model's syntax for what the limit did. The verdict is the checker's;
+ * only the rule it is counted under changes.
+ */
+export function checkAnswer(example: Pick<Example, 'tools' | 'target' | 'possibleAnswer' | 'category'>, output: string, finishReason: FinishReason, generatedTokens: number): GenerationCheckResult {
+  return judged(example.tools, groundTruthOf(example), output, finishReason, generatedTokens);
+}
+
+function judged(functions: Example['tools'], { possibleAnswer, category }: ReturnType<typeof groundTruthOf>, output: string, finishReason: FinishReason, generatedTokens: number): GenerationCheckResult {
+  const result = checkGeneratedOutput({ functions, possibleAnswer, category, output });
+  const declined = result.valid ? cutOffBeforeDeclining(category, finishReason, generatedTokens) : null;
+  if (declined) return { ...result, valid: false, errors: [declined] };
+  const errors = result.errors.map((e) => {
+    const decodeFailure = e.rule === DECODER_FAILED || e.rule === RELEVANCE_DECODER_FAILED;
+    const message = withEndingHint(e.message, finishReason, decodeFailure);
+    return decodeFailure && finishReason === 'length' ? { ...e, rule: CUT_OFF, message } : { ...e, message };
+  });
+  return { ...result, errors };
 }
 
 /** Checks one generated output against an example's ground truth. */
 export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'> & Partial<Pick<Example, 'messages'>>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const truth = groundTruthOf(example);
-  const { possibleAnswer, category } = truth;
-  const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
-  const cutOff = result.valid ? cutOffBeforeDeclining(category, finishReason, generatedTokens) : null;
-  if (cutOff) {
-    result.valid = false;
-    result.errors = [cutOff];
-  }
-  const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason, e.rule === DECODER_FAILED || e.rule === RELEVANCE_DECODER_FAILED) }));
-  const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors, finishReason, generatedTokens };
-  if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
-  if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
+  const { valid, errors, parsed } = judged(example.tools, truth, output, finishReason, generatedTokens);
+  const p: Prediction = { exampleId: example.id, category: truth.category, output, valid, errors, finishReason, generatedTokens };
+  if (parsed && !parsed.error) p.calls = parsed.calls;
+  if (parsed?.reasoning !== undefined) p.reasoning = parsed.reasoning;
   if (example.messages && followsCalls(example.messages)) p.afterCalls = true;
   p.expected = groundTruthKey(truth);
   return p;

@@ -22,8 +22,8 @@ export {
 export { possibleAnswerFromCalls, categoryForCalls, groundTruthOf } from './ground-truth.ts';
 export { bindGenerator, type FinishReason, type GeneratedSequence, type GenerateFn, type ModelGenerate, type SamplingSettings } from './generator.ts';
 export {
+  checkAnswer,
   checkPrediction,
-  cutOffBeforeDeclining,
   withEndingHint,
   evaluateExamples,
   formatEvalSummary,

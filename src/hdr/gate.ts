@@ -13,7 +13,7 @@
 // rejected. Pure: never generates, never stores, never mutates the hard case.
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
-import { categoryKind, checkGeneratedOutput, cutOffBeforeDeclining, groundTruthOf, type FinishReason, type ParsedGeneration } from '../eval/index.ts';
+import { categoryKind, checkAnswer, groundTruthOf, type FinishReason, type ParsedGeneration } from '../eval/index.ts';
 
 export const GATE_RULES = ['parse', 'answer', 'format', 'reasoning_missing', 'reasoning_malformed', 'reasoning_no_function', 'base_quality'] as const;
 export type GateRule = (typeof GATE_RULES)[number];
@@ -63,19 +63,18 @@ export interface SampleEnding {
 export function qualityGate(hardCase: Example, output: string, round: number, ending?: SampleEnding): GateVerdict {
   const failures: GateFailure[] = [];
   const fail = (rule: GateRule, detail: string) => failures.push({ rule, detail });
-  const { possibleAnswer, category } = groundTruthOf(hardCase);
-  const check = checkGeneratedOutput({ functions: hardCase.tools, possibleAnswer, category, output });
+  const { category } = groundTruthOf(hardCase);
+  // Judged as evaluation judges it, so a sample evaluation would fail is never trained on as right.
+  const check = checkAnswer(hardCase, output, ending?.finishReason ?? 'eos', ending?.generatedTokens ?? 0);
   const parsed = check.parsed;
-  // Held to evaluation's rule, so a sample evaluation would fail is never trained on as right.
-  const cutOff = check.valid && ending ? cutOffBeforeDeclining(category, ending.finishReason, ending.generatedTokens) : null;
-  const answerCorrect = check.valid && !cutOff;
+  const answerCorrect = check.valid;
   if (!parsed || parsed.error) {
     fail('parse', parsed?.error?.message ?? 'the output could not be read');
     // Still right as evaluation counts it (an unreadable reply to a question no function fits
     // calls nothing), so pass@k agrees with the eval score; but there is nothing to train on.
     return { accepted: false, failures, answerCorrect, parsed };
   }
-  const error = cutOff ?? check.errors[0];
+  const error = check.errors[0];
   if (!answerCorrect) fail('answer', `${error?.rule}: ${error?.message}`);
 
   const expectsCalls = categoryKind(category) !== 'irrelevance';

@@ -94,7 +94,8 @@ describe('evaluation runs', () => {
       parallel: { total: 1, correct: 0, accuracy: 0 },
       simple: { total: 2, correct: 1, accuracy: 0.5 },
     });
-    expect(r.failureRules).toEqual({ 'value_error:string': 1, 'simple_function_checker:wrong_func_name': 1, 'ast_decoder:decoder_failed': 1 });
+    // e4's call was cut mid-name by the limit: counted under the limit, not as bad syntax.
+    expect(r.failureRules).toEqual({ 'value_error:string': 1, 'simple_function_checker:wrong_func_name': 1, 'length:cut_off': 1 });
     expect(r.finishReasons).toEqual({ eos: 4, length: 1 });
     expect(r.predictions.map((p) => [p.exampleId, p.valid, p.finishReason])).toEqual([
       ['e0', true, 'eos'], ['e1', false, 'eos'], ['e2', true, 'eos'], ['e3', false, 'eos'], ['e4', false, 'length'],
@@ -110,7 +111,7 @@ describe('evaluation runs', () => {
     const text = formatEvalSummary(r);
     expect(text).toContain('accuracy 40.0% (2/5; 95% interval 12–77%)');
     expect(text).toMatch(/multiple\s+50\.0% \(1\/2\)/);
-    expect(text).toMatch(/ast_decoder:decoder_failed\s+1/);
+    expect(text).toMatch(/length:cut_off\s+1/);
     expect(text).toContain('1 of 5 answers stopped at the Max new tokens limit; raise it if that answer was cut off mid-answer');
     // studio eval names its own flag: there is no --max-new-tokens to raise.
     expect(formatEvalSummary(r, '--max-tokens 40')).toContain('1 of 5 answers stopped at the --max-tokens 40 limit; raise it if that answer was cut off mid-answer');
@@ -122,6 +123,24 @@ describe('evaluation runs', () => {
     expect(r.predictions.map((p) => [p.category, p.valid, p.finishReason])).toEqual([['irrelevance', true, 'eos'], ['irrelevance', false, 'length']]);
     expect(r.predictions[1].errors[0]).toMatchObject({ rule: 'length:cut_off' });
     expect(r.failureRules).toEqual({ 'length:cut_off': 1 });
+  });
+
+  it('counts an answer the token limit cut off before its calls could be read under the limit, not as bad syntax, with the verdict unchanged', async () => {
+    // studio eval --max-tokens 32 said "3 of 3 answers stopped at the --max-tokens 32 limit" above
+    // "ast_decoder:decoder_failed 2, length:cut_off 1": only irrelevance answers were blamed on the limit.
+    const relevance: Example = { ...ex('e2'), category: 'live_relevance' };
+    const cut = ['<think>use get_weather</think><tool_call>{"name":"get_weather","argu…', '<think>use get_weather</think>The weather in e1 is…', '<think>the user wants the weat…'];
+    const r = await evaluateExamples([ex('e0'), ex('e1'), relevance], scripted(cut), { maxNewTokens: 12 });
+    expect(r.predictions.map((p) => [p.valid, p.finishReason, p.errors[0]?.rule])).toEqual([[false, 'length', 'length:cut_off'], [false, 'length', 'length:cut_off'], [false, 'length', 'length:cut_off']]);
+    expect(r.failureRules).toEqual({ 'length:cut_off': 3 });
+    // What the checker found is still said, with why the answer ended there.
+    expect(r.predictions[0].errors[0].message).toMatch(/^Invalid syntax\. Failed to decode AST\. .+ \(the answer reached the Max new tokens limit first\)$/);
+    const text = formatEvalSummary(r, '--max-tokens 12');
+    expect(text).toContain('3 of 3 answers stopped at the --max-tokens 12 limit');
+    expect(text).not.toContain('decoder_failed');
+    // The same texts ended by the model are its own syntax (or no call): the checker's rules.
+    const ended = await evaluateExamples([ex('e0'), ex('e1'), relevance], scripted(cut.map((c) => c.replace('…', '}'))), { maxNewTokens: 12 });
+    expect(ended.predictions.map((p) => [p.valid, p.errors[0]?.rule])).toEqual([[false, 'ast_decoder:decoder_failed'], [false, 'ast_decoder:decoder_failed'], [false, 'relevance_error:decoder_failed']]);
   });
 
   it('stops at an abort and reports the examples done so far', async () => {
