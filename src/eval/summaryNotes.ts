@@ -12,11 +12,12 @@ export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: numb
 }
 
 /** How many answers stopped at the token limit, in words, or null when none did. `limit`: the
- * limit as the reader sets it: the forms' "Max new tokens" field, or the CLI's --max-tokens flag. */
-export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'Max new tokens'): string | null {
+ * limit as the reader sets it: the forms' "Max new tokens" field, or the CLI's --max-tokens flag.
+ * `noun`: what the answers are to the reader (HDR's samples are "sampled answers"). */
+export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'Max new tokens', noun = 'answer'): string | null {
   const n = s.finishReasons.length ?? 0;
   if (n === 0) return null;
-  return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
+  return `${n} of ${s.total} ${noun}${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? `that ${noun} was` : 'they were'} cut off mid-answer`;
 }
 
 /** The answers after earlier calls beside the others, in words (the CLI's summary and the studio's). */

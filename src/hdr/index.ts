@@ -21,7 +21,7 @@ export {
   type RoundPhase,
   type RoundTraining,
 } from './rounds.ts';
-export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, roundAccuracyText, roundCancelledText, roundSkippedText, runAnswerChanges, type CutShortRound, type HdrStopReason } from './stopReason.ts';
+export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, roundSkippedText, runAnswerChanges, type CutShortRound, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,

@@ -12,7 +12,7 @@ import { checkExample } from '../data/quality-check.ts';
 import { plural } from '../data/plural.ts';
 import { hardCaseRootId } from '../data/split.ts';
 import { promptKey } from '../data/prompt-key.ts';
-import { evaluateExamples, tooLongNote, type EvalReport, type ModelAccess, type Prediction } from '../eval/index.ts';
+import { cutOffNote, evaluateExamples, tooLongNote, type EvalReport, type FinishReason, type ModelAccess, type Prediction } from '../eval/index.ts';
 import { compareAnswers } from '../eval/compareAnswers.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
@@ -60,6 +60,9 @@ export interface HdrRoundReport {
   poolBefore: number;
   poolAfter: number;
   samples: number;
+  /** How the samples ended (the generator's finish reasons): those that stopped at the token limit
+   * were likely cut off, which the gate rejects. Absent in rounds recorded before it was kept. */
+  sampleEndings?: Partial<Record<FinishReason, number>>;
   /** Share of the round's hard cases with at least one sample passing the answer check. */
   passAtK: number;
   /** Samples that passed the gate, before de-duplication. */
@@ -170,11 +173,14 @@ export async function mineHardCases(
   // As above: none asked is not "every example answered correctly".
   const tooLong = tooLongNote(report, settings.maxNewTokens, engine.maxPositions);
   if (report.total === 0 && tooLong && !report.aborted) throw new Error(`no hard case could be mined: ${tooLong}`);
+  // As an evaluation says it: a limit that cuts answers off fills the pool with cases the model may answer.
+  const cutOff = cutOffNote(report, `Max new tokens ${settings.maxNewTokens}`);
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
   const notes = [
     ineligible.length > 0 && `${plural(ineligible.length, 'example')} not mined: ${ineligible.length === 1 ? 'it fails' : 'they fail'} the quality check HDR requires (${firstFailure})`,
     tooLong,
+    cutOff && `${cutOff} (an answer cut off before it was whole fails, and is mined as a hard case)`,
   ].filter((n): n is string => !!n);
   return { pool, report, ineligible, notes };
 }
@@ -293,6 +299,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     let answeredCases = 0;
     let gatePassed = 0;
     let duplicates = 0;
+    const sampleEndings: HdrRoundReport['sampleEndings'] = {};
+    for (const { finishReason } of outputs.flat()) sampleEndings[finishReason] = (sampleEndings[finishReason] ?? 0) + 1;
     open.forEach((hardCase, c) => {
       let anyCorrect = false;
       let anyAccepted = false;
@@ -371,6 +379,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       poolBefore: open.length,
       poolAfter,
       samples: samples.length,
+      sampleEndings,
       passAtK: answeredCases / open.length,
       gatePassed,
       accepted: roundExamples.length,

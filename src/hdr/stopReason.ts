@@ -1,6 +1,7 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
 import { plural } from '../data/plural.ts';
 import { answerChangesSentence } from '../eval/pairedTest.ts';
+import { cutOffNote } from '../eval/summaryNotes.ts';
 import type { HdrRoundReport, RoundPhase } from './rounds.ts';
 
 export type HdrStopReason = 'no_hard_cases' | 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
@@ -96,6 +97,21 @@ export function roundSkippedText(r: Pick<HdrRoundReport, 'round' | 'training'>):
   if (skipped.length === 0) return null;
   const more = skipped.length > 1 ? ` (and ${plural(skipped.length - 1, 'other')})` : '';
   return `round ${r.round} retrained on ${plural(r.training!.examples, 'example')}, skipping ${skipped.length}: ${skipped[0]}${more}`;
+}
+
+/** How many of a round's samples stopped at the token limit, in words, or null (none did, or the
+ * round was recorded before that was kept): as an evaluation says its answers did, with `limit` as
+ * the reader sets it (cutOffNote). */
+export function roundCutOffText(r: Pick<HdrRoundReport, 'round' | 'samples' | 'sampleEndings'>, limit: string): string | null {
+  const note = r.sampleEndings && cutOffNote({ finishReasons: r.sampleEndings, total: r.samples }, limit, 'sampled answer');
+  return note ? `round ${r.round}: ${note}` : null;
+}
+
+/** What a round says below its numbers, in the order it happened (its samples, its retraining, a
+ * cancel), leaving out what does not apply: the lines under `studio hdr`'s round line and the notes
+ * under the studio's rounds table. `limit`: the token limit as the reader sets it (roundCutOffText). */
+export function roundNotes(r: HdrRoundReport, limit: string): string[] {
+  return [roundCutOffText(r, limit), roundSkippedText(r), roundCancelledText(r)].filter((t): t is string => t !== null);
 }
 
 /** A round's held-out accuracies and answer changes, as a run row or a snapshot (older ones: none) has them. */

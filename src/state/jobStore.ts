@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
+import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundNotes, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -408,7 +408,7 @@ interface JobState {
   clearAnswer(): void;
 }
 
-export { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundSkippedText };
+export { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundNotes, roundSkippedText };
 
 /** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing;
  * examples too long for the model's context were not asked, and it says so (an evaluation where

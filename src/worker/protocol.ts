@@ -46,7 +46,7 @@ export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { DEFAULT_DECODE, decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/decoding.ts';
-export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, noRoundsText, roundAccuracyText, roundCancelledText, roundSkippedText } from '../hdr/stopReason.ts';
+export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, noRoundsText, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, roundSkippedText } from '../hdr/stopReason.ts';
 export { DATASET_FILES_TEXT, datasetFileStem, nonDatasetFiles, notADataset } from '../data/fileKinds.ts';
 export { tooLongNote } from '../eval/summaryNotes.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';

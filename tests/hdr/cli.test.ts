@@ -55,6 +55,9 @@ describe('studio eval and studio hdr', () => {
     expect(summary.poolEnd).toBe(rounds[0].poolAfter);
     expect(readFileSync(join(out, 'hard-cases.jsonl'), 'utf8').trim().split('\n').filter(Boolean)).toHaveLength(summary.poolEnd);
     expect(r.out).toMatch(/round 1: pool \d+ → \d+ {2}pass@k/);
+    // Four tokens cut every answer off, and it says so in its own flag, as studio eval does.
+    expect(r.err).toContain(`note: ${summary.poolStart} of ${summary.poolStart} answers stopped at the --max-tokens 4 limit`);
+    expect(r.out).toContain(`round 1: ${rounds[0].samples} of ${rounds[0].samples} sampled answers stopped at the --max-tokens 4 limit`);
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'mine-predictions.jsonl', 'hdr-examples.jsonl']) expect(existsSync(join(out, f)), f).toBe(true);
 
     const again = await studio('eval', '--model', MODEL, '--adapter', out, '--data', DATA, '--split', 'all', '--limit', '1', '--max-tokens', '2', '--out', join(dir, 'p2.jsonl'));

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
-import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundAccuracyText, roundCancelledText, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundAccuracyText, roundCancelledText, roundCutOffText, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -492,6 +492,29 @@ describe('HDR rounds', () => {
     // Mined from 2 of the 3 chosen: said with the count and the first reason, not left to be noticed.
     expect(m.notes).toHaveLength(1);
     expect(m.notes[0]).toMatch(/^1 example not mined: it fails the quality check HDR requires \(example "broken": /);
+  });
+
+  it('says how many mined and sampled answers stopped at the token limit, as an evaluation says it', async () => {
+    // studio hdr --max-tokens 48 said "mined 9 hard cases from 10 train examples (accuracy 10.0%)"
+    // with every answer cut off, and its rounds said nothing of the samples cut off either.
+    const [a, b] = ['a', 'b'].map(ex);
+    const cutText = '<think>use lookup for';
+    const engine: HdrEngine = {
+      // a's greedy answer is right; every other answer runs into the limit.
+      generate: async (prompts, gen) => prompts.map(([i]) => (i === 0 && !gen.temperature ? { tokens: Array.from(right('a'), (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const } : { tokens: Array.from(cutText, (ch) => ch.charCodeAt(0)), finishReason: 'length' as const })),
+      encodePrompt: (e) => [e.id === 'a' ? 0 : 1],
+      decode: (ids) => String.fromCharCode(...ids),
+      train: async (batch) => ({ steps: 1, examples: batch.length, lossFirst: 1, lossLast: 1, skipped: [] }),
+    };
+    const m = await mineHardCases([a, b], engine, settings({ maxNewTokens: 48 }));
+    expect(m.pool.map((c) => c.example.id)).toEqual(['b']);
+    expect(m.notes).toEqual(['1 of 2 answers stopped at the Max new tokens 48 limit; raise it if that answer was cut off mid-answer (an answer cut off before it was whole fails, and is mined as a hard case)']);
+    const r = await runHdrRounds({ pool: m.pool, evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1, maxNewTokens: 48 }) });
+    expect(r.rounds[0]).toMatchObject({ samples: 3, sampleEndings: { length: 3 } });
+    expect(roundCutOffText(r.rounds[0], '--max-tokens 48')).toBe('round 1: 3 of 3 sampled answers stopped at the --max-tokens 48 limit; raise it if they were cut off mid-answer');
+    // Samples that ended on their own, or a round recorded before endings were kept, say nothing.
+    expect(roundCutOffText({ ...r.rounds[0], sampleEndings: { eos: 3 } }, '--max-tokens 48')).toBeNull();
+    expect(roundCutOffText({ ...r.rounds[0], sampleEndings: undefined }, '--max-tokens 48')).toBeNull();
   });
 
   it('mining examples none of which passes the base check fails naming one, instead of "every mined example answered correctly"', async () => {

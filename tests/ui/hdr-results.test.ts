@@ -67,6 +67,19 @@ describe('HDR rounds table after a round', () => {
     expect(roundLine(round).split('\n')[1]).toBe(`  round 1 retrained on 1 example, skipping 1: ${tooLong}`);
   });
 
+  it('says how many of a round\'s samples stopped at the token limit, as the CLI does', async () => {
+    // Every sample of a round ran into Max new tokens, and only rounds.jsonl's finish reasons could tell.
+    const round = {
+      round: 1, poolBefore: 2, poolAfter: 2, samples: 4, sampleEndings: { length: 3, eos: 1 }, passAtK: 0, gatePassed: 0, accepted: 0, duplicates: 0, rejectedByRule: { parse: 3, answer: 1 }, solved: [],
+      evalAccuracyBefore: null, evalAccuracyAfter: null, training: null, replayed: 0, millis: 5,
+    };
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_stopped_shrinking', stopReason: 'pool_stopped_shrinking', settings: { ...DEFAULT_HDR_SETTINGS, maxNewTokens: 48 }, rounds: [round] })] as never });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Round 1: 3 of 4 sampled answers stopped at the Max new tokens 48 limit; raise it if they were cut off mid-answer.');
+    const { roundLine } = await import('../../src/cli/commands/hdr.ts');
+    expect(roundLine(round, '--max-tokens 48').split('\n')[1]).toBe('  round 1: 3 of 4 sampled answers stopped at the --max-tokens 48 limit; raise it if they were cut off mid-answer');
+  });
+
   it('gives the answers each round fixed and broke, and over the run whether that could be chance, as the CLI does', async () => {
     // "50% → 75%" on 8 examples is 3 answers fixed and 1 broken: a split chance gives 63% of the time.
     const base = { poolBefore: 2, poolAfter: 1, samples: 6, passAtK: 1, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'], training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5 };

@@ -18,7 +18,7 @@ import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, ch
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
-import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundAccuracyText, roundCancelledText, roundSkippedText, runAnswerChanges, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundAccuracyText, roundNotes, runAnswerChanges, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples } from '../../jobs/hdr.ts';
 import { answerChangesText } from '../../eval/pairedTest.ts';
 import { retrainConfig } from '../../jobs/hdrRetrain.ts';
@@ -102,13 +102,14 @@ export function hdrSettingsFromFlags(
   };
 }
 
-/** A round as the CLI prints it: its numbers, then what its retraining skipped and what a cancel
- * cut short of it, if anything. */
-export function roundLine(r: HdrRoundReport): string {
+/** A round as the CLI prints it: its numbers, then what else it says (roundNotes: samples cut off by
+ * the token limit, what its retraining skipped, what a cancel cut short). `limit`: the --max-tokens
+ * it ran with, as the note on cut-off samples names it. */
+export function roundLine(r: HdrRoundReport, limit = '--max-tokens'): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
   const changes = r.evalChanges ? ` (${answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)})` : '';
   const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${roundAccuracyText(r, acc)}${changes}`;
-  return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
+  return [line, ...roundNotes(r, limit).map((t) => `  ${t}`)].join('\n');
 }
 
 /** The held-out accuracy over the run's rounds, with the answers that turned right and wrong (runAnswerChanges). */
@@ -231,12 +232,12 @@ const hdr: CliCommand = {
                 ? `mining cancelled after ${report.total} of ${plural(mineSet.length, `${mine} example`)}`
                 : `mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`,
             );
-            for (const n of notes) console.error(`note: ${n}`);
+            for (const n of notes) console.error(`note: ${inCommandWords(n, hdr)}`);
           },
           onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
           onRound: (r) => {
             progress.done();
-            console.log(roundLine(r));
+            console.log(roundLine(r, `--max-tokens ${settings.maxNewTokens}`));
             rounds.push(r);
           },
           onProgress: (text) => progress.update(text, true),

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useDatasetStampOf, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundAccuracyText, roundNotes, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 import { answerChangesText } from '../../eval/pairedTest.ts';
@@ -99,7 +99,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             </p>
           ))}
           {row.rounds.flatMap((r) =>
-            [roundSkippedText(r), roundCancelledText(r)].flatMap((text, i) => (text ? [<p key={`${i ? 'cancelled' : 'skipped'}-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>] : [])),
+            roundNotes(r, `Max new tokens ${row.settings.maxNewTokens}`).flatMap((text, i) => (text ? [<p key={`${i}-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>] : [])),
           )}
           {totals && <p data-testid="hdr-totals">{totals}.</p>}
           {overRun && <p data-testid="hdr-run-changes">{overRun}</p>}
