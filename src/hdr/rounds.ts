@@ -72,6 +72,13 @@ export interface HdrRoundReport {
   duplicates: number;
   /** Samples rejected by the gate, per rule (a sample counts once per rule it broke). */
   rejectedByRule: Partial<Record<GateRule, number>>;
+  /** Samples that passed the answer check, which is all pass@k asks (so it agrees with the eval
+   * score), and that the gate rejected all the same (their reasoning, format or base quality): how
+   * many, per gate rule as rejectedByRule counts them, and the hard cases pass@k counts as answered
+   * that stay in the pool for it (no other sample of theirs accepted). Without it, "pass@k 100%"
+   * beside a pool that kept a case read as a contradiction. Absent where no sample was, and in
+   * rounds recorded before it was kept. */
+  rightButRejected?: { samples: number; byRule: Partial<Record<GateRule, number>>; casesLeftOpen: number };
   solved: string[];
   evalAccuracyBefore: number | null;
   /** Measured after the round's retraining; null when the round did not retrain (nothing changed
@@ -295,6 +302,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     const roundExamples: Example[] = [];
     let roundReused = 0;
     const rejectedByRule: HdrRoundReport['rejectedByRule'] = {};
+    const rightButRejected: NonNullable<HdrRoundReport['rightButRejected']> = { samples: 0, byRule: {}, casesLeftOpen: 0 };
     const solved: string[] = [];
     let answeredCases = 0;
     let gatePassed = 0;
@@ -304,6 +312,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     open.forEach((hardCase, c) => {
       let anyCorrect = false;
       let anyAccepted = false;
+      let anyRightRejected = false;
       const failed: string[] = [];
       for (const { output, ...ending } of outputs[c]) {
         const verdict = qualityGate(hardCase.example, output, round, ending);
@@ -333,11 +342,18 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
           }
         } else {
           failed.push(output);
-          for (const rule of new Set(verdict.failures.map((f) => f.rule))) rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1;
+          const rules = new Set(verdict.failures.map((f) => f.rule));
+          for (const rule of rules) rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1;
+          if (verdict.answerCorrect) {
+            anyRightRejected = true;
+            rightButRejected.samples++;
+            for (const rule of rules) rightButRejected.byRule[rule] = (rightButRejected.byRule[rule] ?? 0) + 1;
+          }
         }
         samples.push(sample);
       }
       if (anyCorrect) answeredCases++;
+      if (anyRightRejected && !anyAccepted) rightButRejected.casesLeftOpen++;
       if (anyAccepted) {
         hardCase.status = 'solved';
         solved.push(hardCase.example.id);
@@ -385,6 +401,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       accepted: roundExamples.length,
       duplicates,
       rejectedByRule,
+      ...(rightButRejected.samples > 0 ? { rightButRejected } : {}),
       solved,
       evalAccuracyBefore,
       evalAccuracyAfter,

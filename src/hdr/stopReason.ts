@@ -76,12 +76,13 @@ export function noRoundsText(status: string, stopReason: string | undefined, min
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }
 
-/** A round's held-out accuracy before its retraining and after it, in `pct`'s words: said "not
- * evaluated" where the run evaluated nothing (Eval examples 0), and "not retrained" where no sample
+/** A round's held-out accuracy before its retraining and after it, in `pct`'s words: said
+ * `notMeasured` where the run had no held-out example to evaluate (Eval examples 0, or none held
+ * out; the caller knows which and says it in its own words), and "not retrained" where no sample
  * was accepted to retrain on (the adapter, so its accuracy, is as before), not as a blank "after".
  * The studio's rounds table and `studio hdr` say the same. */
-export function roundAccuracyText(r: Pick<HdrRoundReport, 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'training'> & Partial<Pick<HdrRoundReport, 'evalNotAsked'>>, pct: (x: number | null) => string): string {
-  if (r.evalAccuracyBefore == null && r.evalAccuracyAfter == null) return 'not evaluated';
+export function roundAccuracyText(r: Pick<HdrRoundReport, 'evalAccuracyBefore' | 'evalAccuracyAfter' | 'training'> & Partial<Pick<HdrRoundReport, 'evalNotAsked'>>, pct: (x: number | null) => string, notMeasured = 'not measured'): string {
+  if (r.evalAccuracyBefore == null && r.evalAccuracyAfter == null) return notMeasured;
   // Where training asks some held-out questions too, the others' count: what the round did to the task.
   const tally = (t: { correct: number; total: number } | null) => (t ? `${t.correct}/${t.total}` : '—');
   const notAsked = (after: boolean) => (r.evalNotAsked ? `; on the questions training does not ask ${tally(r.evalNotAsked.before)}${after ? ` → ${tally(r.evalNotAsked.after)}` : ''}` : '');
@@ -107,11 +108,23 @@ export function roundCutOffText(r: Pick<HdrRoundReport, 'round' | 'samples' | 's
   return note ? `round ${r.round}: ${note}` : null;
 }
 
+/** The samples of a round that passed the answer check (pass@k's) but not the quality gate, in
+ * words, with the gate's reasons counted, or null where none did: pass@k counts their cases as
+ * answered while the pool keeps those no other sample solved. */
+export function roundRightButRejectedText(r: Pick<HdrRoundReport, 'round' | 'rightButRejected'>): string | null {
+  const x = r.rightButRejected;
+  if (!x || x.samples === 0) return null;
+  const rules = Object.entries(x.byRule).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([rule, n]) => `${rule} ${n}`).join(', ');
+  const one = x.samples === 1;
+  const open = x.casesLeftOpen > 0 ? `, so ${plural(x.casesLeftOpen, 'hard case')} pass@k counts as answered ${x.casesLeftOpen === 1 ? 'stays' : 'stay'} in the pool` : '';
+  return `round ${r.round}: ${plural(x.samples, 'sampled answer')} passed the answer check but the quality gate rejected ${one ? 'it' : 'them'} (${rules})${open}`;
+}
+
 /** What a round says below its numbers, in the order it happened (its samples, its retraining, a
  * cancel), leaving out what does not apply: the lines under `studio hdr`'s round line and the notes
  * under the studio's rounds table. `limit`: the token limit as the reader sets it (roundCutOffText). */
 export function roundNotes(r: HdrRoundReport, limit: string): string[] {
-  return [roundCutOffText(r, limit), roundSkippedText(r), roundCancelledText(r)].filter((t): t is string => t !== null);
+  return [roundCutOffText(r, limit), roundRightButRejectedText(r), roundSkippedText(r), roundCancelledText(r)].filter((t): t is string => t !== null);
 }
 
 /** A round's held-out accuracies and answer changes, as a run row or a snapshot (older ones: none) has them. */

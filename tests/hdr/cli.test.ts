@@ -85,7 +85,7 @@ describe('studio eval and studio hdr', () => {
     const { out, hdr } = await hdrFromRun();
     const rounds = readFileSync(join(out, 'rounds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rounds[0]).toMatchObject({ round: 1, evalAccuracyBefore: null, evalAccuracyAfter: null });
-    expect(hdr.out).toContain('eval not evaluated');
+    expect(hdr.out).toContain('held-out accuracy not measured (--eval-limit 0)');
     const bad = await studio('hdr', '--model', MODEL, '--data', DATA, '--out', join(dir, 'hdr-bad-eval'), '--eval-limit', '-1');
     expect(bad.code).toBe(2);
     expect(bad.err.trim()).toBe('studio hdr: --eval-limit must be a whole number ≥ 0, got -1');

@@ -89,6 +89,9 @@ describe('HDR rounds', () => {
     expect(r1).toMatchObject({ samples: 9, gatePassed: 4, accepted: 2, duplicates: 2, solved: ['a', 'b'], passAtK: 1, replayed: 2 });
     // c's round-1 samples are correct calls with empty reasoning: answer right, gate says no.
     expect(r1.rejectedByRule).toEqual({ answer: 2, reasoning_missing: 3 });
+    // Those three are what pass@k counts c answered by while c stays in the pool: said with the round.
+    expect(r1.rightButRejected).toEqual({ samples: 3, byRule: { reasoning_missing: 3 }, casesLeftOpen: 1 });
+    expect(r2.rightButRejected).toBeUndefined();
     expect(r1.evalAccuracyBefore).toBe(0);
     expect(r1.evalAccuracyAfter).toBeCloseTo(2 / 3, 12);
     expect(r2).toMatchObject({ accepted: 3, duplicates: 0, solved: ['c'], evalAccuracyBefore: r1.evalAccuracyAfter, evalAccuracyAfter: 1 });
@@ -341,7 +344,7 @@ describe('HDR rounds', () => {
     const samples: HdrSample[] = [];
     const r = await runHdrRounds({ pool: [open(none)], evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onSamples: (_r, s) => void samples.push(...s) } });
     expect(samples.map((x) => [x.answerCorrect, x.accepted, x.failures.map((f) => f.rule).join()])).toEqual(new Array(3).fill([true, false, 'parse']));
-    expect(r.rounds[0]).toMatchObject({ passAtK: 1, accepted: 0, rejectedByRule: { parse: 3 } });
+    expect(r.rounds[0]).toMatchObject({ passAtK: 1, accepted: 0, rejectedByRule: { parse: 3 }, rightButRejected: { samples: 3, byRule: { parse: 3 }, casesLeftOpen: 1 } });
   });
 
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {

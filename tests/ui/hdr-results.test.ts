@@ -77,7 +77,23 @@ describe('HDR rounds table after a round', () => {
     const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
     expect(html).toContain('Round 1: 3 of 4 sampled answers stopped at the Max new tokens 48 limit; raise it if they were cut off mid-answer.');
     const { roundLine } = await import('../../src/cli/commands/hdr.ts');
-    expect(roundLine(round, '--max-tokens 48').split('\n')[1]).toBe('  round 1: 3 of 4 sampled answers stopped at the --max-tokens 48 limit; raise it if they were cut off mid-answer');
+    expect(roundLine(round, { limit: '--max-tokens 48' }).split('\n')[1]).toBe('  round 1: 3 of 4 sampled answers stopped at the --max-tokens 48 limit; raise it if they were cut off mid-answer');
+  });
+
+  it('says how many right answers the quality gate rejected and why, beside pass@k, as the CLI does', async () => {
+    // "pool 2 → 1  pass@k 100.0%  accepted 1": b's sample passed the answer check (all pass@k
+    // asks) but its reasoning failed the gate, which only rounds.jsonl said.
+    const round = {
+      round: 1, poolBefore: 2, poolAfter: 1, samples: 2, passAtK: 1, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: { reasoning_malformed: 1, reasoning_no_function: 1 },
+      rightButRejected: { samples: 1, byRule: { reasoning_malformed: 1, reasoning_no_function: 1 }, casesLeftOpen: 1 }, solved: ['a'],
+      evalAccuracyBefore: null, evalAccuracyAfter: null, training: { steps: 1, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5,
+    };
+    const said = 'round 1: 1 sampled answer passed the answer check but the quality gate rejected it (reasoning_malformed 1, reasoning_no_function 1), so 1 hard case pass@k counts as answered stays in the pool';
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'round_limit', stopReason: 'round_limit', rounds: [round] })] as never });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain(`R${said.slice(1)}.`);
+    const { roundLine } = await import('../../src/cli/commands/hdr.ts');
+    expect(roundLine(round).split('\n')).toEqual(['round 1: pool 2 → 1  pass@k 100.0%  accepted 1 (0 duplicates)  held-out accuracy not measured', `  ${said}`]);
   });
 
   it('gives the answers each round fixed and broke, and over the run whether that could be chance, as the CLI does', async () => {
@@ -93,18 +109,21 @@ describe('HDR rounds table after a round', () => {
     expect(html).toContain('1 fixed, 0 broken, p = 1.00: could be chance');
     expect(html).toContain('Held-out accuracy 50% → 88% over rounds 1–2. 3 held-out answers turned right and 0 wrong between them: that split could be chance (p = 0.25, exact McNemar test on the 3 examples whose verdicts differ); more held-out examples would tell.');
     const { roundLine, runChangesLine } = await import('../../src/cli/commands/hdr.ts');
-    expect(roundLine(rounds[0])).toBe('round 1: pool 2 → 1  pass@k 100.0%  accepted 1 (0 duplicates)  eval 50.0% → 75.0% (3 fixed, 1 broken, p = 0.63: could be chance)');
+    expect(roundLine(rounds[0])).toBe('round 1: pool 2 → 1  pass@k 100.0%  accepted 1 (0 duplicates)  held-out accuracy 50.0% → 75.0% (3 fixed, 1 broken, p = 0.63: could be chance)');
     expect(runChangesLine(rounds)).toBe('held-out accuracy 50.0% → 87.5% over rounds 1–2 (3 fixed, 0 broken, p = 0.25: could be chance)');
     // One round says it in its own row; a run with none re-evaluated has nothing to add.
     expect(runChangesLine(rounds.slice(0, 1))).toBeNull();
     expect(runChangesLine(rounds.map(({ evalChanges: _c, evalChangesSinceStart: _s, ...r }) => ({ ...r, evalAccuracyAfter: null })))).toBeNull();
   });
 
-  it('says a round that evaluated nothing was not evaluated, and one that retrained nothing was not retrained, not "— → —"', () => {
+  it('says a round that evaluated nothing was not measured, and one that retrained nothing was not retrained, not "— → —"', async () => {
     const round = { round: 1, poolBefore: 3, poolAfter: 2, samples: 24, passAtK: 0.33, gatePassed: 4, accepted: 1, duplicates: 3, rejectedByRule: {}, solved: ['a'], training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5, evalAccuracyBefore: null, evalAccuracyAfter: null };
     useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'max_rounds', stopReason: 'max_rounds', rounds: [round] })] as never });
     const cells = [...render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '').matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
-    expect(cells.at(-1)).toBe('<span class="muted">not evaluated</span>');
+    expect(cells.at(-1)).toBe('<span class="muted">not measured</span>');
+    // The CLI says why in its flags: "eval not evaluated" said neither what nor why.
+    const { roundLine } = await import('../../src/cli/commands/hdr.ts');
+    expect(roundLine(round, { notMeasured: 'not measured (--eval-limit 0)' })).toContain('  held-out accuracy not measured (--eval-limit 0)');
     expect(cells.join()).not.toContain('— → —');
     // Evaluated before, but nothing accepted to retrain on: the accuracy stands, and says why there is no "after".
     useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'max_rounds', stopReason: 'max_rounds', rounds: [{ ...round, accepted: 0, training: null, evalAccuracyBefore: 0.5 }] })] as never });

@@ -103,13 +103,14 @@ export function hdrSettingsFromFlags(
 }
 
 /** A round as the CLI prints it: its numbers, then what else it says (roundNotes: samples cut off by
- * the token limit, what its retraining skipped, what a cancel cut short). `limit`: the --max-tokens
- * it ran with, as the note on cut-off samples names it. */
-export function roundLine(r: HdrRoundReport, limit = '--max-tokens'): string {
+ * the token limit, right answers the gate rejected, what its retraining skipped, what a cancel cut
+ * short). `limit`: the --max-tokens it ran with, as the note on cut-off samples names it;
+ * `notMeasured`: why there is no held-out accuracy, where the run evaluates none. */
+export function roundLine(r: HdrRoundReport, words: { limit?: string; notMeasured?: string } = {}): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
   const changes = r.evalChanges ? ` (${answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)})` : '';
-  const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${roundAccuracyText(r, acc)}${changes}`;
-  return [line, ...roundNotes(r, limit).map((t) => `  ${t}`)].join('\n');
+  const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  held-out accuracy ${roundAccuracyText(r, acc, words.notMeasured)}${changes}`;
+  return [line, ...roundNotes(r, words.limit ?? '--max-tokens').map((t) => `  ${t}`)].join('\n');
 }
 
 /** The held-out accuracy over the run's rounds, with the answers that turned right and wrong (runAnswerChanges). */
@@ -179,6 +180,8 @@ const hdr: CliCommand = {
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
+    // A round line's held-out accuracy where there is none, and why ("eval not evaluated" said neither).
+    const notMeasured = evalSet.length > 0 ? undefined : evalLimit === 0 ? 'not measured (--eval-limit 0)' : 'not measured (no held-out example to evaluate)';
     if (mineSet.length === 0) {
       const none = `no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')}`;
       // Nothing imported is no split's doing: said as studio train says it (the notes above name the records).
@@ -237,7 +240,7 @@ const hdr: CliCommand = {
           onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
           onRound: (r) => {
             progress.done();
-            console.log(roundLine(r, `--max-tokens ${settings.maxNewTokens}`));
+            console.log(roundLine(r, { limit: `--max-tokens ${settings.maxNewTokens}`, notMeasured }));
             rounds.push(r);
           },
           onProgress: (text) => progress.update(text, true),

@@ -58,7 +58,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                 <th scope="col">Gate passed</th>
                 <th scope="col">Accepted</th>
                 <th scope="col">Duplicates</th>
-                <th scope="col" title="Held-out accuracy before the round's retraining and after it (“not evaluated” when the run’s Eval examples was 0); below, the held-out answers that turned right (fixed) and wrong (broken) between the two, and whether that split could be chance (exact McNemar test)">
+                <th scope="col" title="Held-out accuracy before the round's retraining and after it (“not measured” when the run had no held-out example to evaluate: its Eval examples was 0, or the dataset holds none out); below, the held-out answers that turned right (fixed) and wrong (broken) between the two, and whether that split could be chance (exact McNemar test)">
                   Held-out accuracy before → after
                 </th>
               </tr>
@@ -81,7 +81,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                   <td>{r.accepted}</td>
                   <td>{r.duplicates}</td>
                   <td>
-                    {r.evalAccuracyBefore == null && r.evalAccuracyAfter == null ? <span className="muted">not evaluated</span> : roundAccuracyText(r, pct)}
+                    {r.evalAccuracyBefore == null && r.evalAccuracyAfter == null ? <span className="muted">{roundAccuracyText(r, pct)}</span> : roundAccuracyText(r, pct)}
                     {r.evalChanges && (
                       <span className="muted" data-testid="hdr-round-changes">
                         <br />
