@@ -19,6 +19,7 @@ import { PANELS } from '../../src/ui/shell/Nav.tsx';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
+import { DEFAULT_SPLIT } from '../../src/data/split.ts';
 
 const run = (over: Record<string, unknown> = {}): StoredRun => ({ id: 'r1', datasetId: 'd', kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config: {}, ...over }) as StoredRun;
 
@@ -258,8 +259,10 @@ describe('the README', () => {
   });
 
   it('gives the CLI line that trains the guided demo’s run, held-out loss included', () => {
-    // The line after the guide's figures; `--split-seed` is the CLI's own (the studio splits with 1234).
-    const line = /`studio train --split-seed 1234 ([^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
+    // The line after the guide's figures; the CLI splits as the studio does (seed 1234) without --split-seed.
+    const line = /`studio train (--steps [^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
+    expect(line).not.toContain('--split-seed');
+    expect(DEFAULT_SPLIT.seed).toBe(1234);
     const flags: Record<string, string | number> = {};
     for (const [, name, value] of line.matchAll(/--([\w-]+) (\S+)/g)) flags[name] = name === 'schedule' ? value : Number(value);
     // The checkpoint cadence changes no number the README quotes.
@@ -268,7 +271,7 @@ describe('the README', () => {
 
   it('gives the CLI line that runs the guided demo’s HDR from that run', () => {
     // It said "with `studio hdr`" and no flags: HDR's defaults (3 samples, 10 rounds, 512 tokens) mine and sample otherwise.
-    const line = /`studio hdr --adapter <[^>]+> --split-seed 1234\s([^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
+    const line = /`studio hdr --adapter <[^>]+>\s([^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
     const flags: Record<string, number> = {};
     for (const [, name, value] of line.matchAll(/--([\w-]+) (\S+)/g)) flags[name] = Number(value);
     expect(flags['mine-limit']).toBe(DEMO_HDR.mineLimit);
