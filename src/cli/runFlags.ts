@@ -101,7 +101,7 @@ export interface RunConfigFlags {
   /** studio train only: RunConfig.patience. */
   patience?: number;
   steps?: number;
-  /** `studio train --resume`: the run's stored settings are given again. */
+  /** `studio train --resume`: the run's stored settings are the base (its seed may predate the 32-bit limit). */
   resume?: boolean;
 }
 
@@ -125,8 +125,9 @@ export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_
   const ruleName = f.rule ?? ruleInLoss ?? (loss === d.loss ? d.balanceRule : undefined) ?? 'grad';
   // A flag of α's rule does nothing with another loss: refused, so it never seems to have been used.
   const ssbOnly = (Object.keys(BALANCE_FLAGS) as Array<keyof typeof BALANCE_FLAGS>).find((k) => f[k] !== undefined);
-  // Without --loss the loss is the base's: an HDR run's --adapter run's (the defaults' is ssb).
-  const lossWords = f.loss === undefined ? `the ${loss} loss of the --adapter run (--loss ssb to learn α)` : `--loss ${loss}`;
+  // Without --loss the loss is the base's: an HDR run's --adapter run's, or a resumed run's, which
+  // keeps it (the defaults' is ssb).
+  const lossWords = f.loss !== undefined ? `--loss ${loss}` : f.resume ? `the ${loss} loss of the resumed run` : `the ${loss} loss of the --adapter run (--loss ssb to learn α)`;
   if (loss !== 'ssb' && ssbOnly) throw new CliError(`--${ssbOnly} sets how SSB learns α; it does nothing with ${lossWords}`, 2);
   if (!isBalanceRule(ruleName)) throw new CliError(`--rule must be one of ${BALANCE_RULES.join(', ')}, not ${ruleName}`, 2);
   const config: RunConfig = {
@@ -220,14 +221,15 @@ export function noteRescheduledResume(config: RunConfig, stored: { steps: number
 
 /** Flags that set one balance rule, refused with another (train and hdr learn α with one rule; the
  * ablation shares them among its arms): --rule dwa --balance-lr did nothing, as a flag of α's rule
- * does with a loss that learns no α. `fromAdapter`: the rule not given is the --adapter run's. */
-export function refuseOtherRuleFlags(f: RunConfigFlags, config: RunConfig, fromAdapter: boolean): void {
+ * does with a loss that learns no α. `recordedBy`: the run whose rule applies where --rule is not
+ * given ("the --adapter run", "the resumed run"); undefined, the default rule. */
+export function refuseOtherRuleFlags(f: RunConfigFlags, config: RunConfig, recordedBy: string | undefined): void {
   if (config.loss !== 'ssb') return;
   const rule = config.balanceRule ?? 'grad';
   const given = f.rule !== undefined ? `--rule ${rule}` : f.loss?.startsWith('ssb:') ? `--loss ${f.loss}` : undefined;
-  const words = (otherRule: string) => given ?? (fromAdapter ? `the ${rule} rule of the --adapter run` : `the default rule, ${rule} (--rule ${otherRule} to use it)`);
+  const words = (otherRule: string) => given ?? (recordedBy ? `the ${rule} rule of ${recordedBy}` : `the default rule, ${rule} (--rule ${otherRule} to use it)`);
   if (rule === 'dwa' && f['balance-lr'] !== undefined) {
-    throw new CliError(`--balance-lr sets the rate of the grad and uncertainty rules; it does nothing with ${given ?? (fromAdapter ? `the dwa rule of the --adapter run` : 'dwa')} (--balance-temperature and --balance-window set dwa)`, 2);
+    throw new CliError(`--balance-lr sets the rate of the grad and uncertainty rules; it does nothing with ${given ?? (recordedBy ? `the dwa rule of ${recordedBy}` : 'dwa')} (--balance-temperature and --balance-window set dwa)`, 2);
   }
   for (const [flag, what] of [['balance-temperature', 'temperature'], ['balance-window', 'window']] as const) {
     if (rule !== 'dwa' && f[flag] !== undefined) throw new CliError(`--${flag} sets dwa's ${what}; it does nothing with ${words('dwa')}`, 2);

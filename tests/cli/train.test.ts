@@ -86,6 +86,30 @@ describe('studio train', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('--resume takes the settings the run recorded; only the flags given are compared with them', { timeout: 600_000 }, async () => {
+    // A user resumed with --model, --data, --out and --steps and was refused "--batch 2 → 4" for a
+    // default never typed: a setting left out is the run's own, the length it measured from the data
+    // (no --seq) included.
+    const out = mkdtempSync(join(tmpdir(), 'studio-train-own-'));
+    const first = await studio('train', '--model', model, '--out', out, '--data', DATA, '--steps', '1', '--batch', '1', '--rank', '2', '--alpha', '4', '--lr', '1e-3', '--warmup', '0', '--checkpoint-every', '1', '--eval-every', '0', '--quiet');
+    expect(first.code, first.err).toBe(0);
+    const { config } = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    const resumed = await studio('train', '--model', model, '--out', out, '--data', DATA, '--resume', '--steps', '2');
+    expect(resumed.code, resumed.err).toBe(0);
+    // The recorded length is not measured (nor said) again.
+    expect(resumed.err).not.toContain('sequence length');
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ lastStep: 2, config: { ...config, steps: 2 } });
+    // A flag given that differs is still refused, before the model loads (no model folder is reached).
+    const other = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--data', DATA, '--resume', '--steps', '3', '--batch', '2', '--quiet');
+    expect(other.code).toBe(2);
+    expect(other.err.trim().split('\n').at(-1)).toBe(
+      `studio train: --resume: ${out} was trained with other settings (--batch 1 → 2); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): give its flags again, or start a new run in another folder`,
+    );
+    // A balance flag of another rule names the rule the run recorded, not the default's.
+    const rule = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--data', DATA, '--resume', '--steps', '3', '--balance-window', '3', '--quiet');
+    expect(rule.err.trim().split('\n').at(-1)).toBe("studio train: --balance-window sets dwa's window; it does nothing with the grad rule of the resumed run");
+  });
+
   it('--resume with the data files in another order is refused up front, naming the order', { timeout: 600_000 }, async () => {
     // The same files in another order give the same examples (the fingerprint ignores order), but
     // another data order: the trainer refused it only after loading the model, blaming edits to

@@ -154,7 +154,7 @@ const hdr: CliCommand = {
     // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
     const from = adapterRun(f.adapter);
     const config = retrainConfig(runConfigFromFlags(f, from.config, from.file), settings);
-    refuseOtherRuleFlags(f, config, from.config !== undefined);
+    refuseOtherRuleFlags(f, config, from.config && 'the --adapter run');
     try {
       validateHdrSettings(settings);
     } catch (err) {

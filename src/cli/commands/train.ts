@@ -19,6 +19,7 @@ import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../tra
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
 import { runLengthText } from '../../train/epochs.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
+import type { SourceFormat } from '../../data/example.ts';
 import { dumpStep, isResumeRefusal } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -68,7 +69,11 @@ ${SPLIT_BY_HELP}
                           the lowest held-out loss per token, not the last step's (needs --eval-every)
   --patience <n>          with --keep-best: end the run once n held-out evaluations in a row found no
                           lower loss than the best (default: never)
-  --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
+  --resume                continue from <out>/checkpoint.safetensors with the settings, split and
+                          examples the run recorded (run.json): a flag left out takes the run's value;
+                          one given must match it, but for --steps (or --epochs), --eval-every,
+                          --eval-examples, --checkpoint-every, --recompute, --keep-best and
+                          --patience, which may change
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
 ${EVERY_CALL_TURN_HELP}
@@ -185,11 +190,21 @@ function storedRun(out: string): StoredRun | undefined {
   }
 }
 
+/** The settings a resumed run recorded, the base its flags apply over: a flag not given keeps the
+ * run's value, not the default (a run trained with --batch 2 was refused "--batch 2 → 4" for a
+ * --batch nobody typed). A record from before a setting existed trained with its default, but for
+ * balanceLr, whose absence means the LoRA lr (RunConfig.balanceLr). */
+function recordedConfig(stored: StoredRun | undefined): RunConfig | undefined {
+  if (!stored?.config) return undefined;
+  const { balanceLr: _balanceLr, ...defaults } = DEFAULT_RUN_CONFIG;
+  return { ...defaults, ...stored.config } as RunConfig;
+}
+
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
- * model). Other data waits for the data (checkResumeFingerprint, still before the model), and only a
- * sequence length the data decides (no --seq) for the model's tokenizer: checkResumeSeqLen.
+ * model); `config` holds the run's recorded settings where no flag was given, so only a given flag
+ * can differ. Other data waits for the data (checkResumeFingerprint, still before the model).
  * `stepsFromData`: --epochs, whose steps are known once the data is tokenized (config.steps is not them). */
-function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean, dataFiles: string[]): void {
+function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, stepsFromData: boolean, dataFiles: string[]): void {
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
     const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
     throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
@@ -210,7 +225,7 @@ function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, 
   if (!stored.config) return;
   const now = config as unknown as Record<string, unknown>;
   const differ = Object.keys(stored.config).filter(
-    (k) => !RESUME_MAY_CHANGE.has(k) && !(seqFromData && k === 'seqLen') && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]),
+    (k) => !RESUME_MAY_CHANGE.has(k) && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]),
   );
   const said = differ.map((k) => settingChange(k, stored.config![k], now[k]));
   const storedSplit = storedSplitSeed(stored);
@@ -230,12 +245,6 @@ function checkResumeFingerprint(out: string, stored: StoredRun, fingerprint: str
     if (lineChoices) throw new CliError(`--resume: the data files give other examples than ${out} was trained on: ${lineChoices}`, 2);
     throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt, --every-call-turn and --include-failing${inclusionFlagsText(stored.source?.inclusion) ? ` (it keeps its own ${inclusionFlagsText(stored.source?.inclusion)})` : ''}`, 2);
   }
-}
-
-/** What a resume can check only once the model's tokenizer has measured the data: the sequence length they give (no --seq). */
-function checkResumeSeqLen(out: string, stored: StoredRun, config: RunConfig): void {
-  const seqLen = stored.config?.seqLen;
-  if (seqLen !== undefined && seqLen !== config.seqLen) throw otherSettings(out, [settingChange('seqLen', seqLen, config.seqLen)]);
 }
 
 function settingChange(key: string, was: unknown, now: unknown): string {
@@ -264,21 +273,26 @@ const train: CliCommand = {
   formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch or --seq' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode, everyCallTurn: everyCallTurnFlag } = runTarget(f);
-    const config = runConfigFromFlags(f);
-    refuseOtherRuleFlags(f, config, false);
+    const target = runTarget(f);
+    const { modelArg, dataPaths: dataFiles, out, everyCallTurn: everyCallTurnFlag } = target;
+    const before = f.resume ? storedRun(out) : undefined;
+    // A resumed run trains on with the settings it recorded, and reads its files as it read them.
+    const resumedConfig = recordedConfig(before);
+    const config = runConfigFromFlags(f, resumedConfig, resumedConfig && join(out, RUN_JSON));
+    refuseOtherRuleFlags(f, config, resumedConfig && 'the resumed run');
+    const format = target.format ?? (before?.source?.format as SourceFormat | undefined);
+    const bfclPromptMode = f['bfcl-prompt'] ?? before?.source?.bfclPromptMode ?? false;
     if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
     if (f.epochs !== undefined && f.steps !== undefined) throw new CliError('--steps and --epochs both say how long to train; give one of them', 2);
     if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
     else checkRunFolder(out, { resume: f.resume ?? false, adapter: f.adapter });
-    const before = f.resume ? storedRun(out) : undefined;
     // A resumed run started where it started, whether or not --adapter is given again.
     const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;
     // Continuing a run folder's adapter on another split would train on the examples it held out. A
     // resumed run keeps the split it recorded, whatever became of the folder it started from since
     // (moved, or written before folders recorded their split).
     const splitSeed = splitSeedFrom(f, before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed);
-    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
+    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.epochs !== undefined, dataFiles);
     // A resumed run uses the examples it chose (the page's choice is stored with the dataset); a run
     // from an --adapter run folder those the folder chose, unless the flags choose others, as eval
     // and hdr do (and a snapshot's lines' choice: dataExamples). Both record --include-failing's
@@ -318,13 +332,13 @@ const train: CliCommand = {
     // (or downloaded: gigabytes for a hub model).
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const { model } = described;
-    await seqLenFromData(config, f, model, data.train);
+    // A resumed run keeps the length it recorded: the data measured again decide nothing.
+    if (!resumedConfig) await seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
     await checkSomeExampleFits(model, data.train, config.seqLen);
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const plainSft = f.resume ? null : nothingToBalanceNote(config, data.train);
     if (plainSft) console.error(`note: ${plainSft}`);
-    if (before) checkResumeSeqLen(out, before, config);
     // What the resumed run was planned for and had trained (run.json), for the schedule's note.
     const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
