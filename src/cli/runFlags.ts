@@ -199,11 +199,18 @@ function inSettingsWords(message: string, { flags, file }: SettingsFrom): string
 }
 
 /** Said as a run starts (not on a resume, nor before a refusal): a warmup longer than the run keeps
- * the learning rate below --lr throughout. */
+ * the learning rate below --lr throughout. A default the user never typed is named with the flag
+ * that sets it; a --warmup they gave may be meant, so that note says how high the rate gets instead. */
 export function noteShortWarmup(config: RunConfig, warmupFlag: number | undefined): void {
   if (config.warmupSteps <= config.steps) return;
-  const warmup = warmupFlag === undefined ? `the default warmup of ${config.warmupSteps} steps` : `--warmup ${config.warmupSteps}`;
-  console.error(`note: ${warmup} is longer than the run's ${config.steps} step${config.steps === 1 ? '' : 's'}; the learning rate never reaches --lr ${config.lr} (set --warmup to change that)`);
+  const longer = `is longer than the run's ${plural(config.steps, 'step')}`;
+  if (warmupFlag === undefined) {
+    console.error(`note: the default warmup of ${config.warmupSteps} steps ${longer}; the learning rate never reaches --lr ${config.lr} (set --warmup to change that)`);
+    return;
+  }
+  // The last step's rate: warmup climbs by lr/warmup a step (train/schedule.ts).
+  const peak = (config.lr * config.steps) / config.warmupSteps;
+  console.error(`note: --warmup ${config.warmupSteps} ${longer}: the learning rate climbs to ${peak.toExponential(2)} at its last step, never reaching --lr ${config.lr}`);
 }
 
 /** A resumed run given another --steps (or --epochs) than it was planned with: its schedule is laid

@@ -1,7 +1,9 @@
 // The training flags as studio train, hdr and ablate read them: what a run gets when a flag is not
 // given. A default taken from the data once asked for more positions than the model has.
 import { describe, expect, it, vi } from 'vitest';
-import { checkRunConfigFor, inclusionFromFlags, inclusionOrRecorded, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
+import { checkRunConfigFor, inclusionFromFlags, inclusionOrRecorded, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
+import train from '../../src/cli/commands/train.ts';
+import ablate from '../../src/cli/commands/ablate.ts';
 import { resolveModel } from '../../src/cli/modelSource.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -61,6 +63,31 @@ describe('noteRescheduledResume', () => {
     expect(said({ steps: 100 }, { steps: 100, lastStep: 40 })).toEqual([]);
     expect(said({ steps: 300, schedule: 'constant' }, { steps: 100, lastStep: 100 })).toEqual([]);
     expect(said({ steps: 8, warmupSteps: 10 }, { steps: 4, lastStep: 2 })).toEqual([]);
+  });
+});
+
+describe('the warmup', () => {
+  const said = (config: Partial<typeof DEFAULT_RUN_CONFIG>, flag: number | undefined) => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      noteShortWarmup({ ...DEFAULT_RUN_CONFIG, ...config }, flag);
+      return spy.mock.calls.map((c) => String(c[0]));
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('longer than the run: a default is named with its flag; a --warmup given is not sent back to be set', () => {
+    expect(said({ steps: 3 }, undefined)).toEqual(["note: the default warmup of 5 steps is longer than the run's 3 steps; the learning rate never reaches --lr 0.0002 (set --warmup to change that)"]);
+    // It said "(set --warmup to change that)" to a user who had just set it.
+    expect(said({ steps: 3, warmupSteps: 10 }, 10)).toEqual(["note: --warmup 10 is longer than the run's 3 steps: the learning rate climbs to 6.00e-5 at its last step, never reaching --lr 0.0002"]);
+    expect(said({ steps: 10, warmupSteps: 10 }, 10)).toEqual([]);
+  });
+
+  it('has its default stated in the help of the commands that take --warmup', () => {
+    // Every other training default was stated; the warmup's was not, so the note above came as news.
+    expect(train.usage).toContain('  --warmup <steps>        steps over which the learning rate climbs to --lr (default 5)\n');
+    expect(ablate.usage).toContain('--warmup 5 steps');
   });
 });
 

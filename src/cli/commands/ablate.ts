@@ -9,6 +9,7 @@ import { openCliModel } from '../engine.ts';
 import { nothingToBalanceNote } from '../runSummary.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, recordedSplitBy, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
+import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
@@ -47,7 +48,8 @@ options:
                           round (default: a fifth of --steps), temperature
   --mine-limit <n>        HDR arm: mine the first n training examples (default 32), as studio hdr
   --steps <n> --batch <n> --grad-accum <n> --seq <n> --lr <x> --schedule <s> --warmup <n>
-  --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train
+  --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train and
+                          with its defaults (--steps ${DEFAULT_RUN_CONFIG.steps}, --warmup ${DEFAULT_RUN_CONFIG.warmupSteps} steps, …: studio help train)
 ${SPLIT_SEED_HELP}
 ${HELD_OUT_HELP}
 ${SPLIT_BY_HELP}

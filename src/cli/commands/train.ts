@@ -51,7 +51,8 @@ options:
                           examples' tokens, rounded up to 64); longer examples lose earlier turns,
                           whole, or are skipped (system prompt, tools and final turn are never cut)
   --lr <x>                learning rate (default ${DEFAULT_RUN_CONFIG.lr})
-  --schedule <s>          cosine | linear | constant (default ${DEFAULT_RUN_CONFIG.schedule}); --warmup <steps>
+  --schedule <s>          cosine | linear | constant (default ${DEFAULT_RUN_CONFIG.schedule})
+  --warmup <steps>        steps over which the learning rate climbs to --lr (default ${DEFAULT_RUN_CONFIG.warmupSteps})
   --rank <n> --alpha <x>  LoRA rank and alpha (default ${DEFAULT_RUN_CONFIG.lora.rank}, ${DEFAULT_RUN_CONFIG.lora.alpha}); --rslora
   --targets <list>        q,k,v,o,gate,up,down or all (default all)
   --loss <l>              ssb | sft | fixed:<α> (default ${DEFAULT_RUN_CONFIG.loss})
