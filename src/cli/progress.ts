@@ -9,7 +9,15 @@ import { segmentGaps } from '../train/ssb.ts';
  * bytes), or null for what is not counted: before a large run's first step these take minutes. */
 export function phaseText(p: ProgressInfo): string | null {
   if (!p.unit || !(p.total > 1)) return null;
-  return p.unit === 'bytes' ? `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}` : `${p.label}: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} examples`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (p.unit === 'bytes') return `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}`;
+  if (p.heldOut === undefined) return `${p.label}: ${n(p.done)} of ${n(p.total)} examples`;
+  // A run's training and held-out examples said apart: "0 of 303 examples" for a run that trains on
+  // 287 read as examples unaccounted for.
+  const train = p.total - p.heldOut;
+  const heldOut = p.heldOut ? ` + ${n(p.heldOut)} held out` : '';
+  if (p.done <= train) return `${p.label}: ${n(p.done)} of ${n(train)} training examples${heldOut}`;
+  return `${p.label}: ${n(train)} training examples + ${n(p.done - train)} of ${n(p.heldOut)} held out`;
 }
 export class ProgressLine {
   private last = 0;

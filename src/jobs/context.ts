@@ -27,6 +27,8 @@ export interface ProgressInfo {
   items?: number;
   /** What `done` and `total` count, where a view should show them (a run's long phases before its first step). */
   unit?: 'bytes' | 'examples';
+  /** Of `total` examples, how many are held out, counted after the training ones (a run's tokenizing). */
+  heldOut?: number;
 }
 
 /** A model the engine holds between jobs: its files, spec and tokenizer (weights are loaded per job). */

@@ -98,10 +98,15 @@ async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
   // A resumed run's configuration is stored (it may predate a limit: validateRunConfig).
   validateRunConfigFor(config, ctx.model.spec, { stored: job.resume });
-  const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
-  ctx.progress({ label: 'tokenizing', done: 0, total, unit: 'examples' });
+  // The held-out examples for the held-out loss are tokenized even with evalEvery 0: the run
+  // records how many fit (its setup's held-out count, which a recipe of it is checked against), and
+  // a resume may turn that loss on.
+  const heldOut = Math.min(job.examples.eval.length, config.evalExamples);
+  const total = job.examples.train.length + heldOut;
+  const tokenized = (done: number) => ctx.progress({ label: 'tokenizing', done, total, unit: 'examples', heldOut });
+  tokenized(0);
   const { train, held, tooLong, unrendered, heldSkipped } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
-    onProgress: (done) => ctx.progress({ label: 'tokenizing', done, total, unit: 'examples' }),
+    onProgress: tokenized,
     signal: ctx.signal,
   });
   if (job.epochs !== undefined && train.length > 0) {

@@ -168,6 +168,9 @@ describe('studio train', () => {
     const steps = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.steps as number;
     expect(steps).toBe(3);
     expect(first.err).toContain('\n3 steps of 1 example: 0.25 epochs over 12 training examples\n');
+    // Tokenizing said what it counted: the 12 training examples and the 2 held out (--eval-every 0
+    // measures no held-out loss, but the run records how many of them fit).
+    expect(first.err).toContain('tokenizing: 12 training examples + 2 of 2 held out\n');
     expect(first.err).toContain(`note: the default warmup of 5 steps is longer than the run's ${steps} steps; the learning rate never reaches --lr 0.0002 (set --warmup to change that)`);
     const longer = await studio('train', '--model', model, '--out', out, '--steps', '8', '--resume', '--eval-every', '0', ...common);
     expect(longer.code, longer.err).toBe(0);
