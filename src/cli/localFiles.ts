@@ -342,6 +342,21 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
   if (!existsSync(dir)) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
 }
 
+/** What marks a folder as a run's (a studio train, hdr or ablate --out, an unzipped snapshot, a bare
+ * PEFT adapter), in words, with the file that says so; undefined for any other folder. */
+export function runHeldIn(dir: string): { what: string; file: string } | undefined {
+  const marks: Array<[string, string]> = [
+    [ABLATION_FILES.json, 'an ablation'],
+    [RUN_JSON, 'a run'],
+    [HDR_FILES.summary, 'an HDR run'],
+    [HDR_FILES.rounds, 'an HDR run'],
+    [ADAPTER_CONFIG_FILE, 'an adapter'],
+    [ADAPTER_WEIGHTS_FILE, 'an adapter'],
+  ];
+  const found = marks.find(([file]) => existsSync(join(dir, file)));
+  return found && { what: found[1], file: found[0] };
+}
+
 /** --out held for one export, from its first look at the folder to its check report: `earlier` are
  * the files of an earlier export there (for `replaceExport`), `made` the first folder made on the
  * way to --out, if any; `release` lets --out go (and takes `made` away again if nothing was written). */
@@ -352,8 +367,8 @@ export interface ExportFolder {
   release(): void;
 }
 
-/** Before any work: the folder an ONNX export goes to. Never a model or adapter folder it reads
- * (it would write its config.json over the model's), never a folder that holds an earlier export
+/** Before any work: the folder an export (ONNX, merged) goes to. Never a model or adapter folder it
+ * reads (it would write its config.json over the model's), nor any run's folder, never one that holds an earlier export
  * or files the export writes (another model's config.json, tokenizer) unless `force`, one this
  * user can write, and one no other export is writing into: its lock is taken before the folder is
  * looked at, so two exports never both find it empty. Deletes nothing: returns the `files` and
@@ -364,6 +379,10 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
     if (path !== undefined && existsSync(path) && samePath(out, path)) throw new CliError(`--out ${out} is the ${flag} folder; the export would write over it: choose another --out`, 2);
   }
+  // Not even with --force: the run's files would stay beside the export's, and a loader that finds
+  // an adapter_config.json there applies that adapter over the merged weights.
+  const run = existsSync(out) ? runHeldIn(out) : undefined;
+  if (run) throw new CliError(`--out ${out} holds ${run.what} (${run.file}); an export there would mix its files with the run's: choose another folder`, 2);
   let parent = resolve(out);
   while (!existsSync(parent)) parent = dirname(parent);
   try {

@@ -77,4 +77,27 @@ describe('studio export-merged', () => {
       expect(existsSync(join(out, 'model.safetensors'))).toBe(false);
     }
   });
+
+  it('never exports into a run\'s folder, --force or not (a loader there would apply its adapter over the merged weights)', { timeout: 60_000 }, async () => {
+    const adapter = adapterFolder('run-a');
+    // Another training run's folder: its adapter and run.json; an HDR run's, an ablation's, a bare adapter's.
+    const runB = adapterFolder('run-b');
+    writeFileSync(join(runB, 'run.json'), '{}');
+    const hdr = join(root, 'hdr-run');
+    mkdirSync(hdr);
+    writeFileSync(join(hdr, 'hdr.json'), '{}');
+    const ablation = join(root, 'ablation');
+    mkdirSync(ablation);
+    writeFileSync(join(ablation, 'ablation.json'), '{}');
+    const bare = adapterFolder('bare-adapter');
+    const cases: Array<[string, string]> = [[runB, 'a run (run.json)'], [hdr, 'an HDR run (hdr.json)'], [ablation, 'an ablation (ablation.json)'], [bare, 'an adapter (adapter_config.json)']];
+    for (const [out, held] of cases) {
+      const before = readdirSync(out).sort();
+      for (const command of ['export-merged', 'export-onnx']) {
+        const r = await studioInProcess([command, '--model', model, '--adapter', adapter, '--out', out, '--force', '--quiet']);
+        expect([r.code, r.err.trim()], `${command} ${out}`).toEqual([2, `studio ${command}: --out ${out} holds ${held}; an export there would mix its files with the run's: choose another folder`]);
+      }
+      expect(readdirSync(out).sort()).toEqual(before);
+    }
+  });
 });
