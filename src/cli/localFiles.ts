@@ -331,8 +331,10 @@ function samePath(a: string, b: string): boolean {
 }
 
 /** Before any work: an output file that can be written and is none of the inputs (writing it would
- * destroy them), in a folder that exists. */
-export function checkOutputFile(path: string, flag: string, inputs: Array<{ path: string; flag: string }>): void {
+ * destroy them), in a folder that exists. With `keep`, a file already there (an earlier evaluation's
+ * answers, an export) is replaced only with --force (`keep.force`); `keep.or` names the flags that
+ * use it instead (eval's --resume, which goes on from it). */
+export function checkOutputFile(path: string, flag: string, inputs: Array<{ path: string; flag: string }>, keep?: { force: boolean; or?: string[] }): void {
   for (const input of inputs) {
     if (samePath(path, input.path)) throw new CliError(`--${flag} ${path} is also the ${input.flag} file; writing it would destroy it: choose another --${flag}`, 2);
   }
@@ -340,6 +342,7 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
   checkUnderFolder(path, flag);
   const dir = dirname(resolve(path));
   if (!existsSync(dir)) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
+  if (keep && !keep.force && existsSync(path)) throw new CliError(`--${flag} ${path} exists; pass ${[...(keep.or ?? []), '--force to replace it'].join(', or ')}`, 2);
 }
 
 /** What marks a folder as a run's (a studio train, hdr or ablate --out, an unzipped snapshot, a bare

@@ -119,10 +119,29 @@ describe('studio on bad input (before any GPU work)', () => {
     expect((await studio('tokenize', '--model', model, '--data', data, '--out', dir)).err).toBe(`studio tokenize: --out ${dir} is a folder; give a file path`);
   });
 
+  it('eval and tokenize keep an --out that is there already, unless --force (eval: or --resume, which goes on from it)', async () => {
+    // Both replaced it without a word: an earlier evaluation's answers, hours of generation, and
+    // what its --resume would have gone on from.
+    const out = join(dir, 'earlier.jsonl');
+    writeFileSync(out, 'earlier answers\n');
+    const ev = await studio('eval', '--model', model, '--data', data, '--out', out, '--limit', '1');
+    expect([ev.code, ev.err]).toEqual([2, `studio eval: --out ${out} exists; pass --resume to go on from the answers it holds, or --force to replace it`]);
+    const tok = await studio('tokenize', '--model', model, '--data', data, '--out', out);
+    expect([tok.code, tok.err]).toEqual([2, `studio tokenize: --out ${out} exists; pass --force to replace it`]);
+    expect((await studio('eval', '--model', model, '--data', data, '--out', out, '--resume', '--force')).err).toBe('studio eval: --resume goes on from the answers --out holds, and --force replaces them: give one of them');
+    expect(readFileSync(out, 'utf8')).toBe('earlier answers\n');
+    // With --force they go on, to the model here, which is not there.
+    const missing = join(dir, 'no-model');
+    expect((await studio('eval', '--model', missing, '--data', data, '--out', out, '--force')).err).toContain(`--model ${missing}`);
+    const forced = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--force');
+    expect(forced.code, forced.err).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('"input_ids"');
+  });
+
   it('a failed tokenize leaves an earlier output as it was', async () => {
     const out = join(dir, 'tokens.jsonl');
     writeFileSync(out, 'earlier output\n');
-    const r = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--max-len', '5');
+    const r = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--max-len', '5', '--force');
     expect(r.code).toBe(1);
     expect(r.err.split('\n').at(-1)).toBe(`studio tokenize: no example was written (320 longer than --max-len 5); ${out} is unchanged`);
     // Each note names the example once, where it is (it said `id "demo-0000": example "demo-0000": …`).

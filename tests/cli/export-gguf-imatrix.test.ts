@@ -75,5 +75,13 @@ describe('studio export-gguf with an importance matrix', () => {
       expect(existsSync(out)).toBe(false);
       expect(existsSync(`${out}.partial`)).toBe(false);
     }
+    // --force replaces an earlier export, never a file the export reads (it wrote the GGUF over the dataset).
+    const dataset = join(root, 'dataset.jsonl');
+    writeFileSync(dataset, readFileSync(DATA));
+    for (const flag of ['--check-data', '--imatrix-data']) {
+      const r = await studioInProcess(['export-gguf', '--model', model, '--out', dataset, '--type', 'q4_k_m', flag, dataset, '--force', '--no-check', '--quiet']);
+      expect([r.code, r.err.trim()], flag).toEqual([2, `studio export-gguf: --out ${dataset} is also the ${flag} file; writing it would destroy it: choose another --out`]);
+    }
+    expect(readFileSync(dataset).equals(readFileSync(DATA))).toBe(true);
   });
 });

@@ -357,7 +357,7 @@ describe('studio tokenize --include-flagged / --leave-out', () => {
     expect(ids).not.toContain(left);
     expect(ids).toHaveLength(6);
     expect(r.out).toContain('1 left out by --leave-out');
-    const typo = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--leave-out', 'no-such-id');
+    const typo = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--leave-out', 'no-such-id', '--force');
     expect(typo.code).toBe(2);
     expect(typo.last).toBe(`studio tokenize: --leave-out: no example "no-such-id" to leave out among the 8 examples imported from ${data}; ${out} is unchanged`);
   });

@@ -266,18 +266,18 @@ describe('a dataset from the Hugging Face Hub', () => {
     expect(r.err).toContain('hf://datasets/local/fc-demo/data/train-00001-of-00002.parquet: xlam (detected), 3 imported, 0 rejected');
     expect(readFileSync(join(env.STUDIO_DATASET_CACHE, 'local/fc-demo/main/data/train-00001-of-00002.parquet'))).toEqual(fixture('parquet/xlam-gzip.parquet'));
     // The next command on the dataset reads the cached files.
-    const again = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo', '--out', out], env);
+    const again = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo', '--out', out, '--force'], env);
     expect(again.code, again.err).toBe(0);
     expect(fileGets('local/fc-demo', at)).toHaveLength(2);
     expect(again.err).toContain('hf://datasets/local/fc-demo: 2 files (read from the download cache), the train split; left out: data/test-00000-of-00001.parquet');
-    const gated = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out], env);
+    const gated = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out, '--force'], env);
     expect(gated.code).toBe(1);
     expect(gated.err).toMatch(/^studio tokenize: --data could not download train\.jsonl\.gz of local\/gated: HTTP 401 .*; here, set HF_TOKEN to an access token that may read it\n$/);
-    const withToken = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out], { ...env, HF_TOKEN: GATED_TOKEN });
+    const withToken = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out, '--force'], { ...env, HF_TOKEN: GATED_TOKEN });
     expect(withToken.code, withToken.err).toBe(0);
     expect(withToken.out).toMatch(/^wrote 50 examples to /);
     // A file of the repo by its path (or a glob): that file, whatever the split.
-    const test = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/test-*.parquet', '--out', out], env);
+    const test = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/test-*.parquet', '--out', out, '--force'], env);
     expect(test.code, test.err).toBe(0);
     expect(test.err).toContain('hf://datasets/local/fc-demo/data/test-*.parquet: 1 file\n');
     expect(test.err).toContain('hf://datasets/local/fc-demo/data/test-00000-of-00001.parquet: sharegpt (detected)');
@@ -294,7 +294,7 @@ describe('a dataset from the Hugging Face Hub', () => {
     expect(JSON.parse(globbed.out).files.map((x: { path: string; taken: boolean }) => [x.path, x.taken])).toEqual([['data/test-00000-of-00001.parquet', true], ['data/train-00000-of-00002.parquet', false], ['data/train-00001-of-00002.parquet', false]]);
     expect(fileGets('local/fc-demo', at2)).toEqual([]);
     expect((await studioInProcess(['files', 'local/fc-demo'], env)).err).toMatch(/^studio files: expected one hf:\/\/datasets\/<owner>\/<name> address; /);
-    const none = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/valid*.parquet', '--out', out], env);
+    const none = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/valid*.parquet', '--out', out, '--force'], env);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/^studio tokenize: --data local\/fc-demo has no dataset file "data\/valid\*\.parquet"; its dataset files are data\/test-00000-of-00001\.parquet, /);
   });

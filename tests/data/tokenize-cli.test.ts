@@ -54,7 +54,7 @@ describe('studio tokenize', () => {
     expect(readLines(out).map((l) => l.id)).toEqual(['oa-1', 'oa-2', 'oa-3', 'oa-4']);
     expect(errors.mock.calls.flat().join('\n')).toContain('openai-tools.jsonl: openai (detected), 4 imported, 0 rejected; 1 of them call tools in earlier turns too, left as prompt (--every-call-turn learns them)');
     errors.mockClear();
-    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out, '--every-call-turn'])).toBe(0);
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out, '--every-call-turn', '--force'])).toBe(0);
     const lines = readLines(out);
     expect(lines.map((l) => l.id)).toEqual(['oa-1', 'oa-2', 'oa-3#call1', 'oa-3', 'oa-4']);
     expect(errors.mock.calls.flat().join('\n')).toContain('openai-tools.jsonl: openai (detected), 5 imported (1 of them earlier calling turns), 0 rejected');
@@ -68,7 +68,7 @@ describe('studio tokenize', () => {
     const out = join(dir, 'passing.jsonl');
     expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out])).toBe(0);
     expect(readLines(out).map((l) => l.id)).toEqual(['m-1']); // m-11 and m-12 fail the quality check
-    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--include-failing'])).toBe(0);
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--include-failing', '--force'])).toBe(0);
     expect(readLines(out).map((l) => l.id)).toEqual(['m-1', 'm-11', 'm-12']);
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--include-failing', '--only-passing'])).rejects.toThrow(/contradict/);
   });
@@ -87,13 +87,13 @@ describe('studio tokenize', () => {
     const [whole] = readLines(out);
     expect(whole.id).toBe('m-1'); // m-11 and m-12 fail the quality check
     // One token short: only the newline after <|im_end|> may go.
-    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', String(whole.input_ids.length - 1)]);
+    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', String(whole.input_ids.length - 1), '--force']);
     const lines = readLines(out);
     expect(lines[0].input_ids).toEqual(whole.input_ids.slice(0, -1));
     expect(lines[0].segments.at(-1)).toBe(2);
     // Shorter still: m-1 is a single turn, and its system prompt and tools are never cut. Nothing
     // is written, which is an error that leaves the last output as it was.
-    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60'])).rejects.toThrow(
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60', '--force'])).rejects.toThrow(
       new CliError(`no example was written (1 longer than --max-len 60, 2 failed the quality check (--include-failing writes them)); ${out} is unchanged`),
     );
     expect(readLines(out)[0].input_ids).toEqual(whole.input_ids.slice(0, -1));
@@ -103,7 +103,7 @@ describe('studio tokenize', () => {
   it('takes a --max-record-kib of 2 GiB or more as a limit that high (a 32-bit shift made it negative or 0, refusing every record)', async () => {
     const out = join(dir, 'high-limit.jsonl');
     for (const kib of ['2097152', '4194304']) {
-      expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out, '--max-record-kib', kib]), kib).toBe(0);
+      expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out, '--max-record-kib', kib, '--force']), kib).toBe(0);
       expect(readLines(out).length, kib).toBeGreaterThan(0);
     }
   });

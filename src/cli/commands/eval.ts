@@ -75,13 +75,14 @@ ${EVERY_CALL_TURN_HELP}
                           Ctrl-C): they are kept and checked again, the rest answered; give the model,
                           adapter, data and settings it was run with (those that change answers are
                           kept in <out>.settings.json, and a resume under others is refused)
+  --force                 replace an --out that is there already (without it, or --resume, it is refused)
   --hub-base <url>        Hugging Face endpoint for repo ids; --cache <dir> download cache
   --quiet                 no progress line`;
 
 const flagsSpec = {
   ...INCLUSION_FLAGS,
   model: 'string', adapter: 'string', gguf: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', 'held-out': 'number', 'split-by': 'string', limit: 'number', 'max-tokens': 'number',
-  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', summary: 'string', against: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', summary: 'string', against: 'string', resume: 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 /** What changes the answers, as the flags name it: written beside --out, compared on --resume.
@@ -225,7 +226,9 @@ const evalCommand: CliCommand = {
     const { temperature } = samplingFlags(f);
     // The outputs are checked before hours of generation, and never overwrite an input.
     const inputs = dataPaths.map((path) => ({ path, flag: '--data' }));
-    checkOutputFile(out, 'out', inputs);
+    if (f.resume && f.force) throw new CliError('--resume goes on from the answers --out holds, and --force replaces them: give one of them', 2);
+    // An earlier evaluation's answers are hours of generation, and what a later --resume goes on from.
+    checkOutputFile(out, 'out', inputs, { force: (f.force ?? false) || (f.resume ?? false), or: ['--resume to go on from the answers it holds'] });
     if (f.summary !== undefined) checkOutputFile(f.summary, 'summary', [...inputs, { path: out, flag: '--out' }]);
     // Read now: a file that cannot be compared is said before hours of generation.
     const against = f.against === undefined ? null : againstLines(f.against, out);

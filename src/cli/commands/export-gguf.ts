@@ -4,7 +4,7 @@
 // is src/export/ggufExport.ts, the check src/export/ggufCheck.ts.
 import { closeSync, existsSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
@@ -104,8 +104,7 @@ const command: CliCommand = {
     if (adapterOnly && f.type) throw new CliError('--adapter-only writes the adapter as trained (f32); --type is for the whole model', 2);
     const quiet = f.quiet ?? false;
     if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder; give the file to write, such as ${resolve(out, 'model.gguf')}`, 2);
-    if (existsSync(out) && !f.force) throw new CliError(`--out ${out} exists; pass --force to replace it`, 2);
-    if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: the folder ${dirname(out)} does not exist`, 2);
+    checkOutputFile(out, 'out', outputInputs(f), { force: f.force ?? false });
     checkImportanceFlags(f, type, adapterOnly, out);
     if (f['check-data'] && adapterOnly) throw new CliError('--check-data compares a whole model\'s file with the trained model; --adapter-only writes the adapter alone (its check runs in llama.cpp over the base model)', 2);
     const imatrixExamples = positiveInt(f['imatrix-examples'], 'imatrix-examples', IMPORTANCE_EXAMPLES);
@@ -260,8 +259,16 @@ function checkImportanceFlags(f: ImportanceFlags, type: GgufExportType, adapterO
   if (!takesImportance(type)) throw new CliError(`an importance matrix weighs the K-quant mixes' rounding (--type q4_k_m, q5_k_m or q6_k); ${type} has no use for one`, 2);
   const save = f['save-imatrix'];
   if (save === undefined) return;
-  checkOutputFile(save, 'save-imatrix', [...(data ?? []).map((path) => ({ path, flag: '--imatrix-data' })), { path: out, flag: '--out' }]);
-  if (existsSync(save) && !f.force) throw new CliError(`--save-imatrix ${resolve(save)} exists; pass --force to replace it`, 2);
+  checkOutputFile(save, 'save-imatrix', [...outputInputs(f), { path: out, flag: '--out' }], { force: f.force ?? false });
+}
+
+/** The files export-gguf reads that --force must never let an output replace. */
+function outputInputs(f: ImportanceFlags & { 'check-data'?: string[] }): Array<{ path: string; flag: string }> {
+  return [
+    ...(f['imatrix-data'] ?? []).map((path) => ({ path, flag: '--imatrix-data' })),
+    ...(f['check-data'] ?? []).map((path) => ({ path, flag: '--check-data' })),
+    ...(f.imatrix === undefined ? [] : [{ path: f.imatrix, flag: '--imatrix' }]),
+  ];
 }
 
 async function readImatrixFlag(path: string): Promise<ImportanceMatrix> {

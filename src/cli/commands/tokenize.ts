@@ -39,7 +39,8 @@ Renders each example with the model's chat template and writes one JSON line per
 options:
   --model <dir>           folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
   --data <files>          dataset files (comma-separated or repeated)
-  --out <file>            output JSONL
+  --out <file>            output JSONL (one that is there already only with --force)
+  --force                 replace --out
   --format <name>         force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
   --max-len <n>           token limit: earlier turns are left out, whole; an example that still does not fit
                           is skipped (its system prompt, tools and final turn are never cut)
@@ -59,7 +60,7 @@ const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', ...INCLUSION_FLAGS });
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', 'every-call-turn': 'boolean', force: 'boolean', ...INCLUSION_FLAGS });
     const modelDir = requireFlag(flags.model, 'model');
     checkModelFolder(modelDir);
     const dataFiles = requireFlag(flags.data, 'data');
@@ -84,7 +85,7 @@ const tokenize: CliCommand = {
       throw new CliError(`cannot load the tokenizer from ${modelDir}: ${(err as Error).message}`);
     }
 
-    checkOutputFile(outPath, 'out', dataFiles.map((path) => ({ path, flag: '--data' })));
+    checkOutputFile(outPath, 'out', dataFiles.map((path) => ({ path, flag: '--data' })), { force: flags.force ?? false });
     // Each named by its path, as given.
     const files = await datasetFiles(dataFiles, { namedAsGiven: true });
     // Written beside the output and renamed over it at the end: a run that fails leaves an
