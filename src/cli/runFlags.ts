@@ -40,10 +40,38 @@ export interface RunTarget {
 export const BFCL_PROMPT_HELP = `  --bfcl-prompt           BFCL question files in BFCL's prompt mode (functions listed in its system prompt,
                           answers as Python calls), as the leaderboard prompts models without native tools`;
 
+/** Where an option's description starts in every command's help, and how long its lines run. */
+const HELP_COLUMN = 26;
+const HELP_WIDTH = 102;
+
+/** One option's help, its words wrapped in the description column: for a text whose words change
+ * with the command (`fromAdapter` below), which no hand-wrapped text fits both ways. */
+function optionHelp(option: string, words: string): string {
+  const lines: string[] = [];
+  let line = `  ${option}`.padEnd(HELP_COLUMN);
+  let empty = true;
+  // A value's name (<run folder>) stays on one line.
+  for (const word of words.split(/ (?![^<]*>)/)) {
+    if (!empty && line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = ' '.repeat(HELP_COLUMN);
+      empty = true;
+    }
+    line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  return [...lines, line].join('\n');
+}
+
+/** A default an --adapter run folder gives, for the help of a command that takes --adapter
+ * (`fromAdapter`); ablate, which takes none, has only `otherwise`. */
+const orAdapterRun = (fromAdapter: boolean, whose: string, otherwise: string): string => (fromAdapter ? `${whose}, if any, else ${otherwise}` : otherwise);
+
 /** The option every command that reads conversations offers for their earlier calling turns. */
-export const EVERY_CALL_TURN_HELP = `  --every-call-turn       learn every turn of a conversation that calls a tool, each an example of its own
-                          (default: only its last, the earlier ones prompt; with --adapter <run folder>,
-                          and train --resume: as that run chose); a conversation's turns are held out together`;
+export function everyCallTurnHelp(fromAdapter: boolean): string {
+  const chosen = fromAdapter ? '; with --adapter <run folder>, and train --resume: as that run chose' : '';
+  return optionHelp('--every-call-turn', `learn every turn of a conversation that calls a tool, each an example of its own (default: only its last, the earlier ones prompt${chosen}); a conversation's turns are held out together`);
+}
 
 export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string; 'bfcl-prompt'?: boolean; 'every-call-turn'?: boolean }): RunTarget {
   const target = { modelArg: requireFlag(f.model, 'model'), dataPaths: requireFlag(f.data, 'data'), out: requireFlag(f.out, 'out') };
@@ -305,22 +333,29 @@ export async function checkSomeExampleFits(model: { tokenizer: PreTrainedTokeniz
 }
 
 /** --split-seed, offered by every command that splits data files into train and held-out sides. */
-export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's seed (default: that of the --adapter run folder, if any,
-                          else ${DEFAULT_SPLIT.seed}, the seed the studio splits the datasets it imports with: the
-                          same examples held out here and there, whatever --seed); the examples
-                          asking one question share a side (an --adapter run folder written before
-                          splits went by question keeps its split one by one, and says so)`;
+export function splitSeedHelp(fromAdapter: boolean): string {
+  const oneByOne = fromAdapter ? ' (an --adapter run folder written before splits went by question keeps its split one by one, and says so)' : '';
+  return optionHelp(
+    '--split-seed <n>',
+    `the held-out split's seed (default: ${orAdapterRun(fromAdapter, 'that of the --adapter run folder', `${DEFAULT_SPLIT.seed}, the seed the studio splits the datasets it imports with`)}: the same examples held out here and there, whatever --seed); the examples asking one question share a side${oneByOne}`,
+  );
+}
 
 /** --held-out, offered with --split-seed. */
-export const HELD_OUT_HELP = `  --held-out <percent>    the share of examples held out, ${HELD_OUT_PERCENT.min} to ${HELD_OUT_PERCENT.max} (default: the --adapter run
-                          folder's, if any, else ${DEFAULT_SPLIT.evalFraction * 100}); a dataset the studio split again holds
-                          out what --split-seed and --held-out with its seed and share hold out`;
+export function heldOutHelp(fromAdapter: boolean): string {
+  return optionHelp(
+    '--held-out <percent>',
+    `the share of examples held out, ${HELD_OUT_PERCENT.min} to ${HELD_OUT_PERCENT.max} (default: ${orAdapterRun(fromAdapter, "the --adapter run folder's", String(DEFAULT_SPLIT.evalFraction * 100))}); a dataset the studio split again holds out what --split-seed and --held-out with its seed and share hold out`,
+  );
+}
 
 /** --split-by, offered with --held-out. */
-export const SPLIT_BY_HELP = `  --split-by <kind>       question: the examples asking one question share a side, so no held-out
-                          question is one training answers; example: each by its id alone, as run
-                          folders and datasets from before split (default: the --adapter run
-                          folder's, if any, else question)`;
+export function splitByHelp(fromAdapter: boolean): string {
+  return optionHelp(
+    '--split-by <kind>',
+    `question: the examples asking one question share a side, so no held-out question is one training answers; example: each by its id alone, as run folders and datasets from before split (default: ${orAdapterRun(fromAdapter, "the --adapter run folder's", 'question')})`,
+  );
+}
 
 /** Whether to split by question: --split-by, else `otherwise()` (an --adapter run folder's kind, or
  * by question). */

@@ -12,7 +12,7 @@ import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, everyCallTurnHelp, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, splitSeedHelp, heldOutHelp, heldOutFrom, splitByHelp, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
@@ -50,14 +50,14 @@ options:
   --steps <n> --batch <n> --grad-accum <n> --seq <n> --lr <x> --schedule <s> --warmup <n>
   --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train and
                           with its defaults (--steps ${DEFAULT_RUN_CONFIG.steps}, --warmup ${DEFAULT_RUN_CONFIG.warmupSteps} steps, …: studio help train)
-${SPLIT_SEED_HELP}
-${HELD_OUT_HELP}
-${SPLIT_BY_HELP}
+${splitSeedHelp(false)}
+${heldOutHelp(false)}
+${splitByHelp(false)}
 ${ALPHA_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
-${EVERY_CALL_TURN_HELP}
+${everyCallTurnHelp(false)}
 ${INCLUSION_HELP}
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;

@@ -15,7 +15,7 @@ import { promptKey } from '../../data/prompt-key.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, everyCallTurnHelp, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, heldOutHelp, heldOutFrom, splitByHelp, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
@@ -51,8 +51,8 @@ options:
   --seed <n>              sampling seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
   --split-seed <n>        the split's seed (default: the --adapter run folder's, if any, else ${DEFAULT_SPLIT.seed},
                           the studio's)
-${HELD_OUT_HELP}
-${SPLIT_BY_HELP}
+${heldOutHelp(true)}
+${splitByHelp(true)}
   --include-failing       with --split eval or train, keep examples that fail the quality check
                           (the studio leaves them out, so by default so does this, but for an
                           --adapter run folder trained with --include-failing)
@@ -66,7 +66,7 @@ ${INCLUSION_DEFAULT_HELP}; --split all takes
   --temperature <t>       sample instead of greedy decoding (default greedy); with it, --top-p <p>
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
-${EVERY_CALL_TURN_HELP}
+${everyCallTurnHelp(true)}
   --summary <file>        also write the summary (accuracy, per category, per rule) as JSON
   --against <file>        another studio eval --out of the same examples (the base model, another
                           adapter, a GGUF file): says how many answers are the same, and which

@@ -14,7 +14,7 @@ import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/dat
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, everyCallTurnHelp, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, splitSeedHelp, heldOutHelp, heldOutFrom, splitByHelp, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -58,12 +58,12 @@ options:
 ${BALANCE_HELP}
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
   --seed <n>              sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
-${SPLIT_SEED_HELP}
-${HELD_OUT_HELP}
-${SPLIT_BY_HELP}
+${splitSeedHelp(true)}
+${heldOutHelp(true)}
+${splitByHelp(true)}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
-${EVERY_CALL_TURN_HELP}
+${everyCallTurnHelp(true)}
 ${INCLUSION_HELP}
 ${INCLUSION_DEFAULT_HELP}
   --hub-base <url> --cache <dir>   model download

@@ -13,7 +13,7 @@ import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import { nothingToBalanceNote, RunTrace, skippedText } from '../runSummary.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, EVERY_CALL_TURN_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, HELD_OUT_HELP, heldOutFrom, SPLIT_BY_HELP, splitByFrom, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, everyCallTurnHelp, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, splitSeedHelp, heldOutHelp, heldOutFrom, splitByHelp, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -60,9 +60,9 @@ ${BALANCE_HELP}
   --max-grad-norm <x>     global-norm clip (default ${DEFAULT_RUN_CONFIG.maxGradNorm}; 0 disables)
   --weight-decay <x>      AdamW decoupled weight decay (default ${DEFAULT_RUN_CONFIG.weightDecay})
   --seed <n>              data order and LoRA init (default ${DEFAULT_RUN_CONFIG.seed}; not the split: --split-seed)
-${SPLIT_SEED_HELP}
-${HELD_OUT_HELP}
-${SPLIT_BY_HELP}
+${splitSeedHelp(true)}
+${heldOutHelp(true)}
+${splitByHelp(true)}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default ${DEFAULT_RUN_CONFIG.evalEvery}, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default ${DEFAULT_RUN_CONFIG.checkpointEvery}; always at the end)
@@ -77,7 +77,7 @@ ${SPLIT_BY_HELP}
                           --patience, which may change
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
-${EVERY_CALL_TURN_HELP}
+${everyCallTurnHelp(true)}
   --include-failing       train on examples that fail the quality check too (default: as the
                           --adapter run folder did; --include-failing=false leaves them out)
 ${INCLUSION_HELP}
