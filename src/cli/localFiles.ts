@@ -34,11 +34,18 @@ import { LEARN_EVERY_CALL_TURN } from '../data/call-turns.ts';
 /** A Hugging Face dataset given as --data: `hf://datasets/<owner>/<name>`. */
 const HUB_DATASET = /^hf:\/\/datasets\//i;
 
+/** What a command's dataset flags take, for its usage text: `takes` names them ("--data takes", or
+ * export-gguf's "--imatrix-data and --check-data take", which has no --data). */
+export function dataFilesHelp(takes: string): string {
+  return `${takes} .json, .jsonl or .parquet files, gzipped (.gz) or not;
+hf://datasets/<owner>/<name> downloads a Hugging Face dataset's train split, and
+hf://datasets/<owner>/<name>/<path> the file (or glob: data/*.jsonl) you name (HF_TOKEN for a gated
+one, HF_ENDPOINT for a mirror), into $STUDIO_DATASET_CACHE (default ~/.cache/balancesft-studio/datasets),
+where the next command finds it.`;
+}
+
 /** What a command's --data takes, for its usage text. */
-export const DATA_FLAG_HELP = `--data takes .json, .jsonl or .parquet files, gzipped (.gz) or not; hf://datasets/<owner>/<name>
-downloads a Hugging Face dataset's train split, hf://datasets/<owner>/<name>/<path> the file (or glob:
-data/*.jsonl) you name (HF_TOKEN for a gated one, HF_ENDPOINT for a mirror)
-into $STUDIO_DATASET_CACHE (default ~/.cache/balancesft-studio/datasets), where the next command finds it.`;
+export const DATA_FLAG_HELP = dataFilesHelp('--data takes');
 
 export function isHubDataset(path: string): boolean {
   return HUB_DATASET.test(path);

@@ -3,6 +3,7 @@
 // does not have.
 import { describe, expect, it } from 'vitest';
 import ablate from '../../src/cli/commands/ablate.ts';
+import exportGguf from '../../src/cli/commands/export-gguf.ts';
 import hdr from '../../src/cli/commands/hdr.ts';
 import train from '../../src/cli/commands/train.ts';
 
@@ -17,5 +18,12 @@ describe('studio help <command> names only flags the command takes', () => {
       expect(usage).toContain("(default: the --adapter run folder's, if any, else question)");
       expect(usage).toContain('with --adapter <run folder>, and train --resume: as that run chose');
     }
+  });
+
+  it('export-gguf (no --data) says what its dataset flags, --imatrix-data and --check-data, take', () => {
+    // --data alone, not the end of --imatrix-data or --check-data.
+    expect(exportGguf.usage).not.toMatch(/(?<![\w-])--data\b/);
+    expect(exportGguf.usage).toContain('--imatrix-data and --check-data take .json, .jsonl or .parquet files');
+    expect(train.usage).toContain('--data takes .json, .jsonl or .parquet files');
   });
 });

@@ -19,7 +19,7 @@ import { importanceFromExamples, IMPORTANCE_EXAMPLES } from '../../jobs/importan
 import { defaultSeqLen } from '../../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
-import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, DATA_FLAG_HELP, readAdapter, runFolderHubDatasets } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, dataFilesHelp, readAdapter, runFolderHubDatasets } from '../localFiles.ts';
 import { hubRepoId } from '../../export/mergedExport.ts';
 import { plural } from '../../data/plural.ts';
 import { checkGgufInEngine } from '../../export/engineCheck.ts';
@@ -56,7 +56,7 @@ options:
                          Ollama's ADAPTER over the same base model (checked over an F16 file of it)
   --imatrix-data <file>  round q4_k_m, q5_k_m and q6_k with an importance matrix collected from
                          these dataset files' training examples (the --adapter run's split and
-                         sequence length; any file --data takes), as llama-quantize --imatrix: the
+                         sequence length; files as below), as llama-quantize --imatrix: the
                          model runs over them on the GPU and each weight's rounding is weighed by
                          how strongly those conversations use its columns
   --imatrix-examples <n> training examples the matrix is collected over (default ${IMPORTANCE_EXAMPLES},
@@ -80,7 +80,7 @@ options:
   --json                 print the check report as one JSON object
   --quiet                no progress line
 Exit code 0 when the check passes (or is skipped), 3 when it fails or cannot run (the file stays).
-${DATA_FLAG_HELP}`;
+${dataFilesHelp('--imatrix-data and --check-data take')}`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', 'adapter-only': 'boolean', out: 'string', type: 'string', name: 'string', prompt: 'texts', tokens: 'number',
