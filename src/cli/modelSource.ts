@@ -23,7 +23,7 @@ export interface ModelSourceOptions {
   withoutWeights?: boolean;
   /** Shared by the downloads of one model load in parts (see HubOptions.load). */
   load?: { updating: boolean };
-  /** How messages name the model argument (default "--model"; `studio inspect` takes it bare). */
+  /** How messages name the model argument (default "--model"; `studio inspect` also takes it bare). */
   label?: string;
 }
 

@@ -327,7 +327,7 @@ describe('studio on bad input (before any GPU work)', () => {
     const r = await studio('inspect', missing, '--memory-gib', '0');
     expect([r.code, r.err]).toEqual([2, 'studio inspect: --memory-gib must be above 0, got 0']);
     const split = await studio('inspect', join(dir, 'my'), 'model');
-    expect([split.code, split.err]).toEqual([2, `studio inspect: expected one model directory or repo id, got 2: ${JSON.stringify(join(dir, 'my'))} "model" (quote a path with spaces); studio inspect <model dir | owner/name> [options]`]);
+    expect([split.code, split.err]).toEqual([2, `studio inspect: expected one model directory or repo id, got 2: ${JSON.stringify(join(dir, 'my'))} "model" (quote a path with spaces); studio inspect --model <dir|repo> [options]   (or the model as the one argument: studio inspect <dir|repo>)`]);
   });
 
   it('prints a command’s usage for --help, but not for a value that reads -h', async () => {

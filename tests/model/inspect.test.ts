@@ -48,6 +48,18 @@ describe('studio inspect', () => {
     expect(out).toMatch(/verdict {6}fits/);
   });
 
+  it('takes the model as --model, as every other command does, or as its one argument', async () => {
+    // It refused --model ("unknown option --model"), the one flag every other command requires.
+    const flags = ['--seq', '64', '--json'];
+    const byFlag = await runCaptured(['--model', modelDir, ...flags]);
+    expect(byFlag.code).toBe(0);
+    expect(byFlag.out).toBe((await runCaptured([modelDir, ...flags])).out);
+    await expect(inspect.run(['--model', modelDir, modelDir])).rejects.toThrow(new CliError(`give the model once: --model ${modelDir} or the argument ${JSON.stringify(modelDir)}, not both`, 2));
+    await expect(inspect.run(['--seq', '64'])).rejects.toThrow(new CliError('missing required option --model (or give the model as the one argument: studio inspect <dir|repo>)', 2));
+    const missing = join(modelDir, 'no-such-model');
+    await expect(inspect.run(['--model', missing])).rejects.toThrow(`--model ${missing}: no such folder`);
+  });
+
   it('reads a repo id through the hub and reports JSON with the plan', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'studio-inspect-cache-'));
     dirs.push(cache);

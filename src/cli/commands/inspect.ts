@@ -1,4 +1,4 @@
-// `studio inspect <model dir | repo id>`: the model's architecture, parameter count and the memory
+// `studio inspect --model <model dir | repo id>` (or the model as its one argument): the model's architecture, parameter count and the memory
 // plan for a training setting, with the verdict the studio would give before allocating anything.
 // Owns argument handling and printing only; the numbers come from src/model. Starts a GPU only
 // with --gpu (to plan against this machine's real limits).
@@ -27,7 +27,8 @@ const ASSUMED_SEQ_LEN = 1024;
 
 const targetsWord = (targets: readonly LoraTarget[]) => (targets.length === LORA_TARGETS.length ? 'all' : targets.join(','));
 
-const usage = `studio inspect <model dir | owner/name> [options]
+const usage = `studio inspect --model <dir|repo> [options]   (or the model as the one argument: studio inspect <dir|repo>)
+  --model DIR|REPO   the model's folder or Hugging Face repo id (or give it as the one argument)
   --batch N          micro-batch size (default ${TRAIN.batchSize}, as studio train)
   --seq N            sequence length in tokens (default ${ASSUMED_SEQ_LEN}; studio train picks it from the data
                      unless --seq is given): the 95th percentile of the training examples' tokens,
@@ -56,13 +57,16 @@ const command: CliCommand = {
   async run(argv) {
     const f = parseFlags(argv, {
       batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number', 'gen-batch': 'number', 'max-tokens': 'number', 'prompt-tokens': 'number', temperature: 'number',
-      gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
+      model: 'string', gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
     }, { positionals: true });
+    // --model as every other command takes it; the bare argument as inspect always took it.
+    if (f.model !== undefined && f._.length) throw new CliError(`give the model once: --model ${f.model} or the argument ${f._.map((w) => JSON.stringify(w)).join(' ')}, not both`, 2);
     // One line (a usage error prints only its first): the words given, so a path split at a space shows.
-    if (f._.length !== 1) {
-      const given = f._.length ? `, got ${f._.length}: ${f._.map((w) => JSON.stringify(w)).join(' ')} (quote a path with spaces)` : '';
-      throw new CliError(`expected one model directory or repo id${given}; ${usage.split('\n')[0]}`, 2);
+    if (f.model === undefined && f._.length === 0) throw new CliError('missing required option --model (or give the model as the one argument: studio inspect <dir|repo>)', 2);
+    if (f.model === undefined && f._.length > 1) {
+      throw new CliError(`expected one model directory or repo id, got ${f._.length}: ${f._.map((w) => JSON.stringify(w)).join(' ')} (quote a path with spaces); ${usage.split('\n')[0]}`, 2);
     }
+    const model = f.model ?? f._[0];
     let targets;
     try {
       targets = f.targets ? parseLoraTargets(f.targets) : [...TRAIN.lora.targets];
@@ -81,7 +85,7 @@ const command: CliCommand = {
     if (!(memoryGib > 0)) throw new CliError(`--memory-gib must be above 0, got ${memoryGib}`, 2);
 
     // The same resolution (folder or repo id, cache location, progress line) as every other command.
-    const files = await resolveModel(f._[0], { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.json, label: 'model' });
+    const files = await resolveModel(model, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.json, label: f.model === undefined ? 'model' : '--model' });
     const { spec, checkpoint } = await openModel(files);
     const weightFiles = checkpoint.files;
     await checkpoint.close();
