@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Example, SourceFormat } from '../data/example.ts';
 import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
+import { FORMAT_NAMES, isSourceFormat } from '../data/formats/registry.ts';
 import { downloadHubDataset, hubDatasetPath } from '../data/hub-dataset.ts';
 import { formatBytes } from '../data/record-limits.ts';
 import { HubAccessError, HubError } from '../model/hub.ts';
@@ -46,6 +47,21 @@ where the next command finds it.`;
 
 /** What a command's --data takes, for its usage text. */
 export const DATA_FLAG_HELP = dataFilesHelp('--data takes');
+
+/** --format's values, as its help, its refusal and the note on a record of no format it knows name them. */
+const FORMAT_VALUES = FORMAT_NAMES.join(', ');
+
+/** The --format line of the help of every command that reads dataset files. */
+export const FORMAT_HELP = `  --format <name>         force the dataset format: ${FORMAT_VALUES}`;
+
+/** Where a CLI user chooses a format the importer does not recognise: the flag, not the page's select. */
+export const CHOOSE_FORMAT = `--format ${FORMAT_NAMES.join('|')}`;
+
+/** --format as given: one of the formats, or a refusal that lists them. */
+export function formatFlag(format: string | undefined): SourceFormat | undefined {
+  if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: ${FORMAT_VALUES})`, 2);
+  return format;
+}
 
 export function isHubDataset(path: string): boolean {
   return HUB_DATASET.test(path);
@@ -141,7 +157,7 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
   const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(folder, paths);
   const included = snapshot?.included;
   const includedFrom = snapshot && (snapshot.recordedIn ? `${snapshot.path} (as ${snapshot.recordedIn} records it)` : snapshot.path);
-  const data = await fileExamples(files, { split: splitSettings(opts.seed, opts.evalFraction ?? DEFAULT_SPLIT.evalFraction, opts.byQuestion ?? true), format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const data = await fileExamples(files, { split: splitSettings(opts.seed, opts.evalFraction ?? DEFAULT_SPLIT.evalFraction, opts.byQuestion ?? true), format: opts.format, chooseFormat: CHOOSE_FORMAT, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   if (opts.ignoreLineChoices) return data;

@@ -4,7 +4,6 @@
 import { requireFlag } from './args.ts';
 import { CliError } from './command.ts';
 import type { SourceFormat } from '../data/example.ts';
-import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
 import { seedProblem } from '../model/random.ts';
 import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
@@ -16,7 +15,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
 import { nothingToTrain } from '../jobs/train.ts';
-import { printNotes } from './localFiles.ts';
+import { formatFlag, printNotes } from './localFiles.ts';
 import { DEFAULT_SPLIT, heldOutPercentProblem, HELD_OUT_PERCENT } from '../data/split.ts';
 import { plural } from '../data/plural.ts';
 import { parseRuleList, sameInclusion, type InclusionChoice } from '../data/inclusion.ts';
@@ -75,8 +74,7 @@ export function everyCallTurnHelp(fromAdapter: boolean): string {
 
 export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string; 'bfcl-prompt'?: boolean; 'every-call-turn'?: boolean }): RunTarget {
   const target = { modelArg: requireFlag(f.model, 'model'), dataPaths: requireFlag(f.data, 'data'), out: requireFlag(f.out, 'out') };
-  if (f.format !== undefined && !isSourceFormat(f.format)) throw new CliError(`unknown --format ${f.format}`, 2);
-  return { ...target, format: f.format as SourceFormat | undefined, bfclPromptMode: f['bfcl-prompt'] ?? false, everyCallTurn: f['every-call-turn'] };
+  return { ...target, format: formatFlag(f.format), bfclPromptMode: f['bfcl-prompt'] ?? false, everyCallTurn: f['every-call-turn'] };
 }
 
 /** How SSB learns α, for every command that trains (train, hdr, ablate). */

@@ -55,7 +55,12 @@ export interface ImportOptions extends ReadOptions {
   everyCallTurn?: boolean;
   /** Cancels the import between two chunks: the generator throws ImportCancelledError. */
   signal?: AbortSignal;
+  /** Where the reader of a record's note chooses a format the importer does not recognise (the
+   * CLI: its --format and values); default: the studio's Format select, or --format. */
+  chooseFormat?: string;
 }
+
+const CHOOSE_FORMAT = 'the Format select in the studio, --format for studio commands';
 
 /** The user cancelled the import (or its download); the caller saves nothing. */
 export class ImportCancelledError extends Error {
@@ -251,7 +256,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
           report.imported++;
           return;
         }
-        if (!parser) return reject('format not recognised (choose it: the Format select in the studio, --format for studio commands)', id);
+        if (!parser) return reject(`format not recognised (choose it: ${options.chooseFormat ?? CHOOSE_FORMAT})`, id);
         const parsed = parser.parse(r.value, { fallbackId: `${stem}-${r.index}` });
         // Strings inside a record (xLAM's tools/answers, JSON arguments) are parsed too: check again.
         const shape = recordShapeProblem(parsed, { jsonOnly: true });

@@ -103,6 +103,8 @@ export interface FileExampleOptions {
   bfclPromptMode?: boolean;
   /** Every calling turn of a conversation an example of its own (data/call-turns.ts). */
   everyCallTurn?: boolean;
+  /** Where the user chooses a format the records do not show (import-dataset.ts). */
+  chooseFormat?: string;
   /** Read no line's "included", as the CLI did before lines chose (the check and the flags alone):
    * only to tell a run trained then that its files are unchanged (cli/localFiles.ts). */
   ignoreLineChoices?: boolean;
@@ -116,7 +118,7 @@ export class UnknownLeaveOut extends Error {}
  * snapshot stores it (saveDataset's `included`): what it left out stays out, what it included is used;
  * then the choice over many examples the flags give (`inclusion`), as the Dataset panel applies it. */
 export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
-  const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn });
+  const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode, everyCallTurn: opts.everyCallTurn, chooseFormat: opts.chooseFormat });
   const problems = imported.issues.map(formatIssue);
   const rows = exampleRows('files', imported.examples, opts.split);
   let failedQuality = 0;

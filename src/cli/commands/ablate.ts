@@ -7,7 +7,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
 import { nothingToBalanceNote } from '../runSummary.ts';
-import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, recordedSplitBy, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, recordedSplitBy, runFolderFacts, DATA_FLAG_HELP, FORMAT_HELP } from '../localFiles.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -55,7 +55,7 @@ ${heldOutHelp(false)}
 ${splitByHelp(false)}
 ${ALPHA_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
-  --format <name>         force the dataset format
+${FORMAT_HELP}
 ${BFCL_PROMPT_HELP}
 ${everyCallTurnHelp(false)}
 ${INCLUSION_HELP}

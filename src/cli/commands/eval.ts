@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, checkOutputFile, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP, FORMAT_HELP } from '../localFiles.ts';
 import type { FileExamples } from '../../jobs/data.ts';
 import { plural } from '../../data/plural.ts';
 import { promptKey } from '../../data/prompt-key.ts';
@@ -64,7 +64,7 @@ ${INCLUSION_DEFAULT_HELP}; --split all takes
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
   --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
   --temperature <t>       sample instead of greedy decoding (default greedy); with it, --top-p <p>
-  --format <name>         force the dataset format
+${FORMAT_HELP}
 ${BFCL_PROMPT_HELP}
 ${everyCallTurnHelp(true)}
   --summary <file>        also write the summary (accuracy, per category, per rule) as JSON

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterBalanceNote, adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterBalanceNote, adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction, DATA_FLAG_HELP, FORMAT_HELP } from '../localFiles.ts';
 import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/data.ts';
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -61,7 +61,7 @@ ${BALANCE_HELP}
 ${splitSeedHelp(true)}
 ${heldOutHelp(true)}
 ${splitByHelp(true)}
-  --format <name>         force the dataset format
+${FORMAT_HELP}
 ${BFCL_PROMPT_HELP}
 ${everyCallTurnHelp(true)}
 ${INCLUSION_HELP}

@@ -9,12 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { checkUnderFolder } from '../flagPaths.ts';
-import { adapterRun, checkRecipeFolder, dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
+import { adapterRun, checkRecipeFolder, dataExamples, formatFlag, FORMAT_HELP, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
-import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples } from '../../jobs/data.ts';
-import type { SourceFormat } from '../../data/example.ts';
 import { HDR_FILES, METRICS_FILE, readBalanceFile, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import type { RunConfig } from '../../train/config.ts';
@@ -36,7 +34,8 @@ options:
   --data <files>          the run's data files (default: the paths run.json recorded)
   --model <dir|repo>      where the run's tokenizer is (default: the model run.json recorded)
   --base-model <repo>     the model train.py loads (default: the run's model, if a repo id or folder)
-  --format <name>         force the dataset format (default: as the run was trained)
+${FORMAT_HELP}
+                          (default: as the run was trained)
   --bfcl-prompt           BFCL question files in BFCL's prompt mode (default: as the run was trained)
   --every-call-turn       every calling turn of a conversation an example (default: as the run was trained)
   --include-failing       use examples that fail the quality check (default: as the run was trained)
@@ -124,8 +123,7 @@ const recipe: CliCommand = {
     if (!dataPaths?.length) {
       throw new CliError(`${join(runDir, RUN_JSON)} does not say where its data files are (runs trained before run.json kept a "source"); pass --data <files> (it names ${(run.data ?? []).join(', ') || 'none'})`);
     }
-    const format = f.format ?? source?.format;
-    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format ${format}`, 2);
+    const format = formatFlag(f.format ?? source?.format);
     const modelArg = f.model ?? source?.model ?? run.model;
     if (!modelArg) throw new CliError(`${join(runDir, RUN_JSON)} names no model; pass --model <dir|repo>`);
 
@@ -138,7 +136,7 @@ const recipe: CliCommand = {
       seed: split.splitSeed ?? config.seed,
       evalFraction: split.evalFraction,
       byQuestion: split.byQuestion ?? false,
-      format: format as SourceFormat | undefined,
+      format,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
       everyCallTurn: f['every-call-turn'] ?? source?.everyCallTurn,

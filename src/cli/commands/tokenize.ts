@@ -12,10 +12,9 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
-import { checkOutputFile, datasetFiles, DATA_FLAG_HELP } from '../localFiles.ts';
+import { CHOOSE_FORMAT, checkOutputFile, datasetFiles, DATA_FLAG_HELP, formatFlag, FORMAT_HELP } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { checkModelFolder } from '../modelSource.ts';
-import { FORMAT_PARSERS, isSourceFormat } from '../../data/formats/registry.ts';
 import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
 import { lengthAccumulator } from '../../data/length-stats.ts';
 import { qualityTally } from '../../data/quality-check.ts';
@@ -41,7 +40,7 @@ options:
   --data <files>          dataset files (comma-separated or repeated)
   --out <file>            output JSONL (one that is there already only with --force)
   --force                 replace --out
-  --format <name>         force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
+${FORMAT_HELP}
   --max-len <n>           token limit: earlier turns are left out, whole; an example that still does not fit
                           is skipped (its system prompt, tools and final turn are never cut)
   --include-failing       write examples that fail the quality check too (training leaves them out
@@ -66,8 +65,7 @@ const tokenize: CliCommand = {
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
     const maxLen = flags['max-len'] === undefined ? undefined : positiveInt(flags['max-len'], 'max-len', 1);
-    const format = flags.format;
-    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: ${FORMAT_PARSERS.map((p) => p.format).join(', ')})`, 2);
+    const format = formatFlag(flags.format);
     if (flags['only-passing'] && flags['include-failing']) throw new CliError('--only-passing and --include-failing contradict each other; give one', 2);
     if (flags['only-passing'] && flags['include-flagged']) throw new CliError('--only-passing skips every example the quality check flags; --include-flagged writes those flagged only by the rules it names: give one of them', 2);
     const maxRecordKib = flags['max-record-kib'] === undefined ? undefined : positiveInt(flags['max-record-kib'], 'max-record-kib', 1);
@@ -120,7 +118,7 @@ const tokenize: CliCommand = {
     const note = (count: number, text: string) => {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
     };
-    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib * 1024, bfclPromptMode: flags['bfcl-prompt'], everyCallTurn: flags['every-call-turn'] };
+    const options = { format, chooseFormat: CHOOSE_FORMAT, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib * 1024, bfclPromptMode: flags['bfcl-prompt'], everyCallTurn: flags['every-call-turn'] };
     /** Threads once the file has shown itself large (data/tokenize-pool.ts), as training tokenizes. */
     let pool: TokenizeThreadPool | null = null;
     try {

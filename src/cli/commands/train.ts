@@ -8,7 +8,7 @@ import { parseFlags } from '../args.ts';
 import { checkInputFile } from '../flagPaths.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest, DATA_FLAG_HELP } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest, DATA_FLAG_HELP, FORMAT_HELP } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import { nothingToBalanceNote, RunTrace, skippedText } from '../runSummary.ts';
@@ -75,7 +75,7 @@ ${splitByHelp(true)}
                           one given must match it, but for --steps (or --epochs), --eval-every,
                           --eval-examples, --checkpoint-every, --recompute, --keep-best and
                           --patience, which may change
-  --format <name>         force the dataset format
+${FORMAT_HELP}
 ${BFCL_PROMPT_HELP}
 ${everyCallTurnHelp(true)}
   --include-failing       train on examples that fail the quality check too (default: as the

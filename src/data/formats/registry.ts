@@ -16,9 +16,12 @@ import { xlamParser } from './xlam.ts';
  * the studio's own records (a `target`) are OpenAI-shaped too. */
 export const FORMAT_PARSERS: readonly FormatParser[] = [studioParser, bfclParser, xlamParser, glaiveParser, funreasonParser, hermesParser, openaiParser, sharegptParser];
 
+/** The formats a user may choose (the Format select, --format), in the order detection tries them. */
+export const FORMAT_NAMES: readonly SourceFormat[] = FORMAT_PARSERS.map((p) => p.format);
+
 export function parserFor(format: SourceFormat): FormatParser {
   const p = FORMAT_PARSERS.find((f) => f.format === format);
-  if (!p) throw new Error(`unknown dataset format "${format}" (known: ${FORMAT_PARSERS.map((f) => f.format).join(', ')})`);
+  if (!p) throw new Error(`unknown dataset format "${format}" (known: ${FORMAT_NAMES.join(', ')})`);
   return p;
 }
 
