@@ -2,6 +2,7 @@
 // stderr is not a TTY, so CI logs stay readable.
 import { formatBytes } from '../model/memory-plan.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
+import { examplesDoneText } from '../jobs/progressWords.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import { segmentGaps } from '../train/ssb.ts';
 
@@ -9,15 +10,8 @@ import { segmentGaps } from '../train/ssb.ts';
  * bytes), or null for what is not counted: before a large run's first step these take minutes. */
 export function phaseText(p: ProgressInfo): string | null {
   if (!p.unit || !(p.total > 1)) return null;
-  const n = (x: number) => x.toLocaleString('en-US');
   if (p.unit === 'bytes') return `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}`;
-  if (p.heldOut === undefined) return `${p.label}: ${n(p.done)} of ${n(p.total)} examples`;
-  // A run's training and held-out examples said apart: "0 of 303 examples" for a run that trains on
-  // 287 read as examples unaccounted for.
-  const train = p.total - p.heldOut;
-  const heldOut = p.heldOut ? ` + ${n(p.heldOut)} held out` : '';
-  if (p.done <= train) return `${p.label}: ${n(p.done)} of ${n(train)} training examples${heldOut}`;
-  return `${p.label}: ${n(train)} training examples + ${n(p.done - train)} of ${n(p.heldOut)} held out`;
+  return `${p.label}: ${examplesDoneText(p)}`;
 }
 export class ProgressLine {
   private last = 0;

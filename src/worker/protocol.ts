@@ -49,6 +49,7 @@ export { DEFAULT_DECODE, decodeStepsAfterFirst, decodeTokensPerSecond } from '..
 export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, noRoundsText, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, roundSkippedText } from '../hdr/stopReason.ts';
 export { DATASET_FILES_TEXT, datasetFileStem, nonDatasetFiles, notADataset } from '../data/fileKinds.ts';
 export { tooLongNote } from '../eval/summaryNotes.ts';
+export { examplesDoneText } from '../jobs/progressWords.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 /** The GPU layer's out-of-memory advice (the forms' fields to lower), which a page message about a

@@ -68,7 +68,7 @@ describe('studio train', () => {
     const other = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
     expect(other.code).toBe(2);
     expect(other.err.trim().split('\n').at(-1)).toBe(
-      `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): give its flags again, or start a new run in another folder`,
+      `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): leave out the flags that differ (a flag left out takes the run's value), or start a new run in another folder`,
     );
     // …and its own data: other examples under the same flags would mix two datasets in one curve.
     // Refused before the model loads too: the data decide it, not the model.
@@ -103,7 +103,7 @@ describe('studio train', () => {
     const other = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--data', DATA, '--resume', '--steps', '3', '--batch', '2', '--quiet');
     expect(other.code).toBe(2);
     expect(other.err.trim().split('\n').at(-1)).toBe(
-      `studio train: --resume: ${out} was trained with other settings (--batch 1 → 2); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): give its flags again, or start a new run in another folder`,
+      `studio train: --resume: ${out} was trained with other settings (--batch 1 → 2); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): leave out the flags that differ (a flag left out takes the run's value), or start a new run in another folder`,
     );
     // A balance flag of another rule names the rule the run recorded, not the default's.
     const rule = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--data', DATA, '--resume', '--steps', '3', '--balance-window', '3', '--quiet');

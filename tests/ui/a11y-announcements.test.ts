@@ -83,13 +83,16 @@ describe('the run strip before the first step', () => {
     const run = { id: 'r2', name: 'big', kind: 'train', status: 'created', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 0, datasetId: 'd' } as StoredRun;
     useRuns.setState({ runs: [run], active: { runId: 'r2', progress: { label: 'tokenizing', done: 12800, total: 53847, unit: 'examples' }, stepTimes: [], pausing: false, stopping: false } });
     const html = renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
-    expect(html).toContain('tokenizing the examples: 12,800 of 53,847…');
+    expect(html).toContain('tokenizing: 12,800 of 53,847 examples…');
     expect(html).toMatch(/<progress[^>]*value="12800"[^>]*max="53847"|<progress[^>]*max="53847"[^>]*value="12800"/);
     // Then the weights go to the GPU: minutes for a 7B model, in bytes.
     // Once it has a pace (3 s of it), how long it has left: 12,800 more in 10 s, 28,247 to go.
     const phaseTimes = { label: 'tokenizing', first: { at: 1000, done: 0 }, last: { at: 11_000, done: 25_600 } };
     useRuns.setState({ active: { runId: 'r2', progress: { label: 'tokenizing', done: 25_600, total: 53_847, unit: 'examples' }, stepTimes: [], phaseTimes, pausing: false, stopping: false } });
-    expect(renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }))).toContain('tokenizing the examples: 25,600 of 53,847, about 11 s left');
+    expect(renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }))).toContain('tokenizing: 25,600 of 53,847 examples, about 11 s left');
+    // A run's held-out examples for its held-out loss, counted after its training ones, said apart as the CLI says them.
+    useRuns.setState({ active: { runId: 'r2', progress: { label: 'tokenizing', done: 120, total: 303, unit: 'examples', heldOut: 16 }, stepTimes: [], pausing: false, stopping: false } });
+    expect(renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }))).toContain('tokenizing: 120 of 287 training examples + 16 held out…');
     expect(phaseEtaSeconds({ ...phaseTimes, last: { at: 3500, done: 9000 } }, 53_847)).toBeNull();
     expect(phaseEtaSeconds(undefined, 10)).toBeNull();
     useRuns.setState({ active: { runId: 'r2', progress: { label: 'loading the model onto the GPU', done: 1.5 * 2 ** 30, total: 3 * 2 ** 30, unit: 'bytes' }, stepTimes: [], pausing: false, stopping: false } });

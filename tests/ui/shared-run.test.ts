@@ -168,6 +168,12 @@ describe('a shared HDR run', () => {
     }, { rounds: 1, heldOut: { evalChanges: { fixed: 2, broken: 1 }, evalChangesSinceStart: { fixed: 2, broken: 1 } } });
     const cells = [...html.matchAll(/data-testid="shared-hdr-round-accuracy">(.*?)<\/td>/g)].map((m) => m[1]);
     expect(cells).toEqual(['50% → 60% (2 fixed, 1 broken, p = 1.00: could be chance)', '60% → 80% (7 fixed, 1 broken, p = 0.070: could be chance)']);
+    // A round that evaluated nothing (no held-out example to evaluate) says so, not "— → —".
+    const unmeasured = await hdrRunLink(async (db) => {
+      await recordHdrRound(db, 'hdr-a', round(2, undefined, { evalAccuracyBefore: null, evalAccuracyAfter: null }));
+      await finishHdrRun(db, 'hdr-a', 'round_limit');
+    }, { rounds: 1, heldOut: { evalChanges: { fixed: 2, broken: 1 }, evalChangesSinceStart: { fixed: 2, broken: 1 } } });
+    expect([...unmeasured.matchAll(/data-testid="shared-hdr-round-accuracy">(.*?)<\/td>/g)].map((m) => m[1])[1]).toBe('not measured');
     expect(html).toContain('data-testid="shared-hdr-run-changes">Held-out accuracy 50% → 80% over rounds 1–2. 9 held-out answers turned right and 0 wrong between them: that split is unlikely to be chance (p = 0.0039, exact McNemar test on the 9 examples whose verdicts differ).');
   });
 

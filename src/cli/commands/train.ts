@@ -253,7 +253,7 @@ function settingChange(key: string, was: unknown, now: unknown): string {
 }
 
 function otherSettings(out: string, said: string[]): CliError {
-  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): give its flags again, or start a new run in another folder`, 2);
+  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps, the eval/checkpoint cadence, --keep-best and --patience may change): leave out the flags that differ (a flag left out takes the run's value), or start a new run in another folder`, 2);
 }
 
 /** The examples the split held out (`heldOut`) and what they served: studio eval, and the held-out

@@ -10,7 +10,7 @@ import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
 import { nextRunAnnouncement, type RunAnnouncement, type RunMoment } from './runAnnouncement.ts';
 import { formatBytes, formatDuration } from '../format.ts';
-import type { ProgressInfo } from '../../worker/protocol.ts';
+import { examplesDoneText, type ProgressInfo } from '../../worker/protocol.ts';
 
 /** Whether a bar before the first step counts something (a large dataset tokenizing, a large model
  * loading or uploading, for minutes): examples or bytes. */
@@ -23,7 +23,7 @@ export function beforeTrainingDetail(p: ProgressInfo | null, eta: number | null 
   if (!countsSomething(p)) return `${p.label}…`;
   const left = eta !== null && eta >= 1 ? ` about ${formatDuration(eta)} left` : '';
   if (p.unit === 'bytes') return `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}${left ? `,${left}` : '…'}`;
-  return `${p.label === 'tokenizing' ? 'tokenizing the examples' : p.label}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}${left ? `,${left}` : '…'}`;
+  return `${p.label}: ${examplesDoneText(p)}${left ? `,${left}` : '…'}`;
 }
 
 export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {

@@ -42,6 +42,8 @@ const tally = (t: { total: number; correct: number }) => ({ ...t, accuracy: t.to
 
 /** "74% → 81% (3 fixed, 1 broken, p = 0.63: could be chance)", as the studio's HDR table has it. */
 function roundAccuracyText(r: ShareSummary['hdrRounds'][number]): string {
+  // A round with no held-out example to evaluate read "— → —", as the studio's table says it.
+  if (r.evalAccuracyBefore == null && r.evalAccuracyAfter == null) return 'not measured';
   const pct = (v: number | null | undefined) => (typeof v === 'number' ? `${(v * 100).toFixed(0)}%` : '—');
   return `${pct(r.evalAccuracyBefore)} → ${pct(r.evalAccuracyAfter)}${r.evalChanges ? ` (${answerChangesText(r.evalChanges.fixed, r.evalChanges.broken)})` : ''}`;
 }
