@@ -30,6 +30,7 @@ import { DEFAULT_SPLIT, heldOutPercent } from '../../data/split.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
+       studio train --out <dir> --resume [options]   (the run's own model and data)
 ${DATA_FLAG_HELP}
 
 Fine-tunes a LoRA adapter on the GPU (WebGPU through Dawn; SwiftShader when there is no GPU).
@@ -74,7 +75,7 @@ ${splitByHelp(true)}
                           examples the run recorded (run.json): a flag left out takes the run's value;
                           one given must match it, but for --steps (or --epochs), --eval-every,
                           --eval-examples, --checkpoint-every, --recompute, --keep-best and
-                          --patience, which may change
+                          --patience, which may change; --model and --data may be left out too
 ${FORMAT_HELP}
 ${BFCL_PROMPT_HELP}
 ${everyCallTurnHelp(true)}
@@ -274,9 +275,10 @@ const train: CliCommand = {
   formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch or --seq' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const target = runTarget(f);
+    const before = f.resume && f.out !== undefined ? storedRun(f.out) : undefined;
+    // A resumed run's model and data are the ones it recorded, where --model and --data are left out.
+    const target = runTarget({ ...f, model: f.model ?? before?.source?.model, data: f.data ?? before?.source?.data });
     const { modelArg, dataPaths: dataFiles, out, everyCallTurn: everyCallTurnFlag } = target;
-    const before = f.resume ? storedRun(out) : undefined;
     // A resumed run trains on with the settings it recorded, and reads its files as it read them.
     const resumedConfig = recordedConfig(before);
     const config = runConfigFromFlags(f, resumedConfig, resumedConfig && join(out, RUN_JSON));
