@@ -130,6 +130,11 @@ describe('studio on bad input (before any GPU work)', () => {
     expect([tok.code, tok.err]).toEqual([2, `studio tokenize: --out ${out} exists; pass --force to replace it`]);
     expect((await studio('eval', '--model', model, '--data', data, '--out', out, '--resume', '--force')).err).toBe('studio eval: --resume goes on from the answers --out holds, and --force replaces them: give one of them');
     expect(readFileSync(out, 'utf8')).toBe('earlier answers\n');
+    // Another evaluation's --summary is kept too (it was rewritten on every run).
+    const summary = join(dir, 'earlier-summary.json');
+    writeFileSync(summary, '{}');
+    const sum = await studio('eval', '--model', model, '--data', data, '--out', join(dir, 'new.jsonl'), '--summary', summary, '--limit', '1');
+    expect([sum.code, sum.err]).toEqual([2, `studio eval: --summary ${summary} exists; pass --resume with the --out it summarises, or --force to replace it`]);
     // With --force they go on, to the model here, which is not there.
     const missing = join(dir, 'no-model');
     expect((await studio('eval', '--model', missing, '--data', data, '--out', out, '--force')).err).toContain(`--model ${missing}`);

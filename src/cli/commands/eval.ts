@@ -229,7 +229,8 @@ const evalCommand: CliCommand = {
     if (f.resume && f.force) throw new CliError('--resume goes on from the answers --out holds, and --force replaces them: give one of them', 2);
     // An earlier evaluation's answers are hours of generation, and what a later --resume goes on from.
     checkOutputFile(out, 'out', inputs, { force: (f.force ?? false) || (f.resume ?? false), or: ['--resume to go on from the answers it holds'] });
-    if (f.summary !== undefined) checkOutputFile(f.summary, 'summary', [...inputs, { path: out, flag: '--out' }]);
+    // Another evaluation's summary is kept as its answers are; a --resume writes its own again.
+    if (f.summary !== undefined) checkOutputFile(f.summary, 'summary', [...inputs, { path: out, flag: '--out' }], { force: (f.force ?? false) || (f.resume ?? false), or: ['--resume with the --out it summarises'] });
     // Read now: a file that cannot be compared is said before hours of generation.
     const against = f.against === undefined ? null : againstLines(f.against, out);
     const progress = new ProgressLine(f.quiet ?? false);
