@@ -63,6 +63,10 @@ export interface HdrRoundReport {
   /** How the samples ended (the generator's finish reasons): those that stopped at the token limit
    * were likely cut off, which the gate rejects. Absent in rounds recorded before it was kept. */
   sampleEndings?: Partial<Record<FinishReason, number>>;
+  /** How the round's newest held-out evaluation ended (its answers' finish reasons, of `total`): a
+   * limit that cuts them off lowers the accuracy the round reports. Absent where the round evaluated
+   * nothing, and in rounds recorded before it was kept. */
+  evalEndings?: { finishReasons: Partial<Record<FinishReason, number>>; total: number };
   /** Share of the round's hard cases with at least one sample passing the answer check. */
   passAtK: number;
   /** Samples that passed the gate, before de-duplication. */
@@ -257,6 +261,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   // (Cast: set inside `evaluate`, which the checker does not follow from the loop.)
   let latestNotAsked = null as AskedTally | null;
   let askedApart = false as boolean;
+  /** How each round's newest held-out evaluation ended, by round. */
+  const evalEndings = new Map<number, NonNullable<HdrRoundReport['evalEndings']>>();
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
     const label = `round ${round}: held-out accuracy ${phase} the round`;
@@ -270,6 +276,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     latestNotAsked = report.asked ? { correct: report.asked.notInTraining.correct, total: report.asked.notInTraining.total } : null;
     latestAnswers = report.predictions;
     firstAnswers ??= report.predictions;
+    evalEndings.set(round, { finishReasons: report.finishReasons, total: report.total });
     await hooks.onEval?.(round, phase, report);
     return report.accuracy;
   };
@@ -396,6 +403,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       poolAfter,
       samples: samples.length,
       sampleEndings,
+      ...(evalEndings.has(round) ? { evalEndings: evalEndings.get(round) } : {}),
       passAtK: answeredCases / open.length,
       gatePassed,
       accepted: roundExamples.length,

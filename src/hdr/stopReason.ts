@@ -120,11 +120,19 @@ export function roundRightButRejectedText(r: Pick<HdrRoundReport, 'round' | 'rig
   return `round ${r.round}: ${plural(x.samples, 'sampled answer')} passed the answer check but the quality gate rejected ${one ? 'it' : 'them'} (${rules})${open}`;
 }
 
-/** What a round says below its numbers, in the order it happened (its samples, its retraining, a
- * cancel), leaving out what does not apply: the lines under `studio hdr`'s round line and the notes
- * under the studio's rounds table. `limit`: the token limit as the reader sets it (roundCutOffText). */
+/** How many of a round's held-out answers (its newest evaluation's) stopped at the token limit, in
+ * words, or null: the accuracy it reports counts them as wrong. */
+export function roundEvalCutOffText(r: Pick<HdrRoundReport, 'round' | 'evalEndings'>, limit: string): string | null {
+  const note = r.evalEndings && cutOffNote(r.evalEndings, limit, 'held-out answer');
+  return note ? `round ${r.round}: ${note}` : null;
+}
+
+/** What a round says below its numbers, in the order it happened (its samples, its retraining, its
+ * held-out evaluation, a cancel), leaving out what does not apply: the lines under `studio hdr`'s
+ * round line and the notes under the studio's rounds table. `limit`: the token limit as the reader
+ * sets it (roundCutOffText). */
 export function roundNotes(r: HdrRoundReport, limit: string): string[] {
-  return [roundCutOffText(r, limit), roundRightButRejectedText(r), roundSkippedText(r), roundCancelledText(r)].filter((t): t is string => t !== null);
+  return [roundCutOffText(r, limit), roundRightButRejectedText(r), roundSkippedText(r), roundEvalCutOffText(r, limit), roundCancelledText(r)].filter((t): t is string => t !== null);
 }
 
 /** A round's held-out accuracies and answer changes, as a run row or a snapshot (older ones: none) has them. */

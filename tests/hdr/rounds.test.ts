@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
-import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundAccuracyText, roundCancelledText, roundCutOffText, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, mineHardCases, replayCount, runAnswerChanges, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -518,6 +518,11 @@ describe('HDR rounds', () => {
     // Samples that ended on their own, or a round recorded before endings were kept, say nothing.
     expect(roundCutOffText({ ...r.rounds[0], sampleEndings: { eos: 3 } }, '--max-tokens 48')).toBeNull();
     expect(roundCutOffText({ ...r.rounds[0], sampleEndings: undefined }, '--max-tokens 48')).toBeNull();
+    // The round's held-out evaluation cut off alike: its accuracy counts those answers wrong, said under it.
+    const held = await runHdrRounds({ pool: m.pool, evalSet: [b], replayPool: [], engine, settings: settings({ maxRounds: 1, maxNewTokens: 48 }) });
+    expect(held.rounds[0]).toMatchObject({ evalAccuracyBefore: 0, evalEndings: { finishReasons: { length: 1 }, total: 1 } });
+    expect(roundNotes(held.rounds[0], '--max-tokens 48')).toContain('round 1: 1 of 1 held-out answer stopped at the --max-tokens 48 limit; raise it if that held-out answer was cut off mid-answer');
+    expect(roundNotes(r.rounds[0], '--max-tokens 48').some((n) => n.includes('held-out answer'))).toBe(false);
   });
 
   it('mining examples none of which passes the base check fails naming one, instead of "every mined example answered correctly"', async () => {
