@@ -159,7 +159,15 @@ function checkCall(call: Call, example: Example, add: (rule: QualityRule, detail
   }
   const props = isObject(tool.parameters?.properties) ? (tool.parameters.properties as Record<string, JsonSchema>) : undefined;
   const required = Array.isArray(tool.parameters?.required) ? tool.parameters.required : [];
-  for (const r of required) if (!hasOwn(call.arguments, String(r))) add('required_args_present', `${call.name}: required argument "${r}" is missing`);
+  for (const r of required) {
+    if (hasOwn(call.arguments, String(r))) continue;
+    // A required parameter with a default (xLAM's tools give most of them one, and mark a parameter
+    // optional only in its type text): said, since the prompt will tell the model it is required
+    // while the answer leaves it out, which training on such examples teaches.
+    const spec = props && hasOwn(props, String(r)) ? props[String(r)] : undefined;
+    const defaulted = isObject(spec) && hasOwn(spec, 'default') ? ` (its schema gives it a default, ${JSON.stringify(spec.default)}, yet lists it as required: the prompt tells the model it is required, and this answer leaves it out)` : '';
+    add('required_args_present', `${call.name}: required argument "${r}" is missing${defaulted}`);
+  }
   for (const [k, v] of Object.entries(call.arguments)) {
     if (props && !hasOwn(props, k)) {
       if (tool.parameters.additionalProperties !== true) add('no_unknown_args', `${call.name}: unknown argument "${k}"`);

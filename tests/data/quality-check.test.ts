@@ -53,6 +53,10 @@ describe('quality rules', () => {
     const e = base();
     delete e.target.calls[0].arguments.nights;
     expect(rulesOf(e)).toEqual(['required_args_present']);
+    expect(checkExample(e).failures[0].detail).toBe('book: required argument "nights" is missing');
+    // One with a default (as xLAM's tools give most of theirs) says why it is still required.
+    (e.tools[0].parameters.properties as Record<string, Record<string, unknown>>).nights.default = 1;
+    expect(checkExample(e).failures[0].detail).toBe('book: required argument "nights" is missing (its schema gives it a default, 1, yet lists it as required: the prompt tells the model it is required, and this answer leaves it out)');
   });
 
   it('flags argument types that do not match, including a float for an integer, list items and enums', () => {

@@ -81,7 +81,7 @@ export const tests = {
     await page.waitForFunction(() => document.querySelector('[data-testid="play-generate"]')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 30_000 });
     await page.getByTestId('play-generate').click();
     await page.getByTestId('playground-check').waitFor({ timeout: 300_000 });
-    assert.match(await page.getByTestId('playground-check').innerText(), /^(✓ The evaluation would count this right|✗ The evaluation would count this wrong against demo-\d+: .+)/);
+    assert.match(await page.getByTestId('playground-check').innerText(), /^(✓ The evaluation would count this right|✗ The evaluation would count this wrong against the expected answer of example demo-\d+: .+)/);
     await screenshot('playground-panel', page);
     await page.getByLabel('Query').fill('Something else entirely');
     assert.equal(await page.getByTestId('play-expected').count(), 0, 'an edited query no longer claims the example\'s answer');

@@ -63,3 +63,14 @@ describe('steps and epochs', () => {
     expect(runLengthText(1, 1200, 4, 2)).toBe('1 step of 8 examples (4 × 2 accumulated): 0.0067 epochs over 1,200 training examples');
   });
 });
+
+describe('the dashboard’s epochs headline', () => {
+  it('keeps two decimals, and two significant digits under a hundredth, as the Training panel says them', async () => {
+    const { epochNumber } = await import('../../src/ui/dashboard/Headline.tsx');
+    expect(epochNumber(0.2069)).toBe('0.21');
+    expect(epochNumber(0)).toBe('0.00');
+    expect(epochNumber(3 / 1762)).toBe('0.0017');
+    expect(epochNumber(1 / 52657)).toBe('<0.001');
+    expect(epochNumber(123.4)).toBe('123');
+  });
+});

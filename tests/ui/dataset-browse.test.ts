@@ -77,7 +77,7 @@ describe('the Dataset panel', () => {
     expect(html).toMatch(/<span class="muted" role="status" data-testid="example-count">120 of 120<\/span>/);
     expect(html).toContain('aria-label="Open example x-1"');
     expect(html).toContain('<td>get_weather, get_time</td><td class="clip">Weather in Oslo?</td><td class="clip mono">get_weather(city=&quot;Oslo&quot;)</td><td class="ok">ok</td>');
-    expect(html).toContain('<td class="error">calls name a provided tool</td>');
+    expect(html).toContain('<td class="error">fails: calls name a provided tool</td>');
     expect(html).toContain('page 1 of 5');
   });
 
@@ -250,5 +250,15 @@ describe('the page never reads a whole dataset', () => {
       const text = readFileSync(file, 'utf8');
       expect(text, file).not.toMatch(/\buseExampleRows\b|\bexampleRows\(|examples\.where\('\[datasetId\+ord\]'\)/);
     }
+  });
+});
+
+describe('an example row’s quality', () => {
+  it('names each failing rule once, as failing, with how often', async () => {
+    // It listed the rule's name once per missing argument ("required arguments are present; required
+    // arguments are present; …"), which read as praise and made each row ten lines tall.
+    const { failedRulesText } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+    expect(failedRulesText(['required_args_present', 'required_args_present', 'arg_types_match', 'required_args_present'])).toBe('fails: required arguments are present ×3; argument types match the schema');
+    expect(failedRulesText(['no_unknown_args'])).toBe('fails: no arguments outside the schema');
   });
 });

@@ -55,5 +55,8 @@ describe('a failed answer whose expected answer may be wrong', () => {
     useAnswerEdit.setState({ edit: null });
     // An answer whose calls did not read has none to offer.
     expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: prediction as never, judgedAt: 100 }))).not.toContain('use-model-answer');
+    // Nor one that reads as no call at all (a stray sentence): it would turn a call example into one answering nothing.
+    const noCall = { ...prediction, output: 'This does not current weather, so list_events', calls: [] };
+    expect(renderNow(createElement(FailureItem, { datasetId: 'd', prediction: noCall as never, judgedAt: 100 }))).not.toContain('use-model-answer');
   });
 });

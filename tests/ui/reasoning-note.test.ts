@@ -3,6 +3,9 @@
 import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
+import { press, recordingJsxRuntime } from '../helpers/press.ts';
+
+vi.mock('react/jsx-dev-runtime', async (original) => recordingJsxRuntime(original));
 
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => undefined }) }));
 const views = vi.hoisted(() => ({ reasoning: null as unknown }));
@@ -14,6 +17,7 @@ vi.mock('../../src/state/datasetViews.ts', () => ({
 }));
 
 const { ReasoningNote } = await import('../../src/ui/training/ReasoningNote.tsx');
+const { useRuns } = await import('../../src/state/runStore.ts');
 
 describe('the reasoning note', () => {
   it('says SSB has nothing to balance when the training examples carry no reasoning', () => {
@@ -21,6 +25,11 @@ describe('the reasoning note', () => {
     const html = renderNow(createElement(ReasoningNote, { datasetId: 'd', loss: 'ssb' }));
     expect(html).toContain('The training examples carry no reasoning (on average 31 answer tokens each');
     expect(renderNow(createElement(ReasoningNote, { datasetId: 'd', loss: 'sft' }))).toBe('');
+    // What it advises, one click away: the form's loss becomes SFT.
+    expect(useRuns.getState().draft.loss).toBe('ssb');
+    renderNow(createElement(ReasoningNote, { datasetId: 'd', loss: 'ssb' }));
+    press('Train with plain SFT');
+    expect(useRuns.getState().draft.loss).toBe('sft');
   });
 
   it('says nothing when the training examples carry enough reasoning', () => {

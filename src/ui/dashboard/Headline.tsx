@@ -63,7 +63,11 @@ export function Headline({ runId, totalSteps, loss = 'ssb', epochBasis = null }:
   );
 }
 
-/** Passes so far as a headline number: two decimals (a run of a fifth of an epoch says 0.21). */
-function epochNumber(epochs: number): string {
-  return epochs >= 100 ? epochs.toFixed(0) : epochs.toFixed(2);
+/** Passes so far as a headline number: two decimals (a run of a fifth of an epoch says 0.21); under
+ * a hundredth, two significant digits as the Training panel says them (3 steps over 1,762 examples
+ * read "0.00" here and "0.0017 epochs" there). */
+export function epochNumber(epochs: number): string {
+  if (epochs >= 100) return epochs.toFixed(0);
+  if (epochs >= 0.01 || epochs === 0) return epochs.toFixed(2);
+  return epochs < 0.001 ? '<0.001' : String(Number(epochs.toPrecision(2)));
 }

@@ -24,6 +24,14 @@ const PAGE = 25;
 
 const USE_TEXT: Record<ExampleUse, string> = { all: 'all', used: 'used', 'left-out': 'left out', flagged: 'flagged', edited: 'edited by you', repeated: 'held out, asked in training too' };
 
+/** An example's failures in its row: each rule once, as failing, with how often ("fails: required
+ * arguments are present ×4"); the rule's name alone, four times over, read as praise. */
+export function failedRulesText(rules: string[]): string {
+  const times = new Map<string, number>();
+  for (const rule of rules) times.set(rule, (times.get(rule) ?? 0) + 1);
+  return `fails: ${[...times].map(([rule, n]) => `${RULE_TEXT[rule as QualityRule] ?? rule}${n > 1 ? ` ×${n}` : ''}`).join('; ')}`;
+}
+
 export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: DatasetRow; ruleFilter: QualityRule | null; onClearRule: () => void }) {
   const browsing = useExampleBrowse();
   const { search: query, use, page } = examplesOnShow(browsing, dataset.id, ruleFilter);
@@ -110,7 +118,7 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
                   {r.edited && ' '}
                   {targetCallTexts(r).join('; ') || '(no call)'}
                 </td>
-                <td className={r.passed ? 'ok' : 'error'}>{r.passed ? 'ok' : r.failedRules.map((rule) => RULE_TEXT[rule as QualityRule] ?? rule).join('; ')}</td>
+                <td className={r.passed ? 'ok' : 'error'}>{r.passed ? 'ok' : failedRulesText(r.failedRules)}</td>
                 {/* Said in words, not by colour alone: a flagged example the user included is used. */}
                 <td data-testid="example-used" className={r.included ? '' : 'muted'}>
                   {r.included ? (r.passed ? 'yes' : 'yes (included)') : 'left out'}

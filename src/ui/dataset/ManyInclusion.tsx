@@ -89,7 +89,7 @@ export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: s
       )}
       <div className="row">
         <KeepFocusButton disabled={held !== null} reasonId="many-inclusion-held" onClick={() => void confirmSetManyIncluded()}>
-          {use} {asked.count}
+          {use} {asked.count.toLocaleString()}
         </KeepFocusButton>
         <button onClick={cancelSetManyIncluded} autoFocus>
           Keep them as they are

@@ -365,8 +365,10 @@ export function FailureItem({ datasetId, prediction: p, judgedAt }: { datasetId:
               You changed this expected answer after this evaluation (an edit, or the imported one put back): its verdict was judged against the answer it had then. Evaluate again to judge against this one.
             </p>
           )}
-          {/* A wrong label counts a right answer wrong: fixed here, it trains and evaluates as fixed. */}
-          {read.value && <ExampleAnswerEditor row={read.value} {...(p.calls !== undefined && { modelAnswer: p.output })} />}
+          {/* A wrong label counts a right answer wrong: fixed here, it trains and evaluates as fixed.
+              Offered only for an answer that makes calls: one with none (a stray sentence, a turn
+              cut off) offered to turn a call example into one that answers with nothing. */}
+          {read.value && <ExampleAnswerEditor row={read.value} {...(p.calls !== undefined && p.calls.length > 0 && { modelAnswer: p.output })} />}
         </div>
       </div>
     </li>

@@ -118,8 +118,8 @@ export function PlaygroundAnswer({ onGoOn = null, goOnBlocked = null }: { onGoOn
               {answer.check && (
                 <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
                   {answer.check.correct
-                    ? `✓ The evaluation would count this right: it matches ${answer.check.exampleId}'s answer.`
-                    : `✗ The evaluation would count this wrong against ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
+                    ? `✓ The evaluation would count this right: it matches the expected answer of example ${answer.check.exampleId}.`
+                    : `✗ The evaluation would count this wrong against the expected answer of example ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
                 </p>
               )}
               <p className="muted" data-testid="playground-stats">

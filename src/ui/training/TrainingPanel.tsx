@@ -70,7 +70,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         )}
       </p>
       <RunConfigForm disabled={!!active} datasetId={dataset?.id ?? null} />
-      {dataset && <ReasoningNote datasetId={dataset.id} loss={draft.loss} />}
+      {dataset && <ReasoningNote datasetId={dataset.id} loss={draft.loss} disabled={!!active} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       {dataset && <RunLengthNote datasetId={dataset.id} disabled={!!active} />}
       <PlanFailedNote />
