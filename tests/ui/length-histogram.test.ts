@@ -26,5 +26,8 @@ describe('the length histogram', () => {
     const html = renderNow(createElement(LengthHistogram, { datasetId: 'd', examples: N }));
     expect(html).toContain('4 bins of 251 tokens');
     expect(html).toContain('<tr><th scope="row">753–1004</th><td>1</td><td>0</td></tr>');
+    // The chart is of the answers; the whole examples' lengths (what a sequence length holds) are said apart.
+    expect(html.replace(/<!-- -->/g, '')).toContain('The chart counts the answers&#x27; tokens; whole examples, with their prompt and tools, are what the sequence length must hold: median 200, p95 400, max 1100 tokens.');
+    expect(html).toContain('answer tokens per example');
   });
 });

@@ -36,10 +36,10 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
       <h3>Lengths</h3>
       <p>
         Per example: <span className="seg-cot">CoT {stats.meanCotPerExample.toFixed(0)}</span> vs <span className="seg-call">call {stats.meanCallPerExample.toFixed(0)}</span> tokens on average; the call gets{' '}
-        <strong data-testid="call-share">{(stats.callShare * 100).toFixed(1)}%</strong> of the target tokens over all examples (plain SFT's weight on it; the Dashboard gives the share on a run's own batches). Sequence length median {stats.totalTokens.median}, p95 {stats.totalTokens.p95}, max {stats.totalTokens.max}.
+        <strong data-testid="call-share">{(stats.callShare * 100).toFixed(1)}%</strong> of the target tokens over all examples (plain SFT's weight on it; the Dashboard gives the share on a run's own batches). The chart counts the answers' tokens; whole examples, with their prompt and tools, are what the sequence length must hold: median {stats.totalTokens.median}, p95 {stats.totalTokens.p95}, max {stats.totalTokens.max} tokens.
         {lengths.failed ? ` ${lengths.failed} examples could not be tokenized.` : ''}
       </p>
-      <svg viewBox={`0 0 ${W + L + 4} ${H + T + 30}`} className="histogram" role="img" aria-label={`Histogram of CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
+      <svg viewBox={`0 0 ${W + L + 4} ${H + T + 30}`} className="histogram" role="img" aria-label={`Histogram of the answers' CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
         {/* y axis: examples per bin */}
         {[0, Math.ceil(top / 2), top].map((v) => (
           <g key={`y${v}`}>
@@ -71,7 +71,7 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
             </text>
           ))}
         <text x={L + W} y={H + T + 28} className="axis" textAnchor="end">
-          tokens per example
+          answer tokens per example
         </text>
       </svg>
       {/* The bars' counts as a table (a bar's <title> is hover-only, and role="img" hides it). */}
