@@ -12,7 +12,7 @@ export function ReasoningNote({ datasetId, loss, disabled = false }: { datasetId
   const { value } = useTrainingReasoning(datasetId);
   const update = useRuns((s) => s.updateDraft);
   // What the note advises, one click away: the Loss field above stayed on SSB.
-  const useSft = (
+  const sftButton = (
     <button className="link" disabled={disabled} onClick={() => update({ loss: 'sft' })}>
       Train with plain SFT
     </button>
@@ -24,14 +24,14 @@ export function ReasoningNote({ datasetId, loss, disabled = false }: { datasetId
     return (
       <p className="alert notice" data-testid="reasoning-note">
         The training examples carry no reasoning (on average {call.toFixed(0)} answer tokens each, none of them reasoning), so SSB has nothing to balance: with no reasoning loss to weigh, its α
-        does nothing and it trains the answers exactly as plain SFT (Loss: SFT) does. {useSft}
+        does nothing and it trains the answers exactly as plain SFT (Loss: SFT) does. {sftButton}
       </p>
     );
   }
   return (
     <p className="alert notice" data-testid="reasoning-note">
       The training examples carry little reasoning (on average {cot.toFixed(0)} reasoning tokens against {call.toFixed(0)} call tokens), so SSB has little to balance: its weight α mostly weighs a near-empty
-      reasoning block. Plain SFT (Loss: SFT) trains the same calls more simply. {useSft}
+      reasoning block. Plain SFT (Loss: SFT) trains the same calls more simply. {sftButton}
     </p>
   );
 }
