@@ -413,6 +413,10 @@ export const useRuns = create<RunState>((set, get) => {
   let starting = false;
   /** The runs whose lock release the page waits for (watchTrainingNow). */
   const watching = new Set<string>();
+  /** refreshRuns calls started, and the newest one's reading: one that finishes after a later one
+   * began read older rows and locks. */
+  let refreshes = 0;
+  let newestRefresh: Promise<void> = Promise.resolve();
 
   /** Reads the runs again once each run training now lets its lock go: a run another tab trains
    * must not hold this tab's GPU buttons after it ends, though an HDR run or a tab closed mid-run
@@ -512,17 +516,26 @@ export const useRuns = create<RunState>((set, get) => {
     recipeBusy: null,
     recipeNotice: null,
 
-    async refreshRuns() {
-      const { runs, lastMetrics, checkpointSteps, adapterRuns } = await runsTable();
-      const trainingNow = await runsTrainingNow().catch(() => NONE);
-      // The dashboard shows training runs: with none chosen (or the chosen one gone), the newest of
-      // them, not the newest row (an evaluation, HDR run or ablation has no training curves).
-      const sel = get().selectedRunId;
-      const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
-      set({ runs, lastMetrics, checkpointSteps, adapterRuns, trainingNow, selectedRunId });
-      watchTrainingNow(trainingNow);
-      // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
-      await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
+    refreshRuns() {
+      const refresh = ++refreshes;
+      const reading = (async (): Promise<void> => {
+        const { runs, lastMetrics, checkpointSteps, adapterRuns } = await runsTable();
+        const trainingNow = await runsTrainingNow().catch(() => NONE);
+        // Overtaken: set last, its rows and locks (read while a run still held its lock) undid the
+        // newer ones, and a run that had just finished here read "training in another tab". Its
+        // caller waits for the newest reading instead.
+        if (refresh !== refreshes) return newestRefresh;
+        // The dashboard shows training runs: with none chosen (or the chosen one gone), the newest of
+        // them, not the newest row (an evaluation, HDR run or ablation has no training curves).
+        const sel = get().selectedRunId;
+        const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
+        set({ runs, lastMetrics, checkpointSteps, adapterRuns, trainingNow, selectedRunId });
+        watchTrainingNow(trainingNow);
+        // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
+        await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
+      })();
+      newestRefresh = reading;
+      return reading;
     },
 
     selectRun(id) {
