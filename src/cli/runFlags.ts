@@ -314,9 +314,9 @@ export async function seqLenFromData(config: RunConfig, f: { seq?: number; quiet
   const { seqLen, report } = await defaultSeqLen(model.tokenizer, train, context);
   config.seqLen = seqLen;
   if (!f.quiet) {
-    const rest = [report.shortened && `${report.shortened.toLocaleString('en-US')} lose earlier turns`, report.skipped && `${report.skipped.toLocaleString('en-US')} do not fit and are skipped`].filter(Boolean).join(', ');
-    const cap = seqLen === context ? `, at most the model's ${context}-token context` : '';
     const n = (v: number) => v.toLocaleString('en-US');
+    const rest = [report.shortened && `${n(report.shortened)} lose earlier turns`, report.skipped && `${n(report.skipped)} do not fit and are skipped`].filter(Boolean).join(', ');
+    const cap = seqLen === context ? `, at most the model's ${context}-token context` : '';
     console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64${cap}; --seq to choose): ${n(report.whole)} of ${n(report.examples)} fit whole${rest ? `, ${rest}` : ''}`);
   }
 }

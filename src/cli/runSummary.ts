@@ -47,19 +47,21 @@ export class RunTrace {
     const a = this.firstEval;
     const b = this.lastEval;
     if (a && b && Number.isFinite(a.evalLossTokens) && Number.isFinite(b.evalLossTokens)) {
-      const call = Number.isFinite(a.evalLossCall) && Number.isFinite(b.evalLossCall) ? `; the call tokens ${fromTo(a.evalLossCall, b.evalLossCall, a === b)}` : '';
-      said.push(`held-out loss per token ${fromTo(a.evalLossTokens, b.evalLossTokens, a === b)} (step ${fromTo(a.step, b.step, a === b)}${call})`);
+      const one = a.step === b.step;
+      const call = Number.isFinite(a.evalLossCall) && Number.isFinite(b.evalLossCall) ? `; the call tokens ${fromTo(a.evalLossCall, b.evalLossCall, one, value)}` : '';
+      said.push(`held-out loss per token ${fromTo(a.evalLossTokens, b.evalLossTokens, one, value)} (step ${fromTo(a.step, b.step, one, String)}${call})`);
     }
     const f = this.firstAlpha;
     const l = this.lastAlpha;
-    if (config.loss === 'ssb' && f && l) said.push(`α ${fromTo(f.alpha, l.alpha, f.step === l.step)} (step ${fromTo(f.step, l.step, f.step === l.step)})`);
+    if (config.loss === 'ssb' && f && l) said.push(`α ${fromTo(f.alpha, l.alpha, f.step === l.step, value)} (step ${fromTo(f.step, l.step, f.step === l.step, String)})`);
     return said.length ? said.join('; ') : null;
   }
 }
 
-/** "0.909 → 0.708" (three decimals; steps whole), or the one value where there is one. */
-function fromTo(a: number, b: number, one: boolean): string {
-  const f = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
+const value = (v: number) => v.toFixed(3);
+
+/** "0.909 → 0.708", or the one value where there is one. */
+function fromTo(a: number, b: number, one: boolean, f: (v: number) => string): string {
   return one ? f(a) : `${f(a)} → ${f(b)}`;
 }
 

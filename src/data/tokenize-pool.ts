@@ -41,23 +41,21 @@ export function answerTokenizeMessage(message: TokenizeMessage): { reply: Tokeni
   return { reply: { id, outcomes }, transfer };
 }
 
-/** One example's counts, on whichever thread; null where the chat template cannot render it. */
-export function profileOutcome(tokenizer: PreTrainedTokenizer, example: Example): ProfileOutcome {
-  try {
-    return exampleProfile(tokenizer, example);
-  } catch {
-    return null;
-  }
+/** `count` of one example, on whichever thread; null where the chat template cannot render it. */
+function orNull<T>(count: (tokenizer: PreTrainedTokenizer, example: Example) => T): (tokenizer: PreTrainedTokenizer, example: Example) => T | null {
+  return (tokenizer, example) => {
+    try {
+      return count(tokenizer, example);
+    } catch {
+      return null;
+    }
+  };
 }
 
-/** The least one example takes, on whichever thread; null where the chat template cannot render it. */
-export function leastOutcome(tokenizer: PreTrainedTokenizer, example: Example): LeastOutcome {
-  try {
-    return exampleLeast(tokenizer, example);
-  } catch {
-    return null;
-  }
-}
+/** One example's counts (exampleProfile). */
+export const profileOutcome: (tokenizer: PreTrainedTokenizer, example: Example) => ProfileOutcome = orNull(exampleProfile);
+/** The least one example takes (exampleLeast). */
+const leastOutcome: (tokenizer: PreTrainedTokenizer, example: Example) => LeastOutcome = orNull(exampleLeast);
 
 /** What one example tokenizes to for training at `seqLen` (none: no limit), on whichever thread: the
  * one function both the pool's threads and the calling thread run. */
@@ -200,25 +198,20 @@ export function trainOutcomes(tokenizer: PreTrainedTokenizer, examples: Example[
   return inOrder(pool, examples, { kind: 'train', seqLen }, (e) => trainOutcome(tokenizer, e, seqLen));
 }
 
-/** Each of `examples` counted (exampleProfile; null where the chat template cannot render it), in
- * order: on threads where the host has them and there are THREADS_FROM or more, else here. */
-export async function exampleProfiles(tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<ProfileOutcome[]> {
+/** Each of `examples`' outcome of `task`, in order: on threads of its own (closed after) where the
+ * host has them and there are THREADS_FROM or more, else `here`. */
+async function onOwnThreads<T>(tokenizer: PreTrainedTokenizer, examples: Example[], task: TokenizeTask, here: (tokenizer: PreTrainedTokenizer, e: Example) => T): Promise<T[]> {
   const pool = openTokenizeThreads(tokenizer, examples.length);
   try {
-    return await inOrder(pool, examples, { kind: 'profile' }, (e) => profileOutcome(tokenizer, e));
+    return await inOrder(pool, examples, task, (e) => here(tokenizer, e));
   } finally {
     pool?.close();
   }
 }
 
+/** Each of `examples` counted (exampleProfile; null where the chat template cannot render it), in order. */
+export const exampleProfiles = (tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<ProfileOutcome[]> => onOwnThreads(tokenizer, examples, { kind: 'profile' }, profileOutcome);
+
 /** The least each of `examples` takes with its earlier turns left out (exampleLeast; null where the
- * chat template cannot render that), in order: on threads where the host has them and there are
- * THREADS_FROM or more, else here. */
-export async function exampleLeasts(tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<LeastOutcome[]> {
-  const pool = openTokenizeThreads(tokenizer, examples.length);
-  try {
-    return await inOrder(pool, examples, { kind: 'least' }, (e) => leastOutcome(tokenizer, e));
-  } finally {
-    pool?.close();
-  }
-}
+ * chat template cannot render that), in order. */
+export const exampleLeasts = (tokenizer: PreTrainedTokenizer, examples: Example[]): Promise<LeastOutcome[]> => onOwnThreads(tokenizer, examples, { kind: 'least' }, leastOutcome);
