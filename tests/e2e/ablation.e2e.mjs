@@ -22,7 +22,7 @@ export const tests = {
     await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
     // The fourteen examples ask fourteen questions: at 10% (seed 1234) none is held out. At 30%,
     // five are, for the arms to be evaluated on.
-    await page.getByText('Split it again (10% held out (seed 1234) now)').click();
+    await page.getByText('Split it again: now 10% held out (seed 1234)').click();
     await page.getByLabel('Held out (% of examples)').fill('30');
     await page.getByTestId('split-again').click();
     await page.getByTestId('split-notice').filter({ hasText: 'Split again: 30% held out (seed 1234), 5 of 14 examples held out now' }).waitFor({ timeout: 30_000 });

@@ -157,11 +157,14 @@ export const tests = {
     await importDemo(page, 120);
     const line = () => page.getByTestId('quality-report').locator('p').first().innerText();
     await page.getByTestId('quality-passed').waitFor({ timeout: 60_000 });
-    const sides = (text) => text.match(/(\d+) and (\d+) on each side of the split \(seed (\d+)\)/).slice(1).map(Number);
+    const sides = (text) => {
+      const [seed, train, heldOut] = text.match(/split with seed (\d+): (\d+) for training, (\d+) held out/).slice(1).map(Number);
+      return [train, heldOut, seed];
+    };
     const [train, heldOut, seed] = sides(await line());
     assert.equal(train + heldOut, 120);
     assert.equal(seed, 1234);
-    await page.getByText('Split it again (10% held out (seed 1234) now)').click();
+    await page.getByText('Split it again: now 10% held out (seed 1234)').click();
     await page.getByLabel('Held out (% of examples)').fill('40');
     await page.getByTestId('split-again').click();
     const notice = page.getByTestId('split-notice');
@@ -172,7 +175,7 @@ export const tests = {
     // About 48 of 120: the share is a hash's, not a count (binomial sd ≈ 5.4).
     assert.ok(now > heldOut && now > 30 && now < 66, `held out ${heldOut} → ${now}`);
     assert.equal(Number(said[2]), now - heldOut, 'a larger share with the same seed only adds held-out examples');
-    await page.waitForFunction((n) => new RegExp(`${120 - n} and ${n} on each side of the split`).test(document.querySelector('[data-testid="quality-report"] p')?.textContent ?? ''), now, { timeout: 30_000 });
+    await page.waitForFunction((n) => new RegExp(`: ${120 - n} for training, ${n} held out`).test(document.querySelector('[data-testid="quality-report"] p')?.textContent ?? ''), now, { timeout: 30_000 });
     await screenshot('dataset-split-again', page);
     await page.reload();
     await openPanel(page, 'Dataset');

@@ -67,9 +67,9 @@ describe('the Dataset panel', () => {
     ]);
 
     const html = renderNow(createElement(DatasetPanel));
-    // What training and evaluation take (the included examples of each side), as the Training panel
-    // counts them; the split's sides, flagged examples with them, after.
-    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 106 for training, 11 held out (3 left out) · 108 and 12 on each side of the split (seed 1234)');
+    // The split's sides, then what training and evaluation take of them (the included examples of
+    // each side), as the Training panel counts them.
+    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · split with seed 1234: 108 for training, 12 held out; 106 and 11 of them used (3 left out)');
     expect(html).not.toContain('data-testid="no-eval-split"');
     expect(html).toContain('aria-label="Show the 2 examples failing: calls name a provided tool"');
     expect(html).toContain('aria-label="Show the 1 example failing: argument types match the schema"');

@@ -52,7 +52,7 @@ beforeEach(() => {
 describe('splitting a dataset again', () => {
   it('is offered under the split line, with the settings the dataset has, and off until one changes', () => {
     const html = report();
-    expect(text(html)).toContain('Split it again (10% held out (seed 1234) now)');
+    expect(text(html)).toContain('Split it again: now 10% held out (seed 1234)');
     expect(html).toMatch(/id="split-percent"[^>]*value="10"/);
     expect(html).toMatch(/id="split-seed"[^>]*value="1234"/);
     expect(html).toMatch(/<button[^>]*data-testid="split-again"[^>]*aria-disabled="true"/);
@@ -64,7 +64,7 @@ describe('splitting a dataset again', () => {
     expect(text(report())).not.toContain('This dataset was split example by example');
     const before = { ...dataset, split: { seed: 1234, evalFraction: 0.1 } };
     const html = report(before);
-    expect(text(html)).toContain('Split it again (10% held out example by example (seed 1234) now)');
+    expect(text(html)).toContain('Split it again: now 10% held out example by example (seed 1234)');
     expect(text(html)).toContain('This dataset was split example by example, before splits kept the examples asking the same question together');
     expect(html).toMatch(/<button[^>]*data-testid="split-again"(?![^>]*aria-disabled="true")[^>]*>/);
     press('Split again');
@@ -83,7 +83,7 @@ describe('splitting a dataset again', () => {
     expect(datasetStamp(resplit)).not.toBe(datasetStamp(dataset));
     const html = report(resplit);
     expect(text(html)).toContain('Split again: 20% held out (seed 7), 31 of 150 examples held out now; 19 examples changed side.');
-    expect(text(html)).toContain('Split it again (20% held out (seed 7) now)');
+    expect(text(html)).toContain('Split it again: now 20% held out (seed 7)');
     expect(html).toMatch(/<details[^>]*data-testid="split-settings"[^>]*open=""/);
   });
 

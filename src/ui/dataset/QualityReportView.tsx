@@ -22,13 +22,14 @@ export const RULE_TEXT: Record<QualityRule, string> = {
 
 export function QualityReportView({ counts, dataset, onShowFailing, activeRule }: { counts: DatasetSummary; dataset: DatasetRow; onShowFailing: (r: QualityRule | null) => void; activeRule: QualityRule | null }) {
   const { quality: summary, examples, train, heldOut, included, trainIncluded } = counts;
-  // What training and evaluation take: the included examples of each side (as the Training panel counts).
   const leftOut = examples - included;
   return (
     <div className="stack" data-testid="quality-report">
       <h3>Quality</h3>
       <p>
-        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {trainIncluded} for training, {included - trainIncluded} held out{leftOut > 0 && ` (${leftOut} left out)`} · {train} and {heldOut} on each side of the split (seed {dataset.split.seed})
+        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · split with seed {dataset.split.seed}: {train} for training, {heldOut} held out
+        {/* Each side's examples the check or the user left out: what training and evaluation take, as the Training panel counts. */}
+        {leftOut > 0 && `; ${trainIncluded} and ${included - trainIncluded} of them used (${leftOut} left out)`}
         {counts.questions && counts.questions.total < examples && (
           <span data-testid="quality-questions">
             ; they ask {plural(counts.questions.total, 'distinct question')}, {counts.questions.heldOut} of them held out, each with every example that asks it

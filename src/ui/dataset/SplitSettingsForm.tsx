@@ -28,7 +28,7 @@ export function SplitSettingsForm({ dataset }: { dataset: DatasetRow }) {
   const off = problem ?? held ?? (asked?.stage === 'saving' ? 'Splitting it again…' : same ? 'These are the settings it is split with now.' : null);
   return (
     <details className="split-settings" data-testid="split-settings" open={!!asked || !!notice || undefined}>
-      <summary>Split it again ({splitText(dataset.split)} now)</summary>
+      <summary>Split it again: now {splitText(dataset.split)}</summary>
       <p className="small muted">
         Each question is held out or not, with every example that asks it, by a hash of what it asks (the conversation and tools) and the seed: no held-out
         question is one the model trained on. The same settings hold out the same examples, on every device and after an import again. A larger share gives an
