@@ -2,7 +2,7 @@
 // and what a search finds, not a checkbox per tool.
 import React from 'react';
 import { describe, expect, it } from 'vitest';
-import { ToolPicker, toolsOnShow, TOOLS_LISTED } from '../../src/ui/playground/ToolPicker.tsx';
+import { ToolPicker, toolsOnShow, toolsTickedAtFirst, TOOLS_LISTED, TOOLS_TICKED_AT_FIRST } from '../../src/ui/playground/ToolPicker.tsx';
 import { renderNow } from '../helpers/render.ts';
 
 const tool = (i: number) => ({ name: `tool_${String(i).padStart(4, '0')}`, description: i % 100 === 7 ? 'weather forecast' : 'something else', parameters: { type: 'object', properties: {} } });
@@ -36,5 +36,14 @@ describe('the playground’s tool picker', () => {
     const two = renderNow(React.createElement(ToolPicker, { tools: many.slice(0, TOOLS_LISTED + 2), chosen: [], onToggle: () => undefined }));
     expect(two).toMatch(/2 more match: refine the search\./);
     expect(toolsOnShow(many.slice(0, 100), ['tool_0001'], 'tool_00').leftOut).toBe(99 - TOOLS_LISTED);
+  });
+
+  it('ticks a few tools all at first, and of many none (an arbitrary few could not answer the question), saying how to tick', () => {
+    const few = many.slice(0, TOOLS_TICKED_AT_FIRST);
+    expect(toolsTickedAtFirst(few)).toEqual(few.map((t) => t.name));
+    expect(toolsTickedAtFirst(many.slice(0, TOOLS_TICKED_AT_FIRST + 1))).toEqual([]);
+    const none = renderNow(React.createElement(ToolPicker, { tools: many, chosen: [], onToggle: () => undefined }));
+    expect(none).toContain('None ticked: the model can only answer in words.');
+    expect(renderNow(React.createElement(ToolPicker, { tools: many, chosen: ['tool_0001'], onToggle: () => undefined }))).not.toContain('None ticked');
   });
 });

@@ -12,7 +12,7 @@ import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer, turnText } from './PlaygroundAnswer.tsx';
-import { ToolPicker } from './ToolPicker.tsx';
+import { ToolPicker, toolsTickedAtFirst } from './ToolPicker.tsx';
 import { targetCallTexts } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 import { MAX_SEED, type GenerateResult } from '../../worker/protocol.ts';
@@ -36,7 +36,7 @@ export function PlaygroundPanel() {
   const setDraft = usePlayground((s) => s.setPlaygroundDraft);
   const { query, maxNewTokens, temperature, seed, backend, besideBase } = draft;
   // Ticked tools this dataset offers (a kept draft may name another dataset's).
-  const chosen = draft.pickedTools ? draft.pickedTools.filter((n) => tools.some((t) => t.name === n)) : tools.slice(0, 3).map((t) => t.name);
+  const chosen = draft.pickedTools ? draft.pickedTools.filter((n) => tools.some((t) => t.name === n)) : toolsTickedAtFirst(tools);
   // The held-out question on show (its query and tools filled in), until the query is edited; one
   // the dataset no longer holds out is not shown.
   const sampleAt = draft.sampleId === null ? -1 : samples.findIndex((s) => s.id === draft.sampleId && s.query === query);

@@ -7,6 +7,15 @@ import type { FunctionSchema } from '../../worker/protocol.ts';
 /** Listed whole up to this many; beyond it, the ticked ones and up to this many matches. */
 export const TOOLS_LISTED = 40;
 
+/** Ticked before the user picks: a dataset's tools while they are few (the demo's eight, every one a
+ * question may need); past that, none rather than an arbitrary few (the first ones by name offered a
+ * weather question three tools that could not answer it). */
+export const TOOLS_TICKED_AT_FIRST = 8;
+
+export function toolsTickedAtFirst(tools: FunctionSchema[]): string[] {
+  return tools.length <= TOOLS_TICKED_AT_FIRST ? tools.map((t) => t.name) : [];
+}
+
 /** The tools on show: every one of a small set; else the ticked, then those whose name or
  * description holds `filter` (the first ones, without a filter). `leftOut`: matches not shown. */
 export function toolsOnShow(tools: FunctionSchema[], chosen: string[], filter: string, max = TOOLS_LISTED): { shown: FunctionSchema[]; leftOut: number } {
@@ -35,6 +44,11 @@ export function ToolPicker({ tools, chosen, onToggle }: { tools: FunctionSchema[
         </label>
       ))}
       {leftOut > 0 && <span className="small muted">{leftOut.toLocaleString()} more match: refine the search.</span>}
+      {tools.length > 0 && chosen.length === 0 && (
+        <span className="small muted" data-testid="play-no-tools">
+          None ticked: the model can only answer in words. Tick the tools it may call{many ? ' (find them above)' : ''}, or take a held-out example, which brings its own.
+        </span>
+      )}
     </>
   );
 }
