@@ -8,6 +8,9 @@ import { plural } from '../data/plural.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import { segmentGaps } from '../train/ssb.ts';
+import type { LoadedModel } from '../jobs/context.ts';
+import { unseenTokens } from '../model/tokenCoverage.ts';
+import { unseenTokensText } from '../model/unseenTokens.ts';
 
 /** The skipped examples in one sentence, after the notes that name each (`messages`: the training
  * ones, then `heldOut` held-out ones; `unrendered` of the training ones the template cannot render). */
@@ -67,6 +70,14 @@ function fromTo(a: number, b: number, one: boolean, f: (v: number) => string): s
 
 /** Before an SSB run on training examples none of which has reasoning: its α has nothing to weigh,
  * so it trains as plain SFT; the studio says so beside the loss choice, the CLI said nothing. */
+/** Why training --model on this data cannot teach it to answer: the share of the training
+ * examples' tokens it has no embedding for (the embedded tiny model's), or null. */
+export function unseenTokensNote(model: LoadedModel, train: Example[], modelArg: string): string | null {
+  if (!model.tokensWithEmbedding) return null;
+  const text = unseenTokensText(unseenTokens(model.tokenizer, train, model.tokensWithEmbedding, model.spec.vocabSize), `--model ${modelArg}`);
+  return text && `${text} A released model (--model Qwen/Qwen2.5-0.5B-Instruct) has an embedding for every token.`;
+}
+
 export function nothingToBalanceNote(config: Pick<RunConfig, 'loss'>, train: Example[], then = 'the run trains the calls as plain SFT (--loss sft) would'): string | null {
   if (config.loss !== 'ssb' || train.length === 0 || train.some((e) => e.target.reasoning?.trim())) return null;
   return `none of the training examples has reasoning (<think>…</think>), so SSB has nothing to balance: α weighs no reasoning loss and ${then}`;

@@ -14,6 +14,7 @@ import { PREFILL_CHUNK_TOKENS, prefillChunkTokens } from '../model/kvCache.ts';
 import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
 import { MissingModelFileError, type ModelFiles } from '../model/model-files.ts';
 import type { UploadProgress } from '../model/upload.ts';
+import { tokensWithEmbedding } from '../model/tokenCoverage.ts';
 import { tokenizerFromModel } from '../train/prepareData.ts';
 import { bindGenerator, tokenizerModelAccess, type ModelAccess } from '../eval/index.ts';
 
@@ -40,6 +41,9 @@ export interface LoadedModel {
   tokenizer: PreTrainedTokenizer;
   /** The ids that end an answer (config.json's and generation_config.json's eos ids). */
   stopTokenIds: number[];
+  /** The ids whose input embedding is not all zero, where few are (the embedded tiny model's 547;
+   * tokenCoverage.ts): the data's other tokens reach it as nothing. Absent: every token has one. */
+  tokensWithEmbedding?: Uint32Array;
   /** Where Python PEFT finds the model when it is not `ref` as written: the CLI's --model folder
    * as an absolute path, read from wherever the adapter goes. */
   peftBase?: string;
@@ -85,8 +89,13 @@ export async function describeModel(files: ModelFiles, ref: string): Promise<Loa
  * files' dtype): `files` hold the weights where the description's did not (a hub download of the rest). */
 export async function withWeights(model: LoadedModel, files: ModelFiles = model.files): Promise<LoadedModel> {
   const { spec, checkpoint } = await openWeights(files, model.spec);
-  await checkpoint.close();
-  return { ...model, files, spec };
+  try {
+    const known = await tokensWithEmbedding(checkpoint, spec);
+    // Of these weights (a described model may carry another's).
+    return { ...model, files, spec, tokensWithEmbedding: known ?? undefined };
+  } finally {
+    await checkpoint.close();
+  }
 }
 
 /** A job refused because its model's files were deleted: the model cannot run any more job, so the

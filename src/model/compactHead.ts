@@ -51,6 +51,11 @@ export class NonzeroRowScan {
     this.limit = Math.floor(rows * COMPACT_MAX_SHARE);
   }
 
+  /** Past the share kept: nothing more to find (a reader may stop). */
+  get gaveUpScanning(): boolean {
+    return this.gaveUp;
+  }
+
   /** Bytes of the tensor starting at byte `offset` of it (a multiple of the element size). */
   add(bytes: Uint8Array, offset: number): void {
     if (this.gaveUp) return;

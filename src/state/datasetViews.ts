@@ -4,7 +4,7 @@
 // counted again when another model is loaded), the hard cases of a dataset
 // one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { layoutPerToken, skippedAtLength, truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
+import { layoutPerToken, skippedAtLength, truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport, type UnseenTokens } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
@@ -125,6 +125,14 @@ function useDatasetFits(datasetId: string | null) {
   const tokenizerKey = useTokenizerKey();
   const stamp = useDatasetStampOf(datasetId);
   return useLoaded(datasetId === null ? null : `${tokenizerKey}:${stamp}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+}
+
+/** How many of the dataset's tokens the loaded model has no embedding for (null: none to speak of,
+ * or no model loaded); counted again for another model or once the examples change. */
+export function useUnseenTokens(datasetId: string | null): Loaded<UnseenTokens | null> {
+  const modelRef = useModel((s) => s.info?.ref ?? '');
+  const stamp = useDatasetStampOf(datasetId);
+  return useLoaded(datasetId === null || !modelRef ? null : `${modelRef}:${stamp}`, () => engineClient().request('datasetUnseenTokens', { datasetId: datasetId! }), 'count the tokens the model has no embedding for');
 }
 
 /** The sequence length a dataset's examples suggest (95% of them whole); undefined until counted. */

@@ -38,11 +38,12 @@ import { datasetBeingChanged, holdingHubDataset, hubDatasetsInUse, runsTrainingN
 import type { DatasetDownload, DatasetImportResult, ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
+import { COVERAGE_EXAMPLES, unseenTokens } from '../model/tokenCoverage.ts';
 
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'judgeEvaluationAgain' | 'setExamplesIncluded' | 'resplitDataset' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'pushDatasetToHub' | 'cancelDatasetPush' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'saveExampleAnswer' | 'judgeEvaluationAgain' | 'setExamplesIncluded' | 'resplitDataset' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | 'datasetUnseenTokens' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -381,6 +382,14 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       // the plan takes its retraining length from these, as the job does.
       const minedPrompts = counts.flatMap((e) => (e.counts && train.has(e.id) && hardCaseRootId(e.id) === e.id ? [promptOf(e.counts)] : []));
       return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt, minedPrompts, reasoning: { meanCotPerExample, meanCallPerExample, callShare } };
+    },
+
+    datasetUnseenTokens: async ({ datasetId }) => {
+      const model = ctx.model();
+      if (!model?.tokensWithEmbedding) return null;
+      // What training takes: the included training side (the first ones stored; a share, not a list).
+      const rows = await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).limit(COVERAGE_EXAMPLES).toArray();
+      return unseenTokens(model.tokenizer, rows.map((r) => r.example), model.tokensWithEmbedding, model.spec.vocabSize);
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {

@@ -45,6 +45,8 @@ export { DEFAULT_SPLIT, EXAMPLE_SPLIT, HELD_OUT_PERCENT, heldOutPercent, heldOut
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
+export { unseenTokensText, type UnseenTokens } from '../model/unseenTokens.ts';
+import type { UnseenTokens } from '../model/unseenTokens.ts';
 export { DEFAULT_DECODE, decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/decoding.ts';
 export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, noRoundsText, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, roundSkippedText } from '../hdr/stopReason.ts';
 export { DATASET_FILES_TEXT, datasetFileStem, nonDatasetFiles, notADataset } from '../data/fileKinds.ts';
@@ -418,6 +420,10 @@ export interface RequestMap {
   /** `reasoning`: the reasoning against call tokens of the examples training takes (the included
    * training side), which the Training panel's SSB note weighs. */
   datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number; longestPrompt: number; minedPrompts: number[]; reasoning: ReasoningShare }];
+  /** How many of a stored dataset's tokens the loaded model has no embedding for, counted in some of
+   * its included training examples (tokenCoverage.ts); null while no model is loaded, or for one
+   * with an embedding for nearly every token (every real model). */
+  datasetUnseenTokens: [{ datasetId: string }, UnseenTokens | null];
   /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
   datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
   /** A stored dataset's quality summary and its split and inclusion counts (datasetBrowse.ts).

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { nothingToBalanceNote } from '../runSummary.ts';
+import { nothingToBalanceNote, unseenTokensNote } from '../runSummary.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, recordedEvalFraction, recordedSplitBy, runFolderFacts, DATA_FLAG_HELP, FORMAT_HELP } from '../localFiles.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
@@ -158,7 +158,9 @@ const ablate: CliCommand = {
     // Every SSB arm is plain SFT then: what the ablation compares is not there.
     const plainSft = nothingToBalanceNote({ loss: 'ssb' }, data.train, 'each SSB arm trains the calls as the sft arm does');
     if (plainSft) console.error(`note: ${plainSft}`);
-    const { engine } = await described.engine();
+    const { engine, model: loaded } = await described.engine();
+    const unseen = unseenTokensNote(loaded, data.train, modelArg);
+    if (unseen) console.error(`note: ${unseen}`);
     const name = f.name ?? basename(out);
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.

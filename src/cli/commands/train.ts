@@ -11,7 +11,7 @@ import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, adapterSplitsByQuestion, recordedSplitBy, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest, DATA_FLAG_HELP, FORMAT_HELP } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
-import { nothingToBalanceNote, RunTrace, skippedText } from '../runSummary.ts';
+import { nothingToBalanceNote, unseenTokensNote, RunTrace, skippedText } from '../runSummary.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, everyCallTurnHelp, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, splitSeedHelp, heldOutHelp, heldOutFrom, splitByHelp, splitByFrom, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
@@ -346,7 +346,9 @@ const train: CliCommand = {
     const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
-    const { engine } = await described.engine();
+    const { engine, model: loaded } = await described.engine();
+    const unseen = f.resume ? null : unseenTokensNote(loaded, data.train, modelArg);
+    if (unseen) console.error(`note: ${unseen}`);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
     const startDigest = f.adapter || f.balance ? startFilesDigest(startAdapter, startBalance) : before?.source?.startDigest;
 

@@ -16,6 +16,7 @@ import { RunConfigForm } from './RunConfigForm.tsx';
 import { TruncationNote } from './TruncationNote.tsx';
 import { RunLengthNote } from './RunLengthNote.tsx';
 import { ReasoningNote } from './ReasoningNote.tsx';
+import { UnseenTokensNote } from './UnseenTokensNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 
@@ -70,6 +71,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         )}
       </p>
       <RunConfigForm disabled={!!active} datasetId={dataset?.id ?? null} />
+      {dataset && <UnseenTokensNote datasetId={dataset.id} />}
       {dataset && <ReasoningNote datasetId={dataset.id} loss={draft.loss} disabled={!!active} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       {dataset && <RunLengthNote datasetId={dataset.id} disabled={!!active} />}
