@@ -7,7 +7,8 @@ export const CLOSE_ERROR = 'close failed';
 export const READ_ERROR = 'EIO: i/o error, read';
 
 export interface FileFailures {
-  /** Reads that reach this byte offset or beyond throw `${name}: READ_ERROR`; 0, every read. */
+  /** Reads that reach this byte offset or beyond throw `${name}: READ_ERROR` (while `armed` says so,
+   * where it is given: loading a model reads its embedding once); 0, every read. */
   readFailsFrom?: number;
   /** Closing throws only while this says so (default always); a close before any read never
    * throws: the checkpoint's probe for model.safetensors opens and closes it without reading. */
@@ -27,7 +28,7 @@ export function closeFails(files: ModelFiles, name: string, failures: FileFailur
         size: src.size,
         read: async (offset, length) => {
           read = true;
-          if (failures.readFailsFrom !== undefined && offset + length > failures.readFailsFrom) throw new Error(`${name}: ${READ_ERROR}`);
+          if (failures.readFailsFrom !== undefined && offset + length > failures.readFailsFrom && (failures.armed?.() ?? true)) throw new Error(`${name}: ${READ_ERROR}`);
           return src.read(offset, length);
         },
         close: async () => {
