@@ -15,6 +15,7 @@ import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './b
 import { accuracyIntervalText } from './accuracyInterval.ts';
 import { askedText, byStepText, cutOffNote, tooLongNote } from './summaryNotes.ts';
 import { promptKey } from '../data/prompt-key.ts';
+import { ruleWords } from './ruleWords.ts';
 
 export interface Prediction {
   exampleId: string;
@@ -299,7 +300,7 @@ export function formatEvalSummary(s: EvalSummary, limit?: string): string {
   const rules = Object.entries(s.failureRules).sort((a, b) => b[1] - a[1]);
   if (rules.length) {
     lines.push('failures by rule:');
-    for (const [rule, n] of rules) lines.push(`  ${rule.padEnd(44)} ${n}`);
+    for (const [rule, n] of rules) lines.push(`  ${rule.padEnd(44)} ${String(n).padStart(4)}  ${ruleWords(rule) === rule ? '' : ruleWords(rule)}`.trimEnd());
   }
   return lines.join('\n');
 }

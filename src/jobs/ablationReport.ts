@@ -12,6 +12,7 @@ import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { heldOutPercent, sameSplit, type SplitSettings } from '../data/split.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
+import { ruleText } from '../eval/ruleWords.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
 export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
@@ -183,7 +184,7 @@ export function ablationMarkdown(r: AblationResult): string {
   const rules = failureRules(r);
   if (rules.length === 0) lines.push('No failures.');
   else {
-    lines.push(`| arm | ${rules.join(' | ')} |`, `|---|${rules.map(() => '---|').join('')}`);
+    lines.push(`| arm | ${rules.map(ruleText).join(' | ')} |`, `|---|${rules.map(() => '---|').join('')}`);
     for (const a of r.arms) lines.push(`| ${a.id} | ${rules.map((rule) => a.summary.failureRules[rule] ?? 0).join(' | ')} |`);
   }
   const cut = r.arms.filter((a) => (a.summary.finishReasons?.length ?? 0) > 0);

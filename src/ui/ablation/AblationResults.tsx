@@ -11,6 +11,7 @@ import { useDatasets } from '../../state/datasetStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
+import { ruleWords } from '../../eval/ruleWords.ts';
 
 const pct = (x: number | undefined | null) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(1)}%`);
 const bucket = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
@@ -171,8 +172,8 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
             <tr>
               <th scope="col">Arm</th>
               {rules.map((r) => (
-                <th key={r} scope="col">
-                  {r}
+                <th key={r} scope="col" title={r}>
+                  {ruleWords(r)}
                 </th>
               ))}
             </tr>

@@ -16,6 +16,7 @@ import { askedText, byStepText, cutOffNote, tooLongNote } from '../../eval/summa
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { AnswerComparisonText } from './AnswerComparisonText.tsx';
+import { ruleWords } from '../../eval/ruleWords.ts';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
  * holds until the next evaluation ends, which is then shown. */
@@ -232,7 +233,10 @@ function EvalSummaryView({ row, others, onJudged }: { row: EvalRunRow; others: E
             )}
             {Object.entries(s.failureRules).map(([rule, n]) => (
               <tr key={rule}>
-                <td>{rule}</td>
+                <td>
+                  {ruleWords(rule)}
+                  {ruleWords(rule) !== rule && <span className="small muted mono"> {rule}</span>}
+                </td>
                 <td>{n}</td>
               </tr>
             ))}
