@@ -87,8 +87,8 @@ export const ALPHA_HELP = `  --alpha0 <x>            α's start (default ${BALAN
   --balance-temperature <T> --balance-window <W>   dwa's temperature (default ${BALANCE_DEFAULTS.dwaTemperature}) and window in steps (${BALANCE_DEFAULTS.dwaWindow})`;
 
 export const BALANCE_HELP = `  --rule <r>              how SSB learns α: grad | uncertainty | dwa (default grad; also --loss ssb:<r>)
-                            grad: descent on α itself, the paper's literal rule; degenerate (α slides
-                                  toward the segment whose loss is lower, or barely moves)
+                            grad: descent on α itself, the paper's literal rule: α only moves toward
+                                  the segment whose loss is already lower, or barely moves
                             uncertainty: learned per-segment log-variances (Kendall et al. 2018)
                             dwa: weights from how fast each segment's loss falls (Liu et al. 2019)
   --balance-lr <x>        the rule's rate: θ's learning rate for grad (default ${BALANCE_DEFAULTS.gradLr}), the

@@ -1,13 +1,13 @@
 // How SSB learns α: the balance rule, α₀ and its bounds, and the rule's own rate (θ's learning rate,
 // the log-variance step, or DWA's temperature and window), each with what it does in words. The
-// help says plainly that `grad`, the paper's literal rule, is degenerate.
+// help says plainly that `grad`, the paper's literal rule, only drifts toward the lower loss.
 import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, useRuns, type BalanceRule } from '../../state/runStore.ts';
 import { NumberField } from './NumberField.tsx';
 
 const RULES: Record<BalanceRule, { label: string; help: string }> = {
   grad: {
     label: 'grad: descent on α (the paper’s literal rule)',
-    help: 'The default, as the paper states it, and degenerate: ∂L/∂α = L_cot − L_call, so α always drifts toward the segment whose loss is already lower (to a bound at a large rate) and hardly moves at the LoRA learning rate. It does not by itself favour the call; the Ablation panel compares the rules on your data.',
+    help: 'The default, as the paper states it. Its gradient on α is the reasoning loss minus the call loss (∂L/∂α = L_cot − L_call), so α always moves toward whichever part already has the lower loss, to a bound at a large rate, and at the LoRA learning rate it hardly moves: it does not by itself favour the call. The other rules react to how the losses change; the Ablation panel compares them on your data.',
   },
   uncertainty: {
     label: 'uncertainty: learned per-segment variances',
