@@ -221,6 +221,16 @@ describe('Train again while another job holds the GPU', () => {
   });
 });
 
+describe('steps 4–5 before the demo run trained', () => {
+  it('ask to train first, and send a user with a run of their own to the Evaluation panel', () => {
+    useRuns.setState({ runs: [], active: null, trainingNow: new Set() });
+    expect(text(render(createElement(DemoGuide, { onOpen: () => undefined })))).toContain('Train first (step 3).');
+    useRuns.setState({ runs: [{ ...demoRun({ status: 'done', lastStep: 40 }), id: 'mine', name: 'my run' }] as never });
+    const html = text(render(createElement(DemoGuide, { onOpen: () => undefined })));
+    expect(html).toContain('Train the demo run first (step 3). Your own runs are evaluated in the Evaluation panel.');
+  });
+});
+
 describe('a demo run training in this tab', () => {
   it('has steps 4–5 wait for it, not ask to train first', () => {
     useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 12 })] as never, active: { runId: 'r1', progress: null, stepTimes: [], pausing: false, stopping: false } });

@@ -124,6 +124,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   // Trained by another tab of the studio: a second demo run here would halve both on a software GPU,
   // and the guide would follow the copy.
   const elsewhere = runStatus === 'elsewhere' && 'The demo run is training in another tab of the studio; pause or stop it there.';
+  // Steps 4–5 follow the demo run: a user who trained a run of their own is told where to take it.
+  const ownRunDone = useRuns((s) => s.runs.some((r) => r.kind === 'train' && r.status === 'done' && r.id !== p.run?.id));
   const needRun =
     !trained &&
     (runStatus === 'running'
@@ -132,7 +134,9 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         ? 'The demo run is training in another tab (step 3); wait until it ends.'
         : resumable
           ? 'Resume the training first (step 3).'
-          : 'Train first (step 3).');
+          : ownRunDone
+            ? 'Train the demo run first (step 3). Your own runs are evaluated in the Evaluation panel.'
+            : 'Train first (step 3).');
   // Another job holds the GPU: as in the Training panel, no run is made for the worker to refuse.
   const gpuBusy = useGpuBusyReason();
   // A run or job holds the loaded model: the worker would refuse the load, as the Model panel says.
