@@ -43,6 +43,7 @@ export const tests = {
     await page.getByTestId('demo-guide').waitFor();
     const note = await page.getByTestId('demo-model-note').innerText();
     assert.match(note, /pre-trained from scratch on its own synthetic function-calling examples/);
+    assert.match(note, /It knows only the 547 tokens of its pre-training, so it cannot learn your own data\./);
     assert.match(note, /A real model .* needs a hardware GPU/);
     await screenshot('start-here', page);
     mark('first page load');

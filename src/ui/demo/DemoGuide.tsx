@@ -163,18 +163,33 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
     <section className="panel" aria-labelledby="demo-title" data-testid="demo-guide">
       <h2 id="demo-title" tabIndex={-1}>Try the demo</h2>
       <p>
-        Watch a small model learn to call functions, in this browser, in a few minutes: load the embedded model, use the demo dataset, train a LoRA adapter (a small add-on to the frozen model) with the SSB loss (the
-        reasoning and the call each averaged on their own, then weighted by a learned balance α, so a long reasoning cannot drown the short call), then compare its answers with the base model's and let HDR (hard-case
-        re-sampling) try again on what it still gets wrong. Both come from the BalanceSFT/FunReason method.
+        Watch a small model learn to call functions, in this browser, in a few minutes: five steps below, one click each. Step 3 trains a LoRA adapter (a small add-on to the frozen model) with the SSB loss: the
+        reasoning and the call each averaged on their own, then weighted by a learned balance α, so a long reasoning cannot drown the short call. Step 5, HDR (hard-case re-sampling), tries again on what the adapter
+        still gets wrong. Both come from the BalanceSFT/FunReason method.
         {software && ' This browser uses a software GPU (the CPU): the demo is sized for it; a real model needs a hardware GPU.'}
       </p>
       <div className="note" data-testid="demo-model-note">
-        <strong>The embedded model</strong> is a tiny Qwen3 (2 layers, hidden size 64; 9.8 M parameters, 9.7 M of them the 151,936-token vocabulary table) that this project pre-trained from scratch on its own synthetic
-        function-calling examples (weather and forecasts, calendar lookups, arithmetic, web search, unit conversion, stock prices, two calls at once) and a little small talk, none of them a question of the demo dataset. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but gets about one
-        in eight of the demo's held-out requests wrong, mostly calls that do not parse. A few minutes of LoRA on a CPU fix most of them (measured: 88% → 97% right), on requests no training example asks (each question is held out with all its examples, so none is an answer the adapter trained on); HDR then re-samples answers for
-        training examples the adapter still gets wrong; on this little data an adapter may also unlearn a call it knew: the table under step 4 shows each kind once it has run. It cannot chat beyond a few replies. <strong>A real model</strong> (Qwen2.5 0.5B
-        Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free and a 1–1.5 GB download, cached after the first time. <strong>Your own data</strong>: the Dataset
-        panel takes .json, .jsonl and .parquet files, or a Hugging Face dataset by its id (owner/name): it lists the dataset’s files with their sizes, the train split’s ticked, and downloads the ones you tick.
+        <p>
+          <strong>The embedded model</strong> is a tiny Qwen3 (9.8 M parameters) that this project pre-trained from scratch on its own synthetic function-calling examples. It gets about one in eight of the demo's
+          held-out requests wrong; a few minutes of LoRA on a CPU fix most of them (measured: 88% → 97% right). It knows only the 547 tokens of its pre-training, so it cannot learn your own data.
+        </p>
+        <p>
+          <strong>A real model</strong> (Qwen2.5 0.5B Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free and a 1–1.5 GB download, cached after the first time.
+        </p>
+        <details data-testid="demo-model-more">
+          <summary>More on the embedded model, and on your own data</summary>
+          <p>
+            It has 2 layers and a hidden size of 64; 9.7 M of its parameters are the 151,936-token vocabulary table, of which it has rows only for the tokens of its pre-training: weather and forecasts, calendar
+            lookups, arithmetic, web search, unit conversion, stock prices, two calls at once, and a little small talk, none of them a question of the demo dataset. It writes the format — reasoning in
+            &lt;think&gt;, then a &lt;tool_call&gt; — and its wrong answers are mostly calls that do not parse. The demo's gain is on requests no training example asks (each question is held out with all its
+            examples, so none is an answer the adapter trained on); HDR then re-samples answers for training examples the adapter still gets wrong; on this little data an adapter may also unlearn a call it
+            knew: the table under step 4 shows each kind once it has run. It cannot chat beyond a few replies.
+          </p>
+          <p>
+            <strong>Your own data</strong>: the Dataset panel takes .json, .jsonl and .parquet files, or a Hugging Face dataset by its id (owner/name): it lists the dataset’s files with their sizes, the train
+            split’s ticked, and downloads the ones you tick. Train it on a real model: the Training panel says how much of your data the loaded model cannot read.
+          </p>
+        </details>
       </div>
       {error && <Alert message={error} onDismiss={dismiss} testId="demo-error" />}
       <ol className="demo-steps">
