@@ -125,6 +125,10 @@ describe('records found in public datasets', () => {
       inside: `You are a helpful assistant. You are provided with function signatures within <tools></tools> XML tags. Never guess a city.\n${tools}`,
       hermes2Pro,
       hermes2ProAndAfter: `${hermes2Pro}\nReply in French after the tool answers.`,
+      // The sentence ending in a full stop (a user's own Hermes file): nothing of it stays, not its ".".
+      callsInTagsDot: `You are a function calling AI model. You are provided with function signatures within <tools></tools> XML tags. You may call one or more functions to assist with the user query. For each function call return a json object with function name and arguments within <tool_call></tool_call> XML tags.\n${tools}`,
+      // A phrasing no pattern knows, cut around its last word, leaves punctuation only: no system turn.
+      punctuationLeft: `You are a function calling AI model. ${tools} .`,
       // The tags named in the user's own sentences are words of theirs, not the template's example block.
       tagsInProse: `You are a helpful assistant with access to tools. Always answer in French.\n${tools}\nWhen you call a tool, write it inside <tool_call></tool_call> tags, never in <tools></tools>. Use metric units.`,
     };
@@ -137,6 +141,8 @@ describe('records found in public datasets', () => {
       inside: ['You are a helpful assistant. Never guess a city.'],
       hermes2Pro: [],
       hermes2ProAndAfter: ['Reply in French after the tool answers.'],
+      callsInTagsDot: [],
+      punctuationLeft: [],
       tagsInProse: ['You are a helpful assistant with access to tools. Always answer in French.\n\nWhen you call a tool, write it inside <tool_call></tool_call> tags, never in <tools></tools>. Use metric units.'],
     });
     for (const e of r.examples) expect(e.tools.map((t) => t.name)).toEqual(['get_weather']);

@@ -46,7 +46,7 @@ const TOOL_BOILERPLATE: RegExp[] = [
   /You may call one or more functions to assist with the user query\.?/gi,
   /Don['’]?t make assumptions about what values to plug into functions\.?/gi,
   /(?:Here are the available tools|You have access to (?:the following|these) (?:tools|functions))\s*:?/gi,
-  /For each function call,? return a json object with function name and arguments within <tool_call>\s*<\/tool_call>(?: XML)? tags(?: with the following schema| as follows)?\s*:?/gi,
+  /For each function call,? return a json object with function name and arguments within <tool_call>\s*<\/tool_call>(?: XML)? tags(?: with the following schema| as follows)?\s*[.:]?/gi,
   // The call format's example block (its body has the template's placeholders, `<function-name>`),
   // and the tool list itself (not empty). A `<tool_call></tool_call>` or `<tools></tools>` the
   // user's own text mentions ("write it inside <tool_call></tool_call> tags") is theirs.
@@ -75,13 +75,16 @@ function instructionsBesideTools(system: string): string {
   let text = withoutPydanticSchemas(system);
   for (const re of TOOL_BOILERPLATE) text = text.replace(re, CUT);
   // A cut inside a line leaves one space between the words around it, and none at a line's end.
-  return text
+  const kept = text
     .replace(/[ \t]*\u0000[ \t]*/g, CUT)
     .replace(/\u0000+/g, CUT)
     .replace(/(\S)\u0000(?=\S)/g, '$1 ')
     .replaceAll(CUT, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+  // What a sentence's cut left of its ending ("." after a phrasing the patterns did not foresee) is
+  // no instruction: a system turn of "." would be trained on every example.
+  return /^[\s.,:;!?]*$/.test(kept) ? '' : kept;
 }
 
 /**
