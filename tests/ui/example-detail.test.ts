@@ -47,7 +47,13 @@ describe('the example detail', () => {
   it('shows the import notes of an example that passes', () => {
     const html = detail({ passed: true, failures: [], notes: [{ rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out' }] });
     expect(html).toContain('data-testid="example-notes"');
-    expect(html).toContain('later_turns_left_out: 2 turns after the target (tool, assistant) left out');
+    expect(html).toContain('Later turns left out: 2 turns after the target (tool, assistant) left out');
+    expect(html).not.toContain('>later_turns_left_out');
+  });
+
+  it('says why the quality check flagged it in the quality report’s words, the rule’s name in the tooltip', () => {
+    const html = detail({ passed: false, failures: [{ rule: 'call_names_known_tool', detail: 'call to "book_hotel", which is not among the tools' }] });
+    expect(html).toContain('<li title="call_names_known_tool">Fails “calls name a provided tool”: call to &quot;book_hotel&quot;, which is not among the tools</li>');
   });
 });
 

@@ -7,6 +7,15 @@ import { targetCallTexts } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
 import { InclusionToggle } from './InclusionToggle.tsx';
 import { ExampleAnswerEditor } from './ExampleAnswerEditor.tsx';
+import { RULE_TEXT } from './QualityReportView.tsx';
+import type { ParseNoteRule, QualityRule } from '../../data/quality-check.ts';
+
+/** What the import did to an example, by its note's rule (the rule names stay in the tooltip). */
+const NOTE_TEXT: Record<ParseNoteRule, string> = {
+  text_moved_before_calls: 'Text moved before the calls',
+  later_turns_left_out: 'Later turns left out',
+  earlier_calls_in_prompt: 'Earlier calling turns kept as prompt',
+};
 
 export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () => void }) {
   const e = row.example;
@@ -22,8 +31,8 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
       {!row.quality.passed && (
         <ul className="error" aria-label="Why the quality check flagged it">
           {row.quality.failures.map((f, i) => (
-            <li key={i}>
-              {f.rule}: {f.detail}
+            <li key={i} title={f.rule}>
+              Fails “{RULE_TEXT[f.rule as QualityRule] ?? f.rule}”: {f.detail}
             </li>
           ))}
         </ul>
@@ -31,8 +40,8 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
       {row.quality.notes?.length ? (
         <ul className="note" data-testid="example-notes">
           {row.quality.notes.map((n, i) => (
-            <li key={i}>
-              {n.rule}: {n.detail}
+            <li key={i} title={n.rule}>
+              {NOTE_TEXT[n.rule] ?? n.rule}: {n.detail}
             </li>
           ))}
         </ul>
