@@ -16,3 +16,22 @@ export function writePref(key: string, value: string | null): void {
     // Storage full or blocked: the preference is simply not remembered.
   }
 }
+
+/** A preference of this tab (sessionStorage: it survives a reload, and another tab keeps its own),
+ * falling back to the last one any tab wrote for a new tab. */
+export function readTabPref(key: string): string | null {
+  try {
+    return globalThis.sessionStorage?.getItem(key) ?? readPref(key);
+  } catch {
+    return readPref(key);
+  }
+}
+
+export function writeTabPref(key: string, value: string): void {
+  try {
+    globalThis.sessionStorage?.setItem(key, value);
+  } catch {
+    // Blocked: a reload opens the panel any tab showed last.
+  }
+  writePref(key, value);
+}

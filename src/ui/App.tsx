@@ -22,7 +22,7 @@ import { installWorkerEvents } from '../state/workerEvents.ts';
 import { useDatasets } from '../state/datasetStore.ts';
 import { useRuns } from '../state/runStore.ts';
 import { onDatabaseOutdated } from '../state/db.ts';
-import { readPref, writePref } from '../state/localPrefs.ts';
+import { readPref, readTabPref, writePref, writeTabPref } from '../state/localPrefs.ts';
 import { useCapabilities } from '../state/capabilityStore.ts';
 
 export type Theme = 'light' | 'dark';
@@ -41,7 +41,8 @@ function initialTheme(): Theme {
 }
 
 function initialPanel(): PanelId {
-  const saved = readPref('studio.panel');
+  // This tab's (a reload comes back to it; another tab's showing another panel does not move it).
+  const saved = readTabPref('studio.panel');
   // First visit: the guided demo (it says whether this browser's GPU is a software one).
   return PANELS.some((p) => p.id === saved) ? (saved as PanelId) : 'start';
 }
@@ -67,7 +68,7 @@ export function App() {
   const gpuProblem = useCapabilities((s) => s.problem);
   const workerCrashed = useCapabilities((s) => (s.status === 'crashed' ? s.problem : null));
   useEffect(() => writePref('theme', theme), [theme]);
-  useEffect(() => writePref('studio.panel', panel), [panel]);
+  useEffect(() => writeTabPref('studio.panel', panel), [panel]);
   useEffect(() => {
     // Pasting a share link into an open studio changes only the hash: switch views by reloading.
     const onHash = () => {

@@ -136,6 +136,8 @@ export const tests = {
     await page.reload();
     await page.getByTestId('dashboard').waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.dataset.status === 'interrupted', null, { timeout: 30_000 });
+    // Said above every panel too, not only on the Dashboard.
+    assert.match(await page.getByTestId('interrupted-run').innerText(), /^The run “demo: SSB on the demo data” was interrupted at step \d+ of \d+ \(the page was closed/);
     mark('reload mid-run');
     // Resume continues from the newest checkpoint (not the pause), with the run's own model: the
     // page has no model loaded after the reload, resume loads the one the run trained on.
@@ -145,6 +147,7 @@ export const tests = {
     await page.getByTestId('dashboard-resume').click();
     await waitForChartStep(page, 'chart-loss', DEMO_STEPS, (DEMO_STEPS - resumeFrom + 4) * STEP_BUDGET_MS);
     await page.getByTestId('run-strip').waitFor({ state: 'detached', timeout: STEP_BUDGET_MS });
+    assert.equal(await page.getByTestId('interrupted-run').count(), 0, 'the resumed run is no longer said to be interrupted');
     mark('resume to the last step');
     const loss = await chartState(page, 'chart-loss');
     // One row per step, and step 0: the held-out loss before training, where the eval curve starts.

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { DOING_TRAINING, etaSeconds, useRuns } from '../../state/runStore.ts';
 import { phaseEtaSeconds } from '../../state/progressEta.ts';
 import { ProgressBar } from './ProgressBar.tsx';
+import { InterruptedRunNote } from './InterruptedRunNote.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
 import { nextRunAnnouncement, type RunAnnouncement, type RunMoment } from './runAnnouncement.ts';
@@ -85,7 +86,13 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       </>
     );
   }
-  if (!active) return announcer;
+  if (!active)
+    return (
+      <>
+        {announcer}
+        <InterruptedRunNote onOpenDashboard={onOpenDashboard} />
+      </>
+    );
 
   const eta = training ? etaSeconds(active.stepTimes, total) : null;
   const detail = training
