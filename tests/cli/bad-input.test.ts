@@ -104,6 +104,15 @@ describe('studio on bad input (before any GPU work)', () => {
   const original = readFileSync(data, 'utf8');
   const model = 'public/models/tiny-qwen3';
 
+  it('export-gguf names its own data flags in a missing or folder data file’s error, not --data', async () => {
+    const out = join(dir, 'x.gguf');
+    const missing = await studio('export-gguf', '--model', model, '--out', out, '--check-data', join(dir, 'none.jsonl'));
+    expect(missing.err).toBe(`studio export-gguf: --check-data ${join(dir, 'none.jsonl')}: no such file`);
+    const folder = await studio('export-gguf', '--model', model, '--out', out, '--type', 'q4_k_m', '--imatrix-data', dir);
+    expect(folder.err).toBe(`studio export-gguf: --imatrix-data ${dir} is a folder; give the dataset files in it (several: --imatrix-data a.jsonl,b.jsonl)`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('never writes an output over an input, and checks outputs before the work', async () => {
     const tok = await studio('tokenize', '--model', model, '--data', data, '--out', data);
     expect(tok.code).toBe(2);

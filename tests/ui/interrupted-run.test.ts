@@ -16,7 +16,7 @@ const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
 const { readTabPref, writeTabPref } = await import('../../src/state/localPrefs.ts');
 
 const run = (id: string, over: Record<string, unknown> = {}) => ({ id, kind: 'train', name: `run ${id}`, datasetId: 'd', status: 'running', lastStep: 100, config: { ...DEFAULT_RUN_CONFIG, steps: 300 }, createdAt: 1, updatedAt: 1, ...over });
-const strip = (onOpenDashboard = () => undefined) => renderNow(createElement(RunStrip, { onOpenDashboard })).replace(/<[^>]+>/g, '');
+const strip = (onOpenDashboard: () => void = () => undefined) => renderNow(createElement(RunStrip, { onOpenDashboard })).replace(/<[^>]+>/g, '');
 
 const initial = { runs: useRuns.getState(), jobs: useJobs.getState() };
 beforeEach(() => {

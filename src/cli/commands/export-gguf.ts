@@ -289,7 +289,10 @@ async function runSplitExamples(paths: string[], adapterDir: string | undefined,
   const from = adapterRun(adapterDir);
   const key = JSON.stringify(paths);
   if (!imported.has(key)) imported.set(key, importSplit(paths, adapterDir));
-  const data = await imported.get(key)!;
+  // The files are read as --data's are, and their errors named so: here they are this flag's.
+  const data = await imported.get(key)!.catch((err: unknown) => {
+    throw err instanceof CliError && err.message.startsWith('--data ') ? new CliError(err.message.replaceAll('--data ', `${flag} `), err.exitCode) : err;
+  });
   const side = flag === '--check-data' ? data.eval : data.train;
   if (side.length === 0) throw new CliError(`${flag} ${paths.join(', ')}: no ${flag === '--check-data' ? 'held-out examples to compare over' : 'training examples to collect the importance matrix from'} (${data.all.length} imported)`, 2);
   const seqLen = from.config?.seqLen ?? (await defaultSeqLen(tokenizer, side, context)).seqLen;
