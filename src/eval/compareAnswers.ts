@@ -41,7 +41,7 @@ export function compareAnswers(here: Compared[], there: Compared[]): Required<An
 
 /** Ids named in a sentence, the first few of a long list. */
 const SHOWN_IDS = 8;
-const idList = (ids: string[]) => (ids.length <= SHOWN_IDS ? ids.join(', ') : `${ids.slice(0, SHOWN_IDS).join(', ')} and ${ids.length - SHOWN_IDS} more`);
+export const idList = (ids: string[]): string => (ids.length <= SHOWN_IDS ? ids.join(', ') : `${ids.slice(0, SHOWN_IDS).join(', ')} and ${ids.length - SHOWN_IDS} more`);
 
 /** The comparison in words, `there` naming the other evaluation ("the adapter of “run one”"). */
 export function answerComparisonText(c: AnswerComparison, there: string): string {

@@ -22,6 +22,7 @@ export {
   type RoundTraining,
 } from './rounds.ts';
 export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, roundSkippedText, runAnswerChanges, type CutShortRound, type HdrStopReason } from './stopReason.ts';
+export { examplesToMine, openCasesNotes, withEarlierOutputs, type ExamplesToMine, type OpenHardCase } from './openCases.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,

@@ -144,8 +144,9 @@ export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
   settings: HdrSettings;
   rounds: HdrRoundReport[];
   stopReason?: string;
-  /** The mining evaluation: examples answered, answered correctly, hard cases it left, and the
-   * examples it left out and why (absent when none was). */
+  /** The mining evaluation: examples answered, answered correctly, hard cases it left, and notes
+   * (absent when none): the open hard cases of earlier runs it asked again or could not, and the
+   * examples it left out and why. */
   mined?: { examples: number; correct: number; hardCases: number; notes?: string[] };
   /** The run whose adapter HDR started from (none: the base model, or a row written before this was kept). */
   fromRunId?: string;

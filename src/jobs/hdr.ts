@@ -1,5 +1,6 @@
 // The HDR job, one for the studio and the CLI: load the model with the starting adapter (or a
-// fresh LoRA), mine hard cases from the mining set, then run src/hdr's rounds (sample, gate,
+// fresh LoRA), mine hard cases from the mining set and the open hard cases earlier runs left
+// (hdr/openCases.ts), then run src/hdr's rounds (sample, gate,
 // retrain from the current adapter, re-evaluate) with the run's store keeping the pool, the
 // accepted samples and every round; after each round the retrained adapter is kept with the run, with the
 // balance rule's state, so evaluation, export and a later HDR run can start from it (it replaces the
@@ -8,7 +9,7 @@
 // The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
 import type { Example } from '../data/example.ts';
 import type { EvalReport } from '../eval/index.ts';
-import { mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type CutShortRound, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings, type HdrStopReason } from '../hdr/index.ts';
+import { examplesToMine, minableExamples, mineHardCases, openCasesNotes, runHdrRounds, withEarlierOutputs, type ExamplesToMine, type OpenHardCase, trainerRetraining, validateHdrSettings, type CutShortRound, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings, type HdrStopReason } from '../hdr/index.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
@@ -32,6 +33,10 @@ export interface HdrJob {
   config: RunConfig;
   /** Examples to mine hard cases from. */
   mineSet: Example[];
+  /** Hard cases earlier HDR runs left open on this data (the dataset's in the studio, an --adapter
+   * HDR run folder's in the CLI): asked again beside `mineSet`, so the next run retries them.
+   * None for an ablation's HDR arm, which mines the same set as a run on its own would. */
+  openCases?: OpenHardCase[];
   /** Held-out examples for accuracy before/after each round (may be empty). */
   evalSet: Example[];
   /** Qualified training data replayed beside the HDR samples. */
@@ -48,7 +53,8 @@ export interface HdrJob {
 }
 
 export interface HdrEvents {
-  /** `notes`: the examples mining left out and why (mineHardCases). */
+  /** `notes`: the open hard cases mining asked again or could not (openCasesNotes), and the examples
+   * it left out and why (mineHardCases). */
   onMined?(report: EvalReport, pool: HardCase[], notes: string[]): void;
   onRound?(report: HdrRoundReport): void;
   onStep?(round: number, m: StepMetrics): void;
@@ -126,6 +132,12 @@ export function countedHooks(outcome: { poolEnd: number; added: number }, hooks:
   };
 }
 
+/** The examples a job mines: its mining set and the open hard cases it takes up, found among its
+ * training examples (examplesToMine). */
+export function jobExamplesToMine(job: Pick<HdrJob, 'mineSet' | 'replayPool' | 'openCases'>): ExamplesToMine {
+  return examplesToMine(job.mineSet, minableExamples(job.replayPool), job.openCases ?? []);
+}
+
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
   const { settings, store, events = {} } = job;
   // Its row is `running` from the start: this job writes it.
@@ -133,9 +145,10 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
   validateHdrSettings(settings);
   validateRunConfigFor(job.config, ctx.model.spec);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
-  const config = fitSamplesOnGpu(ctx, job.config, settings, job.mineSet);
+  const toMine = jobExamplesToMine(job);
+  const config = fitSamplesOnGpu(ctx, job.config, settings, toMine.examples);
   const batchTokens = config.batchSize * config.seqLen;
-  const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));
+  const prompts = promptTokens(ctx.model.tokenizer, [...toMine.examples, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));
   const maxTokens = Math.max(batchTokens, prompts);
   // The retraining keeps per-layer activations as the run does, unless the prompts need more rows
   // than a training batch: then every layer would hold a prompt-sized set only generation uses.
@@ -168,16 +181,18 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       retrain.balance ?? undefined,
     );
     const engine: HdrEngine = { ...access, train: (examples, round, signal) => retrain.train(examples, round, signal) };
-    ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
+    ctx.progress({ label: `mining hard cases from ${toMine.examples.length} examples`, done: 0, total: toMine.examples.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
-    const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal, count);
+    const mined = await mineHardCases(toMine.examples, engine, settings, ctx.signal, count);
+    const minedPool = withEarlierOutputs(mined.pool, job.openCases ?? [], settings.maxFailedOutputs);
+    const notes = [...openCasesNotes(toMine, job.mineSet.length), ...mined.notes];
     // Kept up to date from here on, so a run that fails later says what it mined and the rounds it
     // finished (hdr.json said "0 rounds, pool 0 → 0" beside them).
-    Object.assign(outcome, { poolStart: mined.pool.length, poolEnd: mined.pool.length });
-    await pool.saveMined(mined.report, mined.pool, mined.notes);
-    events.onMined?.(mined.report, mined.pool, mined.notes);
+    Object.assign(outcome, { poolStart: minedPool.length, poolEnd: minedPool.length });
+    await pool.saveMined(mined.report, minedPool, notes);
+    events.onMined?.(mined.report, minedPool, notes);
     const result = await runHdrRounds({
-      pool: mined.pool,
+      pool: minedPool,
       evalSet: job.evalSet,
       replayPool: job.replayPool,
       heldOutSamples: job.heldOutSamples,
@@ -210,7 +225,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     Object.assign(outcome, {
       stopReason: result.stopReason,
       rounds: result.rounds.length,
-      poolStart: mined.pool.length,
+      poolStart: minedPool.length,
       poolEnd: result.pool.filter((c) => c.status === 'open').length,
       added: result.added.length,
     });

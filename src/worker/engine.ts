@@ -20,7 +20,7 @@ import { editedAnswerCount, leftOutCount } from '../data/dataset-store.ts';
 import type { Example } from '../data/example.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
-import { firstMinable, validateHdrSettings, type EvalRunRow, type HdrRunRow } from '../hdr/index.ts';
+import { firstMinable, openHardCases, validateHdrSettings, type EvalRunRow, type HdrRunRow } from '../hdr/index.ts';
 import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
@@ -30,7 +30,7 @@ import { whyNoneToMine } from '../jobs/noneToMine.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { compareAnswers } from '../eval/compareAnswers.ts';
-import { fitSamplesOnGpu, hdrJob } from '../jobs/hdr.ts';
+import { fitSamplesOnGpu, hdrJob, jobExamplesToMine } from '../jobs/hdr.ts';
 import { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
 import { ablationEndText, ablationJob } from '../jobs/ablate.ts';
@@ -413,14 +413,17 @@ export class StudioEngine {
           const data = await storedExamples(db, datasetId);
           const mineSet = firstMinable(data.train, mineLimit);
           if (mineSet.length === 0) throw new Error(await noneToMineText(db, datasetId, data.train));
+          // The dataset's open hard cases, whichever run left them: this run asks them again.
+          const openCases = (await openHardCases(db, datasetId)).map(({ exampleId, round, failedOutputs }) => ({ exampleId, round, failedOutputs }));
           const from = runId ? await this.adapterOf(runId) : null;
           // With the sequence length the job retrains at (fitSamples), so the run's row shows it.
           // Refused here where this GPU cannot bind HDR's buffers at that length, before its row is written.
-          const config = fitSamplesOnGpu(ctx, hdrRetrainConfig(from?.run, settings, from?.adapter.settings), settings, mineSet);
+          const toMine = jobExamplesToMine({ mineSet, replayPool: data.train, openCases }).examples;
+          const config = fitSamplesOnGpu(ctx, hdrRetrainConfig(from?.run, settings, from?.adapter.settings), settings, toMine);
           validateRunConfigFor(config, model.spec);
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
-          const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, excludedSamples: data.excludedSamples, adapter: from?.adapter ?? null, balance };
+          const job = { settings, config, mineSet, openCases, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, excludedSamples: data.excludedSamples, adapter: from?.adapter ?? null, balance };
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
           // Held as a training run's is: another tab shows the HDR run as running elsewhere, not

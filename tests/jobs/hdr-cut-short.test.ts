@@ -17,23 +17,13 @@ import { tinyEngine } from '../helpers/tinyEngine.ts';
 const stand = vi.hoisted(() => ({ cancel: () => undefined as void, result: undefined as unknown }));
 const ANSWER = '<think>use lookup for a</think><tool_call>{"name":"lookup","arguments":{"q":"a"}}</tool_call>';
 
-vi.mock('../../src/jobs/context.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/jobs/context.ts')>();
-  return {
-    ...real,
-    loadForGeneration: async (...args: Parameters<typeof real.loadForGeneration>) => {
-      const loaded = await real.loadForGeneration(...args);
-      let calls = 0;
-      // Mining (the first generation) answers wrong, sampling right: one hard case, one accepted sample.
-      const text = () => (calls++ === 0 ? 'no idea' : ANSWER);
-      const generate = async (prompts: number[][]) => {
-        const out = text();
-        return prompts.map(() => ({ tokens: Array.from(out, (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const }));
-      };
-      return { ...loaded, access: { ...loaded.access, generate, decode: (ids: number[]) => String.fromCharCode(...ids) } };
-    },
-  };
-});
+// Mining (the first generation) answers wrong, sampling right: one hard case, one accepted sample.
+vi.mock('../../src/jobs/context.ts', async (importOriginal) =>
+  (await import('../helpers/standInGeneration.ts')).standInGeneration(await importOriginal(), () => {
+    let calls = 0;
+    return () => (calls++ === 0 ? 'no idea' : ANSWER);
+  }),
+);
 vi.mock('../../src/hdr/index.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/hdr/index.ts')>();
   return {

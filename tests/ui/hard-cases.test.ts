@@ -31,6 +31,15 @@ describe('hard cases', () => {
     expect(text).not.toContain('round 0');
   });
 
+  // The list is the dataset's, from every run, beside the rounds of the one run chosen: an open case
+  // below a run that found none ("Hard-case pool 0 → 0") read as a contradiction, with no word on
+  // whose it is or whether HDR would ever ask it again.
+  it('say they are the dataset’s, from every HDR run, and that the next run asks the open ones again', () => {
+    stored.cases = [hardCase('x0', 1, 'open', 1)];
+    const text = renderNow(createElement(HdrResults, { datasetId: 'd' })).replace(/<!-- -->/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Hard cases (1 open of 1) The dataset’s hard cases, from every HDR run on it: the next HDR run asks the open ones again, beside the examples it mines.');
+  });
+
   // Split again, the dataset may hold out a case's question: HDR leaves it (its samples would train a
   // held-out question), and the list says so instead of counting it open.
   it('say which open ones the dataset holds out now, and leave them out of the open count', () => {

@@ -2,7 +2,8 @@
 // the model answers wrongly), then runs rounds of sampling, the quality gate, retraining from the
 // current adapter and re-evaluation until the pool is empty, stops shrinking, or the round limit.
 // Writes the adapter (PEFT), rounds.jsonl (one line per round), hdr-examples.jsonl (accepted
-// samples in the Example shape), hard-cases.jsonl (the open pool) and hdr.json to --out.
+// samples in the Example shape), hard-cases.jsonl (the open pool) and hdr.json to --out. Started
+// from an earlier run's folder, it asks that run's open hard cases again beside the examples it mines.
 // Owns only flags, the run folder and printing; the job is src/jobs/hdr.ts (the studio's too) and
 // the procedure src/hdr/rounds.ts.
 import { basename } from 'node:path';
@@ -19,11 +20,11 @@ import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } f
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundAccuracyText, roundNotes, runAnswerChanges, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
-import { fitSamples } from '../../jobs/hdr.ts';
+import { fitSamples, jobExamplesToMine } from '../../jobs/hdr.ts';
 import { answerChangesText } from '../../eval/pairedTest.ts';
 import { retrainConfig } from '../../jobs/hdrRetrain.ts';
 import { whyNoneToMine } from '../../jobs/noneToMine.ts';
-import { RunFolderStore } from '../../jobs/store/folder.ts';
+import { readOpenHardCases, RunFolderStore } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
@@ -41,7 +42,9 @@ options:
   --adapter <dir>         start from this PEFT adapter (else a fresh LoRA: --rank, --alpha, --targets);
                           a run folder's balance state comes along, so α continues where it was, and
                           its training settings (lr, schedule, batch, sequence length, loss), as the
-                          studio retrains a run it starts from; the flags below given override them
+                          studio retrains a run it starts from; the flags below given override them;
+                          an earlier studio hdr folder's open hard cases (hard-cases.jsonl) are asked
+                          again beside the examples mined, as the studio's next HDR run asks the dataset's
   --rounds <n>            round limit (default ${d.maxRounds})
   --samples <k>           answers sampled per hard case and round (default ${d.samplesPerCase})
   --temperature <t>       sampling temperature (default ${d.temperature}); --top-p <p> (default ${d.topP})
@@ -179,6 +182,9 @@ const hdr: CliCommand = {
     const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, byQuestion, format, bfclPromptMode, everyCallTurn: everyCallTurn ?? adapterRun(f.adapter).everyCallTurn, inclusion, inclusionFrom, includeFailing, adapter: f.adapter });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
+    // An earlier HDR run's open pool, asked again (a training run's folder has none).
+    const openCases = f.adapter ? readOpenHardCases(f.adapter) : [];
+    const toMine = jobExamplesToMine({ mineSet, replayPool: data.train, openCases }).examples;
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     // A round line's held-out accuracy where there is none, and why ("eval not evaluated" said neither).
     const notMeasured = evalSet.length > 0 ? undefined : evalLimit === 0 ? 'not measured (--eval-limit 0)' : 'not measured (no held-out example to evaluate)';
@@ -197,7 +203,7 @@ const hdr: CliCommand = {
     if (!from.config) await seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec, { from: from.file === undefined ? undefined : { flags: f, file: from.file } });
     // The job retrains at a length that holds the longest sample it can accept; said, not silent.
-    const fitted = fitSamples(config, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings).seqLen;
+    const fitted = fitSamples(config, settings, model.tokenizer, toMine, model.spec.maxPositionEmbeddings).seqLen;
     if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
@@ -216,12 +222,13 @@ const hdr: CliCommand = {
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const rounds: HdrRoundReport[] = [];
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
-      progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
+      progress.update(`mining: answering ${toMine.length} ${mine} examples`, true);
       return engine.hdr({
         store,
         settings,
         config,
         mineSet,
+        openCases,
         evalSet,
         replayPool: data.train,
         heldOutSamples: data.heldOutSamples,
@@ -232,7 +239,7 @@ const hdr: CliCommand = {
           onMined: (report, pool, notes) => {
             console.log(
               report.aborted
-                ? `mining cancelled after ${report.total} of ${plural(mineSet.length, `${mine} example`)}`
+                ? `mining cancelled after ${report.total} of ${plural(toMine.length, `${mine} example`)}`
                 : `mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`,
             );
             for (const n of notes) console.error(`note: ${inCommandWords(n, hdr)}`);

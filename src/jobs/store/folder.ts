@@ -24,7 +24,7 @@ import type { RunStatus } from '../../data/db.ts';
 import type { InclusionChoice, LineChoices } from '../../data/inclusion.ts';
 import { withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
 import { predictionLine } from '../../eval/predictionLine.ts';
-import type { HardCase, HdrSettings } from '../../hdr/index.ts';
+import type { HardCase, HdrSettings, OpenHardCase } from '../../hdr/index.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
@@ -210,6 +210,26 @@ export function readBalanceFile(path: string): BalanceState {
 
 function hardCaseLines(cases: HardCase[]): string {
   return cases.map((c) => JSON.stringify({ id: c.example.id, round: c.round, failed_outputs: c.failedOutputs }) + '\n').join('');
+}
+
+/** The open hard cases an HDR run folder left (its hard-cases.jsonl, as hardCaseLines writes it), for
+ * an HDR run started from that folder to ask again; none where the folder has no such file (a
+ * training run's). */
+export function readOpenHardCases(dir: string): OpenHardCase[] {
+  const path = join(dir, HDR_FILES.hardCases);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').flatMap((line, i): OpenHardCase[] => {
+    if (!line.trim()) return [];
+    let c: { id?: unknown; round?: unknown; failed_outputs?: unknown };
+    try {
+      c = JSON.parse(line);
+    } catch {
+      c = {};
+    }
+    const outputs = Array.isArray(c.failed_outputs) && c.failed_outputs.every((o) => typeof o === 'string') ? (c.failed_outputs as string[]) : null;
+    if (typeof c.id !== 'string' || typeof c.round !== 'number' || !outputs) throw new Error(`${path} line ${i + 1}: not an open hard case ({"id", "round", "failed_outputs"} as studio hdr writes them)`);
+    return [{ exampleId: c.id, round: c.round, failedOutputs: outputs }];
+  });
 }
 
 /** A JSON object file's contents; {} when it is missing or not one. */

@@ -83,7 +83,8 @@ export interface HdrPool {
   firstRound(): Promise<number>;
   /** Persistence hooks for src/hdr's round loop (open cases, accepted samples, solved, rounds). */
   hooks: Pick<HdrHooks, 'onHardCases' | 'onAccepted' | 'onSolved' | 'onRound'>;
-  /** `notes`: the examples mining left out and why, kept for the run's results. */
+  /** `notes`: the earlier runs' open hard cases it asked again or could not, and the examples mining
+   * left out and why, kept for the run's results. */
   saveMined(report: EvalReport, pool: HardCase[], notes?: string[]): Promise<void>;
   finish(outcome: HdrOutcome): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // HDR runs: per round the pool before/after, samples, pass@k, gate passes and accepted examples,
-// eval accuracy before/after; and the open hard cases, each openable with its failed outputs.
+// eval accuracy before/after; and the dataset's hard cases (every run's), each openable with its
+// failed outputs.
 import { useState } from 'react';
 import { exampleRow, useDatasetStampOf, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
@@ -138,6 +139,10 @@ function HardCases({ datasetId }: { datasetId: string }) {
         Hard cases ({cases.filter((c) => c.status === 'open' && !c.heldOut).length} open of {cases.length}
         {waiting > 0 && `; ${waiting} more held out now, which HDR leaves`})
       </h3>
+      {/* The list is the dataset's, not the chosen run's: without this, an open case beside a run that found none read as a contradiction. */}
+      <p className="muted" data-testid="hard-cases-scope">
+        The dataset’s hard cases, from every HDR run on it: the next HDR run asks the open ones again, beside the examples it mines.
+      </p>
       <ul className="plain">
         {cases.map((c) => (
           <li key={c.id} className="row">
