@@ -38,8 +38,8 @@ import { ablationArms, uniqueAblationName, validateAblationConfig } from '../job
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { runInfoPatch } from '../jobs/store/runInfo.ts';
-import { deleteRun, DexieRunStore, DexieWorkspace, readRun, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
-import { derivedRunName, uniqueRunName } from '../jobs/store/runNames.ts';
+import { deleteRun, DexieRunStore, DexieWorkspace, newRunName, readRun, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
+import { derivedRunName } from '../jobs/store/runNames.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { trainingSetDigest } from '../train/batching.ts';
@@ -257,7 +257,7 @@ export class StudioEngine {
       validateRunConfigFor(config, model.spec);
       await requireDataset(db, datasetId);
       // A name the user gave is theirs (the guide finds its run by it); one made up here is told apart.
-      const named = name || uniqueRunName(`${config.loss} r${config.lora.rank} lr ${config.lr}${from ? ` from ${from.run.name ?? startFrom}` : ''}`, (await db.runs.toArray()).map((r) => r.name));
+      const named = name || (await newRunName(db, `${config.loss} r${config.lora.rank} lr ${config.lr}${from ? ` from ${from.run.name ?? startFrom}` : ''}`));
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: named });
       if (from) {
         // The step of the adapter read: its newest checkpoint's (a run keeping its best step keeps that one), not its last step's.
@@ -425,7 +425,9 @@ export class StudioEngine {
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
           const job = { settings, config, mineSet, openCases, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, excludedSamples: data.excludedSamples, adapter: from?.adapter ?? null, balance };
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
+          // Told apart as a training run's made-up name is: a second HDR run from one adapter read as the first.
+          const name = await newRunName(db, derivedRunName('hdr', from ? (from.run.name ?? runId!) : null));
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name, settings, config, fromRunId: runId });
           // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
           // interrupted, and refuses to delete it under this worker (a new id: never refused).
           const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));

@@ -24,6 +24,11 @@ describe('derived run names', () => {
     expect(renamedDerivedName('eval', 'eval of “demo 2” on 31 examples', 'demo', 'x')).toBeNull();
     expect(renamedDerivedName('eval', 'my careful eval', 'demo', 'x')).toBeNull();
     expect(renamedDerivedName('hdr', 'HDR from “demo” (kept)', 'demo', 'x')).toBeNull();
+    // A second HDR run of one source is told apart (" (2)"): the number stays with the new name.
+    expect(renamedDerivedName('hdr', 'HDR from “demo” (2)', 'demo', 'my run')).toBe('HDR from “my run” (2)');
+    expect(renamedDerivedName('hdr', 'HDR from “demo (2)”', 'demo', 'x')).toBeNull();
+    expect(renamedDerivedName('hdr', 'HDR from “demo (2)”', 'demo (2)', 'x')).toBe('HDR from “x”');
+    expect(renamedDerivedName('hdr', 'HDR from “demo” (2)', 'demo 2', 'x')).toBeNull();
     expect(renamedDerivedName('eval', undefined, 'demo', 'x')).toBeNull();
   });
 });
@@ -51,6 +56,7 @@ describe('updateRunInfo', () => {
     await saveEvalRun(db, { id: 'e4', ...on, name: derivedRunName('eval', null, 31), config: evalConfig(null), report: report(31) });
     await createHdrRun(db, { id: 'h1', ...on, name: derivedRunName('hdr', 'demo'), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG, fromRunId: run.id });
     await createHdrRun(db, { id: 'h2', ...on, name: derivedRunName('hdr', 'demo'), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
+    await createHdrRun(db, { id: 'h3', ...on, name: uniqueRunName(derivedRunName('hdr', 'demo'), [derivedRunName('hdr', 'demo')]), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG, fromRunId: run.id });
     // The evaluation of the HDR run's adapter: named after the HDR run's name.
     await saveEvalRun(db, { id: 'e5', ...on, name: derivedRunName('eval', derivedRunName('hdr', 'demo'), 8), config: evalConfig('h1'), report: report(8) });
 
@@ -60,6 +66,7 @@ describe('updateRunInfo', () => {
     expect((await db.runs.get(run.id))!.tags).toEqual(['demo']);
     expect(names.e1).toBe('eval of “my first run” on 31 examples');
     expect(names.h1).toBe('HDR from “my first run”');
+    expect(names.h3).toBe('HDR from “my first run” (2)');
     expect(names.e5).toBe('eval of “HDR from “my first run”” on 8 examples');
     // The user's name, the same-named other run's evaluation, the base model's, and an HDR row
     // that does not say where it came from: unchanged.

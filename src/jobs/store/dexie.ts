@@ -36,7 +36,7 @@ import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
 import { storedRun, type AblationRunRow, type StoredRun, type TrainRunRow } from './schema.ts';
 import type { AblationResult } from '../ablate.ts';
-import { renamedDerivedName } from './runNames.ts';
+import { renamedDerivedName, uniqueRunName } from './runNames.ts';
 
 const FLUSH_MS = 1000;
 /** The importance matrix a K-quant GGUF export collected for a checkpoint row's adapter (llama.cpp's
@@ -126,6 +126,11 @@ export async function requireSnapshotRun(db: StudioDb, runId: string): Promise<T
  * transaction: an inclusion change between separate reads had a sample both trained on and left out. */
 export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
   return db.transaction('r', db.examples, async () => ({ train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)), excludedSamples: await excludedHdrSamples(db, datasetId) }));
+}
+
+/** `base`, told apart from every run's name in the database (uniqueRunName), for a name the studio makes up. */
+export async function newRunName(db: StudioDb, base: string): Promise<string> {
+  return uniqueRunName(base, (await db.runs.toArray()).map((r) => r.name));
 }
 
 export function newRunId(prefix: string): string {

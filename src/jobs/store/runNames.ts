@@ -9,10 +9,15 @@ export function derivedRunName(kind: 'eval' | 'hdr', from: string | null, exampl
 }
 
 /** A derived run's name once its source is renamed from `before` to `after`; null when the name is
- * not the one the studio gave it (the user's own, or another source's). */
+ * not the one the studio gave it (the user's own, or another source's). An HDR run's " (2)", which
+ * told it from an earlier HDR run of the same source (uniqueRunName), stays with it. */
 export function renamedDerivedName(kind: 'eval' | 'hdr', name: string | undefined, before: string, after: string): string | null {
   if (name === undefined) return null;
-  if (kind === 'hdr') return name === derivedRunName('hdr', before) ? derivedRunName('hdr', after) : null;
+  if (kind === 'hdr') {
+    const told = / \(\d+\)$/.exec(name);
+    const base = told ? name.slice(0, told.index) : name;
+    return base === derivedRunName('hdr', before) ? derivedRunName('hdr', after) + (told?.[0] ?? '') : null;
+  }
   const m = /^eval of “(.*)” on (\d+) examples$/s.exec(name);
   return m && m[1] === before ? derivedRunName('eval', after, Number(m[2])) : null;
 }
