@@ -13,6 +13,7 @@ import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { heldOutPercent, sameSplit, type SplitSettings } from '../data/split.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 import { ruleText } from '../eval/ruleWords.ts';
+import { alphaChangeText, alphaPath, alphaSwingShort, alphaSwingText } from '../train/alphaPath.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
 export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
@@ -81,12 +82,25 @@ export function failureRules(r: AblationResult): string[] {
 const score = (a: AblationArmResult) => a.summary.bfcl ?? bfclScore(a.summary.byCategory);
 const finalLoss = (a: AblationArmResult) => a.curve.at(-1)?.loss ?? null;
 
-/** α's move from α₀ in words: the point of a learned rule, and what the issue measures (> 0.02). */
-export function alphaMove(a: AblationArmResult): string {
+type AlphaBounds = { alphaMin: number; alphaMax: number };
+/** How an SSB arm's α travelled (a fixed weight and SFT learn none). */
+const armAlphaPath = (a: AblationArmResult, bounds: AlphaBounds) => (a.loss.startsWith('ssb') ? alphaPath(a.curve.map((p) => p.alpha), bounds) : null);
+
+/** α's move from α₀ in words: the point of a learned rule, and what the issue measures (> 0.02).
+ * An α that swung between its bounds is said to have: its final value is where the arm stopped. */
+export function alphaMove(a: AblationArmResult, bounds: AlphaBounds): string {
   if (a.alpha0 === null || a.finalAlpha === null) return 'α is the token share (no weight to learn)';
-  const d = a.finalAlpha - a.alpha0;
   if (!a.loss.startsWith('ssb')) return `α fixed at ${a.alpha0}`;
-  return `α ${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})`;
+  const path = armAlphaPath(a, bounds);
+  if (path?.swung) return alphaSwingText(path).replace(/\.$/, '');
+  return `α ${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)} (${alphaChangeText(a.finalAlpha - a.alpha0)})`;
+}
+
+/** The tables' "α₀ → final α" cell (the report's and the studio's), with the swing where α swung. */
+export function alphaCell(a: AblationArmResult, bounds: AlphaBounds): string {
+  if (a.alpha0 === null || a.finalAlpha === null) return '—';
+  const path = armAlphaPath(a, bounds);
+  return `${num(a.alpha0)} → ${num(a.finalAlpha)}${path?.swung ? `, ${alphaSwingShort(path)}` : ''}`;
 }
 
 /** What an HDR arm's rounds did, in words (the report and the studio say the same): its retraining
@@ -170,7 +184,7 @@ export function ablationMarkdown(r: AblationResult): string {
         const t = a.summary.byCategory[c];
         return t ? tallyText(t) : '—';
       });
-      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(a)} |` : ''}${unasked ? ` ${notInTrainingText(a)} |` : ''} ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} | ${vsSftText(a)} |`;
+      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(a)} |` : ''}${unasked ? ` ${notInTrainingText(a)} |` : ''} ${alphaCell(a, s)} | ${vsSftText(a)} |`;
     }),
     '',
     ...(later ? [LATER_STEPS_NOTE, ''] : []),
@@ -195,7 +209,7 @@ export function ablationMarkdown(r: AblationResult): string {
   for (const a of r.arms) {
     const hdr = a.hdr ? `; ${hdrArmText(a.hdr)}` : '';
     const flips = a.vsSft && a.vsSft.nowRight.length + a.vsSft.nowWrong.length > 0 ? ` Beside SFT: ${vsSftIds(a.vsSft)}.` : '';
-    lines.push(`- **${a.id}**: ${a.label}. ${alphaMove(a)}; final training loss ${num(finalLoss(a))}${hdr}. Run \`${a.run.name}\` (${a.run.kind}, ${a.run.id}), evaluation \`${a.evalRun.id}\`.${flips}`);
+    lines.push(`- **${a.id}**: ${a.label}. ${alphaMove(a, s)}; final training loss ${num(finalLoss(a))}${hdr}. Run \`${a.run.name}\` (${a.run.kind}, ${a.run.id}), evaluation \`${a.evalRun.id}\`.${flips}`);
   }
   lines.push(
     '',

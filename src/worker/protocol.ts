@@ -61,13 +61,14 @@ export { failedWhen, rescheduledStep, trainOnProblem } from '../train/runWords.t
 export { trainingSetChange } from '../train/trainingSetChange.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
+export { alphaChangeText, alphaPath, alphaSwingShort, alphaSwingText, type AlphaPath } from '../train/alphaPath.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
 export { predictionLine } from '../eval/predictionLine.ts';
 export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
-export { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
+export { ablationVerdict, alphaCell, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { skippedAtLength, truncationReport } from '../data/length-stats.ts';
 export { layoutPerToken } from '../train/batching.ts';

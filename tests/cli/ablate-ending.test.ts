@@ -6,6 +6,7 @@ import { ablationEnding, armDoneText, armStepText } from '../../src/cli/commands
 import { stepLossText } from '../../src/cli/progress.ts';
 
 const arm = (id: string) => ({ id }) as never;
+const BOUNDS = { alphaMin: 0.05, alphaMax: 0.95 };
 
 describe('the end of studio ablate', () => {
   it('names each failed arm with its reason, and counts the arms done', () => {
@@ -28,8 +29,16 @@ describe('an arm’s line once it is evaluated', () => {
   // as a score; the report and the studio show no score there.
   it('gives no accuracy for an arm that answered nothing', () => {
     const a = (total: number, correct: number) => ({ id: 'sft', loss: 'sft', alpha0: null, finalAlpha: null, summary: { total, correct, accuracy: total ? correct / total : 0 } }) as never;
-    expect(armDoneText(a(0, 0))).toBe(`${'sft'.padEnd(22)} accuracy — (0/0)  α is the token share (no weight to learn)`);
-    expect(armDoneText(a(4, 3))).toBe(`${'sft'.padEnd(22)} accuracy 75.0% (3/4)  α is the token share (no weight to learn)`);
+    expect(armDoneText(a(0, 0), BOUNDS)).toBe(`${'sft'.padEnd(22)} accuracy — (0/0)  α is the token share (no weight to learn)`);
+    expect(armDoneText(a(4, 3), BOUNDS)).toBe(`${'sft'.padEnd(22)} accuracy 75.0% (3/4)  α is the token share (no weight to learn)`);
+  });
+
+  // DWA on the demo went 0.70 → 0.05 → 0.95 → 0.05: the line said "α 0.700 → 0.050 (-0.650)", as if
+  // the rule had settled on the call.
+  it('says an SSB arm’s α swung between its bounds, not only where it stopped', () => {
+    const alphas = [0.7, 0.7, 0.05, 0.05, 0.95, 0.95, 0.05];
+    const dwa = { id: 'ssb:dwa', loss: 'ssb:dwa', alpha0: 0.7, finalAlpha: 0.05, curve: alphas.map((alpha, i) => ({ step: i + 1, alpha })), summary: { total: 4, correct: 3, accuracy: 0.75 } } as never;
+    expect(armDoneText(dwa, BOUNDS)).toBe(`${'ssb:dwa'.padEnd(22)} accuracy 75.0% (3/4)  α swung between its bounds 0.05 and 0.95 (from one to the other twice); it ended at 0.05 by chance of where the run stopped`);
   });
 });
 

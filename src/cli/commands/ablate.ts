@@ -190,7 +190,7 @@ const ablate: CliCommand = {
           onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),
           onArmDone: (a) => {
             progress.done();
-            console.log(armDoneText(a));
+            console.log(armDoneText(a, config));
           },
         },
       },
@@ -208,8 +208,8 @@ const ablate: CliCommand = {
 };
 
 /** An arm's line once it is evaluated: its accuracy as the report gives it (none where nothing was asked). */
-export function armDoneText(a: AblationArmResult): string {
-  return `${a.id.padEnd(22)} accuracy ${tallyText(a.summary)}  ${alphaMove(a)}`;
+export function armDoneText(a: AblationArmResult, bounds: { alphaMin: number; alphaMax: number }): string {
+  return `${a.id.padEnd(22)} accuracy ${tallyText(a.summary)}  ${alphaMove(a, bounds)}`;
 }
 
 /** An arm's step for the progress line. */

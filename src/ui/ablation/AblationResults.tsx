@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ablationVerdict, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
+import { ablationVerdict, alphaCell, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
@@ -147,7 +147,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                     {a.id}
                   </th>
                   <td>{tallyText(a.summary)}</td>
-                  <td>{a.alpha0 === null || a.finalAlpha === null ? '—' : `${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)}`}</td>
+                  <td>{alphaCell(a, result.shared)}</td>
                   <td>{bucket(b?.overall)}</td>
                   <td>{bucket(b?.nonLive)}</td>
                   <td>{bucket(b?.live)}</td>

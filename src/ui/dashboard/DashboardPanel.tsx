@@ -11,6 +11,12 @@ import { Headline } from './Headline.tsx';
 import { Alert } from '../shell/Alert.tsx';
 import { RunControls } from './RunControls.tsx';
 
+/** α's bounds as the run's config says them; none in one that does not (an older run: the defaults). */
+function alphaBoundsOf(config: unknown): { alphaMin: number; alphaMax: number } | undefined {
+  const c = config as { alphaMin?: number; alphaMax?: number };
+  return c.alphaMin === undefined || c.alphaMax === undefined ? undefined : { alphaMin: c.alphaMin, alphaMax: c.alphaMax };
+}
+
 export function DashboardPanel({ theme }: { theme: Theme }) {
   const runId = useRuns((s) => s.selectedRunId);
   const run = useRuns((s) => s.runs.find((r) => r.id === runId));
@@ -36,7 +42,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <>
           <ChartToolbar runId={run.id} name={run.name ?? run.id} />
           <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} epochBasis={runEpochBasis(run)} />
-          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} evalEvery={(run.config as { evalEvery?: number }).evalEvery} keptStep={keptStep} />
+          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} alphaBounds={alphaBoundsOf(run.config)} finished={run.status === 'done'} evalEvery={(run.config as { evalEvery?: number }).evalEvery} keptStep={keptStep} />
         </>
       )}
     </section>

@@ -8,6 +8,10 @@ import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { TokenLossStrip } from './TokenLossStrip.tsx';
 import { useNoHeldOutLoss } from './noHeldOutLoss.ts';
 import { alphaStory, type AlphaFacts, NOTHING_TO_BALANCE, nothingToBalance } from './alphaStory.ts';
+import { alphaPath, BALANCE_DEFAULTS } from '../../worker/protocol.ts';
+
+/** α's bounds, where a run's config does not say them (the defaults every run had before). */
+type AlphaBounds = { alphaMin: number; alphaMax: number };
 
 /** The held-out total's legend, by the run's loss rule: it is the run's own loss, weighing the
  * segments as its training does (under SSB it also falls when α moves, not only when the model does). */
@@ -39,10 +43,12 @@ export const ALPHA_AXIS = { yMinSpan: 0.1, yBounds: [0, 1] as [number, number] }
 
 const pct = (v: number | null) => (v === null ? '…' : `${(v * 100).toFixed(1)}%`);
 
-export function AlphaNote({ runId, loss, rule = 'grad' }: { runId: string; loss: string; rule?: AlphaFacts['rule'] }) {
+export function AlphaNote({ runId, loss, rule = 'grad', bounds = BALANCE_DEFAULTS }: { runId: string; loss: string; rule?: AlphaFacts['rule']; bounds?: AlphaBounds }) {
   const share = useRunSeriesNumber(runId, (s) => s.sftCallShare());
-  const first = useRunSeriesNumber(runId, (s) => s.values.alpha.find((v) => v !== null) ?? null);
   const last = useRunSeriesNumber(runId, (s) => s.last('alpha'));
+  // Re-read at each new step: a swing is in the whole series, not in its ends.
+  useRunSeriesNumber(runId, (s) => s.length);
+  const path = alphaPath(runSeries(runId).values.alpha, bounds);
   const meanCot = useRunSeriesNumber(runId, (s) => s.segmentLossMean('cot'));
   const meanCall = useRunSeriesNumber(runId, (s) => s.segmentLossMean('call'));
   if (loss === 'sft') {
@@ -60,7 +66,7 @@ export function AlphaNote({ runId, loss, rule = 'grad' }: { runId: string; loss:
       </p>
     );
   }
-  const [moved, ...why] = loss === 'ssb' && first !== null && last !== null ? alphaStory({ rule, first, last, sftCallShare: share, meanCot, meanCall }) : [];
+  const [moved, ...why] = loss === 'ssb' && path ? alphaStory({ rule, path, sftCallShare: share, meanCot, meanCall }) : [];
   return (
     <div className="small muted" data-testid="alpha-note">
       <p>
@@ -96,7 +102,7 @@ export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
 }
 
 /** keptStep: the step whose adapter a finished keepBest run kept, where it is not its last (keptBestStep). */
-export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEvery, keptStep = null }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean; evalEvery?: number; keptStep?: number | null }) {
+export function RunCharts({ runId, loss = 'ssb', rule, alphaBounds, finished = false, evalEvery, keptStep = null }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; alphaBounds?: AlphaBounds; finished?: boolean; evalEvery?: number; keptStep?: number | null }) {
   const l = runChartLines(runId, loss);
   const noHeldOutLoss = useNoHeldOutLoss(runId, evalEvery);
   const { smoothing, logScale } = useChartPrefs();
@@ -111,7 +117,7 @@ export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEve
           <AlphaNote runId={runId} loss={loss} />
         </figure>
       ) : (
-        <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} rule={rule} />} />
+        <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} rule={rule} bounds={alphaBounds} />} />
       )}
       <MetricChart
         title="Eval loss (held-out)"
