@@ -11,35 +11,40 @@ const BOUNDS = { alphaMin: 0.05, alphaMax: 0.95 };
 const path = (first: number, last: number) => alphaPath([first, last], BOUNDS)!;
 // The guided demo's run, rounded: short reasoning, α pushed up by a rarely wrong call.
 const demo: AlphaFacts = { rule: 'grad', path: path(0.7, 0.9085), sftCallShare: 0.523, meanCot: 0.021, meanCall: 1.31 };
+/** The story as the note reads it, in order. */
+const said = (f: AlphaFacts) => {
+  const s = alphaStory(f);
+  return [s.lead, s.moved, ...s.rest].filter(Boolean).join(' ');
+};
 
 describe('alphaStory', () => {
   it('says which segment the grad rule favoured, from this run’s losses, and that the premise does not hold for short reasoning', () => {
-    const text = alphaStory(demo).join(' ');
+    const text = said(demo);
     expect(text).toContain('α has moved +0.21 since step 1.');
     expect(text).toContain('moves α toward the segment whose loss is lower: over this run the reasoning tokens’ loss averaged 0.021 and the call tokens’ 1.31 (lower: the reasoning), so α rose: more weight on the reasoning.');
-    expect(text).toContain('plain SFT already gives the call 52.3%, more than α₀ = 0.70 does');
+    expect(text).toContain('plain SFT already gives the call 52.3%, more than SSB starts it at (1 − α₀ = 30.0%)');
     expect(text).toContain('Ablation panel');
   });
 
   it('says nothing of the premise where the reasoning is long (SFT leaves the call less than 1 − α₀)', () => {
-    const text = alphaStory({ ...demo, sftCallShare: 0.08, meanCot: 2.4, meanCall: 0.9, path: path(0.7, 0.55) }).join(' ');
+    const text = said({ ...demo, sftCallShare: 0.08, meanCot: 2.4, meanCall: 0.9, path: path(0.7, 0.55) });
     expect(text).not.toContain('meant for long reasoning');
     expect(text).toContain('(lower: the call), so α fell: more weight on the call.');
     expect(text).toContain('α has moved −0.15 since step 1.');
   });
 
   it('calls a move under 0.005 barely, whatever the losses', () => {
-    const text = alphaStory({ ...demo, path: path(0.7, 0.7012), sftCallShare: 0.1 }).join(' ');
+    const text = said({ ...demo, path: path(0.7, 0.7012), sftCallShare: 0.1 });
     expect(text).toBe('α has moved +0.001 since step 1. Barely: the grad rule’s gradient on α is the reasoning loss minus the call loss, small at this learning rate.');
   });
 
   it('says α has not moved where its move rounds to nothing (not “−0.000”)', () => {
-    expect(alphaStory({ ...demo, path: path(0.7, 0.7 - 0.0002), sftCallShare: 0.1 })[0]).toBe('α has not moved by 0.001 since step 1.');
+    expect(alphaStory({ ...demo, path: path(0.7, 0.7 - 0.0002), sftCallShare: 0.1 }).moved).toBe('α has not moved by 0.001 since step 1.');
   });
 
   it('explains the uncertainty and DWA rules in their own terms', () => {
-    expect(alphaStory({ ...demo, rule: 'uncertainty' }).join(' ')).toContain('weighs each segment by 1 / its loss, so the segment the model already predicts better gets more weight: over this run');
-    const dwa = alphaStory({ ...demo, rule: 'dwa', path: path(0.7, 0.62) }).join(' ');
+    expect(said({ ...demo, rule: 'uncertainty' })).toContain('weighs each segment by 1 / its loss, so the segment the model already predicts better gets more weight: over this run');
+    const dwa = said({ ...demo, rule: 'dwa', path: path(0.7, 0.62) });
     expect(dwa).toContain('DWA gives more weight to the segment whose loss falls more slowly, so α fell: more weight on the call.');
   });
 
@@ -47,7 +52,7 @@ describe('alphaStory', () => {
   // The dashboard said "α has moved −0.6500 since step 1 … so α fell: more weight on the call".
   const dwaSwing = [...Array(10).fill(0.7), 0.05, 0.3, 0.95, 0.95, 0.95, 0.95, 0.95, 0.05, 0.05, 0.05];
   it('says α swung between its bounds, and that where it ended is where the run stopped, not a direction', () => {
-    const text = alphaStory({ ...demo, rule: 'dwa', path: alphaPath(dwaSwing, BOUNDS)! }).join(' ');
+    const text = said({ ...demo, rule: 'dwa', path: alphaPath(dwaSwing, BOUNDS)! });
     expect(text).toContain('α swung between its bounds 0.05 and 0.95 (from one to the other twice); it ended at 0.05 by chance of where the run stopped.');
     expect(text).toContain('DWA gives more weight to the segment whose loss falls more slowly, and which segment that was changed as the run went on, so α swung.');
     expect(text).not.toContain('α has moved');
@@ -55,7 +60,7 @@ describe('alphaStory', () => {
   });
 
   it('says α swung where it spanned far more than its net change without reaching a bound', () => {
-    const text = alphaStory({ ...demo, rule: 'uncertainty', path: alphaPath([0.7, 0.4, 0.3, 0.5, 0.66], BOUNDS)! }).join(' ');
+    const text = said({ ...demo, rule: 'uncertainty', path: alphaPath([0.7, 0.4, 0.3, 0.5, 0.66], BOUNDS)! });
     expect(text).toContain('α swung between 0.30 and 0.70, far more than its net change (−0.040); it ended at 0.66 by chance of where the run stopped.');
   });
 
@@ -69,7 +74,7 @@ describe('alphaStory', () => {
   });
 
   it('leaves the losses out before a step has both segments', () => {
-    const text = alphaStory({ ...demo, meanCall: null }).join(' ');
+    const text = said({ ...demo, meanCall: null });
     expect(text).toContain('moves α toward the segment whose loss is lower, so α rose');
     expect(text).not.toContain('averaged');
   });

@@ -66,14 +66,21 @@ export function AlphaNote({ runId, loss, rule = 'grad', bounds = BALANCE_DEFAULT
       </p>
     );
   }
-  const [moved, ...why] = loss === 'ssb' && path ? alphaStory({ rule, path, sftCallShare: share, meanCot, meanCall }) : [];
+  const story = loss === 'ssb' && path ? alphaStory({ rule, path, sftCallShare: share, meanCot, meanCall }) : null;
   return (
     <div className="small muted" data-testid="alpha-note">
+      {story?.lead && (
+        <p data-testid="alpha-lead">
+          <strong>{story.lead}</strong>
+        </p>
+      )}
       <p>
-        α weighs the reasoning (CoT) loss and 1 − α the call loss. Plain SFT would give the call {pct(share)} of the weight on this run's batches (its share of the target tokens); here the call gets {last === null ? '…' : `${((1 - last) * 100).toFixed(1)}%`}.
-        {moved && ` ${moved}`}
+        α weighs the reasoning (CoT) loss and 1 − α the call loss.
+        {/* Said in the lead already, where SSB gave the call less than plain SFT would. */}
+        {!story?.lead && ` Plain SFT would give the call ${pct(share)} of the weight on this run's batches (its share of the target tokens); here the call gets ${last === null ? '…' : `${((1 - last) * 100).toFixed(1)}%`}.`}
+        {story && ` ${story.moved}`}
       </p>
-      {why.map((sentence) => (
+      {story?.rest.map((sentence) => (
         <p key={sentence.slice(0, 24)}>{sentence}</p>
       ))}
     </div>
