@@ -254,10 +254,13 @@ export interface DemoCurve {
   lastLoss: number;
   /** Held-out loss before the first step (the run's baseline) and at the latest eval: per target
    * token, its call tokens, and the run's own α-weighted loss, which also falls as α moves weight
-   * onto the low-loss reasoning. Null until there is an eval. */
-  heldOut: { before: EvalMetrics; last: { evalLoss: number; evalLossCall: number; evalLossTokens: number } } | null;
+   * onto the low-loss reasoning. Null until there is an eval. The last reasoning loss (null: the
+   * held-out examples have no reasoning) weighs the last losses as at α₀, to tell α's share of the fall. */
+  heldOut: { before: EvalMetrics; last: { evalLoss: number; evalLossCot: number | null; evalLossCall: number; evalLossTokens: number } } | null;
   firstAlpha: number;
   lastAlpha: number;
+  /** Plain SFT's weight on the call on the run's batches (its share of the target tokens), beside SSB's 1 − α. */
+  sftCallShare: number | null;
 }
 
 const EDGE_STEPS = 5;
@@ -290,8 +293,8 @@ export function curveOf(run: TrainRunRow | null): DemoCurve | null {
   if (firstLoss === null || lastLoss === null || firstAlpha === null || lastAlpha === null) return null;
   const before = run.setup?.baseline;
   const [evalLoss, evalLossCall, evalLossTokens] = [s.last('evalLoss'), s.last('evalLossCall'), s.last('evalLossTokens')];
-  const heldOut = before && evalLoss !== null && evalLossCall !== null && evalLossTokens !== null ? { before, last: { evalLoss, evalLossCall, evalLossTokens } } : null;
-  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, heldOut, firstAlpha, lastAlpha };
+  const heldOut = before && evalLoss !== null && evalLossCall !== null && evalLossTokens !== null ? { before, last: { evalLoss, evalLossCot: s.last('evalLossCot'), evalLossCall, evalLossTokens } } : null;
+  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, heldOut, firstAlpha, lastAlpha, sftCallShare: s.sftCallShare() };
 }
 
 /** The demo's HDR outcome: the pool and samples the run recorded when it ended (what hdr.json says),

@@ -14,6 +14,7 @@ import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 import { compareAnswers } from '../../eval/compareAnswers.ts';
 import { chanceText } from '../../eval/pairedTest.ts';
 import { useEvalPredictions } from '../../state/datasetViews.ts';
+import { demoAlphaText, loraGainText, weightedLossText } from './demoAlphaWords.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 
@@ -78,10 +79,10 @@ function CategoryComparison({ base, trained }: { base: EvalSummary; trained: Eva
   );
 }
 
-export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset' | 'runs') => void }) {
+export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset' | 'runs' | 'ablation') => void }) {
   const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr, showDemo } = useDemo();
   // A link to another panel shows the demo's dataset and run there.
-  const open = (panel: 'dashboard' | 'eval' | 'dataset' | 'runs') => {
+  const open = (panel: 'dashboard' | 'eval' | 'dataset' | 'runs' | 'ablation') => {
     showDemo();
     onOpen(panel);
   };
@@ -263,7 +264,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
                   <strong>{c.heldOut.last.evalLossCall.toFixed(3)}</strong>
                 </>
               )}
-              ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>; the training loss jumps with each batch of {cfg.batchSize} examples (a batch holding a call the model gets wrong spikes it), so the held-out numbers
+              ; the training loss jumps with each batch of {cfg.batchSize} examples (a batch holding a call the model gets wrong spikes it), so the held-out numbers
               are the ones to read
               {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus === 'elsewhere' ? 'training in another tab' : runStatus})`}.{' '}
               <button className="link" onClick={() => open('dashboard')}>
@@ -271,10 +272,10 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               </button>
             </p>
           )}
+          {c && <p data-testid="demo-alpha">{demoAlphaText(c)}</p>}
           {c?.heldOut && (
             <p className="muted" data-testid="demo-weighted-note">
-              The run’s own held-out loss, weighted by α, went {c.heldOut.before.evalLoss.toFixed(3)} → {c.heldOut.last.evalLoss.toFixed(3)}: much of that fall is α moving weight onto the reasoning, whose loss is low, not the model getting better. The per-token numbers above
-              do not move with α, and step 4’s accuracy says what the training changed.
+              {weightedLossText({ ...c, heldOut: c.heldOut })}
             </p>
           )}
         </Step>
@@ -294,6 +295,14 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             <p data-testid="demo-asked">{askedInTrainingText(p.accuracy.base.summary.asked, p.accuracy.trained.summary.asked)}</p>
           )}
           {p.accuracy.base && p.accuracy.trained && <AnswerSplit baseId={p.accuracy.base.id} trainedId={p.accuracy.trained.id} />}
+          {p.accuracy.base && p.accuracy.trained && (
+            <p data-testid="demo-lora-gain">
+              {loraGainText(c)}{' '}
+              <button className="link" onClick={() => open('ablation')}>
+                Open the Ablation panel
+              </button>
+            </p>
+          )}
           {p.accuracy.base && p.accuracy.trained && <CategoryComparison base={p.accuracy.base.summary} trained={p.accuracy.trained.summary} />}
         </Step>
         <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), jobBlocked)}>
