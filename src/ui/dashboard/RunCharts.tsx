@@ -9,6 +9,7 @@ import { TokenLossStrip } from './TokenLossStrip.tsx';
 import { useNoHeldOutLoss } from './noHeldOutLoss.ts';
 import { alphaStory, type AlphaFacts, NOTHING_TO_BALANCE, nothingToBalance } from './alphaStory.ts';
 import { alphaPath, BALANCE_DEFAULTS } from '../../worker/protocol.ts';
+import { CALL_SEGMENT_WORDS } from '../dataset/segmentMarkers.ts';
 
 /** α's bounds, where a run's config does not say them (the defaults every run had before). */
 type AlphaBounds = { alphaMin: number; alphaMax: number };
@@ -117,7 +118,18 @@ export function RunCharts({ runId, loss = 'ssb', rule, alphaBounds, finished = f
   runSeries(runId); // starts loading the stored metrics before the first chart mounts
   return (
     <div className="charts">
-      <MetricChart title="Loss: total, reasoning (CoT) and call" lines={l.losses} testId="chart-loss" height={260} options={lossOptions} />
+      <MetricChart
+        title="Loss: total, reasoning (CoT) and call"
+        lines={l.losses}
+        testId="chart-loss"
+        height={260}
+        options={lossOptions}
+        note={
+          <p className="note small muted" data-testid="call-segment-note">
+            The call loss is over {CALL_SEGMENT_WORDS}.
+          </p>
+        }
+      />
       {loss === 'sft' ? (
         <figure className="chart">
           <figcaption>Balance weight α</figcaption>

@@ -6,7 +6,7 @@ import { Fragment, useEffect, useState } from 'react';
 import { useRuns } from '../../state/runStore.ts';
 import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLossStream.ts';
 import { useRunSeriesNumber } from '../../state/runSeries.ts';
-import { SEGMENT_WORDS, segmentMarkerAt } from '../dataset/segmentMarkers.ts';
+import { CALL_SEGMENT_WORDS, SEGMENT_WORDS, segmentMarkerAt } from '../dataset/segmentMarkers.ts';
 import { useNoHeldOutLoss } from './noHeldOutLoss.ts';
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
@@ -23,6 +23,13 @@ export function highestLossTokens(strip: Pick<Strip, 'tokens' | 'nll' | 'segment
     .sort((a, b) => b.loss - a.loss || a.i - b.i)
     .slice(0, n)
     .map(({ token, loss, segment }) => ({ token, loss, segment }));
+}
+
+/** Whether this example's call tokens hold more than calls (an empty reasoning block, a plain reply):
+ * a "</think>" marked "(call)" among the highest losses reads as a mistake without the words. */
+export function callTokensHoldMore(strip: Pick<Strip, 'tokens' | 'segments'>): boolean {
+  const call = strip.tokens.filter((_, i) => strip.segments[i] === 2).join('');
+  return call !== '' && (call.includes('<think>') || call.includes('</think>') || !call.includes('<tool_call>'));
 }
 
 /** `evalEvery`: the run's "Eval loss every" (0: it takes no eval steps, so it never gets a strip). */
@@ -76,6 +83,11 @@ export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: 
           .map((t) => `${JSON.stringify(t.token)} ${t.loss.toFixed(3)} (${t.segment})`)
           .join(' · ')}
       </p>
+      {callTokensHoldMore(strip) && (
+        <p className="small muted" data-testid="token-strip-call-words">
+          The call tokens are {CALL_SEGMENT_WORDS}.
+        </p>
+      )}
       <pre className="tokens wrap strip">
         {strip.tokens.map((t, i) => {
           const marker = segmentMarkerAt(strip.segments, i);

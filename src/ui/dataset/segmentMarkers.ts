@@ -8,3 +8,8 @@ export function segmentMarkerAt(segments: ArrayLike<number>, i: number): string 
   const word = SEGMENT_WORDS[segments[i]];
   return word ? `${word}: ` : null;
 }
+
+/** What the call segment holds: not only calls. An answer without reasoning renders the template's
+ * empty "<think>\n\n</think>\n\n", which counts as call (data/chat-render.ts: as reasoning it would
+ * be SSB's whole reasoning loss on data that has none), and a plain-text reply is all call. */
+export const CALL_SEGMENT_WORDS = 'everything the answer writes after its reasoning: the calls, a plain reply where there is none, and the empty reasoning block of an answer without one';
