@@ -14,6 +14,7 @@ import { heldOutPercent, sameSplit, type SplitSettings } from '../data/split.ts'
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 import { ruleText } from '../eval/ruleWords.ts';
 import { alphaChangeText, alphaPath, alphaSwingShort, alphaSwingText } from '../train/alphaPath.ts';
+import { shortFingerprint } from '../snapshot/trained-on.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
 export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
@@ -131,9 +132,6 @@ function skippedText(skipped: number, unrendered: number): string {
 export function skippedNote(r: AblationResult): string | null {
   return r.skipped ? skippedText(r.skipped, r.unrendered ?? 0) : null;
 }
-
-/** A fingerprint short enough to read and still tell two datasets apart. */
-const shortFingerprint = (fingerprint: string) => `${fingerprint.slice(0, 19)}…`;
 
 /** Why an ablation's numbers are not of its dataset as it is now (`now`: the dataset's row today,
  * undefined when it is gone), in words; null when it is the same data, or the result (made before

@@ -114,6 +114,17 @@ export interface StepTally {
   correct: number;
 }
 
+/** What a run trained on, as it recorded it when it started: `train`, the training examples it
+ * trained on (those too long for its sequence length left out); and, where it kept them, the
+ * dataset's examples, held-out examples and fingerprint then. HDR's samples and the user's edits
+ * change the dataset afterwards. Absent: a run that has not trained, or an older snapshot or link. */
+export interface TrainedOn {
+  train: number;
+  examples?: number;
+  eval?: number;
+  fingerprint?: string;
+}
+
 export interface RunJson {
   schema: typeof RUN_SCHEMA;
   exportedAt: number;
@@ -123,8 +134,10 @@ export interface RunJson {
   model: { ref: string; spec: ModelSpecSummary };
   /** hubRepo: the Hugging Face dataset it was imported from or pushed to (owner/name), which the
    * model cards of runs trained on it link. */
-  /** `edited`: examples whose expected answer the user edited in the studio (absent: none, or an older snapshot). */
-  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: SplitSettings; hubRepo?: string; edited?: number };
+  /** `edited`: examples whose expected answer the user edited in the studio (absent: none, or an older snapshot).
+   * The counts and fingerprint are the dataset's when the snapshot was made (what dataset.jsonl
+   * holds, and what an import finds a local copy by); `trained` is what the run trained on. */
+  dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: SplitSettings; hubRepo?: string; edited?: number; trained?: TrainedOn };
   metrics: MetricPoint[];
   evalMetrics: EvalPoint[];
   hdrRounds: HdrRoundSummary[];
@@ -280,6 +293,11 @@ export const evaluationSummary: Check<EvaluationSummary> = obj({
   asked: opt(obj({ inTraining: stepTally, notInTraining: stepTally })),
 });
 
+const fingerprint = str({ max: 80, pattern: /^(sha256:[0-9a-f]{64})?$/ });
+
+/** Checks what a run trained on, as run.json and a share link carry it. */
+export const trainedOn: Check<TrainedOn> = obj({ train: count, examples: opt(count), eval: opt(count), fingerprint: opt(fingerprint) });
+
 /** A Hub dataset's owner/name, each part as the Hub names repos. */
 const HUB_DATASET_REPO = /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;
 
@@ -301,13 +319,14 @@ const runJsonShape = obj({
   model: obj({ ref: str({ max: 300, min: 1 }), spec: modelSpecSummary }),
   dataset: obj({
     name,
-    fingerprint: str({ max: 80, pattern: /^(sha256:[0-9a-f]{64})?$/ }),
+    fingerprint,
     examples: count,
     train: opt(count),
     eval: opt(count),
     split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }), by: opt(literal('question')) })),
     hubRepo: opt(str({ max: 193, pattern: HUB_DATASET_REPO })),
     edited: opt(count),
+    trained: opt(trainedOn),
   }),
   metrics: arr(metricPoint, { max: L.maxMetrics }),
   evalMetrics: arr(evalPoint, { max: L.maxEvalMetrics }),

@@ -7,7 +7,7 @@
 import { deflateSync } from 'fflate';
 import { downsampleCurve, type Curve } from './downsample.ts';
 import { SHARE_LIMITS as L } from './limits.ts';
-import { evaluationSummary, hdrRound, hdrRunSummary, hdrTotals, RUN_STATUSES, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { evaluationSummary, hdrRound, hdrRunSummary, hdrTotals, RUN_STATUSES, trainedOn, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type RunJson, type RunStatus, type TrainedOn } from './run-json.ts';
 import { arr, bool, checkEntry, FieldError, int, literal, num, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
 import type { SplitSettings } from '../data/split.ts';
 import { inflateCapped } from './zip.ts';
@@ -48,8 +48,9 @@ export interface ShareSummary {
     alphaMax?: number;
   };
   /** `edited`: examples whose expected answer the sharer edited (absent: none, or an older link);
-   * `split`: how its held-out examples were chosen (absent: an older link). */
-  dataset: { name: string; fingerprint: string; examples: number; edited?: number; split?: SplitSettings };
+   * `split`: how its held-out examples were chosen (absent: an older link). The count and fingerprint
+   * are the dataset's when the link was made; `trained`: what the run trained on (absent: an older link). */
+  dataset: { name: string; fingerprint: string; examples: number; edited?: number; split?: SplitSettings; trained?: TrainedOn };
   /** The run whose adapter this one started from, by name (absent: a new adapter, or an older link). */
   startedFrom?: { name: string; step: number; hdr?: boolean };
   headline: {
@@ -131,7 +132,7 @@ export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultP
     createdAt: run.run.createdAt,
     lastStep: run.run.lastStep,
     config: { loss: c.loss, lr: c.lr, steps: c.steps, rank: c.lora.rank, alpha: c.lora.alpha, targets: [...c.lora.targets], batchSize: c.batchSize, gradAccum: c.gradAccum, seqLen: c.seqLen, schedule: c.schedule, seed: c.seed, ...balanceOf(c) },
-    dataset: { name: run.dataset.name, fingerprint: run.dataset.fingerprint, examples: run.dataset.examples, ...(run.dataset.edited ? { edited: run.dataset.edited } : {}), ...(run.dataset.split && { split: run.dataset.split }) },
+    dataset: { name: run.dataset.name, fingerprint: run.dataset.fingerprint, examples: run.dataset.examples, ...(run.dataset.edited ? { edited: run.dataset.edited } : {}), ...(run.dataset.split && { split: run.dataset.split }), ...(run.dataset.trained && { trained: run.dataset.trained }) },
     ...(run.run.startedFrom && { startedFrom: run.run.startedFrom }),
     headline: Object.fromEntries(Object.entries(headline).filter(([, v]) => v !== undefined)),
     evaluation: run.evaluation,
@@ -196,7 +197,7 @@ const shareSummary: Check<ShareSummary> = obj({
     alphaMin: opt(finite),
     alphaMax: opt(finite),
   }),
-  dataset: obj({ name: str({ max: 200 }), fingerprint: str({ max: 80 }), examples: count, edited: opt(count), split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }), by: opt(literal('question')) })) }),
+  dataset: obj({ name: str({ max: 200 }), fingerprint: str({ max: 80 }), examples: count, edited: opt(count), split: opt(obj({ seed: count, evalFraction: num({ min: 0, max: 0.99 }), by: opt(literal('question')) })), trained: opt(trainedOn) }),
   startedFrom: opt(obj({ name: str({ max: 200 }), step: count, hdr: opt(bool) })),
   headline: obj({
     finalLoss: opt(finite),

@@ -21,7 +21,7 @@ import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { StartedFrom, TrainRunRow } from '../jobs/store/schema.ts';
-import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus, type TrainedOn } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
 import { RUN_JSON_LIMITS } from './limits.ts';
@@ -87,6 +87,17 @@ async function importedEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Ev
   if (!row.evaluation) return undefined;
   const newest = await newestCheckpoint(db, row.id);
   return !newest || writtenByImport(newest) ? row.evaluation : undefined;
+}
+
+/** What the run trained on (run.json's dataset.trained): as its latest start recorded it, or, for a
+ * run opened from a snapshot and not trained here, as that snapshot said. The dataset's own counts
+ * are today's: HDR's samples and the user's edits since would read as the run's data. */
+function trainedOnOf(row: SnapshotRunRow & Pick<TrainRunRow, 'setup'>): TrainedOn | undefined {
+  const setup = row.setup;
+  // A start stopped before its first step trained on nothing.
+  if (!setup?.examples || !((row.lastStep ?? 0) > 0)) return row.datasetSummary?.trained;
+  const then = setup.dataset;
+  return { train: setup.examples.train, ...(then && { examples: then.examples, eval: then.eval, ...(then.fingerprint && { fingerprint: then.fingerprint }) }) };
 }
 
 /** Splits stored metric rows into run.json's per-step metrics and eval points. */
@@ -199,6 +210,8 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   } else {
     throw new SnapshotError(`${title}: its dataset was deleted before the studio kept a summary of deleted datasets, so run.json cannot describe it`);
   }
+  const trained = trainedOnOf(row);
+  if (trained) datasetInfo.trained = trained;
 
   const { metrics, evalMetrics } = splitMetricRows(await db.metrics.where('runId').equals(runId).toArray());
   // The held-out loss before the first step (kept on the run's setup) is the eval curve's step 0.

@@ -833,6 +833,47 @@ describe('snapshots from and into IndexedDB', () => {
     db.close();
   });
 
+  it('says what the run trained on, not the dataset as HDR left it, in run.json and the share link; a resume keeps its first start’s dataset', async () => {
+    // HDR added 4 examples after the run: run.json said "examples": 324, "train": 291 and the share
+    // page "demo-dataset (324 examples, …)" of a run that trained on 287 of 320.
+    const db = freshDb();
+    const runId = await storedRun(db, { trainExamples: 7, trainDigest: 'crc32:0123abcd' });
+    const datasetId = (await db.runs.get(runId))!.datasetId;
+    const then = (await db.datasets.get(datasetId))!;
+    const gpuAdapter = { vendor: 'v', architecture: 'a', device: 'd', description: 'x', isSoftware: true, subgroupMinSize: 0, subgroupMaxSize: 0, subgroupMatrixConfigs: [] };
+    const setup = { config, examples: { train: 6, eval: 1, tooLong: 1 }, memory: { weights: 1, lora: 2, activations: 3 }, gpuAdapter };
+    // Its first start (fresh: no checkpoint yet), as the trainer's store records it.
+    const [checkpoint] = await db.checkpoints.where('runId').equals(runId).toArray();
+    const first = new DexieRunStore(db, runId);
+    await first.openHistory(false);
+    await first.recordSetup(setup);
+    await db.checkpoints.put(checkpoint);
+    await addHdrExamples(db, datasetId, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    // Resumed after HDR's samples: it goes on over its own examples, so the dataset it trained on stays.
+    const resumed = new DexieRunStore(db, runId);
+    expect(await resumed.openHistory(true)).not.toBeNull();
+    await resumed.recordSetup(setup);
+
+    const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(snap.run.dataset).toMatchObject({ examples: 12, train: 11, trained: { train: 6, examples: 8, eval: 1, fingerprint: then.fingerprint } });
+    expect(snap.run.dataset.fingerprint).not.toBe(then.fingerprint);
+    const shared = decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run)));
+    expect(shared.dataset).toMatchObject({ examples: 12, fingerprint: snap.run.dataset.fingerprint, trained: { train: 6, examples: 8, eval: 1, fingerprint: then.fingerprint } });
+    // Opened read-only elsewhere and exported again, it still says what it trained on.
+    const target = freshDb();
+    const opened = await saveImportedSnapshot(target, snap, 'read-only');
+    expect((await snapshotFromDb(target, opened.id, { includeAdapter: false, includeCheckpoint: false })).run.dataset.trained).toEqual(snap.run.dataset.trained);
+
+    // A run started before the dataset was kept says only how many it trained on; one that never
+    // trained says nothing of it.
+    await db.runs.update(runId, { setup: { ...setup, dataset: undefined } } as never);
+    expect((await snapshotFromDb(db, runId, { spec, includeAdapter: false, includeCheckpoint: false })).run.dataset.trained).toEqual({ train: 6 });
+    await db.runs.update(runId, { lastStep: 0 });
+    expect((await snapshotFromDb(db, runId, { spec, includeAdapter: false, includeCheckpoint: false })).run.dataset).not.toHaveProperty('trained');
+    db.close();
+    target.close();
+  });
+
   it('makes a share link without reading the adapter or checkpoint (a link carries neither)', async () => {
     const db = freshDb();
     const runId = await storedRun(db);

@@ -186,6 +186,23 @@ describe('a shared HDR run', () => {
     expect(text(renderNow(createElement(SharedRunView, { fragment: link(), theme: 'light' })))).not.toContain('edited by the sharer');
   });
 
+  it('says what the run trained on beside the dataset as shared, and the change since where it is known', async () => {
+    // HDR added 4 examples after the run: the page said "demo-dataset (324 examples, …)" of a run
+    // that trained on 287 of 320.
+    vi.stubGlobal('location', { pathname: '/' });
+    const run = await runJson(40);
+    const [now, then] = [run.dataset.fingerprint, `sha256:${'ab12'.repeat(16)}`];
+    const link = (dataset: Record<string, unknown>) => encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1', dataset: { ...run.dataset, name: 'demo-dataset', ...dataset } })))));
+    const said = (dataset: Record<string, unknown>) => /data-testid="shared-dataset">(.*?)<\/span>/.exec(renderNow(createElement(SharedRunView, { fragment: link(dataset), theme: 'light' })).replace(/<!-- -->/g, ''))![1];
+    const short = (f: string) => `${f.slice(0, 19)}…`;
+    expect(said({ examples: 324, trained: { train: 287, examples: 320, eval: 33, fingerprint: then } })).toBe(`demo-dataset: 324 examples now (${short(now)}); the run trained on 287 of the 320 it had then (${short(then)}) and held out 33`);
+    expect(said({ examples: 320, trained: { train: 287, examples: 320, eval: 33, fingerprint: now } })).toBe(`demo-dataset (320 examples, ${short(now)}): the run trained on 287 of them and held out 33`);
+    // A run started before it kept the dataset it found: what it trained on, no change claimed.
+    expect(said({ examples: 324, trained: { train: 287 } })).toBe(`demo-dataset (324 examples when shared, ${short(now)}): the run trained on 287`);
+    // A link made before: what it said then.
+    expect(said({ examples: 324 })).toBe(`demo-dataset (324 examples, ${short(now)})`);
+  });
+
   it('counts a link\'s evaluation of later steps apart, as the Evaluation panel does', async () => {
     vi.stubGlobal('location', { pathname: '/' });
     const run = await runJson(40);

@@ -6,7 +6,7 @@
 // create and delete runs. Dexie works in a worker; the page reads the same tables.
 // Never deletes anything of another run, and never leaves a run half deleted (one transaction).
 import type { CheckpointRow, RunStatus, StudioDb } from '../../data/db.ts';
-import { evalExamples, excludedHdrSamples, trainingExamples } from '../../data/dataset-store.ts';
+import { evalExamples, excludedHdrSamples, trainingExamples, usedCount } from '../../data/dataset-store.ts';
 import type { EvalReport } from '../../eval/index.ts';
 import {
   createHdrRun,
@@ -34,7 +34,7 @@ import type { TokenizedExample } from '../../train/batching.ts';
 import { byEvalRole, type JobExamples } from '../data.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
-import { storedRun, type AblationRunRow, type StoredRun, type TrainRunRow } from './schema.ts';
+import { storedRun, type AblationRunRow, type DatasetAtStart, type StoredRun, type TrainRunRow } from './schema.ts';
 import type { AblationResult } from '../ablate.ts';
 import { renamedDerivedName, uniqueRunName } from './runNames.ts';
 
@@ -51,6 +51,13 @@ const toArrayBuffer = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffse
 async function blobBytes(b: Blob | ArrayBuffer | undefined): Promise<Uint8Array | undefined> {
   if (b === undefined) return undefined;
   return new Uint8Array(b instanceof Blob ? await b.arrayBuffer() : b);
+}
+
+/** The dataset as a run starting now finds it (DatasetAtStart); undefined once it is deleted. */
+async function datasetAtStart(db: StudioDb, datasetId: string): Promise<DatasetAtStart | undefined> {
+  const d = await db.datasets.get(datasetId);
+  // '' in a database upgraded from v1 until the fingerprint is computed: no fingerprint to keep.
+  return d && { examples: d.exampleCount, eval: await usedCount(db, d.id, 'eval'), ...(d.fingerprint && { fingerprint: d.fingerprint }) };
 }
 
 /** Sets fields of a run row, typed by the row's kind (`db.runs.update` knows only the base row). */
@@ -203,6 +210,8 @@ export interface NewEvaluation {
 
 export class DexieRunStore implements RunStore {
   private pending: Array<{ step: number; values: Record<string, number> }> = [];
+  /** Whether openHistory found a checkpoint to go on from (recordSetup then keeps the first start's dataset). */
+  private resumed = false;
   private lastFlush = 0;
 
   /** `evaluation`: the row an evaluation writes (evaluation rows are written whole, at the end). */
@@ -229,9 +238,13 @@ export class DexieRunStore implements RunStore {
   }
 
   async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<EvalMetrics | undefined> {
+    const row = (await this.db.runs.get(this.runId)) as TrainRunRow | undefined;
     // A resume records no baseline of its own: the run's first one stays.
-    const baseline = setup.baseline ?? ((await this.db.runs.get(this.runId)) as TrainRunRow | undefined)?.setup?.baseline;
-    await updateRun<TrainRunRow>(this.db, this.runId, { setup: { ...setup, ...(baseline ? { baseline } : {}) } });
+    const baseline = setup.baseline ?? row?.setup?.baseline;
+    // A resume goes on over its first start's examples (HDR's samples added since are not its own):
+    // the dataset that start found stays the one the run trained on.
+    const dataset = this.resumed ? row?.setup?.dataset : row && (await datasetAtStart(this.db, row.datasetId));
+    await updateRun<TrainRunRow>(this.db, this.runId, { setup: { ...setup, ...(baseline ? { baseline } : {}), ...(dataset ? { dataset } : {}) } });
     return baseline;
   }
 
@@ -271,6 +284,7 @@ export class DexieRunStore implements RunStore {
   }
 
   async openHistory(resume: boolean, accept?: (state: TrainerState) => void): Promise<TrainerState | null> {
+    this.resumed = false;
     if (!resume) {
       await this.db.transaction('rw', this.db.metrics, this.db.checkpoints, async () => {
         await this.db.metrics.where('runId').equals(this.runId).delete();
@@ -281,6 +295,7 @@ export class DexieRunStore implements RunStore {
     }
     const state = await this.newestTrainerState();
     if (state) accept?.(state);
+    this.resumed = state !== null;
     // Without a checkpoint the run starts again at step 0: the dead attempt's rows would otherwise
     // mix two runs in one curve.
     if (state) await this.db.metrics.where('[runId+step]').between([this.runId, state.step + 1], [this.runId, Infinity]).delete();

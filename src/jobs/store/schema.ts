@@ -27,11 +27,22 @@ export type TrainRunRow = RunRow<'train', RunConfig> &
     tokenLoss?: TokenLossStrip;
     /** The check of the latest ONNX export of this run's adapter. */
     onnxExportCheck?: ExportCheckReport;
-    /** Examples, GPU memory and adapter of the latest start (the config is the row's own). */
-    setup?: Omit<TrainingSetup, 'config'>;
+    /** Examples, GPU memory and adapter of the latest start (the config is the row's own), and the
+     * dataset as the run's first start found it. */
+    setup?: Omit<TrainingSetup, 'config'> & { dataset?: DatasetAtStart };
     /** The run whose adapter this one started from; absent: a new LoRA adapter. */
     startedFrom?: StartedFrom;
   };
+
+/** The dataset as a run's fresh start found it (a resume goes on over the examples of that start):
+ * its examples, its held-out ones and its fingerprint (absent where it had none yet). HDR's samples
+ * and the user's edits change the dataset afterwards; a snapshot of the run says what it trained on
+ * from this. Absent on runs started before it was kept. */
+export interface DatasetAtStart {
+  examples: number;
+  eval: number;
+  fingerprint?: string;
+}
 
 /** The run whose adapter a training run started from (its LoRA settings are the run's), at the step
  * its adapter had then (`hdr`: an HDR run's, whose step is its round). `runId` '' where a snapshot

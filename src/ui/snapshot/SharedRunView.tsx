@@ -13,6 +13,7 @@ import { answerChangesText } from '../../eval/pairedTest.ts';
 import { askedText, byStepText } from '../../eval/summaryNotes.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { splitText } from '../../data/split.ts';
+import { datasetText } from '../../snapshot/trained-on.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
   const c = s.curves[key];
@@ -112,7 +113,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         <dd>{s.modelRef}</dd>
         <dt>Dataset</dt>
         <dd>
-          {s.dataset.name} ({s.dataset.examples} examples, {s.dataset.fingerprint.slice(0, 19)}…)
+          <span data-testid="shared-dataset">{datasetText(s.dataset)}</span>
           {s.dataset.edited ? ` · ${s.dataset.edited === 1 ? '1 expected answer' : `${s.dataset.edited} expected answers`} edited by the sharer, not the dataset’s own` : ''}
           {s.dataset.split && (
             <span data-testid="shared-split">
