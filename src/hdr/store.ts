@@ -187,6 +187,19 @@ export const isHdrRun = (row: RunRow): row is HdrRunRow => row.kind === 'hdr';
  * scored only the examples it reached, so it is no score of its adapter. */
 export const isFinishedEval = (row: EvalRunRow): boolean => row.status === 'done' && !row.stopped;
 
+/** The base model's finished evaluation of the very examples `row` answered (newest first in
+ * `runs`): the same dataset, model, examples asked and answer length, judged against the same
+ * expected answers (greedy answers are the same however many are asked at once). null where there is
+ * none, or where either predates the key of what it was judged against. */
+export function baseEvalOfSameExamples(row: EvalRunRow, runs: readonly RunRow[]): EvalRunRow | null {
+  if (row.judgedAgainst === undefined || !row.summary) return null;
+  for (const r of runs) {
+    if (!isEvalRun(r) || r.id === row.id || !scoresAdapter(r.config) || r.config.adapterRunId !== null || !isFinishedEval(r) || !r.summary) continue;
+    if (r.datasetId === row.datasetId && r.modelRef === row.modelRef && r.config.limit === row.config.limit && r.config.maxNewTokens === row.config.maxNewTokens && r.summary.total === row.summary.total && r.judgedAgainst === row.judgedAgainst) return r;
+  }
+  return null;
+}
+
 export async function loadEvalRun(db: StudioDb, runId: string): Promise<EvalRunRow> {
   const row = await db.runs.get(runId);
   if (!row || !isEvalRun(row)) throw new Error(`no evaluation run "${runId}"`);

@@ -106,6 +106,9 @@ export interface EvaluationSummary {
   /** Answers to questions a training example asks word for word too, and the others, counted apart
    * (EvalSummary.asked); absent where none was, or an older snapshot. */
   asked?: { inTraining: StepTally; notInTraining: StepTally };
+  /** The base model's accuracy on the same examples, judged against the same expected answers
+   * (baseEvalOfSameExamples), in [0, 1]; absent where it was not evaluated on them, or an older snapshot. */
+  base?: { astAccuracy: number };
 }
 
 /** Of the examples of one kind: how many were asked and how many answered right. */
@@ -291,6 +294,7 @@ export const evaluationSummary: Check<EvaluationSummary> = obj({
   byCategory: opt(record(fraction, { maxKeys: 64, key: /^[A-Za-z0-9_.-]{1,60}$/ })),
   byStep: opt(obj({ first: stepTally, afterCalls: stepTally })),
   asked: opt(obj({ inTraining: stepTally, notInTraining: stepTally })),
+  base: opt(obj({ astAccuracy: fraction })),
 });
 
 const fingerprint = str({ max: 80, pattern: /^(sha256:[0-9a-f]{64})?$/ });

@@ -16,7 +16,7 @@ import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { isEvalRun, isFinishedEval, isHdrRun, scoresAdapter, type HdrRunRow } from '../hdr/store.ts';
+import { baseEvalOfSameExamples, isEvalRun, isFinishedEval, isHdrRun, scoresAdapter, type HdrRunRow } from '../hdr/store.ts';
 import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
@@ -65,16 +65,16 @@ async function newestCheckpoint(db: StudioDb, runId: string): Promise<Checkpoint
  * which scored the file's rounding of it). */
 async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
   const newest = await newestCheckpoint(db, row.id);
-  const evals = (await db.runs.where('datasetId').equals(row.datasetId).toArray())
-    .filter(isEvalRun)
-    .filter((e) => e.config.adapterRunId === row.id && scoresAdapter(e.config) && isFinishedEval(e) && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
-    .sort((a, b) => b.createdAt - a.createdAt);
-  const s = evals[0]?.summary;
+  const all = (await db.runs.where('datasetId').equals(row.datasetId).toArray()).filter(isEvalRun).sort((a, b) => b.createdAt - a.createdAt);
+  const own = all.find((e) => e.config.adapterRunId === row.id && scoresAdapter(e.config) && isFinishedEval(e) && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt));
+  const s = own?.summary;
   if (!s) return undefined;
+  // What training changed is read beside the base model on the very same examples.
+  const base = baseEvalOfSameExamples(own, all)?.summary;
   const byCategory = Object.fromEntries(Object.entries(s.byCategory).filter(([, t]) => t.total > 0).map(([k, t]) => [k, t.accuracy]));
   const byStep = s.byStep && { first: { total: s.byStep.first.total, correct: s.byStep.first.correct }, afterCalls: { total: s.byStep.afterCalls.total, correct: s.byStep.afterCalls.correct } };
   const asked = s.asked && { inTraining: { total: s.asked.inTraining.total, correct: s.asked.inTraining.correct }, notInTraining: { total: s.asked.notInTraining.total, correct: s.asked.notInTraining.correct } };
-  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}), ...(byStep && { byStep }), ...(asked && { asked }) };
+  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}), ...(byStep && { byStep }), ...(asked && { asked }), ...(base && { base: { astAccuracy: base.accuracy } }) };
 }
 
 /** Whether a checkpoint row is the one a snapshot import wrote (not one trained here since). */

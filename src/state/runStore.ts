@@ -7,6 +7,7 @@ import { nextPhaseTimes, type PhaseTimes } from './progressEta.ts';
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
 import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics, type EvalGguf, isFinishedEval, scoresAdapter } from '../worker/protocol.ts';
+export { baseEvalOfSameExamples } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -201,19 +202,6 @@ export function latestEvalPerAdapter<R extends { config: { adapterRunId: string 
   const runIds = [...new Set(out.map((r) => r.config.adapterRunId).filter((id) => id !== null))];
   const ofRun = (id: string | null, gguf: boolean) => out.filter((r) => r.config.adapterRunId === id && !!r.config.gguf === gguf);
   return [...ofRun(null, false), ...runIds.flatMap((id) => [...ofRun(id, false), ...ofRun(id, true)]), ...ofRun(null, true)];
-}
-
-/** The base model's finished evaluation of the very examples `row` answered (newest first in
- * `runs`): the same dataset, model, examples asked and answer length, judged against the same
- * expected answers (greedy answers are the same however many are asked at once). null where there is
- * none, or where either predates the key of what it was judged against. */
-export function baseEvalOfSameExamples(row: Extract<StoredRun, { kind: 'eval' }>, runs: StoredRun[]): Extract<StoredRun, { kind: 'eval' }> | null {
-  if (row.judgedAgainst === undefined || !row.summary) return null;
-  for (const r of runs) {
-    if (r.kind !== 'eval' || r.id === row.id || !scoresAdapter(r.config) || r.config.adapterRunId !== null || !isFinishedEval(r) || !r.summary) continue;
-    if (r.datasetId === row.datasetId && r.modelRef === row.modelRef && r.config.limit === row.config.limit && r.config.maxNewTokens === row.config.maxNewTokens && r.summary.total === row.summary.total && r.judgedAgainst === row.judgedAgainst) return r;
-  }
-  return null;
 }
 
 /** A run's newest finished evaluation of its own adapter (not of a GGUF file of it) that scored

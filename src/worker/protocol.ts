@@ -64,7 +64,7 @@ export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } f
 export { alphaChangeText, alphaPath, alphaSwingShort, alphaSwingText, type AlphaPath } from '../train/alphaPath.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
-export { isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
+export { baseEvalOfSameExamples, isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
 export { predictionLine } from '../eval/predictionLine.ts';
 export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';

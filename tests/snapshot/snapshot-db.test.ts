@@ -748,6 +748,25 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('carries the base model’s accuracy on the same held-out examples beside the adapter’s, to the zip and the link', async () => {
+    // The share page said "97.0% … on 33 held-out examples" of a run evaluated beside the base model (88%).
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const datasetId = (await db.runs.get(runId))!.datasetId;
+    const evaluation = (id: string, adapterRunId: string | null, createdAt: number, correct: number, judgedAgainst = 'key-1', more: Record<string, unknown> = {}) => ({
+      id, datasetId, kind: 'eval' as const, status: 'done' as const, createdAt, updatedAt: createdAt, modelRef: 'embedded:tiny-qwen3', judgedAgainst, config: { adapterRunId, limit: 33, maxNewTokens: 96, lora: null, ...more },
+      summary: { total: 33, correct, accuracy: correct / 33, byCategory: {}, failureRules: {}, finishReasons: {} },
+    });
+    await db.runs.bulkPut([evaluation('eval-base', null, 2, 29), evaluation('eval-run', runId, 3, 32)] as never);
+    const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(snap.run.evaluation).toMatchObject({ examples: 33, astAccuracy: 32 / 33, base: { astAccuracy: 29 / 33 } });
+    expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).evaluation).toMatchObject({ astAccuracy: 32 / 33, base: { astAccuracy: 29 / 33 } });
+    // Judged against other expected answers (an answer edited since), or with longer answers: not the same test.
+    await db.runs.bulkPut([evaluation('eval-base', null, 2, 29, 'key-2'), evaluation('eval-base-long', null, 2, 30, 'key-1', { maxNewTokens: 200 })] as never);
+    expect((await snapshotFromDb(db, runId, { spec, includeAdapter: false, includeCheckpoint: false })).run.evaluation).not.toHaveProperty('base');
+    db.close();
+  });
+
   it('leaves out an evaluation the user stopped part-way (stored done + stopped), which covers only the answered examples', async () => {
     const db = freshDb();
     const runId = await storedRun(db);

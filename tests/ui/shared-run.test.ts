@@ -47,6 +47,17 @@ describe('a shared run', () => {
     expect(html).toContain('85.0% of calls correct by the AST checker on 20 held-out examples at step 40, 95% interval 64–95% (one function offered 90.0%, several calls of the one function offered 70.0%)');
   });
 
+  it('sets the trained accuracy beside the base model’s on the same held-out examples, where the link carries it', async () => {
+    // It read "97.0% … on 33 held-out examples" of a run the sharer had evaluated beside the base model.
+    const run = await runJson(30);
+    const link = (evaluation: Record<string, unknown>) => encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1', evaluation })))));
+    const said = (evaluation: Record<string, unknown>) => /data-testid="shared-evaluation">(.*?)<\/dd>/.exec(renderNow(createElement(SharedRunView, { fragment: link(evaluation), theme: 'light' })).replace(/<!-- -->/g, ''))![1];
+    const evaluation = { step: 30, split: 'eval', examples: 33, astAccuracy: 32 / 33 };
+    expect(said({ ...evaluation, base: { astAccuracy: 29 / 33 } })).toBe('base model 87.9% → trained 97.0% of calls correct by the AST checker on the same 33 held-out examples at step 30, the trained model’s 95% interval 85–99%');
+    // A link made before it carried the base model's: what it said then.
+    expect(said(evaluation)).toBe('97.0% of calls correct by the AST checker on 33 held-out examples at step 30, 95% interval 85–99%');
+  });
+
   it('says how the held-out examples were chosen, and the adapter the run started from', async () => {
     const run = await runJson(40);
     const link = (over: Record<string, unknown>, dataset: Record<string, unknown>) =>

@@ -36,7 +36,10 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   const interval = accuracyIntervalText(Math.round(e.astAccuracy * e.examples), e.examples);
   const byStep = e.byStep && `; ${byStepText({ first: tally(e.byStep.first), afterCalls: tally(e.byStep.afterCalls) })}`;
   const asked = e.asked && `; ${askedText({ inTraining: tally(e.asked.inTraining), notInTraining: tally(e.asked.notInTraining) })}`;
-  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${interval ? `, ${interval}` : ''}${by}${byStep ?? ''}${asked ?? ''}`;
+  // Beside the base model on the same examples, where the sharer evaluated it: what training changed.
+  const score = e.base ? `base model ${pct(e.base.astAccuracy)} → trained ${pct(e.astAccuracy)}` : pct(e.astAccuracy);
+  const range = interval && (e.base ? `, the trained model’s ${interval}` : `, ${interval}`);
+  return `${score} of calls correct by the AST checker on ${e.base ? 'the same ' : ''}${where}${range}${by}${byStep ?? ''}${asked ?? ''}`;
 }
 
 const tally = (t: { total: number; correct: number }) => ({ ...t, accuracy: t.total > 0 ? t.correct / t.total : 0 });
