@@ -5,6 +5,7 @@
 import type { DatasetRow } from '../jobs/store/schema.ts';
 import { balanceSettingsOf, EXAMPLE_SPLIT, LORA_TARGETS, splitKey, trainingSetChange, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
 import type { StoredRun } from './queries.ts';
+import { settingWords } from './settingWords.ts';
 
 /** A run's dataset as the compare table tells it apart (`key`) and names it (`label`). */
 export interface DatasetIdentity {
@@ -62,19 +63,19 @@ function settingsOf(run: Extract<StoredRun, { kind: 'train' | 'hdr' }>): Record<
   return { ...rest, balanceRule: b.rule, alpha0: b.alpha0, alphaMin: b.alphaMin, alphaMax: b.alphaMax, balanceLr: b.lr, ...(b.rule === 'dwa' ? { balanceTemperature: b.temperature, balanceWindow: b.window } : {}) };
 }
 
-/** The settings two runs differ in, flattened (`lora.rank`), plus their dataset and model. Values
- * are shown as text; a setting one run lacks shows as "—". */
+/** The settings two runs differ in, flattened (`lora.rank`) and named in words (settingWords), plus
+ * their dataset and model. Values are shown as text; a setting one run lacks shows as "—". */
 export function configDifferences(a: StoredRun, b: StoredRun, datasetOf: (run: StoredRun) => DatasetIdentity): Array<{ setting: string; a: string; b: string }> {
   const flat = (prefix: string, v: unknown, out: Map<string, string>) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) flat(prefix ? `${prefix}.${k}` : k, x, out);
-    else if (v !== undefined) out.set(prefix, Array.isArray(v) ? v.join(', ') : String(v));
+    else if (v !== undefined) out.set(prefix, Array.isArray(v) ? v.join(', ') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
     return out;
   };
   const [da, db] = [datasetOf(a), datasetOf(b)];
   const fa = flat('', effectiveSettings(a), new Map([['model', a.modelRef ?? '—']]));
   const fb = flat('', effectiveSettings(b), new Map([['model', b.modelRef ?? '—']]));
   const keys = [...new Set([...fa.keys(), ...fb.keys()])];
-  const rows = keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => ({ setting: k, a: fa.get(k) ?? '—', b: fb.get(k) ?? '—' }));
+  const rows = keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => ({ setting: settingWords(k), a: fa.get(k) ?? '—', b: fb.get(k) ?? '—' }));
   if (da.key === db.key) {
     const trained = trainedOnDifference(a, b);
     return trained ? [trained, ...rows] : rows;

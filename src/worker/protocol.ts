@@ -59,7 +59,7 @@ export { plural } from '../data/plural.ts';
 export { OUT_OF_MEMORY_ADVICE } from '../gpu/errors.ts';
 export { failedWhen, rescheduledStep, trainOnProblem } from '../train/runWords.ts';
 export { trainingSetChange } from '../train/trainingSetChange.ts';
-export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
+export { LORA_TARGETS, type LoraSettings, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { alphaChangeText, alphaPath, alphaSwingShort, alphaSwingText, type AlphaPath } from '../train/alphaPath.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';

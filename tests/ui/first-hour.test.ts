@@ -17,7 +17,8 @@ import { hdrSettingsFromFlags } from '../../src/cli/commands/hdr.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
 import { PANELS } from '../../src/ui/shell/Nav.tsx';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
-import { validateRunConfig } from '../../src/train/config.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../../src/train/config.ts';
+import { SETTING_WORDS, type SettingKey } from '../../src/state/settingWords.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
 import { DEFAULT_SPLIT } from '../../src/data/split.ts';
 
@@ -46,16 +47,28 @@ describe('comparing runs', () => {
     expect(diff(a, b)).toEqual([
       { setting: 'dataset', a: 'demo · aaaaaaaa', b: 'bfcl · bbbbbbbb' },
       { setting: 'loss', a: 'fixed:0.5', b: 'sft' },
-      { setting: 'lora.rank', a: '8', b: '4' },
+      { setting: 'LoRA rank', a: '8', b: '4' },
     ]);
     expect(diff(a, a)).toEqual([]);
     // A run from before keepBest kept its last step, as one with it off does: no difference.
     expect(diff(a, { ...a, config: { ...a.config, keepBest: false } } as StoredRun)).toEqual([]);
     // Started from another run's adapter: the same settings, trained on from other weights.
     expect(diff(a, { ...a, startedFrom: { runId: 'g', name: 'general', step: 40 } } as StoredRun)).toEqual([{ setting: 'started from', a: '—', b: 'the adapter of “general” (step 40)' }]);
-    expect(diff(a, { ...a, config: { ...a.config, keepBest: true } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }]);
+    expect(diff(a, { ...a, config: { ...a.config, keepBest: true } } as StoredRun)).toEqual([{ setting: 'keep the step with the lowest held-out loss', a: 'no', b: 'yes' }]);
     expect(diff(a, { ...a, config: { ...a.config, patience: 0 } } as StoredRun)).toEqual([]);
-    expect(diff(a, { ...a, config: { ...a.config, keepBest: true, patience: 3 } } as StoredRun)).toEqual([{ setting: 'keepBest', a: 'false', b: 'true' }, { setting: 'patience', a: '0', b: '3' }]);
+    expect(diff(a, { ...a, config: { ...a.config, keepBest: true, patience: 3 } } as StoredRun)).toEqual([{ setting: 'keep the step with the lowest held-out loss', a: 'no', b: 'yes' }, { setting: 'stop after N evaluations without a lower loss (0: never)', a: '0', b: '3' }]);
+  });
+
+  it('names every setting of a run in words, not by its key in the run config', () => {
+    // The table listed `lora.rank`, `batchSize`, `evalEvery`, `balanceLr`, `alpha0`. Every key of a
+    // run config with every optional setting given, each changed: a key added without words shows as itself.
+    const full: RunConfig = { ...DEFAULT_RUN_CONFIG, keepBest: true, patience: 2, balanceRule: 'dwa', lora: { ...DEFAULT_RUN_CONFIG.lora, layers: [0, 1] } };
+    const changed = (v: unknown): unknown => (typeof v === 'number' ? v + 1 : typeof v === 'boolean' ? !v : Array.isArray(v) ? [...v, 'x'] : typeof v === 'string' ? `${v}-other` : Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, changed(x)])));
+    const rows = diff(run({ datasetId: 'd1', config: full }), run({ datasetId: 'd1', config: changed(full) }));
+    const keys = Object.entries(full).flatMap(([k, v]) => (k === 'lora' ? Object.keys(v as object).map((l) => `lora.${l}`) : [k]));
+    // The other side learns no α (its loss is not ssb): its balance settings show as "—", still a row each.
+    expect(rows.map((r) => r.setting).sort()).toEqual(keys.map((k) => SETTING_WORDS[k as SettingKey]).sort());
+    for (const r of rows) expect(r.setting, `"${r.setting}" is a code name`).not.toMatch(/^[a-z]+[A-Z.]|^[a-z]+\d$/);
   });
 
   it('tells datasets apart by content and split, not by name; the same examples imported twice are the same', () => {
@@ -95,7 +108,7 @@ describe('comparing runs', () => {
     // The digest is of the tokens the run trained on: another model or sequence length tokenizes the
     // same examples otherwise, and that difference is its own row.
     expect(diff(on('crc32:0000000a'), on('crc32:0000000b', { modelRef: 'Qwen/Qwen3-0.6B' }))).toEqual([{ setting: 'model', a: 'embedded:tiny-qwen3', b: 'Qwen/Qwen3-0.6B' }]);
-    expect(diff(on('crc32:0000000a'), on('crc32:0000000b', { config: { loss: 'sft', seqLen: 512 } }))).toEqual([{ setting: 'seqLen', a: '320', b: '512' }]);
+    expect(diff(on('crc32:0000000a'), on('crc32:0000000b', { config: { loss: 'sft', seqLen: 512 } }))).toEqual([{ setting: 'sequence length (tokens)', a: '320', b: '512' }]);
   });
 
   it('compares the balance settings runs train with: defaults for older rows, none when no α is learned', () => {
@@ -104,8 +117,8 @@ describe('comparing runs', () => {
     expect(diff(older, now)).toEqual([]);
     const uncertainty = run({ datasetId: 'd1', config: { ...now.config, balanceRule: 'uncertainty', balanceLr: 0.01 } });
     expect(diff(now, uncertainty)).toEqual([
-      { setting: 'balanceRule', a: 'grad', b: 'uncertainty' },
-      { setting: 'balanceLr', a: '0.001', b: '0.01' },
+      { setting: 'how α is learned', a: 'grad', b: 'uncertainty' },
+      { setting: 'α’s learning rate (its log-variance step under uncertainty)', a: '0.001', b: '0.01' },
     ]);
     const sft = (over: Record<string, unknown>) => run({ datasetId: 'd1', config: { loss: 'sft', lr: 0.001, ...over } });
     expect(diff(sft({ balanceRule: 'grad', alpha0: 0.7 }), sft({ balanceRule: 'dwa' }))).toEqual([]);
@@ -115,7 +128,7 @@ describe('comparing runs', () => {
     // `studio train --lora-targets v,q` stores them as typed; the Training form in module order.
     const on = (targets: string[]) => run({ datasetId: 'd1', config: { loss: 'sft', lora: { rank: 8, targets } } });
     expect(diff(on(['v', 'q']), on(['q', 'v']))).toEqual([]);
-    expect(diff(on(['v', 'q']), on(['q', 'k']))).toEqual([{ setting: 'lora.targets', a: 'q, v', b: 'q, k' }]);
+    expect(diff(on(['v', 'q']), on(['q', 'k']))).toEqual([{ setting: 'LoRA target modules', a: 'q, v', b: 'q, k' }]);
   });
 
   it('does not list one fixed weight written two ways as a difference', () => {
