@@ -21,6 +21,7 @@ import type { CheckpointTensor } from '../model/checkpoint.ts';
 
 import { GGUF_EXPORT_TYPES, takesImportance, type GgufExportType } from './ggufExportTypes.ts';
 import { sourceMetadata, type GgufSources } from './ggufSources.ts';
+import type { GgufTypeFallback } from './ggufFallback.ts';
 export { GGUF_EXPORT_TYPES, isQuantizedExport, takesImportance, type GgufExportType } from './ggufExportTypes.ts';
 
 /** llama.cpp's `LlamaFileType` (general.file_type). */
@@ -72,6 +73,9 @@ export interface GgufExportResult {
    * type being a fixed-width field, but for an importance matrix's keys, which only the K-quant
    * mixes record), `bytes` for its own: what the studio offers next, by size. */
   bytesAs: Record<GgufExportType, number>;
+  /** Of each type whose fallbacks store some matrices otherwise than it meant, which and why
+   * (ggufTypeFallback): why a K-quant file is as large as the Q8_0 one. */
+  fallbackAs: Partial<Record<GgufExportType, GgufTypeFallback>>;
 }
 
 /** Hugging Face weight name → llama.cpp tensor name. */
@@ -106,19 +110,50 @@ const K_FALLBACK: Partial<Record<GgmlQuantType, GgmlQuantType>> = { Q4_K: 'Q5_0'
  * fallbacks where a row is not whole blocks (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, F16 past
  * those). The tests compare it with llama-quantize's own files. */
 export function ggufTensorType(name: string, shape: number[], type: GgufExportType, layers: number, tiedEmbedding: boolean): GgmlTypeName {
-  if (shape.length < 2) return 'F32';
+  return ggufTensorChoice(name, shape, type, layers, tiedEmbedding).stored;
+}
+
+/** ggufTensorType (`stored`), with the type `type` meant for the tensor before the fallbacks
+ * (`meant`: the same where its rows are whole blocks of it). */
+function ggufTensorChoice(name: string, shape: number[], type: GgufExportType, layers: number, tiedEmbedding: boolean): { meant: GgmlTypeName; stored: GgmlTypeName } {
+  const as = (t: GgmlTypeName) => ({ meant: t, stored: t });
+  if (shape.length < 2 || type === 'f32') return as('F32');
+  if (type === 'f16') return as('F16');
   const cols = shape[shape.length - 1];
-  const fits = (t: GgmlQuantType) => cols % QUANT_BLOCK[t].values === 0;
-  if (type === 'f32') return 'F32';
-  if (type === 'f16') return 'F16';
-  if (type === 'q8_0') return fits('Q8_0') ? 'Q8_0' : 'F16';
+  const fits = (t: GgmlTypeName) => t in QUANT_BLOCK && cols % QUANT_BLOCK[t as GgmlQuantType].values === 0;
+  if (type === 'q8_0') return { meant: 'Q8_0', stored: fits('Q8_0') ? 'Q8_0' : 'F16' };
   const mix = K_MIX[type]!;
-  let t = mix.base;
   const layer = /^blk\.(\d+)\./.exec(name);
-  if (name === 'output.weight' || (tiedEmbedding && name === 'token_embd.weight')) t = fits(mix.base) ? 'Q6_K' : 'Q8_0';
-  else if (layer && /\.(attn_v|ffn_down)\.weight$/.test(name) && useMoreBits(Number(layer[1]), layers)) t = mix.more;
-  if (!fits(t)) t = K_FALLBACK[t] ?? t;
-  return fits(t) ? t : 'F16';
+  const output = name === 'output.weight' || (tiedEmbedding && name === 'token_embd.weight');
+  const meant = output ? 'Q6_K' : layer && /\.(attn_v|ffn_down)\.weight$/.test(name) && useMoreBits(Number(layer[1]), layers) ? mix.more : mix.base;
+  // The output matrix falls back to Q8_0, the others to the 32-value type nearest theirs.
+  const t = fits(meant) ? meant : output ? 'Q8_0' : (K_FALLBACK[meant] ?? meant);
+  return { meant, stored: fits(t) ? t : 'F16' };
+}
+
+/** Of the matrices `type` quantizes, those whose rows are not whole blocks of the type meant for
+ * them, stored otherwise by the fallbacks (ggufTensorChoice), by weights; null where none is. */
+export function ggufTypeFallback(tensors: ReadonlyArray<{ name: string; shape: number[] }>, type: GgufExportType, layers: number, tiedEmbedding: boolean): GgufTypeFallback | null {
+  let total = 0;
+  const meant = new Map<GgmlTypeName, number>();
+  const stored = new Map<GgmlTypeName, number>();
+  const rows = new Set<number>();
+  const add = (m: Map<GgmlTypeName, number>, t: GgmlTypeName, n: number) => m.set(t, (m.get(t) ?? 0) + n);
+  for (const t of tensors) {
+    if (t.shape.length < 2) continue;
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    total += n;
+    const c = ggufTensorChoice(t.name, t.shape, type, layers, tiedEmbedding);
+    if (c.meant === c.stored) continue;
+    add(meant, c.meant, n);
+    add(stored, c.stored, n);
+    rows.add(t.shape[t.shape.length - 1]);
+  }
+  const fallen = [...meant.values()].reduce((a, b) => a + b, 0);
+  if (fallen === 0) return null;
+  const byWeights = (m: Map<GgmlTypeName, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([t]) => t);
+  const block = Math.max(...[...meant.keys()].map((t) => QUANT_BLOCK[t as GgmlQuantType].values));
+  return { share: fallen / total, meant: byWeights(meant), storedAs: byWeights(stored), rowLengths: [...rows].sort((a, b) => a - b), block };
 }
 
 /** llama-quantize's layers that get more bits: the first and last eighth, and every third between. */
@@ -255,13 +290,16 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
     const tensorTypes: Partial<Record<GgmlTypeName, number>> = {};
     for (const t of infos) tensorTypes[t.type] = (tensorTypes[t.type] ?? 0) + 1;
     const bytesAs = {} as Record<GgufExportType, number>;
+    const fallbackAs: Partial<Record<GgufExportType, GgufTypeFallback>> = {};
     for (const as of GGUF_EXPORT_TYPES) {
       const data = infos.reduce((n, t) => n + alignUp(ggmlTensorBytes(ggufTensorType(t.name, t.shape, as, spec.numLayers, tied), t.shape)), 0);
       bytesAs[as] = (takesImportance(as) ? layout.header.byteLength : plainHeaderBytes) + data;
+      const fallback = ggufTypeFallback(infos, as, spec.numLayers, tied);
+      if (fallback) fallbackAs[as] = fallback;
     }
     if (bytesAs[opts.type] !== written) throw new Error(`GGUF export: wrote ${written} bytes, its size as ${opts.type} says ${bytesAs[opts.type]}`);
     const preTokenizer = (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value;
-    return { spec, bytes: written, tensors: infos.length, preTokenizer, tensorTypes, weightedTensors: importance.size, bytesAs };
+    return { spec, bytes: written, tensors: infos.length, preTokenizer, tensorTypes, weightedTensors: importance.size, bytesAs, fallbackAs };
   }, () => checkpoint.close());
 }
 

@@ -6,7 +6,7 @@
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
 import { hubRepoNameOf } from './hubRepoName.ts';
-import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance, type HubPushOutcome, readmeOutcomeText } from '../worker/protocol.ts';
+import { divergenceWords, OUT_OF_MEMORY_ADVICE, takesImportance, type ExportCheckFailure, type ExportCheckReport, type EngineCheckReport, type GgufImportance, type GgufTypeFallback, ggufFallbackText, type HubPushOutcome, readmeOutcomeText } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
@@ -28,8 +28,10 @@ export interface GgufSaved {
   type: GgufType;
   adapterStep: number;
   runStep: number;
-  /** The model's file in each type, in bytes (the worker says, from the tensors' shapes). */
+  /** The model's file in each type, in bytes (the worker says, from the tensors' shapes), and of
+   * the types whose fallbacks store some matrices otherwise than they meant, which and why. */
   bytesAs?: Record<GgufType, number>;
+  fallbackAs?: Partial<Record<GgufType, GgufTypeFallback>>;
   /** The model's file as saved, kept while its notice shows so "Check it" can send it back to the
    * worker (a Blob: no copy). */
   file?: Blob;
@@ -84,8 +86,8 @@ const IMPORTANCE_PREF = 'studio.ggufImportance';
  * default: 4-bit blocks, written by llama.cpp's own rules and rounding on the CPU (minutes for a
  * model of half a billion weights), as Q5_K_M and Q6_K are; small models lose more to 4 bits than
  * large ones, so those two are offered between it and Q8_0. A model whose rows are not whole
- * 256-value blocks (the embedded one's are 64) keeps most of it in 5- and 8-bit types, so its size
- * says what it saves. */
+ * 256-value blocks (the embedded one's are 64) keeps most of it in 5- and 8-bit types: that is said
+ * beside the type (ggufFallbackNote). */
 const GGUF_TYPE_USE: Record<GgufType, string> = {
   q8_0: 'close to the trained model',
   q6_k: 'nearly as close as Q8_0',
@@ -95,19 +97,20 @@ const GGUF_TYPE_USE: Record<GgufType, string> = {
   f32: 'the trained model exactly',
 };
 
-/** The other types a saved GGUF can be exported in, each with its file's size and use. A Q6_K
- * file as large as the Q8_0 one holds no Q6_K block: the model's rows are not whole 256-value
- * blocks (Qwen2.5-0.5B's 896, the embedded model's 64), so llama-quantize's fallback made every
- * matrix Q8_0, and that is said rather than offered as something smaller. */
-export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: string | null; use: string }> {
-  const q6IsQ8 = g.bytesAs !== undefined && g.bytesAs.q6_k === g.bytesAs.q8_0;
+/** What llama-quantize's fallbacks make of `type` for this model (ggufFallbackText), or null where
+ * every matrix is stored as the type means. A Q4_K_M file as large as the Q8_0 one (the embedded
+ * model's rows are 64 and 128 values long, not whole 256-value blocks) read as a mistake unsaid. */
+export function ggufFallbackNote(g: Pick<GgufSaved, 'bytesAs' | 'fallbackAs'>, type: GgufType): string | null {
+  const f = g.fallbackAs?.[type];
+  return f && g.bytesAs ? ggufFallbackText(type, f, g.bytesAs) : null;
+}
+
+/** The other types a saved GGUF can be exported in, each with its file's size and use, and what
+ * the fallbacks make of it (`note`, said beside its button). */
+export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: string | null; use: string; note: string | null }> {
   return (Object.keys(GGUF_TYPE_USE) as GgufType[])
     .filter((t) => t !== g.type)
-    .map((type) => ({
-      type,
-      size: g.bytesAs ? formatBytesShort(g.bytesAs[type]) : null,
-      use: type === 'q6_k' && q6IsQ8 ? 'the same weights as Q8_0 for this model: its rows are not whole 256-value blocks' : GGUF_TYPE_USE[type],
-    }));
+    .map((type) => ({ type, size: g.bytesAs ? formatBytesShort(g.bytesAs[type]) : null, use: GGUF_TYPE_USE[type], note: ggufFallbackNote(g, type) }));
 }
 
 interface OnnxExportState {
@@ -228,7 +231,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       const out = await engineClient().request('exportGguf', { runId, type, importance }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
-      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs, file: out.file, ...(out.importance ? { importance: out.importance } : {}) } });
+      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs, fallbackAs: out.fallbackAs, file: out.file, ...(out.importance ? { importance: out.importance } : {}) } });
     } catch (err) {
       if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'GGUF', runName } });
       else set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
@@ -362,8 +365,9 @@ export function describeGguf(g: GgufSaved): string {
   }
   const m = g.importance;
   const rounded = m ? ` Rounded with an importance matrix of ${m.examples === 1 ? 'one training example' : `${m.examples} training examples`} of ${m.datasetName} (${m.tokens.toLocaleString('en-US')} tokens), as llama-quantize --imatrix rounds: the weights these conversations use most keep the most precision.` : '';
+  const fallback = ggufFallbackNote(g, g.type);
   return (
-    `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${rounded}${behind} ` +
+    `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${fallback ? ` ${fallback}` : ''}${rounded}${behind} ` +
     `Run it with llama.cpp: llama-server -m ${g.fileName} --jinja; or with Ollama: a Modelfile holding FROM ./${g.fileName}, then ollama create ${stem.toLowerCase()} -f Modelfile. ` +
     (g.check ? describeGgufCheck(g, g.check) : `The command line's studio export-gguf writes the same file and checks it in llama.cpp against this engine; Check it runs its weights here.`)
   );

@@ -588,7 +588,7 @@ export class StudioEngine {
         this.lastImportance = { key: examples.key, collected: out.collected };
         if (!examples.collected && keepMatrix) await store.keepImportance(adapterStep, examples.key, out.collected);
       }
-      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: runStepOf(run, adapterStep), bytesAs: out.bytesAs, ...(out.importance ? { importance: out.importance } : {}) };
+      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: runStepOf(run, adapterStep), bytesAs: out.bytesAs, fallbackAs: out.fallbackAs, ...(out.importance ? { importance: out.importance } : {}) };
     },
 
     checkGguf: async ({ runId, file, fileName, type }, progress) => {

@@ -2,7 +2,7 @@
 // GGUF file (export/ggufExport.ts) for llama.cpp, Ollama and LM Studio, gathered as a Blob
 // (gatheredBlob.ts) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
-import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportType } from '../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, isQuantizedExport, takesImportance, type GgufExportResult, type GgufExportType } from '../export/ggufExport.ts';
 import type { GgufSources } from '../export/ggufSources.ts';
 import { importanceMatrixFile } from '../export/importanceMatrix.ts';
 import { importanceFromExamples, type ImportanceResult } from '../jobs/importance.ts';
@@ -54,7 +54,7 @@ function pagePool(type: GgufExportType): QuantPool | null {
 }
 
 /** `collected`: the importance matrix the file was rounded with, for the next K-quant export of the same run to reuse. */
-export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number>; importance?: GgufImportance; collected?: ImportanceResult };
+export type GgufExportOutput = Pick<GgufExportResult, 'preTokenizer' | 'bytesAs' | 'fallbackAs'> & { file: Blob; importance?: GgufImportance; collected?: ImportanceResult };
 
 export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<GgufExportOutput> {
   const pool = pagePool(job.type);
@@ -94,7 +94,7 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
   });
   const file = gathered.done('application/octet-stream');
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
-  return { file, preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, ...(importance && collected ? { importance, collected } : {}) };
+  return { file, preTokenizer: result.preTokenizer, bytesAs: result.bytesAs, fallbackAs: result.fallbackAs, ...(importance && collected ? { importance, collected } : {}) };
 }
 
 export interface GgufCheckInput {

@@ -90,6 +90,8 @@ import type { EngineCheckReport } from '../export/engineCheck.ts';
 export type { EngineCheckReport };
 export type { GgufImportance } from './ggufExportJob.ts';
 export { takesImportance } from '../export/ggufExportTypes.ts';
+export { ggufFallbackText, type GgufTypeFallback } from '../export/ggufFallback.ts';
+import type { GgufTypeFallback } from '../export/ggufFallback.ts';
 export { divergenceWords } from '../export/heldOutDivergence.ts';
 import type { GgufImportance } from './ggufExportJob.ts';
 
@@ -304,9 +306,10 @@ export interface RequestMap {
     /** `importance`: round a K-quant mix with an importance matrix of the run's training examples
      * (llama-quantize --imatrix; ignored by the other types). */
     { runId: string; type: GgufExportType; importance?: boolean },
-    /** `bytesAs`: the file's size had it been written as each type (the studio offers them by size).
+    /** `bytesAs`: the file's size had it been written as each type (the studio offers them by size);
+     * `fallbackAs`: of the types whose fallbacks store some matrices otherwise, which and why.
      * `importance`: the matrix it was rounded with, as llama-imatrix's file, and what it was collected over. */
-    { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number; bytesAs: Record<GgufExportType, number>; importance?: GgufImportance },
+    { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number; bytesAs: Record<GgufExportType, number>; fallbackAs: Partial<Record<GgufExportType, GgufTypeFallback>>; importance?: GgufImportance },
   ];
   /** A saved GGUF file (sent back by the page) run in this engine against the run's trained model;
    * `adapterStep`: the step of the checkpoint it was compared with. */

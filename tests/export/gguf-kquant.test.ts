@@ -244,6 +244,11 @@ describe('GGUF file sizes', () => {
       written.set(type, r);
     }
     for (const a of types) for (const b of types) expect(written.get(a)!.bytesAs[b], `${a}'s size as ${b}`).toBe(written.get(b)!.bytes);
+    // And what the fallbacks make of each type, from the types it wrote by (its rows of 64 are no
+    // whole K-quant blocks; Q8_0's 32-value ones fit them): what the page says beside its buttons.
+    const { fallbackAs } = written.get('q8_0') as Awaited<ReturnType<typeof exportGgufModel>>;
+    expect(Object.keys(fallbackAs).sort()).toEqual(['q4_k_m', 'q5_k_m', 'q6_k']);
+    expect(fallbackAs.q4_k_m).toMatchObject({ rowLengths: [64], block: 256 });
   }, 60_000);
 });
 

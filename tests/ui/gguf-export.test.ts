@@ -16,6 +16,7 @@ const worker = vi.hoisted(() => ({
   cancel: null as null | (() => void),
   checkReport: null as null | Record<string, unknown>,
   bytesAs: null as null | Record<string, number>,
+  fallbackAs: {} as Record<string, unknown>,
   /** Each exportGguf request's `importance`, in order. */
   importance: [] as Array<boolean | undefined>,
 }));
@@ -57,7 +58,7 @@ vi.mock('../../src/state/engine.ts', () => ({
       const bytesAs = worker.bytesAs ?? { q8_0: 530.5 * 2 ** 20, q6_k: 482.6 * 2 ** 20, q5_k_m: 400.6 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
       const bytes = bytesAs[payload.type as keyof typeof bytesAs];
       const importance = payload.importance ? { importance: { file: { size: 1.6 * 2 ** 20 } as Blob, fileName: 'run-one.imatrix.gguf', examples: 256, tokens: 61_204, datasetName: 'weather-calls.jsonl' } } : {};
-      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs, ...importance };
+      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs, fallbackAs: worker.fallbackAs, ...importance };
     },
   }),
 }));
@@ -78,6 +79,7 @@ beforeEach(() => {
   saved.length = 0;
   worker.checkReport = null;
   worker.bytesAs = null;
+  worker.fallbackAs = {};
   worker.importance.length = 0;
 });
 
@@ -154,10 +156,26 @@ describe('the Runs panel’s GGUF export', () => {
     expect(q5).toMatch(/<input type="checkbox" data-testid="gguf-importance"\/>/);
   });
 
-  it('says a Q6_K file would hold Q8_0\'s weights where the model\'s rows are not whole 256-value blocks (Qwen2.5-0.5B\'s 896)', async () => {
-    worker.bytesAs = { q8_0: 530.5 * 2 ** 20, q6_k: 530.5 * 2 ** 20, q5_k_m: 420.1 * 2 ** 20, q4_k_m: 400.2 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
-    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
-    expect(status()).toContain('aria-label="Export run one as GGUF with Q6_K weights (530.5 MiB, the same weights as Q8_0 for this model: its rows are not whole 256-value blocks)"');
+  it('says beside each type what the fallbacks made of it where the model\'s rows are not whole blocks of it, from what the export found', async () => {
+    // The embedded model's: "Export in Q4_K_M (15.6 MiB)", Q8_0's size, without a word.
+    worker.bytesAs = { q8_0: 15.6 * 2 ** 20, q6_k: 15.6 * 2 ** 20, q5_k_m: 15.59 * 2 ** 20, q4_k_m: 15.58 * 2 ** 20, f16: 24.3 * 2 ** 20, f32: 43 * 2 ** 20 };
+    const rows = { rowLengths: [64, 128], block: 256, share: 1 };
+    worker.fallbackAs = { q6_k: { ...rows, meant: ['Q6_K'], storedAs: ['Q8_0'] }, q5_k_m: { ...rows, meant: ['Q6_K', 'Q5_K'], storedAs: ['Q8_0', 'Q5_1'] }, q4_k_m: { ...rows, meant: ['Q6_K', 'Q4_K'], storedAs: ['Q8_0', 'Q5_0'] } };
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q8_0');
+    const html = status().replace(/<!-- -->/g, '');
+    const note = (type: string) => new RegExp(`<small class="muted" id="gguf-fallback-${type}" data-testid="gguf-fallback-${type}">(.*?)</small>`).exec(html)?.[1];
+    expect(note('q4_k_m')).toBe('This model&#x27;s weights cannot be stored as Q6_K or Q4_K (their rows are 64 or 128 values long, not a multiple of 256), so they are stored as Q8_0 and Q5_0: the file is about as large as Q8_0&#x27;s.');
+    expect(note('q6_k')).toBe('This model&#x27;s weights cannot be stored as Q6_K (their rows are 64 or 128 values long, not a multiple of 256), so they are stored as Q8_0: the file is as large as Q8_0&#x27;s.');
+    expect(html).toContain('aria-describedby="gguf-fallback-q4_k_m"');
+    expect(note('f16')).toBeUndefined();
+    // The Q4_K_M file saved says it too.
+    press('Export in Q4_K_M (15.6 MiB)');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
+    expect(status()).toContain('Saved run-one-q4_k_m.gguf (15.6 MiB, Q4_K_M weights, the adapter merged, with the model&#x27;s tokenizer and chat template). This model&#x27;s weights cannot be stored as Q6_K or Q4_K');
+    // A model whose rows are whole blocks: nothing said.
+    worker.fallbackAs = {};
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q8_0');
+    expect(status()).not.toContain('gguf-fallback-');
   });
 
   it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {

@@ -27,6 +27,7 @@ import { divergenceWords, type HeldOutDivergence } from '../../export/heldOutDiv
 import { CHECK_HELD_OUT_EXAMPLES, heldOutAnswers } from '../../jobs/heldOutAnswers.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import type { GgmlTypeName } from '../../export/ggufFile.ts';
+import { ggufFallbackText } from '../../export/ggufFallback.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
 import { nodeQuantPool } from '../quantWorkers.ts';
 
@@ -158,6 +159,8 @@ const command: CliCommand = {
       const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
         let said: string;
+        /** Why the file is no smaller than its type saves elsewhere (the mix's types fell back). */
+        let fellBack = '';
         if (imatrixData) {
           const collected = await importanceFromExamples({
             gpu, files: model.files, tokenizer: model.tokenizer, adapter, examples: imatrixData.examples, seqLen: imatrixData.seqLen,
@@ -183,11 +186,15 @@ const command: CliCommand = {
           });
           const mix = isQuantizedExport(type) && type !== 'q8_0' ? ` (${MIX_ORDER.filter((t) => result.tensorTypes[t]).map((t) => `${result.tensorTypes[t]} ${t}`).join(', ')})` : '';
           const weighted = importance ? `, ${result.weightedTensors} weighted by the importance matrix` : '';
+          const fallback = result.fallbackAs[type];
+          if (fallback) fellBack = ggufFallbackText(type, fallback, result.bytesAs);
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${mix}${weighted}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}`;
         }
         written = true;
         progress.done();
         if (!f.json) console.log(`${said}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        // As the studio says it beside its buttons.
+        if (!f.json && fellBack) console.log(fellBack);
         // The studio's Check it, on the command line: the file's weights as llama.cpp reads them,
         // against the model with the adapter, over the answers of the held-out conversations.
         let heldOut: HeldOutDivergence | undefined;

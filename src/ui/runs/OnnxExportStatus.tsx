@@ -120,12 +120,25 @@ export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
                 <label title="Round Q6_K, Q5_K_M and Q4_K_M as llama-quantize --imatrix does, weighing each weight by how strongly the run's training conversations use it (the model runs over up to 256 of them on the GPU first)">
                   <input type="checkbox" checked={ggufImportance} onChange={(e) => setGgufImportance(e.target.checked)} data-testid="gguf-importance" /> K-quants with an importance matrix of the training examples
                 </label>
-                {ggufAlternatives(gguf).map(({ type, size, use }) => (
-                  <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${size ? `${size}, ` : ''}${use})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
-                    Export in {type.toUpperCase()}
-                    {size && ` (${size})`}
-                  </button>
-                ))}
+                {ggufAlternatives(gguf).map(({ type, size, use, note }) => {
+                  const button = (
+                    <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${size ? `${size}, ` : ''}${use})`} aria-describedby={note ? `gguf-fallback-${type}` : undefined} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
+                      Export in {type.toUpperCase()}
+                      {size && ` (${size})`}
+                    </button>
+                  );
+                  // Why its size is not what the type saves elsewhere, under its button.
+                  return note ? (
+                    <span key={type} className="with-note">
+                      {button}
+                      <small className="muted" id={`gguf-fallback-${type}`} data-testid={`gguf-fallback-${type}`}>
+                        {note}
+                      </small>
+                    </span>
+                  ) : (
+                    button
+                  );
+                })}
                 <button aria-label={`Export ${gguf.runName}'s LoRA adapter alone as a GGUF adapter file (for llama.cpp's --lora or Ollama's ADAPTER over the same base model)`} onClick={() => void exportGgufAdapter(gguf.runId, gguf.runName)}>
                   The adapter alone
                 </button>
