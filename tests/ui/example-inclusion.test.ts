@@ -71,7 +71,7 @@ describe('the example detail’s inclusion toggle', () => {
   it('says a flagged example is left out and why, and offers to train on it', () => {
     const html = detail();
     expect(text(html)).toContain('Left out by the quality check: not trained on.');
-    expect(text(html)).toContain('call_names_known_tool: call 1 names &quot;book&quot;, which is not among the tools');
+    expect(text(html)).toContain('Fails “calls name a provided tool”: call 1 names &quot;book&quot;, which is not among the tools');
     expect(toggle(html)).toContain('>Train on this example<');
     expect(toggle(html)).toContain('aria-disabled="false"');
     // A flagged example the user included, and a passing one they left out.
