@@ -1,6 +1,7 @@
 // What an ablation compares and how, as configuration: its defaults, its checks, its arms and the
 // names of its runs. One rule for the job (./ablate.ts), the CLI and the page's Ablation form, which
 // imports it: no engine code here.
+import { plural } from '../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrSettings } from '../hdr/settings.ts';
 import { BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
@@ -38,6 +39,11 @@ export interface AblationArm {
   hdrFrom?: string;
 }
 
+/** Held-out examples every arm answers unless told fewer: all of a small split, and of a large one
+ * enough for a difference of a few answers to read as more than chance, without answering
+ * thousands of examples once per arm and again for the base model. */
+export const ABLATION_EVAL_LIMIT = 64;
+
 /** An ablation of `base` (the training form's or the flags' configuration) with every rule, HDR
  * from the uncertainty arm, and room for reasoning when answering (512 new tokens). The arms take
  * no held-out loss steps (so no best step to keep) and checkpoint only at the end, in the studio and the CLI alike: they are
@@ -55,7 +61,7 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
     hdrRule: 'uncertainty',
     hdr: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: Math.max(1, Math.round(base.steps / 5)), seed: base.seed },
     hdrMineLimit: 32,
-    evalLimit: 32,
+    evalLimit: ABLATION_EVAL_LIMIT,
     decoding: { maxNewTokens: DEFAULT_DECODE.maxNewTokens, batchSize: DEFAULT_DECODE.batch, seed: base.seed },
     ...over,
   };
@@ -113,4 +119,19 @@ export function ablationArms(c: AblationConfig): AblationArm[] {
     arms.push({ id: `ssb:${c.hdrRule}+hdr`, label: `SSB (${c.hdrRule}) then HDR rounds`, config: retrainConfig(ssb(c.hdrRule), c.hdr), hdrFrom: `ssb:${c.hdrRule}` });
   }
   return arms;
+}
+
+/** What an ablation will cost, in words, before it starts (the Ablation form and `studio ablate`
+ * say the same): its arms' training steps in all and the answers its evaluations decode, so six
+ * 300-step runs do not read as one. `heldOut`: the held-out examples the data has (null: not
+ * counted yet). */
+export function ablationWorkText(c: AblationConfig, heldOut: number | null): string {
+  const arms = ablationArms(c);
+  const trained = arms.filter((a) => !a.hdrFrom).length;
+  const training = `${plural(trained, 'arm')} train ${plural(c.steps, 'step')} each: ${plural(trained * c.steps, 'training step')}`;
+  const hdr = c.hdrRule === null ? '' : `; the SSB + HDR arm mines ${plural(c.hdrMineLimit, 'training example')} and retrains up to ${plural(c.hdr.maxRounds, 'round')} of ${plural(c.hdr.stepsPerRound, 'step')}`;
+  const asked = heldOut === null ? c.evalLimit : Math.min(c.evalLimit, heldOut);
+  const which = heldOut === null ? `up to ${c.evalLimit}` : heldOut <= c.evalLimit ? `all ${heldOut}` : `${c.evalLimit} of the ${heldOut}`;
+  const answers = `${heldOut === null ? 'up to ' : ''}${plural(arms.length * asked, 'answer')}`;
+  return `${training}${hdr}. Then each of the ${plural(arms.length, 'arm')} answers ${which} held-out examples: ${answers} of up to ${plural(c.decoding.maxNewTokens, 'new token')}.`;
 }

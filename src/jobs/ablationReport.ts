@@ -233,12 +233,31 @@ export function vsSftText(a: AblationArmResult): string {
   return `+${c.nowRight.length} −${c.nowWrong.length} (${c.same} of ${c.shared} the same${p})`;
 }
 
-/** What the ablation found, in a sentence or two: the arm(s) with the highest accuracy, and which
- * arms' answers differ from SFT's beyond chance (exact McNemar test), or that none does on these
+/** The held-out examples every arm answered (the same for every arm), in words. */
+const askedText = (n: number) => (n === 1 ? 'the one held-out example' : `all ${n} held-out examples`);
+
+/** Where every arm answered every example right (or every one wrong), the test is at its ceiling
+ * (or floor): no ranking or p-value can tell the arms apart there, so that is the verdict. */
+function ceilingOrFloor(evaluated: AblationArmResult[]): string | null {
+  const asked = askedText(evaluated[0].summary.total);
+  if (evaluated.every((a) => a.summary.correct === a.summary.total)) {
+    return `Every arm answered ${asked} right: the test is at its ceiling and cannot tell the arms apart. Evaluate more held-out examples, or harder ones.`;
+  }
+  if (evaluated.every((a) => a.summary.correct === 0)) {
+    return `Every arm answered ${asked} wrong: the test is at its floor and cannot tell the arms apart. Train longer, or see why they fail (the failures by rule).`;
+  }
+  return null;
+}
+
+/** What the ablation found, in a sentence or two: that the test cannot tell the arms apart (every
+ * answer right, or every one wrong), or the arm(s) with the highest accuracy and which arms'
+ * answers differ from SFT's beyond chance (exact McNemar test), or that none does on these
  * held-out examples; null with fewer than two arms evaluated. */
 export function ablationVerdict(r: Pick<AblationResult, 'arms' | 'heldOut'>): string | null {
   const evaluated = r.arms.filter((a) => a.summary.total > 0);
   if (evaluated.length < 2) return null;
+  const bound = ceilingOrFloor(evaluated);
+  if (bound) return bound;
   const top = Math.max(...evaluated.map((a) => a.summary.accuracy));
   const tied = evaluated.filter((a) => a.summary.accuracy === top);
   const best = `Highest accuracy: ${tied.map((a) => a.id).join(', ')}, ${tallyText(tied[0].summary)}${tied.length > 1 ? ' each' : ''}.`;

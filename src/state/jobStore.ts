@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundNotes, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
+import { ABLATION_EVAL_LIMIT, ablationArms, ablationOfArm, ablationWorkText, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundAccuracyText, roundCancelledText, roundNotes, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -192,12 +192,14 @@ export interface AblationDraft {
   hdrMineLimit: number;
 }
 
-/** Small enough for a software GPU (raise on real hardware), with room for reasoning (512 tokens). */
+/** Every held-out example up to the ablation's cap (the CLI's too: a few could not tell the arms
+ * apart, and the form says what they cost), room for reasoning (512 tokens), and HDR rounds small
+ * enough for a software GPU (raise them on real hardware). */
 export const DEFAULT_ABLATION_DRAFT: AblationDraft = {
   name: 'ablation',
   rules: [...BALANCE_RULES],
   hdrRule: 'uncertainty',
-  evalLimit: 8,
+  evalLimit: ABLATION_EVAL_LIMIT,
   maxNewTokens: DEFAULT_DECODE.maxNewTokens,
   batchSize: 4,
   hdrRounds: 1,
@@ -308,6 +310,11 @@ export function ablationDraftProblem(d: AblationDraft, training: RunConfig): str
     const message = (err as Error).message.replace(/^ablation: /, '');
     return configMessageIn(message, ABLATION_LABELS);
   }
+}
+
+/** What an ablation with this draft would cost, in words (ablationWorkText), on `heldOut` examples (null: not counted yet). */
+export function ablationDraftWork(d: AblationDraft, training: RunConfig, heldOut: number | null): string {
+  return ablationWorkText(ablationConfigOf(d, training), heldOut);
 }
 
 /** The arms an ablation with this draft would run, by id (`sft`, `fixed:0.7`, `ssb:grad`, …). */

@@ -66,7 +66,7 @@ export { trainedOnLoaded } from '../model/model-ref.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { baseEvalOfSameExamples, isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
 export { predictionLine } from '../eval/predictionLine.ts';
-export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
+export { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 export { ablationVerdict, alphaCell, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */

@@ -353,4 +353,20 @@ describe('an ablation’s verdict', () => {
     expect(ablationVerdict(withArms([arm('sft', 'sft', 25)]))).toBeNull();
     expect(ablationVerdict(withArms([arm('ssb:grad', 'ssb:grad', 25), arm('fixed:0.7', 'fixed:0.7', 20)]))).toBe('Highest accuracy: ssb:grad, 80.6% (25/31).');
   });
+
+  // Every arm 8/8 read "Highest accuracy: sft, fixed:0.7, … 100.0% (8/8) each", as if the arms had
+  // been compared: at the ceiling (or the floor) the test cannot tell them apart, and says so.
+  it('says the test is at its ceiling where every arm answered every example right, and at its floor where every arm answered none', async () => {
+    const { ablationVerdict, ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    const same = { right: 0, wrong: 0 };
+    const all = (correct: number) => withArms([arm('sft', 'sft', correct), arm('fixed:0.7', 'fixed:0.7', correct, same), arm('ssb:grad', 'ssb:grad', correct, same)]);
+    const ceiling = 'Every arm answered all 31 held-out examples right: the test is at its ceiling and cannot tell the arms apart. Evaluate more held-out examples, or harder ones.';
+    expect(ablationVerdict(all(31))).toBe(ceiling);
+    expect(ablationMarkdown(all(31))).toContain(`**Verdict**: ${ceiling}`);
+    expect(ablationVerdict(all(0))).toBe('Every arm answered all 31 held-out examples wrong: the test is at its floor and cannot tell the arms apart. Train longer, or see why they fail (the failures by rule).');
+    useRuns.setState({ runs: [{ id: 'abl-ceiling', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: all(31) } as never] });
+    expect(renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '')).toContain(`<strong>Verdict:</strong> ${ceiling}`);
+    // One arm short of the ceiling: the arms are compared as before.
+    expect(ablationVerdict(withArms([arm('sft', 'sft', 31), arm('ssb:grad', 'ssb:grad', 30, { right: 0, wrong: 1 })]))).toMatch(/^Highest accuracy: sft, 100.0% \(31\/31\)\. /);
+  });
 });

@@ -17,7 +17,7 @@ import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/bala
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
 import { ablationEndText, hdrArmNothingToMine, type AblationArmResult, type AblationResult } from '../../jobs/ablate.ts';
-import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
+import { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
 import { ABLATION_FILES, ABLATION_RUNS_FOLDER, ablationVerdict, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
@@ -41,7 +41,8 @@ options:
   --hdr-rule <r>|none     the SSB + HDR arm runs HDR from this rule's arm (default uncertainty, or
                           the first rule listed; none: no HDR arm)
   --grad-lr <x> --uncertainty-lr <x>   the rules' rates (defaults as studio train --balance-lr)
-  --eval-limit <n>        held-out examples every arm answers, each category in its share (default 32)
+  --eval-limit <n>        held-out examples every arm answers, each category in its share
+                          (default ${ABLATION_EVAL_LIMIT}: all of them, up to that many)
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}); --gen-batch <n> answers at once (default ${DEFAULT_DECODE.batch})
   --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-temperature <t>
                           HDR arm: rounds (default 2), samples per hard case (${DEFAULT_HDR_SETTINGS.samplesPerCase}), retraining steps per
@@ -125,7 +126,7 @@ const ablate: CliCommand = {
         seed: base.seed,
       },
       hdrMineLimit: mineLimitFlag(f),
-      evalLimit: positiveInt(f['eval-limit'], 'eval-limit', 32),
+      evalLimit: positiveInt(f['eval-limit'], 'eval-limit', ABLATION_EVAL_LIMIT),
       decoding: { maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens), batchSize: positiveInt(f['gen-batch'], 'gen-batch', DEFAULT_DECODE.batch), seed: base.seed },
     });
     try {
@@ -168,7 +169,7 @@ const ablate: CliCommand = {
     const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, ...(everyCallTurn && { everyCallTurn }), includeFailing: false, splitSeed, ...recordedEvalFraction(evalFraction), ...recordedSplitBy(byQuestion), fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
     const arms = ablationArms(config);
     const heldOut = Math.min(config.evalLimit, data.eval.length);
-    if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${heldOut} held-out examples`);
+    if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}). ${ablationWorkText(config, data.eval.length)}`);
     // Too few to tell any two arms apart is worth saying before the arms train, quiet or not.
     if (heldOut < fewestDecisiveFlips()) console.error(`note: ${heldOutChanceNote(heldOut)}`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.

@@ -1,6 +1,8 @@
 // The ablation's settings: its name, the rules compared, the SSB + HDR arm, the evaluation and the
 // HDR arm's rounds. What every arm shares comes from the Training panel and is shown here.
-import { ablationArmIds, ablationDraftProblem, useJobs } from '../../state/jobStore.ts';
+import { ablationArmIds, ablationDraftProblem, ablationDraftWork, useJobs } from '../../state/jobStore.ts';
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useDatasetSummary } from '../../state/exampleRows.ts';
 import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../state/runStore.ts';
 import { useSeqLenFollowsData } from '../../state/seqLenFollowsData.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
@@ -25,6 +27,10 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
     set({ rules, hdrRule: d.hdrRule && rules.includes(d.hdrRule) ? d.hdrRule : null });
   };
   const arms = ablationArmIds(d, training);
+  // The held-out examples in use (evaluated when held out): what every arm answers, up to the limit.
+  const dataset = useDatasets((s) => s.datasets.find((x) => x.id === datasetId));
+  const counts = useDatasetSummary(dataset).value;
+  const heldOut = counts ? counts.included - counts.trainIncluded : null;
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
@@ -90,8 +96,11 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
       <p className="muted" data-testid="ablation-arms">
         {arms.length} arms: {arms.join(', ')}
       </p>
+      <p className="muted" data-testid="ablation-work">
+        {ablationDraftWork(d, training, heldOut)}
+      </p>
       <p className="muted small" data-testid="ablation-held-out-note">
-        {heldOutChanceNote(d.evalLimit)}
+        {heldOutChanceNote(heldOut === null ? d.evalLimit : Math.min(d.evalLimit, heldOut))}
       </p>
       <PlanFailedNote />
       <div className="row">

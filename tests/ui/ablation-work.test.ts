@@ -1,0 +1,61 @@
+// What the Ablation form says an ablation will cost before it starts. It evaluated 8 held-out
+// examples unless told more (too few to tell arms apart; a demo with every arm at 8/8), and the
+// Training panel's 300 steps read "Every arm: 300 steps" with no word that six arms train them.
+import 'fake-indexeddb/auto';
+import { createElement } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useJobs, DEFAULT_ABLATION_DRAFT } from '../../src/state/jobStore.ts';
+import { useRuns } from '../../src/state/runStore.ts';
+import { useDatasets } from '../../src/state/datasetStore.ts';
+import { datasetStamp, useDatasetAnswers } from '../../src/state/exampleRows.ts';
+import { AblationForm } from '../../src/ui/ablation/AblationForm.tsx';
+import { ABLATION_EVAL_LIMIT, defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
+import { runConfigFromFlags } from '../../src/cli/runFlags.ts';
+import { renderNow } from '../helpers/render.ts';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
+
+const initial = { jobs: useJobs.getState(), runs: useRuns.getState(), datasets: useDatasets.getState(), answers: useDatasetAnswers.getState() };
+afterEach(() => {
+  useJobs.setState(initial.jobs);
+  useRuns.setState(initial.runs);
+  useDatasets.setState(initial.datasets);
+  useDatasetAnswers.setState(initial.answers);
+});
+
+const dataset = { id: 'd', name: 'my calls.jsonl', createdAt: 1, exampleCount: 400, fingerprint: 'sha256:x', split: { seed: 1, evalFraction: 0.1 } };
+/** The form with a dataset whose summary counts `heldOut` held-out examples in use (null: not counted yet). */
+function form(heldOut: number | null): string {
+  useDatasets.setState({ datasets: [dataset] as never, selectedId: 'd' } as never);
+  const key = `summary\u0001${datasetStamp(dataset as never)}`;
+  useDatasetAnswers.setState({ answers: heldOut === null ? {} : { [key]: { value: { included: 360 + heldOut, trainIncluded: 360 }, asking: false, progress: null } } });
+  return renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false })).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+}
+const text = (html: string, testId: string) => new RegExp(`data-testid="${testId}">([^<]*)<`).exec(html)?.[1];
+
+describe('the ablation’s held-out examples', () => {
+  it('are all of them up to 64 by default, in the studio and the CLI', () => {
+    expect(ABLATION_EVAL_LIMIT).toBe(64);
+    expect(DEFAULT_ABLATION_DRAFT.evalLimit).toBe(ABLATION_EVAL_LIMIT);
+    expect(defaultAblationConfig(runConfigFromFlags({})).evalLimit).toBe(ABLATION_EVAL_LIMIT);
+  });
+});
+
+describe('the Ablation form’s cost', () => {
+  it('says the training steps of all the arms and the answers their evaluations decode', () => {
+    useRuns.setState({ draft: { ...initial.runs.draft, steps: 300 } });
+    useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, hdrRounds: 1, hdrStepsPerRound: 2, hdrMineLimit: 8, maxNewTokens: 512 } });
+    expect(text(form(40), 'ablation-work')).toBe('5 arms train 300 steps each: 1,500 training steps; the SSB + HDR arm mines 8 training examples and retrains up to 1 round of 2 steps. Then each of the 6 arms answers all 40 held-out examples: 240 answers of up to 512 new tokens.');
+    // More held out than the limit: that many of them. Not counted yet: up to the limit.
+    expect(text(form(500), 'ablation-work')).toContain('Then each of the 6 arms answers 64 of the 500 held-out examples: 384 answers');
+    expect(text(form(null), 'ablation-work')).toContain('Then each of the 6 arms answers up to 64 held-out examples: up to 384 answers');
+    // Without the HDR arm, no word of it.
+    useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, rules: ['grad'], hdrRule: null } });
+    expect(text(form(40), 'ablation-work')).toMatch(/^3 arms train 300 steps each: 900 training steps\. Then each of the 3 arms answers all 40 held-out examples: 120 answers/);
+  });
+
+  it('says what the examples it will ask can tell apart, not what the limit could', () => {
+    useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, evalLimit: 64 } });
+    expect(text(form(4), 'ablation-held-out-note')).toMatch(/^With 4 held-out examples no difference between arms can be told from chance/);
+  });
+});
