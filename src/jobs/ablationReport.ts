@@ -108,14 +108,33 @@ export function alphaCell(a: AblationArmResult, bounds: AlphaBounds): string {
  * steps come on top of the steps every arm trained, so a reader comparing arms knows it trained more. */
 export function hdrArmText(h: NonNullable<AblationArmResult['hdr']>): string {
   const steps = h.steps === undefined ? '' : `, ${plural(h.steps, 'step')} retrained past the arm it starts from`;
-  return `HDR: ${plural(h.rounds, 'round')} (${hdrStopText(h.stopReason)}), hard cases ${h.poolStart} → ${h.poolEnd}, ${plural(h.added, 'example')} added${steps}`;
+  return `HDR: ${plural(h.rounds, 'round')} (${hdrStopText(h.stopReason)}), ${hdrPoolText(h)}${steps}`;
 }
 
-/** The HDR arms' extra training, for the report's opening line; null when there is none. */
+const hdrPoolText = (h: NonNullable<AblationArmResult['hdr']>) => `hard cases ${h.poolStart} → ${h.poolEnd}, ${plural(h.added, 'example')} added`;
+
+/** The arm an HDR arm is unchanged from (it retrained no step, so it holds that arm's adapter), or
+ * null: its row is that arm's again, which the table and the verdict would otherwise leave unsaid. */
+export function hdrArmSameAs(a: AblationArmResult): string | null {
+  return a.hdr?.steps === 0 ? a.id.replace(/\+hdr$/, '') : null;
+}
+
+/** What an HDR arm's rounds did and why they stopped, in a sentence: where the arm's results are
+ * read, not only under "which run is which". */
+function hdrArmNote(a: AblationArmResult): string {
+  const h = a.hdr!;
+  const from = a.id.replace(/\+hdr$/, '');
+  const why = `${hdrStopText(h.stopReason)}: ${hdrPoolText(h)}`;
+  if (hdrArmSameAs(a)) return `${a.id} is the same as ${from}: HDR retrained no step (${why}), so it kept ${from}'s adapter.`;
+  const steps = h.steps === undefined ? 'retrains in its HDR rounds' : `retrains ${plural(h.steps, 'more step')} in ${plural(h.rounds, 'HDR round')}`;
+  return `${a.id} starts from the adapter of ${from} and ${steps} (${why}).`;
+}
+
+/** The HDR arms' extra training and why their rounds stopped, for the report's opening line; null
+ * when there is none. */
 export function hdrArmsNote(r: AblationResult): string | null {
   const arms = r.arms.filter((a) => a.hdr);
-  if (!arms.length) return null;
-  return arms.map((a) => `${a.id} starts from the adapter of ${a.id.replace(/\+hdr$/, '')} and ${a.hdr!.steps === undefined ? 'retrains in its HDR rounds' : `retrains ${plural(a.hdr!.steps, 'more step')} in ${plural(a.hdr!.rounds, 'HDR round')}`}.`).join(' ');
+  return arms.length ? arms.map(hdrArmNote).join(' ') : null;
 }
 
 /** Why the arms trained without some examples: too long, or not renderable by the chat template

@@ -181,7 +181,7 @@ describe('the Ablation panel’s account of the training', () => {
     useRuns.setState({ runs: [{ id: 'abl-2', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
     const html = renderNow(createElement(AblationResults));
     expect(html).toContain('2 training examples were skipped in every arm: 1 did not fit the sequence length, 1 the chat template cannot render.');
-    expect(html).toContain('ssb:grad+hdr starts from the adapter of ssb:grad and retrains 4 more steps in 2 HDR rounds.');
+    expect(html).toContain('ssb:grad+hdr starts from the adapter of ssb:grad and retrains 4 more steps in 2 HDR rounds (the round limit was reached: hard cases 3 → 1, 1 example added).');
     expect(html).toContain('HDR: 2 rounds (the round limit was reached), hard cases 3 → 1, 1 example added, 4 steps retrained past the arm it starts from');
     // One example: said in the singular ("1 training examples … were skipped").
     r.skipped = 1;
@@ -189,6 +189,25 @@ describe('the Ablation panel’s account of the training', () => {
     expect(renderNow(createElement(AblationResults))).toContain('1 training example did not fit the sequence length and was skipped in every arm.');
     r.unrendered = 1;
     expect(renderNow(createElement(AblationResults))).toContain('1 training example the chat template cannot render was skipped in every arm.');
+  });
+});
+
+describe('an SSB + HDR arm whose rounds retrained nothing', () => {
+  // The report said "ssb:uncertainty+hdr … retrains 0 more steps in 0 HDR rounds." and why (the pool
+  // stopped shrinking, nothing added) only inside the folded "Which run is which".
+  it('says why, and that the arm is its SSB arm unchanged, in the panel (the note and its row), report.md and the CLI’s words', async () => {
+    const r = result();
+    r.arms[1] = { ...r.arms[0], id: 'ssb:grad+hdr', hdr: { rounds: 1, poolStart: 6, poolEnd: 6, added: 0, stopReason: 'pool_stopped_shrinking', steps: 0 } };
+    const note = "ssb:grad+hdr is the same as ssb:grad: HDR retrained no step (the pool stopped shrinking: hard cases 6 → 6, 0 examples added), so it kept ssb:grad's adapter.";
+    const { ablationMarkdown, hdrArmsNote } = await import('../../src/jobs/ablationReport.ts');
+    expect(hdrArmsNote(r)).toBe(note);
+    expect(ablationMarkdown(r)).toContain(note);
+    useJobs.setState({ running: null, rows: new Set() });
+    useRuns.setState({ runs: [{ id: 'abl-hdr0', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+    expect(html).toContain(note);
+    expect(/data-testid="ablation-arm-ssb:grad\+hdr"[\s\S]*?<\/th>/.exec(html)![0]).toContain('(same as ssb:grad)');
+    expect(/data-testid="ablation-arm-ssb:grad"[\s\S]*?<\/th>/.exec(html)![0]).not.toContain('same as');
   });
 });
 

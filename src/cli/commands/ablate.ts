@@ -18,7 +18,7 @@ import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
 import { ablationEndText, hdrArmNothingToMine, type AblationArmResult, type AblationResult } from '../../jobs/ablate.ts';
 import { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
-import { ABLATION_FILES, ABLATION_RUNS_FOLDER, ablationVerdict, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
+import { ABLATION_FILES, ABLATION_RUNS_FOLDER, ablationVerdict, alphaMove, hdrArmsNote, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -201,6 +201,9 @@ const ablate: CliCommand = {
     const ending = ablationEnding(result, arms.length);
     for (const line of ending.failures) console.error(inCommandWords(line, ablate));
     if (ending.summary) console.log(ending.summary);
+    // What the HDR arm did (or that it is its SSB arm unchanged), before the verdict that compares it.
+    const hdrNote = hdrArmsNote(result);
+    if (hdrNote) console.log(hdrNote);
     const verdict = ablationVerdict(result);
     if (verdict) console.log(verdict);
     console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, ABLATION_RUNS_FOLDER)}`);

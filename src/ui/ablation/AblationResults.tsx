@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ablationVerdict, alphaCell, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
+import { ablationVerdict, alphaCell, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
@@ -140,11 +140,13 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
           <tbody>
             {result.arms.map((a, i) => {
               const b = a.summary.bfcl;
+              const sameAs = hdrArmSameAs(a);
               return (
                 <tr key={a.id} data-testid={`ablation-arm-${a.id}`} title={a.label}>
                   <th scope="row">
                     <span className="swatch" style={{ background: color(i) }} />
                     {a.id}
+                    {sameAs && <span className="muted"> (same as {sameAs})</span>}
                   </th>
                   <td>{tallyText(a.summary)}</td>
                   <td>{alphaCell(a, result.shared)}</td>
