@@ -181,7 +181,7 @@ export function ablationMarkdown(r: AblationResult): string {
   const lines = [
     `# Ablation: ${r.name}`,
     '',
-    `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
+    `Every arm trained ${plural(s.steps, 'step')} from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
     ...(r.dataset ? [`Data: ${r.dataset.name} (${shortFingerprint(r.dataset.fingerprint)}).`] : []),
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(hdrArmsNote(r) ? [hdrArmsNote(r)!] : []),

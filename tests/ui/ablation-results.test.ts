@@ -389,3 +389,24 @@ describe('an ablation’s verdict', () => {
     expect(ablationVerdict(withArms([arm('sft', 'sft', 31), arm('ssb:grad', 'ssb:grad', 30, { right: 0, wrong: 1 })]))).toMatch(/^Highest accuracy: sft, 100.0% \(31\/31\)\. /);
   });
 });
+
+describe('a one-step ablation', () => {
+  // "Every arm: 1 steps" in the form, "1 steps each" over the results.
+  it('says "1 step" in the form, the results and report.md', async () => {
+    const { AblationForm } = await import('../../src/ui/ablation/AblationForm.tsx');
+    const { ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    const draft = useRuns.getState().draft;
+    useRuns.setState({ draft: { ...draft, steps: 1 } });
+    const form = renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false })).replace(/<!-- -->/g, '');
+    useRuns.setState({ draft });
+    expect(form).toMatch(/\b1 step,/);
+    expect(form).not.toContain('1 steps');
+    const r = { ...result(), heldOut: 1, shared: { ...result().shared, steps: 1 } };
+    useJobs.setState({ running: null, rows: new Set() });
+    useRuns.setState({ runs: [{ id: 'abl-1step', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
+    expect(html).toContain('2 arms · 1 step each');
+    expect(html).toContain('1 held-out example per arm');
+    expect(ablationMarkdown(r)).toContain('Every arm trained 1 step from the same seed');
+  });
+});

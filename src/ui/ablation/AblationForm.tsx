@@ -13,6 +13,7 @@ import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts';
 import { heldOutChanceNote } from '../../eval/pairedTest.ts';
+import { plural } from '../format.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -54,7 +55,7 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
       <p className="muted" data-testid="ablation-shared">
-        Every arm: {training.steps} steps, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
+        Every arm: {plural(training.steps, 'step')}, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
         α₀ = {training.alpha0} within [{training.alphaMin}, {training.alphaMax}] (set in the Training panel).
       </p>
       <div className="configform">
