@@ -15,6 +15,7 @@ import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineCha
 import { ruleText } from '../eval/ruleWords.ts';
 import { alphaChangeText, alphaPath, alphaSwingShort, alphaSwingText } from '../train/alphaPath.ts';
 import { shortFingerprint } from '../snapshot/trained-on.ts';
+import type { RunConfig } from '../train/config.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
 export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
@@ -31,6 +32,16 @@ export interface ReportFile {
 const pct = (x: number | undefined | null) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(1)}%`);
 const bucketPct = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+/** LoRA's settings in words: its alpha is a scale, named so, because α here is the balance weight. */
+export function loraText(lora: Pick<RunConfig['lora'], 'rank' | 'alpha'>): string {
+  return `LoRA rank ${lora.rank}, scale ${lora.alpha}`;
+}
+
+/** Where the balance weight starts and the bounds it stays in, naming the α₀ the tables show. */
+export function alphaStartText(s: Pick<RunConfig, 'alpha0' | 'alphaMin' | 'alphaMax'>): string {
+  return `α, the weight on the reasoning loss, starts at α₀ = ${s.alpha0} and stays within [${s.alphaMin}, ${s.alphaMax}]`;
+}
 
 /** An accuracy with its counts; no score where nothing was asked (0 of 0 is not 0%). */
 export function tallyText(t: CategoryTally): string {
@@ -181,7 +192,7 @@ export function ablationMarkdown(r: AblationResult): string {
   const lines = [
     `# Ablation: ${r.name}`,
     '',
-    `Every arm trained ${plural(s.steps, 'step')} from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
+    `Every arm trained ${plural(s.steps, 'step')} from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, ${loraText(s.lora)} on ${s.lora.targets.join(',')}; ${alphaStartText(s)}.`,
     ...(r.dataset ? [`Data: ${r.dataset.name} (${shortFingerprint(r.dataset.fingerprint)}).`] : []),
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(hdrArmsNote(r) ? [hdrArmsNote(r)!] : []),

@@ -140,7 +140,7 @@ export function App() {
           {panel === 'training' && <TrainingPanel onOpenDashboard={() => openPanel('dashboard')} />}
           {panel === 'dashboard' && <DashboardPanel theme={theme} />}
           {panel === 'eval' && <EvalPanel />}
-          {panel === 'ablation' && <AblationPanel />}
+          {panel === 'ablation' && <AblationPanel onOpenTraining={() => openPanel('training')} />}
           {panel === 'playground' && <PlaygroundPanel />}
           {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => openPanel('dashboard')} onOpenEval={() => openPanel('eval')} />}
         </main>

@@ -45,7 +45,7 @@ export const tests = {
     await screenshot('training-balance-rule', page);
 
     await openPanel(page, 'Ablation');
-    assert.match(await page.getByTestId('ablation-shared').innerText(), /Every arm: 2 steps, batch 1, sequence 448/);
+    assert.match(await page.getByTestId('ablation-shared').innerText(), /Every arm trains with the Training panel's settings: 2 steps, batch 1, sequence 448, learning rate 0\.01, LoRA rank 2, scale /);
     assert.equal(await page.getByTestId('ablation-arms').innerText(), '6 arms: sft, fixed:0.7, ssb:grad, ssb:uncertainty, ssb:dwa, ssb:uncertainty+hdr');
     await page.getByRole('checkbox', { name: 'grad' }).uncheck();
     await page.getByRole('checkbox', { name: 'dwa' }).uncheck();

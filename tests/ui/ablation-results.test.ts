@@ -408,5 +408,8 @@ describe('a one-step ablation', () => {
     expect(html).toContain('2 arms · 1 step each');
     expect(html).toContain('1 held-out example per arm');
     expect(ablationMarkdown(r)).toContain('Every arm trained 1 step from the same seed');
+    // LoRA's alpha is its scale: α is the balance weight only.
+    expect(html).toContain('seed 1, LoRA rank 4, scale 8 ·');
+    expect(ablationMarkdown(r)).toContain('learning rate 0.001, LoRA rank 4, scale 8 on q_proj; α, the weight on the reasoning loss, starts at α₀ = 0.7 and stays within [0.05, 0.95].');
   });
 });

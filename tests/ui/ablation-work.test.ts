@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useJobs, DEFAULT_ABLATION_DRAFT } from '../../src/state/jobStore.ts';
 import { useRuns } from '../../src/state/runStore.ts';
 import { useDatasets } from '../../src/state/datasetStore.ts';
+import { useModel } from '../../src/state/modelStore.ts';
 import { datasetStamp, useDatasetAnswers } from '../../src/state/exampleRows.ts';
 import { AblationForm } from '../../src/ui/ablation/AblationForm.tsx';
 import { ABLATION_EVAL_LIMIT, defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
@@ -15,12 +16,13 @@ import { renderNow } from '../helpers/render.ts';
 
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
 
-const initial = { jobs: useJobs.getState(), runs: useRuns.getState(), datasets: useDatasets.getState(), answers: useDatasetAnswers.getState() };
+const initial = { jobs: useJobs.getState(), runs: useRuns.getState(), datasets: useDatasets.getState(), answers: useDatasetAnswers.getState(), model: useModel.getState() };
 afterEach(() => {
   useJobs.setState(initial.jobs);
   useRuns.setState(initial.runs);
   useDatasets.setState(initial.datasets);
   useDatasetAnswers.setState(initial.answers);
+  useModel.setState(initial.model);
 });
 
 const dataset = { id: 'd', name: 'my calls.jsonl', createdAt: 1, exampleCount: 400, fingerprint: 'sha256:x', split: { seed: 1, evalFraction: 0.1 } };
@@ -52,6 +54,21 @@ describe('the Ablation form’s cost', () => {
     // Without the HDR arm, no word of it.
     useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, rules: ['grad'], hdrRule: null } });
     expect(text(form(40), 'ablation-work')).toMatch(/^3 arms train 300 steps each: 900 training steps\. Then each of the 3 arms answers all 40 held-out examples: 120 answers/);
+  });
+
+  // It named neither the dataset nor the model, said "(set in the Training panel)" with no way there,
+  // and "LoRA r=4 α=8; α₀ = 0.7": α for LoRA's scale and for the balance weight alike.
+  it('names the dataset and model, says the shared settings are the Training panel’s with a way there, and keeps α for the balance weight', () => {
+    useRuns.setState({ draft: { ...initial.runs.draft, steps: 20, lora: { ...initial.runs.draft.lora, rank: 4, alpha: 8 }, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95 } });
+    useModel.setState({ info: { ref: 'Qwen/Qwen3-0.6B' } as never });
+    const html = renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false, onOpenTraining: () => undefined })).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+    expect(html).toContain('Dataset: <strong>none</strong>');
+    const named = form(40);
+    expect(named).toContain('Dataset: <strong>my calls.jsonl</strong> · Model: <strong>Qwen/Qwen3-0.6B</strong>');
+    const shared = /data-testid="ablation-shared">([\s\S]*?)<\/p>/.exec(html)![1];
+    expect(shared).toMatch(/^Every arm trains with the Training panel's settings: 20 steps, batch \d+, sequence \d+, learning rate [\d.e-]+, LoRA rank 4, scale 8, seed \d+; α, the weight on the reasoning loss, starts at α₀ = 0.7 and stays within \[0.05, 0.95\]\. <button/);
+    expect(shared).toContain('data-testid="ablation-open-training">Change them in the Training panel</button>');
+    expect(shared).not.toMatch(/α=|r=/);
   });
 
   it('says what the examples it will ask can tell apart, not what the limit could', () => {

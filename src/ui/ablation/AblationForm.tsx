@@ -1,6 +1,8 @@
 // The ablation's settings: its name, the rules compared, the SSB + HDR arm, the evaluation and the
-// HDR arm's rounds. What every arm shares comes from the Training panel and is shown here.
-import { ablationArmIds, ablationDraftProblem, ablationDraftWork, useJobs } from '../../state/jobStore.ts';
+// HDR arm's rounds. The dataset and model it runs on, and what every arm shares, come from the
+// Dataset, Model and Training panels: shown here with the way back to the Training panel, and what
+// all of it costs in training steps and answers.
+import { ablationArmIds, ablationDraftProblem, ablationDraftWork, alphaStartText, loraText, useJobs } from '../../state/jobStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useDatasetSummary } from '../../state/exampleRows.ts';
 import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../state/runStore.ts';
@@ -15,7 +17,7 @@ import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts
 import { heldOutChanceNote } from '../../eval/pairedTest.ts';
 import { plural } from '../format.ts';
 
-export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
+export function AblationForm({ datasetId, disabled, onOpenTraining }: { datasetId: string | null; disabled: boolean; onOpenTraining?: () => void }) {
   const d = useJobs((s) => s.ablationDraft);
   const set = useJobs((s) => s.setAblationDraft);
   const start = useJobs((s) => s.startAblation);
@@ -54,9 +56,17 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
     // Not disabled while a job runs (that would drop the focus from its button): the button is off instead.
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
+      <p data-testid="ablation-target">
+        Dataset: <strong>{dataset?.name ?? 'none'}</strong> · Model: <strong>{model?.ref ?? 'none'}</strong>
+      </p>
       <p className="muted" data-testid="ablation-shared">
-        Every arm: {plural(training.steps, 'step')}, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
-        α₀ = {training.alpha0} within [{training.alphaMin}, {training.alphaMax}] (set in the Training panel).
+        Every arm trains with the Training panel's settings: {plural(training.steps, 'step')}, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, {loraText(training.lora)}, seed {training.seed};{' '}
+        {alphaStartText(training)}.{' '}
+        {onOpenTraining && (
+          <button type="button" className="link" onClick={onOpenTraining} data-testid="ablation-open-training">
+            Change them in the Training panel
+          </button>
+        )}
       </p>
       <div className="configform">
         <div className="field">

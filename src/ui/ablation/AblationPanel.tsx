@@ -11,7 +11,7 @@ import { AblationForm } from './AblationForm.tsx';
 import { AblationResults } from './AblationResults.tsx';
 import { useAblationPlanFollowsForm } from '../model/usePlanFollowsDraft.ts';
 
-export function AblationPanel() {
+export function AblationPanel({ onOpenTraining }: { onOpenTraining?: () => void } = {}) {
   const error = useJobs((s) => errorFor(s, ['ablation']));
   const notice = useJobs((s) => (s.noticeKind === 'ablation' ? s.notice : null));
   const dismiss = useJobs((s) => s.dismiss);
@@ -33,7 +33,7 @@ export function AblationPanel() {
       {notice && <Alert kind="notice" message={notice} onDismiss={dismiss} testId="job-notice" />}
       {missing && <p className="muted">{missing}</p>}
       <JobProgress kinds={['ablation']} />
-      <AblationForm datasetId={dataset?.id ?? null} disabled={!!missing} />
+      <AblationForm datasetId={dataset?.id ?? null} disabled={!!missing} onOpenTraining={onOpenTraining} />
       <AblationResults />
     </section>
   );
