@@ -413,3 +413,21 @@ describe('a one-step ablation', () => {
     expect(ablationMarkdown(r)).toContain('learning rate 0.001, LoRA rank 4, scale 8 on q_proj; α, the weight on the reasoning loss, starts at α₀ = 0.7 and stays within [0.05, 0.95].');
   });
 });
+
+describe('an ablation where no answer failed', () => {
+  // "Failures by rule" was a table of arm names under no column.
+  it('says there were no failures instead of an empty table, as report.md does', async () => {
+    const r = result();
+    r.arms = r.arms.map((a) => ({ ...a, summary: { ...a.summary, correct: 4, accuracy: 1, failureRules: {} } }));
+    useJobs.setState({ running: null, rows: new Set() });
+    useRuns.setState({ runs: [{ id: 'abl-nofail', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+    expect(html).toContain('<p class="muted" data-testid="ablation-failures">Failures by rule: no failures, every arm\'s answers passed the checker.</p>');
+    expect(html).not.toContain('<caption>Failures by rule</caption>');
+    const { ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    expect(ablationMarkdown(r)).toContain('## Failures by rule\n\nNo failures.');
+    // With a failure, the table.
+    useRuns.setState({ runs: [{ id: 'abl-fail', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: result() } as never] });
+    expect(renderNow(createElement(AblationResults))).toContain('<caption>Failures by rule</caption>');
+  });
+});

@@ -167,31 +167,38 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
           </tbody>
         </table>
       </div>
-      <div className="table-scroll">
-        <table className="ablation-table" data-testid="ablation-failures">
-          <caption>Failures by rule</caption>
-          <thead>
-            <tr>
-              <th scope="col">Arm</th>
-              {rules.map((r) => (
-                <th key={r} scope="col" title={r}>
-                  {ruleWords(r)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {result.arms.map((a) => (
-              <tr key={a.id}>
-                <th scope="row">{a.id}</th>
+      {/* With nothing failed the table had a column of arm names under no rule. */}
+      {rules.length === 0 ? (
+        <p className="muted" data-testid="ablation-failures">
+          Failures by rule: no failures, every arm's answers passed the checker.
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table className="ablation-table" data-testid="ablation-failures">
+            <caption>Failures by rule</caption>
+            <thead>
+              <tr>
+                <th scope="col">Arm</th>
                 {rules.map((r) => (
-                  <td key={r}>{a.summary.failureRules[r] ?? 0}</td>
+                  <th key={r} scope="col" title={r}>
+                    {ruleWords(r)}
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {result.arms.map((a) => (
+                <tr key={a.id}>
+                  <th scope="row">{a.id}</th>
+                  {rules.map((r) => (
+                    <td key={r}>{a.summary.failureRules[r] ?? 0}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       <div className="charts">
         <StaticChart title="Call-token loss per arm" lines={curves.call} testId="ablation-chart-call" />
         <StaticChart title="Reasoning-token loss per arm" lines={curves.cot} testId="ablation-chart-cot" />
