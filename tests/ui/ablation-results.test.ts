@@ -206,7 +206,7 @@ describe('an SSB + HDR arm whose rounds retrained nothing', () => {
     useRuns.setState({ runs: [{ id: 'abl-hdr0', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
     const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
     expect(html).toContain(note);
-    expect(/data-testid="ablation-arm-ssb:grad\+hdr"[\s\S]*?<\/th>/.exec(html)![0]).toContain('(same as ssb:grad)');
+    expect(/data-testid="ablation-arm-ssb:grad\+hdr"[\s\S]*?<\/th>/.exec(html)![0]).toContain('same as ssb:grad</span>');
     expect(/data-testid="ablation-arm-ssb:grad"[\s\S]*?<\/th>/.exec(html)![0]).not.toContain('same as');
   });
 });
@@ -268,7 +268,7 @@ describe('an ablation’s answers beside SFT’s', () => {
     r.arms[0] = { ...r.arms[0], vsSft: { shared: 4, same: 1, nowRight: ['ex-2', 'ex-3'], nowWrong: ['ex-4'] } };
     useRuns.setState({ runs: [{ id: 'abl-3', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
     const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
-    expect(html).toContain('<td title="right where SFT is wrong (ex-2, ex-3); wrong where SFT is right (ex-4)">+2 −1 (1 of 4 the same; p = 1.00)</td>');
+    expect(html).toContain('<td class="wrap" title="right where SFT is wrong (ex-2, ex-3); wrong where SFT is right (ex-4)">+2 −1 (1 of 4 the same; p = 1.00)</td>');
     // An arm not set beside SFT (SFT itself, or a result from before) says nothing.
     const fixedRow = /data-testid="ablation-arm-fixed"[\s\S]*?<\/tr>/.exec(html)![0];
     expect(fixedRow).not.toMatch(/[+]\d+ −\d+/);
@@ -429,5 +429,18 @@ describe('an ablation where no answer failed', () => {
     // With a failure, the table.
     useRuns.setState({ runs: [{ id: 'abl-fail', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: result() } as never] });
     expect(renderNow(createElement(AblationResults))).toContain('<caption>Failures by rule</caption>');
+  });
+});
+
+describe('the ablation table at a laptop’s width', () => {
+  // "Answers vs SFT" came after the BFCL buckets and the categories, scrolled out of sight at 1280 px.
+  it('puts what judges an arm first: its accuracy and its answers beside SFT’s, which wrap', () => {
+    useJobs.setState({ running: null, rows: new Set() });
+    useRuns.setState({ runs: [{ id: 'abl-cols', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: result() } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
+    const table = html.slice(html.indexOf('data-testid="ablation-table"'));
+    const heads = [...table.slice(0, table.indexOf('</thead>')).matchAll(/<th scope="col"[^>]*>([^<]*)</g)].map((m) => m[1].trim());
+    expect(heads.slice(0, 4)).toEqual(['Arm', 'Accuracy', 'Answers vs SFT', 'α₀ → final α']);
+    expect(table).toMatch(/<th scope="col" class="wrap"[^>]*>Answers vs SFT/);
   });
 });

@@ -112,14 +112,15 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
             <tr>
               <th scope="col">Arm</th>
               <th scope="col">Accuracy</th>
+              {/* Beside the accuracy, not past the categories: at 1280 px it was scrolled out of sight. */}
+              <th scope="col" className="wrap" title="Held-out examples right here that SFT gets wrong (+), wrong here that SFT gets right (−), the answers word for word SFT's, and p: how often so uneven a split would come by chance were the arm and SFT equally good (exact McNemar test; above 0.05 it could be chance)">
+                Answers vs SFT
+              </th>
               <th scope="col">α₀ → final α</th>
               <th scope="col" title="BFCL's single-turn buckets combined as the leaderboard does">BFCL overall</th>
               <th scope="col">Non-live AST</th>
               <th scope="col">Live AST</th>
               <th scope="col">Hallucination</th>
-              <th scope="col" title="Held-out examples right here that SFT gets wrong (+), wrong here that SFT gets right (−), the answers word for word SFT's, and p: how often so uneven a split would come by chance were the arm and SFT equally good (exact McNemar test; above 0.05 it could be chance)">
-                Answers vs SFT
-              </th>
               {categories.map((c) => (
                 <th key={c} scope="col" title={c}>
                   {categoryWords(c)}
@@ -146,15 +147,15 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                   <th scope="row">
                     <span className="swatch" style={{ background: color(i) }} />
                     {a.id}
-                    {sameAs && <span className="muted"> (same as {sameAs})</span>}
+                    {sameAs && <span className="muted arm-note">same as {sameAs}</span>}
                   </th>
                   <td>{tallyText(a.summary)}</td>
+                  <td className="wrap" title={a.vsSft ? vsSftIds(a.vsSft) || 'the same verdict on every example' : undefined}>{vsSftText(a)}</td>
                   <td>{alphaCell(a, result.shared)}</td>
                   <td>{bucket(b?.overall)}</td>
                   <td>{bucket(b?.nonLive)}</td>
                   <td>{bucket(b?.live)}</td>
                   <td>{bucket(b?.hallucination)}</td>
-                  <td title={a.vsSft ? vsSftIds(a.vsSft) || 'the same verdict on every example' : undefined}>{vsSftText(a)}</td>
                   {categories.map((c) => {
                     const t = a.summary.byCategory[c];
                     return <td key={c}>{t ? tallyText(t) : '—'}</td>;
