@@ -4,7 +4,8 @@
 // balance rule compared, and `ssb:<rule>+hdr` (HDR rounds starting from that SSB arm's adapter and
 // balance state). Every arm is a normal run of its workspace (a training run, or an HDR run for the
 // HDR arm), then its adapter is evaluated on the same held-out examples with the same decoding (an
-// evaluation run). The result (accuracy per category, BFCL's aggregate, failures by rule, the
+// evaluation run). The base model (no adapter) is evaluated first, alike: the reference that says
+// whether any arm learned anything. The result (accuracy per category, BFCL's aggregate, failures by rule, the
 // loss and α curves, which run is which) is kept by the ablation's own store, which writes the
 // report (./ablationReport.ts) where its home keeps files.
 // Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
@@ -24,7 +25,7 @@ import { evaluateJob, type Decoding } from './evaluate.ts';
 import { fitSamples, fitSamplesOnGpu, hdrJob } from './hdr.ts';
 import type { RunStore, RunWorkspace } from './store/runStore.ts';
 import { trainJob } from './train.ts';
-import { ablationArms, ARM_OF, validateAblationConfig, type AblationArm, type AblationConfig } from './ablationConfig.ts';
+import { ablationArms, ARM_OF, BASE_MODEL, validateAblationConfig, type AblationArm, type AblationConfig } from './ablationConfig.ts';
 
 /** One point of an arm's curves (an optimizer step; the HDR arm's retraining steps follow its
  * SSB arm's steps, numbered on). */
@@ -59,9 +60,17 @@ export interface AblationArmResult {
   vsSft?: AnswerComparison;
 }
 
+/** The base model with no adapter, evaluated as the arms are: what training changed is read against it. */
+export interface AblationBaseResult {
+  evalRun: { id: string; name: string };
+  summary: EvalSummary;
+}
+
 export interface AblationResult {
   name: string;
   arms: AblationArmResult[];
+  /** Absent where its evaluation did not finish (cancelled), and in results made before. */
+  base?: AblationBaseResult;
   /** Held-out examples each arm answered. */
   heldOut: number;
   /** What every arm shared. */
@@ -98,6 +107,8 @@ export interface AblationEvents {
   onPhase?(arm: AblationArm, phase: 'training' | 'hdr' | 'evaluating', index: number, arms: number): void;
   onStep?(armId: string, m: StepMetrics): void;
   onArmDone?(arm: AblationArmResult): void;
+  /** The base model's evaluation, before the first arm. */
+  onBaseDone?(base: AblationBaseResult): void;
   /** Examples that do not fit the sequence length or cannot be rendered, one message each (once, from the first arm that tokenizes). */
   onSkipped?(messages: string[]): void;
 }
@@ -186,12 +197,28 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
   let skippedTold = false;
   /** Arms that ran to an end, finished or failed. */
   const tried = () => result.arms.length + failed.length;
+  // Progress counts the base model's evaluation as the first of the ablation's parts.
+  const parts = arms.length + 1;
+  /** The base model on the held-out examples, as an arm's adapter is evaluated (its own evaluation
+   * run, the same decoding); null when the ablation was cancelled meanwhile. */
+  const evaluateBase = async (): Promise<AblationBaseResult | null> => {
+    // Cancelled before it began: no evaluation row for answers never asked.
+    if (ctx.signal.aborted) return null;
+    const baseCtx: JobContext = { ...ctx, progress: (p) => ctx.progress({ ...p, label: `1 of ${parts}, ${BASE_MODEL}: ${p.label}` }) };
+    const evalName = `${job.name}${ARM_OF}eval ${BASE_MODEL}`;
+    const evalStore = await workspace.createRun({ kind: 'eval', name: evalName, config: { adapterRunId: null, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: null } });
+    ctx.claimRun?.(evalStore.id);
+    const report = await evaluateJob(baseCtx, { store: evalStore, examples: heldOut, adapter: null, decoding: c.decoding, trainedAsks });
+    if (report.aborted) return null;
+    const { predictions: _p, aborted: _a, ...summary } = report;
+    return { evalRun: { id: evalStore.id, name: evalName }, summary };
+  };
   /** One arm: trained (or HDR from the arm it names), then evaluated on the held-out examples;
    * null when the ablation was cancelled meanwhile. */
   const runArm = async (arm: AblationArm, index: number): Promise<AblationArmResult | null> => {
     const name = `${job.name}${ARM_OF}${arm.id}`;
-    // Progress names the arm: "arm 3 of 6, ssb:grad: training".
-    const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
+    // Progress names the arm: "4 of 7, arm ssb:grad: training".
+    const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `${index + 2} of ${parts}, arm ${arm.id}: ${p.label}` }) };
     let armStore: RunStore;
     let curve: AblationPoint[] = [];
     let hdr: AblationArmResult['hdr'];
@@ -298,6 +325,12 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     const nothingToMine = hdrArmNothingToMine(c, job.examples.train, 'run the ablation without its HDR arm');
     if (nothingToMine) throw new Error(nothingToMine);
     await store.setStatus('running', { lastStep: 0, modelRef: ctx.model.ref });
+    // A failure here (the GPU, a full disk) would fail every arm's evaluation too: it ends the ablation.
+    const base = await evaluateBase();
+    if (base) {
+      result.base = base;
+      events.onBaseDone?.(base);
+    }
     for (const [index, arm] of arms.entries()) {
       if (ctx.signal.aborted) break;
       if (arm.hdrFrom && !done.has(arm.hdrFrom)) {

@@ -70,6 +70,9 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
 /** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
 export const ARM_OF = ' · ';
 
+/** The model with no adapter, as the ablation's results name it (its evaluation: “<ablation> · eval base model”). */
+export const BASE_MODEL = 'base model';
+
 /** The ablation a training run is an arm of, among `runs` (the longest such name, should one
  * ablation's name start another's); undefined for a run of its own. */
 export function ablationOfArm<R extends { kind: string; name?: string }>(runs: readonly R[], row: R | undefined): R | undefined {
@@ -122,8 +125,8 @@ export function ablationArms(c: AblationConfig): AblationArm[] {
 }
 
 /** What an ablation will cost, in words, before it starts (the Ablation form and `studio ablate`
- * say the same): its arms' training steps in all and the answers its evaluations decode, so six
- * 300-step runs do not read as one. `heldOut`: the held-out examples the data has (null: not
+ * say the same): its arms' training steps in all and the answers its evaluations (the arms' and
+ * the base model's) decode, so six 300-step runs do not read as one. `heldOut`: the held-out examples the data has (null: not
  * counted yet). */
 export function ablationWorkText(c: AblationConfig, heldOut: number | null): string {
   const arms = ablationArms(c);
@@ -132,6 +135,7 @@ export function ablationWorkText(c: AblationConfig, heldOut: number | null): str
   const hdr = c.hdrRule === null ? '' : `; the SSB + HDR arm mines ${plural(c.hdrMineLimit, 'training example')} and retrains up to ${plural(c.hdr.maxRounds, 'round')} of ${plural(c.hdr.stepsPerRound, 'step')}`;
   const asked = heldOut === null ? c.evalLimit : Math.min(c.evalLimit, heldOut);
   const which = heldOut === null ? `up to ${c.evalLimit}` : heldOut <= c.evalLimit ? `all ${heldOut}` : `${c.evalLimit} of the ${heldOut}`;
-  const answers = `${heldOut === null ? 'up to ' : ''}${plural(arms.length * asked, 'answer')}`;
-  return `${training}${hdr}. Then each of the ${plural(arms.length, 'arm')} answers ${which} held-out examples: ${answers} of up to ${plural(c.decoding.maxNewTokens, 'new token')}.`;
+  // The base model answers them too, once: the reference every arm is read against.
+  const answers = `${heldOut === null ? 'up to ' : ''}${plural((arms.length + 1) * asked, 'answer')}`;
+  return `${training}${hdr}. Then the ${BASE_MODEL} and each of the ${plural(arms.length, 'arm')} answer ${which} held-out examples: ${answers} of up to ${plural(c.decoding.maxNewTokens, 'new token')}.`;
 }

@@ -10,6 +10,8 @@ import { tooLongNote } from '../eval/summaryNotes.ts';
 import { CHANCE_LEVEL, mcnemarExactP, pValueText } from '../eval/pairedTest.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
+import { BASE_MODEL } from './ablationConfig.ts';
+import type { EvalSummary } from '../eval/evaluate.ts';
 import { heldOutPercent, sameSplit, type SplitSettings } from '../data/split.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 import { ruleText } from '../eval/ruleWords.ts';
@@ -48,16 +50,27 @@ export function tallyText(t: CategoryTally): string {
   return `${t.total ? pct(t.accuracy) : '—'} (${t.correct}/${t.total})`;
 }
 
+/** A row of the accuracy tables: an arm (`arm`), or the base model the arms are read against. */
+export type ScoredRow = { id: string; summary: EvalSummary; arm?: AblationArmResult };
+
+/** The base model's row (where it was evaluated) and then the arms', in the tables' order. */
+export function scoredRows(r: Pick<AblationResult, 'arms' | 'base'>): ScoredRow[] {
+  return [...(r.base ? [{ id: BASE_MODEL, summary: r.base.summary }] : []), ...r.arms.map((a) => ({ id: a.id, summary: a.summary, arm: a }))];
+}
+
+/** What the base model's row is, under the tables that have one. */
+export const BASE_MODEL_NOTE = 'Base model: the model with no adapter, answering the same held-out examples with the same decoding: an arm no better than it learned nothing these examples measure.';
+
 /** Held-out examples no arm was asked (prompt and answer limit past the model's context; the same
  * for every arm, which all ask the same examples with the same limit), in words; null when none. */
 export function notAskedNote(r: AblationResult): string | null {
-  return tooLongNote({ tooLong: Math.max(0, ...r.arms.map((a) => a.summary.tooLong ?? 0)) }, r.shared.decoding.maxNewTokens);
+  return tooLongNote({ tooLong: Math.max(0, ...scoredRows(r).map((a) => a.summary.tooLong ?? 0)) }, r.shared.decoding.maxNewTokens);
 }
 
 /** Every category any arm was evaluated on, BFCL's order first. */
 export function reportCategories(r: AblationResult): string[] {
   const order = ['simple', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance', 'live_simple', 'live_multiple', 'live_parallel', 'live_parallel_multiple', 'live_irrelevance', 'live_relevance'];
-  const seen = new Set(r.arms.flatMap((a) => Object.keys(a.summary.byCategory)));
+  const seen = new Set(scoredRows(r).flatMap((a) => Object.keys(a.summary.byCategory)));
   return [...order.filter((c) => seen.has(c)), ...[...seen].filter((c) => !order.includes(c)).sort()];
 }
 
@@ -66,11 +79,11 @@ export const LATER_STEPS_NOTE = "Later steps: held-out examples that answer afte
 
 /** Whether any arm answered later steps of conversations (EvalSummary.byStep): the tables count them apart. */
 export function hasLaterSteps(r: AblationResult): boolean {
-  return r.arms.some((a) => a.summary.byStep);
+  return scoredRows(r).some((a) => a.summary.byStep);
 }
 
 /** An arm's answers after earlier calls of their conversation, or — where it was asked none. */
-export function laterStepsText(a: AblationArmResult): string {
+export function laterStepsText(a: Pick<ScoredRow, 'summary'>): string {
   return a.summary.byStep ? tallyText(a.summary.byStep.afterCalls) : '—';
 }
 
@@ -79,19 +92,19 @@ export const NOT_IN_TRAINING_NOTE = 'Not asked in training: the held-out example
 
 /** Whether some arm's held-out questions are also asked in training (EvalSummary.asked): the tables count the others apart. */
 export function hasAskedInTraining(r: AblationResult): boolean {
-  return r.arms.some((a) => a.summary.asked);
+  return scoredRows(r).some((a) => a.summary.asked);
 }
 
 /** An arm's answers to the held-out questions no training example asks, or — where it was not counted. */
-export function notInTrainingText(a: AblationArmResult): string {
+export function notInTrainingText(a: Pick<ScoredRow, 'summary'>): string {
   return a.summary.asked ? tallyText(a.summary.asked.notInTraining) : '—';
 }
 
 export function failureRules(r: AblationResult): string[] {
-  return [...new Set(r.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort();
+  return [...new Set(scoredRows(r).flatMap((a) => Object.keys(a.summary.failureRules)))].sort();
 }
 
-const score = (a: AblationArmResult) => a.summary.bfcl ?? bfclScore(a.summary.byCategory);
+const score = (a: ScoredRow) => a.summary.bfcl ?? bfclScore(a.summary.byCategory);
 const finalLoss = (a: AblationArmResult) => a.curve.at(-1)?.loss ?? null;
 
 type AlphaBounds = { alphaMin: number; alphaMax: number };
@@ -194,7 +207,7 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     `Every arm trained ${plural(s.steps, 'step')} from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, ${loraText(s.lora)} on ${s.lora.targets.join(',')}; ${alphaStartText(s)}.`,
     ...(r.dataset ? [`Data: ${r.dataset.name} (${shortFingerprint(r.dataset.fingerprint)}).`] : []),
-    `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
+    `Each adapter${r.base ? ', and the base model with none,' : ''} answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(hdrArmsNote(r) ? [hdrArmsNote(r)!] : []),
     ...(notAskedNote(r) ? [`${notAskedNote(r)}.`] : []),
     ...(skippedNote(r) ? [skippedNote(r)!] : []),
@@ -206,15 +219,17 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} |${later ? ' later steps |' : ''}${unasked ? ' not asked in training |' : ''} α₀ → final α | answers vs SFT |`,
     `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}${later ? '---|' : ''}${unasked ? '---|' : ''}---|---|`,
-    ...r.arms.map((a) => {
-      const b = score(a);
+    ...scoredRows(r).map((row) => {
+      const b = score(row);
       const byCat = cats.map((c) => {
-        const t = a.summary.byCategory[c];
+        const t = row.summary.byCategory[c];
         return t ? tallyText(t) : '—';
       });
-      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(a)} |` : ''}${unasked ? ` ${notInTrainingText(a)} |` : ''} ${alphaCell(a, s)} | ${vsSftText(a)} |`;
+      const { arm } = row;
+      return `| ${row.id} | ${tallyText(row.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} |${later ? ` ${laterStepsText(row)} |` : ''}${unasked ? ` ${notInTrainingText(row)} |` : ''} ${arm ? alphaCell(arm, s) : '—'} | ${arm ? vsSftText(arm) : '—'} |`;
     }),
     '',
+    ...(r.base ? [BASE_MODEL_NOTE, ''] : []),
     ...(later ? [LATER_STEPS_NOTE, ''] : []),
     ...(unasked ? [NOT_IN_TRAINING_NOTE, ''] : []),
     ...(r.arms.some((a) => a.vsSft) ? [VS_SFT_NOTE, ''] : []),
@@ -227,13 +242,14 @@ export function ablationMarkdown(r: AblationResult): string {
   if (rules.length === 0) lines.push('No failures.');
   else {
     lines.push(`| arm | ${rules.map(ruleText).join(' | ')} |`, `|---|${rules.map(() => '---|').join('')}`);
-    for (const a of r.arms) lines.push(`| ${a.id} | ${rules.map((rule) => a.summary.failureRules[rule] ?? 0).join(' | ')} |`);
+    for (const a of scoredRows(r)) lines.push(`| ${a.id} | ${rules.map((rule) => a.summary.failureRules[rule] ?? 0).join(' | ')} |`);
   }
-  const cut = r.arms.filter((a) => (a.summary.finishReasons?.length ?? 0) > 0);
+  const cut = scoredRows(r).filter((a) => (a.summary.finishReasons?.length ?? 0) > 0);
   if (cut.length) {
     lines.push('', `Answers that stopped at the ${s.decoding.maxNewTokens}-token limit: ${cut.map((a) => `${a.id} ${a.summary.finishReasons.length}`).join(', ')}. Raise the limit if they were cut off mid-answer: a cut-off answer fails.`);
   }
   lines.push('', '## The arms', '');
+  if (r.base) lines.push(`- **${BASE_MODEL}**: no adapter. Evaluation \`${r.base.evalRun.id}\`.`);
   for (const a of r.arms) {
     const hdr = a.hdr ? `; ${hdrArmText(a.hdr)}` : '';
     const flips = a.vsSft && a.vsSft.nowRight.length + a.vsSft.nowWrong.length > 0 ? ` Beside SFT: ${vsSftIds(a.vsSft)}.` : '';
@@ -267,30 +283,42 @@ export function vsSftText(a: AblationArmResult): string {
 const askedText = (n: number) => (n === 1 ? 'the one held-out example' : `all ${n} held-out examples`);
 
 /** Where every arm answered every example right (or every one wrong), the test is at its ceiling
- * (or floor): no ranking or p-value can tell the arms apart there, so that is the verdict. */
-function ceilingOrFloor(evaluated: AblationArmResult[]): string | null {
+ * (or floor): no ranking or p-value can tell the arms apart there, so that is the verdict, with
+ * the base model (`base`, where it was evaluated) beside it. */
+function ceilingOrFloor(evaluated: AblationArmResult[], base: EvalSummary | null): string | null {
   const asked = askedText(evaluated[0].summary.total);
-  if (evaluated.every((a) => a.summary.correct === a.summary.total)) {
-    return `Every arm answered ${asked} right: the test is at its ceiling and cannot tell the arms apart. Evaluate more held-out examples, or harder ones.`;
+  const every = (right: boolean) => (s: EvalSummary) => s.correct === (right ? s.total : 0);
+  const withBase = (right: boolean) => (!base ? '' : every(right)(base) ? `, and so did the ${BASE_MODEL} with no adapter` : ` (the ${BASE_MODEL} with no adapter: ${tallyText(base)})`);
+  if (evaluated.map((a) => a.summary).every(every(true))) {
+    return `Every arm answered ${asked} right${withBase(true)}: the test is at its ceiling and cannot tell the arms apart. Evaluate more held-out examples, or harder ones.`;
   }
-  if (evaluated.every((a) => a.summary.correct === 0)) {
-    return `Every arm answered ${asked} wrong: the test is at its floor and cannot tell the arms apart. Train longer, or see why they fail (the failures by rule).`;
+  if (evaluated.map((a) => a.summary).every(every(false))) {
+    return `Every arm answered ${asked} wrong${withBase(false)}: the test is at its floor and cannot tell the arms apart. Train longer, or see why they fail (the failures by rule).`;
   }
   return null;
 }
 
+/** The best arm against the base model, in a sentence: whether any arm does better than no
+ * adapter at all (the arms' ranking reads as if something was learned otherwise). */
+function baseSentence(base: EvalSummary, top: number): string {
+  if (top > base.accuracy) return `The ${BASE_MODEL} with no adapter scores ${tallyText(base)}.`;
+  return `No arm does better than the ${BASE_MODEL} with no adapter on these ${plural(base.total, 'held-out example')}: it scores ${tallyText(base)}${top === base.accuracy ? ' too' : ''}.`;
+}
+
 /** What the ablation found, in a sentence or two: that the test cannot tell the arms apart (every
- * answer right, or every one wrong), or the arm(s) with the highest accuracy and which arms'
- * answers differ from SFT's beyond chance (exact McNemar test), or that none does on these
- * held-out examples; null with fewer than two arms evaluated. */
-export function ablationVerdict(r: Pick<AblationResult, 'arms' | 'heldOut'>): string | null {
+ * answer right, or every one wrong), or the arm(s) with the highest accuracy, whether any does
+ * better than the base model, and which arms' answers differ from SFT's beyond chance (exact
+ * McNemar test), or that none does on these held-out examples; null with fewer than two arms
+ * evaluated. */
+export function ablationVerdict(r: Pick<AblationResult, 'arms' | 'heldOut' | 'base'>): string | null {
   const evaluated = r.arms.filter((a) => a.summary.total > 0);
   if (evaluated.length < 2) return null;
-  const bound = ceilingOrFloor(evaluated);
+  const base = r.base && r.base.summary.total > 0 ? r.base.summary : null;
+  const bound = ceilingOrFloor(evaluated, base);
   if (bound) return bound;
   const top = Math.max(...evaluated.map((a) => a.summary.accuracy));
   const tied = evaluated.filter((a) => a.summary.accuracy === top);
-  const best = `Highest accuracy: ${tied.map((a) => a.id).join(', ')}, ${tallyText(tied[0].summary)}${tied.length > 1 ? ' each' : ''}.`;
+  const best = `Highest accuracy: ${tied.map((a) => a.id).join(', ')}, ${tallyText(tied[0].summary)}${tied.length > 1 ? ' each' : ''}.${base ? ` ${baseSentence(base, top)}` : ''}`;
   const flipped = evaluated.filter((a) => a.vsSft && a.vsSft.nowRight.length + a.vsSft.nowWrong.length > 0);
   if (!evaluated.some((a) => a.loss === 'sft')) return best;
   if (flipped.length === 0) return `${best} Every arm gives each held-out example the verdict SFT gives it.`;
@@ -330,19 +358,25 @@ export function ablationCsv(r: AblationResult): string {
   const later = hasLaterSteps(r);
   const unasked = hasAskedInTraining(r);
   const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...(later ? ['later_steps', 'later_steps_correct', 'acc_later_steps'] : []), ...(unasked ? ['not_asked_in_training', 'not_asked_in_training_correct', 'acc_not_asked_in_training'] : []), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'right_where_sft_wrong', 'wrong_where_sft_right', 'same_answers_as_sft', 'p_vs_sft', 'run', 'eval_run'];
-  const rows = r.arms.map((a) => {
+  const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
+  /** The columns every row has: its answers' scores, from `examples` to the failures by rule. */
+  const scores = (a: ScoredRow) => {
     const b = score(a);
-    const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
     return [
-      a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
+      a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
       ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)),
       ...(later ? [a.summary.byStep?.afterCalls.total ?? 0, a.summary.byStep?.afterCalls.correct ?? 0, a.summary.byStep?.afterCalls.total ? f4(a.summary.byStep.afterCalls.accuracy) : null] : []),
       ...(unasked ? [a.summary.asked?.notInTraining.total ?? null, a.summary.asked?.notInTraining.correct ?? null, a.summary.asked?.notInTraining.total ? f4(a.summary.asked.notInTraining.accuracy) : null] : []),
       ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
-      a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.vsSft ? f4(vsSftP(a.vsSft)) : null, a.run.id, a.evalRun.id,
     ];
-  });
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  };
+  // The base model first: no loss, α, run or answers beside SFT's of its own.
+  const base = r.base ? [[BASE_MODEL, 'none', ...scores({ id: BASE_MODEL, summary: r.base.summary }), null, null, null, null, null, null, null, null, r.base.evalRun.id]] : [];
+  const rows = r.arms.map((a) => [
+    a.id, a.loss, ...scores(a),
+    a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.vsSft?.nowRight.length, a.vsSft?.nowWrong.length, a.vsSft?.same, a.vsSft ? f4(vsSftP(a.vsSft)) : null, a.run.id, a.evalRun.id,
+  ]);
+  return [header, ...base, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 /** α's axis: at least 0.1 wide inside [0, 1], as the studio draws it, so a move in the fourth

@@ -7,7 +7,7 @@ import { ABLATION_EVAL_LIMIT, ablationArms, ablationOfArm, ablationWorkText, BAL
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
-export { ablationVerdict, alphaCell, alphaStartText, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, loraText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../worker/protocol.ts';
+export { ablationVerdict, alphaCell, alphaStartText, ARM_COLORS, BASE_MODEL, BASE_MODEL_NOTE, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, loraText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, scoredRows, skippedNote, tallyText, vsSftIds, vsSftText } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { loadRunsReached, useRunsReached, type AskedChange } from './exampleRows.ts';

@@ -31,14 +31,14 @@ import type { ImportMode } from '../snapshot/snapshot-db.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
 import type { NothingToTrainCause, TrainOutcome } from '../jobs/train.ts';
-import type { AblationArmResult, AblationPoint, AblationResult } from '../jobs/ablate.ts';
+import type { AblationArmResult, AblationBaseResult, AblationPoint, AblationResult } from '../jobs/ablate.ts';
 import type { AblationConfig } from '../jobs/ablationConfig.ts';
 import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
 export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckFailure, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode, Message };
 export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
-export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult, NothingToTrainCause };
+export type { AblationArmResult, AblationBaseResult, AblationConfig, AblationPoint, AblationResult, NothingToTrainCause };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor } from '../train/config.ts';
 export { DEFAULT_SPLIT, EXAMPLE_SPLIT, HELD_OUT_PERCENT, heldOutPercent, heldOutPercentProblem, sameSplit, splitKey, splitText, type SplitSettings } from '../data/split.ts';
@@ -66,9 +66,9 @@ export { trainedOnLoaded } from '../model/model-ref.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { baseEvalOfSameExamples, isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
 export { predictionLine } from '../eval/predictionLine.ts';
-export { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
+export { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, ablationOfArm, ARM_OF, BASE_MODEL, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
-export { ablationVerdict, alphaCell, alphaStartText, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, loraText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
+export { ablationVerdict, alphaCell, alphaStartText, ARM_COLORS, BASE_MODEL_NOTE, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, loraText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, scoredRows, skippedNote, tallyText, vsSftIds, vsSftText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { skippedAtLength, truncationReport } from '../data/length-stats.ts';
 export { layoutPerToken } from '../train/batching.ts';

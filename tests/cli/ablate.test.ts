@@ -53,12 +53,17 @@ describe('studio ablate', () => {
     expect(report).toContain('## Failures by rule');
     // The verdict (best arm; which differ from SFT beyond chance) printed and in the report.
     const verdict = ablationVerdict(result)!;
-    expect(verdict).toMatch(/^(Highest accuracy: |Every arm answered all 2 held-out examples (right|wrong): the test is at its (ceiling|floor))/);
+    expect(verdict).toMatch(/^(Highest accuracy: |Every arm answered all 2 held-out examples (right|wrong).*: the test is at its (ceiling|floor))/);
     expect(r.out).toContain(verdict);
     expect(report).toContain(`**Verdict**: ${verdict}`);
     const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^arm,loss,examples,correct,accuracy,bfcl_overall,/);
-    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(arms);
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['base model', ...arms]);
+    // The base model answered the same two examples with no adapter, in an evaluation folder of its own.
+    expect(result.base.summary.total).toBe(2);
+    expect(report).toContain('| base model | ');
+    expect(JSON.parse(readFileSync(join(out, 'runs', result.base.evalRun.id, 'summary.json'), 'utf8')).adapter).toBeNull();
+    const baseIds = lines(join(out, 'runs', result.base.evalRun.id, 'predictions.jsonl')).map((p) => p.id);
     for (const png of ['loss-call.png', 'loss-cot.png', 'alpha.png']) {
       const bytes = readFileSync(join(out, png));
       expect([...bytes.subarray(0, 8)], png).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -86,6 +91,7 @@ describe('studio ablate', () => {
       for (const p of predictions) heldOutIds.add(p.id);
     }
     expect(heldOutIds.size).toBe(2);
+    expect(new Set([...heldOutIds, ...baseIds]).size).toBe(2);
     // Each arm's answers beside SFT's, as their predictions files have them; SFT is beside none.
     const answersOf = (arm: { evalRun: { id: string } }) => new Map(lines(join(out, 'runs', arm.evalRun.id, 'predictions.jsonl')).map((p) => [p.id as string, p as { output: string; valid: boolean }]));
     const sftArm = result.arms.find((a: { id: string }) => a.id === 'sft');

@@ -65,6 +65,8 @@ export const tests = {
 
     const table = page.getByTestId('ablation-table');
     for (const arm of ARMS) await table.getByTestId(`ablation-arm-${arm}`).waitFor();
+    // The base model (no adapter) answered the same examples: the row every arm is read against.
+    assert.match(await table.getByTestId('ablation-base').innerText(), /base model\s+no adapter\s+\d+\.\d% \(\d\/2\)/);
     assert.match(await table.innerText(), /BFCL overall/);
     const uncertainty = await table.getByTestId('ablation-arm-ssb:uncertainty').innerText();
     const [from, to] = uncertainty.match(/(\d\.\d{3}) → (\d\.\d{3})/).slice(1).map(Number);
@@ -76,7 +78,7 @@ export const tests = {
     assert.equal(/; p [=<]/.test(uncertainty), Number(fixed) + Number(broken) > 0, uncertainty);
     // The verdict above the table: the best arm, and whether any differs from SFT beyond chance; or,
     // where every arm answered both examples alike right or wrong, that the test cannot tell them apart.
-    assert.match(await page.getByTestId('ablation-verdict').innerText(), /^Verdict: (Highest accuracy: .*|Every arm answered all 2 held-out examples (right|wrong): .*)\.$/);
+    assert.match(await page.getByTestId('ablation-verdict').innerText(), /^Verdict: (Highest accuracy: .*|Every arm answered all 2 held-out examples (right|wrong).*: the test is at its .*)\.$/);
     await page.getByTestId('ablation-failures').waitFor();
     for (const id of ['ablation-chart-call', 'ablation-chart-cot', 'ablation-chart-alpha']) {
       const chart = await chartState(page, id);
@@ -100,7 +102,8 @@ export const tests = {
     const files = unzipSync(new Uint8Array(readFileSync(await download.path())));
     assert.deepEqual(Object.keys(files).sort(), ['ablation.json', 'alpha.png', 'loss-call.png', 'loss-cot.png', 'report.md', 'results.csv']);
     assert.match(new TextDecoder().decode(files['report.md']), /\| ssb:uncertainty\+hdr \| /);
-    assert.equal(new TextDecoder().decode(files['results.csv']).trim().split('\n').length, 1 + ARMS.length);
+    // A header, the base model's row, then one per arm.
+    assert.deepEqual(new TextDecoder().decode(files['results.csv']).trim().split('\n').slice(1).map((l) => l.split(',')[0]), ['base model', ...ARMS]);
 
     // Every arm is an ordinary run: the SSB + HDR arm's adapter is offered for evaluation.
     await openPanel(page, 'Evaluation & HDR');

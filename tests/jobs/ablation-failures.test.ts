@@ -53,8 +53,16 @@ describe('an ablation with a failing arm', () => {
       return { refused: false as const, value: await work() };
     };
     // Held out: a question a training example asks too (another id), which each arm counts apart.
-    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: [{ ...examples[0], id: 'asked-again' }] }, dataset: { name: 'demo', fingerprint: 'sha256:demo' }, lockRun });
+    const labels: string[] = [];
+    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: [{ ...examples[0], id: 'asked-again' }] }, dataset: { name: 'demo', fingerprint: 'sha256:demo' }, lockRun }, (p) => labels.push(p.label));
     expect(result.arms.map((a) => a.summary.asked?.inTraining.total)).toEqual([1, 1]);
+    // The base model answered the same example first, on the GPU as the arms do, in a run of its
+    // own with no adapter; progress counts it as the first of four parts.
+    expect(result.base!.summary).toMatchObject({ total: 1, asked: { inTraining: { total: 1 } } });
+    expect(await db.runs.get(result.base!.evalRun.id)).toMatchObject({ kind: 'eval', name: 'quota · eval base model', status: 'done', config: { adapterRunId: null, limit: 1 } });
+    expect(labels[0]).toMatch(/^1 of 4, base model: /);
+    expect(labels.find((l) => l.includes('training'))).toMatch(/^2 of 4, arm sft: /);
+    expect(labels.at(-1)).toMatch(/^4 of 4, arm ssb:grad: /);
     // The result names its data, so the panel can tell when the dataset changed since.
     expect(result.dataset).toEqual({ name: 'demo', fingerprint: 'sha256:demo' });
     expect(locked).toEqual(['quota · sft', 'quota · fixed:0.7', 'quota · ssb:grad']);
@@ -76,6 +84,13 @@ describe('an ablation with a failing arm', () => {
     expect((await db.runs.get(cancelled.id))!.message).toBe('stopped after 0 of 3 arms');
     const arm = (await db.runs.toArray()).find((r) => r.name === 'cancelled · sft')!;
     expect(arm).toMatchObject({ status: 'paused', lastStep: 1 });
+
+    // Cancelled while the base model answers: no arm begins, and the result has no base model's row.
+    const whileBase = await workspace.createRun({ kind: 'ablation', name: 'cancelled-base', config });
+    const cut = await engine.ablate({ store: whileBase, workspace, name: 'cancelled-base', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } }, (p) => p.label.startsWith('1 of 4, base model') && engine.cancel());
+    expect(cut).toMatchObject({ stopped: true, arms: [] });
+    expect(cut.base).toBeUndefined();
+    expect((await db.runs.toArray()).filter((r) => r.name?.startsWith('cancelled-base · ')).map((r) => r.name)).toEqual(['cancelled-base · eval base model']);
 
     // No held-out examples: the row says why instead of staying "created".
     const empty = await workspace.createRun({ kind: 'ablation', name: 'empty', config });

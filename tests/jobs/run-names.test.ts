@@ -92,16 +92,20 @@ describe('renaming a run an ablation names', () => {
     const other = await createTrainRun(db, { ...on, name: 'abl · sft', config: DEFAULT_RUN_CONFIG });
     await saveEvalRun(db, { id: 'e1', ...on, name: 'abl · eval ssb:grad', config: { adapterRunId: arm.id, limit: 4, maxNewTokens: 8, lora: null }, report: report(4) });
     const armResult = (id: string, runId: string, name: string, evalId: string) => ({ id, label: id, loss: id, run: { id: runId, name, kind: 'train' }, evalRun: { id: evalId, name: `abl · eval ${id}` } });
-    const result = { name: 'abl', arms: [armResult('ssb:grad', arm.id, 'abl · ssb:grad', 'e1'), armResult('sft', other.id, 'abl · sft', 'e2')] };
+    // The base model's evaluation too.
+    await saveEvalRun(db, { id: 'e0', ...on, name: 'abl · eval base model', config: { adapterRunId: null, limit: 4, maxNewTokens: 8, lora: null }, report: report(4) });
+    const result = { name: 'abl', base: { evalRun: { id: 'e0', name: 'abl · eval base model' } }, arms: [armResult('ssb:grad', arm.id, 'abl · ssb:grad', 'e1'), armResult('sft', other.id, 'abl · sft', 'e2')] };
     await db.runs.add({ id: 'abl-1', ...on, kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, name: 'abl', result } as never);
 
     await updateRunInfo(db, arm.id, { name: 'alpha learned, keep' });
     await updateRunInfo(db, 'e1', { name: 'the keeper’s eval' });
+    await updateRunInfo(db, 'e0', { name: 'untrained' });
     const kept = ((await db.runs.get('abl-1')) as unknown as { result: typeof result }).result;
     expect(kept.arms.map((a) => [a.run.name, a.evalRun.name])).toEqual([
       ['alpha learned, keep', 'the keeper’s eval'],
       ['abl · sft', 'abl · eval sft'],
     ]);
+    expect(kept.base.evalRun.name).toBe('untrained');
     db.close();
   });
 });

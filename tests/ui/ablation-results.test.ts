@@ -444,3 +444,55 @@ describe('the ablation table at a laptop’s width', () => {
     expect(table).toMatch(/<th scope="col" class="wrap"[^>]*>Answers vs SFT/);
   });
 });
+
+describe('an ablation beside the base model', () => {
+  // Every arm scored 20% (1/5), as did the untrained model, and the verdict read as if the arms had
+  // been compared: the base model (no adapter) answers the same examples, as a row of its own.
+  const tally = (correct: number, total = 5) => ({ total, correct, accuracy: correct / total, byCategory: { simple: { total, correct, accuracy: correct / total } }, failureRules: correct < total ? { 'ast_decoder:decoder_failed': total - correct } : {}, finishReasons: [] });
+  const withBase = (base: number, arms: number[]) => {
+    const r = result();
+    const ids = ['sft', 'fixed:0.7', 'ssb:grad'];
+    r.arms = arms.map((correct, i) => ({ ...r.arms[0], id: ids[i], loss: ids[i], summary: tally(correct), ...(i ? { vsSft: { shared: 5, same: 5, nowRight: [], nowWrong: [] } } : {}) })) as never;
+    r.heldOut = 5;
+    r.base = { evalRun: { id: 'eval-base', name: 'abl · eval base model' }, summary: tally(base) as never };
+    return r;
+  };
+
+  it('says no arm does better than the base model when none does, and what it scores when one does', async () => {
+    const { ablationVerdict } = await import('../../src/jobs/ablationReport.ts');
+    expect(ablationVerdict(withBase(1, [1, 1, 1]))).toBe('Highest accuracy: sft, fixed:0.7, ssb:grad, 20.0% (1/5) each. No arm does better than the base model with no adapter on these 5 held-out examples: it scores 20.0% (1/5) too. Every arm gives each held-out example the verdict SFT gives it.');
+    expect(ablationVerdict(withBase(3, [2, 1, 2]))).toMatch(/^Highest accuracy: sft, ssb:grad, 40\.0% \(2\/5\) each\. No arm does better than the base model with no adapter on these 5 held-out examples: it scores 60\.0% \(3\/5\)\. /);
+    expect(ablationVerdict(withBase(1, [3, 1, 2]))).toMatch(/^Highest accuracy: sft, 60\.0% \(3\/5\)\. The base model with no adapter scores 20\.0% \(1\/5\)\. /);
+    // At the ceiling or floor, the base model beside it.
+    expect(ablationVerdict(withBase(5, [5, 5, 5]))).toBe('Every arm answered all 5 held-out examples right, and so did the base model with no adapter: the test is at its ceiling and cannot tell the arms apart. Evaluate more held-out examples, or harder ones.');
+    expect(ablationVerdict(withBase(2, [0, 0, 0]))).toMatch(/^Every arm answered all 5 held-out examples wrong \(the base model with no adapter: 40\.0% \(2\/5\)\): the test is at its floor/);
+  });
+
+  it('is a row of the panel’s tables, report.md and results.csv, above the arms', async () => {
+    const r = withBase(1, [1, 2, 1]);
+    useJobs.setState({ running: null, rows: new Set() });
+    useRuns.setState({ runs: [{ id: 'abl-base', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults)).replace(/<!-- -->/g, '');
+    const table = html.slice(html.indexOf('data-testid="ablation-table"'), html.indexOf('</table>'));
+    const row = /<tr data-testid="ablation-base"[\s\S]*?<\/tr>/.exec(table)![0];
+    expect(table.indexOf('ablation-base')).toBeLessThan(table.indexOf('ablation-arm-sft'));
+    expect([...row.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(['20.0% (1/5)', '—', '—', '—', '—', '—', '—', '20.0% (1/5)']);
+    expect(row).toContain('base model<span class="muted arm-note">no adapter</span>');
+    expect(html).toContain('5 held-out examples per arm and the base model');
+    // Its failures too, and which evaluation it is.
+    const failures = html.slice(html.indexOf('data-testid="ablation-failures"'));
+    expect(failures).toMatch(/<th scope="row">base model<\/th><td>4<\/td>/);
+    expect(html).toContain('base model: no adapter — evaluation eval-base');
+    const { ablationMarkdown, ablationCsv } = await import('../../src/jobs/ablationReport.ts');
+    const md = ablationMarkdown(r);
+    expect(md).toContain('Each adapter, and the base model with none, answered the same 5 held-out examples');
+    expect(md).toMatch(/\| base model \| 20\.0% \(1\/5\) \|[^\n]*\| — \| — \|\n\| sft \| 20\.0% \(1\/5\) \|/);
+    expect(md).toContain('Base model: the model with no adapter');
+    expect(md).toContain('| base model | 4 |');
+    const [header, base, sft] = ablationCsv(r).trim().split('\n').map((l) => l.split(','));
+    expect(base.length).toBe(header.length);
+    const col = (name: string) => header.indexOf(name);
+    expect([base[col('arm')], base[col('loss')], base[col('examples')], base[col('correct')], base[col('accuracy')], base[col('alpha0')], base[col('run')], base[col('eval_run')]]).toEqual(['base model', 'none', '5', '1', '0.2', '', '', 'eval-base']);
+    expect(sft[col('arm')]).toBe('sft');
+  });
+});

@@ -47,13 +47,13 @@ describe('the Ablation form’s cost', () => {
   it('says the training steps of all the arms and the answers their evaluations decode', () => {
     useRuns.setState({ draft: { ...initial.runs.draft, steps: 300 } });
     useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, hdrRounds: 1, hdrStepsPerRound: 2, hdrMineLimit: 8, maxNewTokens: 512 } });
-    expect(text(form(40), 'ablation-work')).toBe('5 arms train 300 steps each: 1,500 training steps; the SSB + HDR arm mines 8 training examples and retrains up to 1 round of 2 steps. Then each of the 6 arms answers all 40 held-out examples: 240 answers of up to 512 new tokens.');
+    expect(text(form(40), 'ablation-work')).toBe('5 arms train 300 steps each: 1,500 training steps; the SSB + HDR arm mines 8 training examples and retrains up to 1 round of 2 steps. Then the base model and each of the 6 arms answer all 40 held-out examples: 280 answers of up to 512 new tokens.');
     // More held out than the limit: that many of them. Not counted yet: up to the limit.
-    expect(text(form(500), 'ablation-work')).toContain('Then each of the 6 arms answers 64 of the 500 held-out examples: 384 answers');
-    expect(text(form(null), 'ablation-work')).toContain('Then each of the 6 arms answers up to 64 held-out examples: up to 384 answers');
+    expect(text(form(500), 'ablation-work')).toContain('Then the base model and each of the 6 arms answer 64 of the 500 held-out examples: 448 answers');
+    expect(text(form(null), 'ablation-work')).toContain('Then the base model and each of the 6 arms answer up to 64 held-out examples: up to 448 answers');
     // Without the HDR arm, no word of it.
     useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, rules: ['grad'], hdrRule: null } });
-    expect(text(form(40), 'ablation-work')).toMatch(/^3 arms train 300 steps each: 900 training steps\. Then each of the 3 arms answers all 40 held-out examples: 120 answers/);
+    expect(text(form(40), 'ablation-work')).toMatch(/^3 arms train 300 steps each: 900 training steps\. Then the base model and each of the 3 arms answer all 40 held-out examples: 160 answers/);
   });
 
   // It named neither the dataset nor the model, said "(set in the Training panel)" with no way there,

@@ -50,12 +50,12 @@ describe('cancelling an ablation in the worker', () => {
 
   it('gives a second ablation of the same name its own name, and its arms names of their own', { timeout: 600_000 }, async () => {
     const { db, dataset, engine, config } = await ablationSetup('ablation-names');
-    // Each is cancelled as its first arm begins: that arm's run is made (and paused).
-    const ablate = () => engine.handlers.startAblation({ datasetId: dataset.id, name: 'ablation', config }, () => void engine.handlers.cancelJob({}, () => undefined));
+    // Each is cancelled as its first arm begins (after the base model's evaluation): that arm's run is made (and paused).
+    const ablate = () => engine.handlers.startAblation({ datasetId: dataset.id, name: 'ablation', config }, (p) => void (p.label.includes(', arm ') && engine.handlers.cancelJob({}, () => undefined)));
     await ablate();
     await ablate();
     const names = (await db.runs.toArray()).map((r) => r.name).sort();
-    expect(names).toEqual(['ablation', 'ablation (2)', 'ablation (2) · sft', 'ablation · sft']);
+    expect(names).toEqual(['ablation', 'ablation (2)', 'ablation (2) · eval base model', 'ablation (2) · sft', 'ablation · eval base model', 'ablation · sft']);
     db.close();
   });
 });

@@ -16,8 +16,8 @@ import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, everyCallTurnHelp, checkRu
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
-import { ablationEndText, hdrArmNothingToMine, type AblationArmResult, type AblationResult } from '../../jobs/ablate.ts';
-import { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
+import { ablationEndText, hdrArmNothingToMine, type AblationArmResult, type AblationBaseResult, type AblationResult } from '../../jobs/ablate.ts';
+import { ABLATION_EVAL_LIMIT, ablationArms, ablationWorkText, BASE_MODEL, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
 import { ABLATION_FILES, ABLATION_RUNS_FOLDER, ablationVerdict, alphaMove, hdrArmsNote, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
@@ -30,8 +30,8 @@ const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…]
 ${DATA_FLAG_HELP}
 
 Trains one arm per loss on the same split, seed, steps and LoRA settings — sft, fixed:<α₀>, ssb with
-each balance rule, and ssb + HDR — evaluates every adapter on the same held-out examples with the
-same decoding, and writes the comparison to <out>: report.md (accuracy per BFCL category, BFCL's
+each balance rule, and ssb + HDR — evaluates every adapter, and the base model with none, on the
+same held-out examples with the same decoding, and writes the comparison to <out>: report.md (accuracy per BFCL category, BFCL's
 aggregate, failures by rule, how α moved), results.csv, loss-call.png, loss-cot.png and alpha.png
 (the arms' curves overlaid) and ablation.json. Each arm's runs are ordinary run folders under
 <out>/runs/. Ctrl-C ends it after the step in flight with a report of the arms done.
@@ -189,6 +189,10 @@ const ablate: CliCommand = {
         events: {
           onSkipped: printNotes,
           onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),
+          onBaseDone: (b) => {
+            progress.done();
+            console.log(baseDoneText(b));
+          },
           onArmDone: (a) => {
             progress.done();
             console.log(armDoneText(a, config));
@@ -214,6 +218,11 @@ const ablate: CliCommand = {
 /** An arm's line once it is evaluated: its accuracy as the report gives it (none where nothing was asked). */
 export function armDoneText(a: AblationArmResult, bounds: { alphaMin: number; alphaMax: number }): string {
   return `${a.id.padEnd(22)} accuracy ${tallyText(a.summary)}  ${alphaMove(a, bounds)}`;
+}
+
+/** The base model's line, above the arms' and in their columns: what they are read against. */
+export function baseDoneText(b: AblationBaseResult): string {
+  return `${BASE_MODEL.padEnd(22)} accuracy ${tallyText(b.summary)}  no adapter`;
 }
 
 /** An arm's step for the progress line. */

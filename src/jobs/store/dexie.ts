@@ -92,15 +92,20 @@ export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: strin
     }
     // An ablation's result names its arms' runs and evaluations (its table, its report): they follow.
     const names = new Map(renamed.map((x) => [x.id, x.after]));
-    const ablations = await db.runs.filter((r) => r.kind === 'ablation' && !!(r as AblationRunRow).result?.arms.some((a) => names.has(a.run.id) || names.has(a.evalRun.id))).toArray();
+    const ablations = await db.runs.filter((r) => r.kind === 'ablation' && ablationRunIds((r as AblationRunRow).result).some((id) => names.has(id))).toArray();
     for (const r of ablations as AblationRunRow[]) await updateRun<AblationRunRow>(db, r.id, { result: withArmNames(r.result!, names) });
   });
 }
 
-/** An ablation's result with its arms' runs and evaluations named as `names` (by run id) has them. */
+/** The runs an ablation's result names: its arms' runs and evaluations, and the base model's evaluation. */
+function ablationRunIds(result: AblationResult | undefined): string[] {
+  return result ? [...(result.base ? [result.base.evalRun.id] : []), ...result.arms.flatMap((a) => [a.run.id, a.evalRun.id])] : [];
+}
+
+/** An ablation's result with its arms' runs and evaluations (and the base model's) named as `names` (by run id) has them. */
 function withArmNames(result: AblationResult, names: ReadonlyMap<string, string | undefined>): AblationResult {
   const named = <R extends { id: string; name: string }>(run: R): R => ({ ...run, name: names.get(run.id) ?? run.name });
-  return { ...result, arms: result.arms.map((a) => ({ ...a, run: named(a.run), evalRun: named(a.evalRun) })) };
+  return { ...result, ...(result.base && { base: { ...result.base, evalRun: named(result.base.evalRun) } }), arms: result.arms.map((a) => ({ ...a, run: named(a.run), evalRun: named(a.evalRun) })) };
 }
 
 /** A run row by id, typed by its kind (undefined when there is none). */
@@ -466,7 +471,7 @@ export class DexieRunStore implements RunStore {
       const row = await requireRun(db, this.runId);
       if (row.kind !== 'ablation') throw new Error(`run ${this.runId} is an ${row.kind} run, not an ablation`);
       // The arms' runs as they are named now: one the user renamed while later arms ran keeps its name.
-      const ids = result.arms.flatMap((a) => [a.run.id, a.evalRun.id]);
+      const ids = ablationRunIds(result);
       const names = new Map((await db.runs.bulkGet(ids)).flatMap((r) => (r ? [[r.id, r.name] as const] : [])));
       await updateRun<AblationRunRow>(db, this.runId, { result: withArmNames(result, names), updatedAt: Date.now() });
     });

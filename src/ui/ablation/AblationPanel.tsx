@@ -27,7 +27,7 @@ export function AblationPanel({ onOpenTraining }: { onOpenTraining?: () => void 
       <h2 id="ablation-title" tabIndex={-1}>Ablation</h2>
       <p className="muted">
         Does balancing help on your data? One arm per loss — plain SFT, a fixed α, SSB with each balance rule, and SSB followed by HDR — each trained on the same split with the same seed,
-        steps and LoRA settings, then evaluated on the same held-out examples with the same decoding. Every arm is an ordinary run you can open, evaluate, export or share.
+        steps and LoRA settings, then evaluated on the same held-out examples with the same decoding, beside the base model with no adapter. Every arm is an ordinary run you can open, evaluate, export or share.
       </p>
       {error && <Alert message={error} onDismiss={dismiss} testId="job-error" />}
       {notice && <Alert kind="notice" message={notice} onDismiss={dismiss} testId="job-notice" />}

@@ -4,11 +4,11 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords, plural } from '../format.ts';
-import { ablationVerdict, alphaCell, ARM_COLORS, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, loraText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
+import { ablationVerdict, alphaCell, ARM_COLORS, BASE_MODEL, BASE_MODEL_NOTE, datasetChangedNote, failureRules, hasAskedInTraining, hasLaterSteps, hdrArmSameAs, hdrArmsNote, hdrArmText, LATER_STEPS_NOTE, laterStepsText, loraText, NOT_IN_TRAINING_NOTE, notAskedNote, notInTrainingText, reportCategories, scoredRows, skippedNote, tallyText, useJobs, vsSftIds, vsSftText } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
-import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
+import type { AblationArmResult, AblationResult, BfclBucket, EvalSummary } from '../../worker/protocol.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 import { ruleWords } from '../../eval/ruleWords.ts';
@@ -62,6 +62,26 @@ export function AblationResults() {
   );
 }
 
+/** A row's scores past its accuracy: BFCL's buckets, each category, and the later steps and
+ * questions not asked in training where the table has those columns (the base model's row and the arms'). */
+function ScoreCells({ summary, categories, laterSteps, unasked }: { summary: EvalSummary; categories: string[]; laterSteps: boolean; unasked: boolean }) {
+  const b = summary.bfcl;
+  return (
+    <>
+      <td>{bucket(b?.overall)}</td>
+      <td>{bucket(b?.nonLive)}</td>
+      <td>{bucket(b?.live)}</td>
+      <td>{bucket(b?.hallucination)}</td>
+      {categories.map((c) => {
+        const t = summary.byCategory[c];
+        return <td key={c}>{t ? tallyText(t) : '—'}</td>;
+      })}
+      {laterSteps && <td data-testid="ablation-later-steps">{laterStepsText({ summary })}</td>}
+      {unasked && <td data-testid="ablation-not-in-training">{notInTrainingText({ summary })}</td>}
+    </>
+  );
+}
+
 /** `underway`: the ablation still runs; its result is kept with `stopped` set after every arm (so a
  * page closed mid-way leaves one that says so), which is not yet true. `deleted`: whether an arm's
  * run or evaluation (kept by id in the result) has been deleted since. */
@@ -85,7 +105,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
   return (
     <>
       <p className="muted">
-        {plural(result.arms.length, 'arm')} · {plural(s.steps, 'step')} each, seed {s.seed}, {loraText(s.lora)} · {plural(result.heldOut, 'held-out example')} per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
+        {plural(result.arms.length, 'arm')} · {plural(s.steps, 'step')} each, seed {s.seed}, {loraText(s.lora)} · {plural(result.heldOut, 'held-out example')} per arm{result.base ? ' and the base model' : ''}, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
         {!result.stopped ? '' : underway ? ' · more arms to come' : ' · stopped before every arm finished'}
       </p>
       {more && <p className="muted">{more}</p>}
@@ -139,8 +159,20 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
             </tr>
           </thead>
           <tbody>
+            {result.base && (
+              <tr data-testid="ablation-base" title={BASE_MODEL_NOTE}>
+                <th scope="row">
+                  <span className="swatch" />
+                  {BASE_MODEL}
+                  <span className="muted arm-note">no adapter</span>
+                </th>
+                <td>{tallyText(result.base.summary)}</td>
+                <td className="wrap">—</td>
+                <td>—</td>
+                <ScoreCells summary={result.base.summary} categories={categories} laterSteps={laterSteps} unasked={unasked} />
+              </tr>
+            )}
             {result.arms.map((a, i) => {
-              const b = a.summary.bfcl;
               const sameAs = hdrArmSameAs(a);
               return (
                 <tr key={a.id} data-testid={`ablation-arm-${a.id}`} title={a.label}>
@@ -152,16 +184,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
                   <td>{tallyText(a.summary)}</td>
                   <td className="wrap" title={a.vsSft ? vsSftIds(a.vsSft) || 'the same verdict on every example' : undefined}>{vsSftText(a)}</td>
                   <td>{alphaCell(a, result.shared)}</td>
-                  <td>{bucket(b?.overall)}</td>
-                  <td>{bucket(b?.nonLive)}</td>
-                  <td>{bucket(b?.live)}</td>
-                  <td>{bucket(b?.hallucination)}</td>
-                  {categories.map((c) => {
-                    const t = a.summary.byCategory[c];
-                    return <td key={c}>{t ? tallyText(t) : '—'}</td>;
-                  })}
-                  {laterSteps && <td data-testid="ablation-later-steps">{laterStepsText(a)}</td>}
-                  {unasked && <td data-testid="ablation-not-in-training">{notInTrainingText(a)}</td>}
+                  <ScoreCells summary={a.summary} categories={categories} laterSteps={laterSteps} unasked={unasked} />
                 </tr>
               );
             })}
@@ -188,7 +211,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
               </tr>
             </thead>
             <tbody>
-              {result.arms.map((a) => (
+              {scoredRows(result).map((a) => (
                 <tr key={a.id}>
                   <th scope="row">{a.id}</th>
                   {rules.map((r) => (
@@ -208,6 +231,12 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
       <details>
         <summary>Which run is which</summary>
         <ul className="plain">
+          {result.base && (
+            <li>
+              {BASE_MODEL}: no adapter — evaluation {result.base.evalRun.id}
+              {deleted(result.base.evalRun.id) ? ' (deleted)' : ''}
+            </li>
+          )}
           {result.arms.map((a) => (
             <li key={a.id}>
               {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}{deleted(a.run.id) ? ', deleted' : ''}), evaluation {a.evalRun.id}
