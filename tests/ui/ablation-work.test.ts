@@ -65,6 +65,10 @@ describe('the Ablation form’s cost', () => {
     expect(html).toContain('Dataset: <strong>none</strong>');
     const named = form(40);
     expect(named).toContain('Dataset: <strong>my calls.jsonl</strong> · Model: <strong>Qwen/Qwen3-0.6B</strong>');
+    // The embedded model in words, not its reference.
+    useModel.setState({ info: { ref: 'embedded:tiny-qwen3' } as never });
+    expect(form(40)).toContain('Model: <strong>the embedded tiny Qwen3</strong>');
+    useModel.setState({ info: { ref: 'Qwen/Qwen3-0.6B' } as never });
     const shared = /data-testid="ablation-shared">([\s\S]*?)<\/p>/.exec(html)![1];
     expect(shared).toMatch(/^Every arm trains with the Training panel's settings: 20 steps, batch \d+, sequence \d+, learning rate [\d.e-]+, LoRA rank 4, scale 8, seed \d+; α, the weight on the reasoning loss, starts at α₀ = 0.7 and stays within \[0.05, 0.95\]\. <button/);
     expect(shared).toContain('data-testid="ablation-open-training">Change them in the Training panel</button>');

@@ -10,7 +10,7 @@ import { useSeqLenFollowsData } from '../../state/seqLenFollowsData.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
-import { planPendingReason, useModel } from '../../state/modelStore.ts';
+import { modelRefWords, planPendingReason, useModel } from '../../state/modelStore.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts';
@@ -57,7 +57,7 @@ export function AblationForm({ datasetId, disabled, onOpenTraining }: { datasetI
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
       <p data-testid="ablation-target">
-        Dataset: <strong>{dataset?.name ?? 'none'}</strong> · Model: <strong>{model?.ref ?? 'none'}</strong>
+        Dataset: <strong>{dataset?.name ?? 'none'}</strong> · Model: <strong>{model ? modelRefWords(model.ref) : 'none'}</strong>
       </p>
       <p className="muted" data-testid="ablation-shared">
         Every arm trains with the Training panel's settings: {plural(training.steps, 'step')}, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, {loraText(training.lora)}, seed {training.seed};{' '}

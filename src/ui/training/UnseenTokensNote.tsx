@@ -2,13 +2,13 @@
 // for only the tokens of its pre-training, and a user's own data (an xLAM-style file: 28% of its
 // tokens) trains a loss down on what it can read without ever answering. Counted by the worker.
 import { useUnseenTokens } from '../../state/datasetViews.ts';
-import { EMBEDDED_REF, useModel } from '../../state/modelStore.ts';
+import { EMBEDDED_REF, modelRefWords, useModel } from '../../state/modelStore.ts';
 import { unseenTokensText } from '../../worker/protocol.ts';
 
 export function UnseenTokensNote({ datasetId }: { datasetId: string }) {
   const { value } = useUnseenTokens(datasetId);
   const ref = useModel((s) => s.info?.ref ?? null);
-  const text = value && ref ? unseenTokensText(value, ref === EMBEDDED_REF ? 'the embedded tiny Qwen3' : ref) : null;
+  const text = value && ref ? unseenTokensText(value, modelRefWords(ref)) : null;
   if (!text) return null;
   return (
     <p className="alert warn" data-testid="unseen-tokens-note">
