@@ -55,13 +55,6 @@ export function planFailedNote(s: PlanState): string | null {
   return s.info && s.planError ? `${s.planError} Starting still works: a job that does not fit this GPU stops, saying why.` : null;
 }
 
-/** A model reference as a user names the model: the embedded one in words, a dropped folder by its
- * name, a hub model by its repo id. */
-export function modelRefWords(ref: string): string {
-  if (ref === EMBEDDED_REF) return 'the embedded tiny Qwen3';
-  return ref.startsWith('local:') ? `${ref.slice('local:'.length)} (dropped)` : ref;
-}
-
 /** The source a stored run reference can be reopened from without asking the user for files. */
 export function sourceForRef(ref: string): ModelSource | null {
   if (ref === EMBEDDED_REF) return { kind: 'embedded' };

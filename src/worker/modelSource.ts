@@ -8,7 +8,8 @@ import { droppedFolderName, fileListModelFiles, memoryModelFiles, type ModelFile
 /** A hub source's `token` (gated and private repos) goes to the hub with the downloads and nowhere else. */
 export type ModelSource = { kind: 'embedded' } | { kind: 'hub'; repo: string; baseUrl?: string; revision?: string; token?: string } | { kind: 'files'; files: Array<File | PathedFile>; label?: string };
 
-export const EMBEDDED_MODEL_REF = 'embedded:tiny-qwen3';
+export { EMBEDDED_MODEL_REF } from '../model/model-ref.ts';
+import { EMBEDDED_MODEL_REF } from '../model/model-ref.ts';
 const EMBEDDED_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
 
 export interface SourceProgress {

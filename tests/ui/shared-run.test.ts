@@ -146,6 +146,8 @@ describe('a shared HDR run', () => {
   it('says how a finished HDR run stopped, as the studio does', async () => {
     const html = await hdrRunLink((db) => finishHdrRun(db, 'hdr-a', 'pool_stopped_shrinking'));
     expect(status(html)).toBe('done: stopped after 1 round (the pool stopped shrinking)');
+    // The model in words, not by the studio's reference.
+    expect(html).toContain('<dt>Model</dt><dd>the embedded tiny Qwen3</dd>');
   });
 
   it('says a round a cancel cut short', async () => {

@@ -69,3 +69,13 @@ describe('the embedded model’s load progress', () => {
     }
   });
 });
+
+describe('a model reference in words', () => {
+  it('names the embedded model, a dropped folder and a hub repo as a user does', async () => {
+    const { modelRefWords } = await import('../../src/model/model-ref.ts');
+    expect(modelRefWords('embedded:tiny-qwen3')).toBe('the embedded tiny Qwen3');
+    expect(modelRefWords('local:my-qwen')).toBe('my-qwen (a dropped model)');
+    expect(modelRefWords('local:')).toBe('a dropped model');
+    expect(modelRefWords('Qwen/Qwen3-0.6B')).toBe('Qwen/Qwen3-0.6B');
+  });
+});

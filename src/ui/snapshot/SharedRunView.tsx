@@ -14,6 +14,7 @@ import { askedText, byStepText } from '../../eval/summaryNotes.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { splitText } from '../../data/split.ts';
 import { datasetText } from '../../snapshot/trained-on.ts';
+import { modelRefWords } from '../../model/model-ref.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
   const c = s.curves[key];
@@ -113,7 +114,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
       </div>
       <dl className="facts">
         <dt>Model</dt>
-        <dd>{s.modelRef}</dd>
+        <dd>{modelRefWords(s.modelRef)}</dd>
         <dt>Dataset</dt>
         <dd>
           <span data-testid="shared-dataset">{datasetText(s.dataset)}</span>

@@ -2,8 +2,8 @@
 // for only the tokens of its pre-training, and a user's own data (an xLAM-style file: 28% of its
 // tokens) trains a loss down on what it can read without ever answering. Counted by the worker.
 import { useUnseenTokens } from '../../state/datasetViews.ts';
-import { EMBEDDED_REF, modelRefWords, useModel } from '../../state/modelStore.ts';
-import { unseenTokensText } from '../../worker/protocol.ts';
+import { EMBEDDED_REF, useModel } from '../../state/modelStore.ts';
+import { modelRefWords, unseenTokensText } from '../../worker/protocol.ts';
 
 export function UnseenTokensNote({ datasetId }: { datasetId: string }) {
   const { value } = useUnseenTokens(datasetId);
