@@ -142,7 +142,7 @@ describe('an ablation whose held-out prompts do not all fit the model', () => {
 
 describe('which run is which, after an arm’s runs were deleted', () => {
   // The result keeps each arm's run and evaluation by id: one deleted since is said to be gone,
-  // not named as if the user could still open it.
+  // not named as if the user could still open it. Each is named as the runs lists name it, not by id.
   it('marks a deleted arm run and evaluation as deleted', () => {
     const r = result();
     const row = { id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never;
@@ -150,10 +150,10 @@ describe('which run is which, after an arm’s runs were deleted', () => {
     useJobs.setState({ running: null });
     useRuns.setState({ runs: [row, kept('run-ssb:grad', 'train'), kept('eval-ssb:grad', 'eval'), kept('eval-fixed', 'eval')] });
     const html = renderNow(createElement(AblationResults));
-    expect(html).toContain('run “ssb:grad” (train), evaluation eval-ssb:grad');
-    expect(html).toContain('run “fixed” (train, deleted), evaluation eval-fixed');
+    expect(html).toContain('run “ssb:grad” (train), evaluation “eval ssb:grad”');
+    expect(html).toContain('run “fixed” (train, deleted), evaluation “eval fixed”');
     useRuns.setState({ runs: [row] });
-    expect(renderNow(createElement(AblationResults))).toContain('run “fixed” (train, deleted), evaluation eval-fixed (deleted)');
+    expect(renderNow(createElement(AblationResults))).toContain('run “fixed” (train, deleted), evaluation “eval fixed” (deleted)');
   });
 });
 
@@ -482,7 +482,7 @@ describe('an ablation beside the base model', () => {
     // Its failures too, and which evaluation it is.
     const failures = html.slice(html.indexOf('data-testid="ablation-failures"'));
     expect(failures).toMatch(/<th scope="row">base model<\/th><td>4<\/td>/);
-    expect(html).toContain('base model: no adapter — evaluation eval-base');
+    expect(html).toContain('base model: no adapter — evaluation “abl · eval base model”');
     const { ablationMarkdown, ablationCsv } = await import('../../src/jobs/ablationReport.ts');
     const md = ablationMarkdown(r);
     expect(md).toContain('Each adapter, and the base model with none, answered the same 5 held-out examples');

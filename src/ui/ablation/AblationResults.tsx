@@ -233,13 +233,13 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
         <ul className="plain">
           {result.base && (
             <li>
-              {BASE_MODEL}: no adapter — evaluation {result.base.evalRun.id}
+              {BASE_MODEL}: no adapter — evaluation “{result.base.evalRun.name}”
               {deleted(result.base.evalRun.id) ? ' (deleted)' : ''}
             </li>
           )}
           {result.arms.map((a) => (
             <li key={a.id}>
-              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}{deleted(a.run.id) ? ', deleted' : ''}), evaluation {a.evalRun.id}
+              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}{deleted(a.run.id) ? ', deleted' : ''}), evaluation “{a.evalRun.name}”
               {deleted(a.evalRun.id) ? ' (deleted)' : ''}
               {a.hdr ? ` · ${hdrArmText(a.hdr)}` : ''}
             </li>
