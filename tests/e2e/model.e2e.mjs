@@ -59,7 +59,7 @@ export const tests = {
     const del = page.getByRole('button', { name: `Delete the cached files of ${REPO}` });
     assert.ok(await del.isDisabled(), 'the loaded model’s cached files cannot be deleted');
     await page.getByTestId('load-embedded').click();
-    await page.waitForFunction(() => /Loaded: embedded/.test(document.querySelector('[data-testid="loaded-model"]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /Loaded: the embedded tiny Qwen3/.test(document.querySelector('[data-testid="loaded-model"]')?.textContent ?? ''), null, { timeout: 120_000 });
     await del.click();
     await page.waitForFunction((repo) => !document.querySelector('[data-testid="cached-models"]')?.textContent?.includes(repo), REPO, { timeout: 30_000 });
   },

@@ -115,6 +115,14 @@ describe('the runs table’s newest losses and α', () => {
     expect(cells).not.toContain('0.000');
   });
 
+  it('names each run’s model as a user does: the embedded one in words, not by its reference', () => {
+    const run = (id: string, modelRef: string) => ({ id, name: id, datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 2, modelRef });
+    useRuns.setState({ runs: [run('a', 'embedded:tiny-qwen3'), run('b', 'Qwen/Qwen3-0.6B'), run('c', 'local:my-qwen')] as never });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    const models = [...html.matchAll(/<td class="small">([^<]*)<\/td>/g)].map((c) => c[1]).filter((t) => /Qwen|dropped/.test(t));
+    expect(models).toEqual(['the embedded tiny Qwen3', 'Qwen/Qwen3-0.6B', 'my-qwen (a dropped model)']);
+  });
+
   it('says which step a run that kept its best step kept, beside the steps it trained', () => {
     const kept = { id: 'k', name: 'kept', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: { ...DEFAULT_RUN_CONFIG, keepBest: true }, lastStep: 30 };
     useRuns.setState({ runs: [kept, { ...kept, id: 'last', name: 'last' }, { ...kept, id: 'plain', config: DEFAULT_RUN_CONFIG }] as never, checkpointSteps: new Map([['k', 20], ['last', 30], ['plain', 20]]) });

@@ -58,7 +58,7 @@ export function AblationForm({ datasetId, disabled, onOpenTraining }: { datasetI
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
       <p data-testid="ablation-target">
-        Dataset: <strong>{dataset?.name ?? 'none'}</strong> · Model: <strong>{model ? modelRefWords(model.ref) : 'none'}</strong>
+        Dataset: <strong>{dataset?.name ?? 'none'}</strong> · Model: <strong>{model?.ref ? modelRefWords(model.ref) : 'none'}</strong>
       </p>
       <p className="muted" data-testid="ablation-shared">
         Every arm trains with the Training panel's settings: {plural(training.steps, 'step')}, batch {training.batchSize}, sequence {seqLen}, learning rate {training.lr}, {loraText(training.lora)}, seed {training.seed};{' '}

@@ -17,6 +17,7 @@ import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
 import { accuracyIntervalText } from '../../eval/accuracyInterval.ts';
 import { AnswerComparisonText } from './AnswerComparisonText.tsx';
 import { ruleWords } from '../../eval/ruleWords.ts';
+import { modelRefWords } from '../../worker/protocol.ts';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
  * holds until the next evaluation ends, which is then shown. */
@@ -59,7 +60,7 @@ function answeredBy(r: EvalRunRow, all: StoredRun[], models: ReadonlySet<string 
   const run = id === null ? null : (all.find((x) => x.id === id)?.name ?? 'a deleted run');
   if (r.config.gguf) return ggufEvalText(r.config.gguf, run);
   if (run !== null) return run;
-  return models.size > 1 ? `base model ${r.modelRef ?? '(unknown)'} (no adapter)` : 'base model (no adapter)';
+  return models.size > 1 ? `base model ${r.modelRef ? modelRefWords(r.modelRef) : '(unknown)'} (no adapter)` : 'base model (no adapter)';
 }
 
 function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {

@@ -1,13 +1,14 @@
 // The model the worker holds now: architecture, size and shape.
 import { useModel } from '../../state/modelStore.ts';
 import { formatParams } from '../format.ts';
+import { modelRefWords } from '../../worker/protocol.ts';
 
 export function LoadedModel() {
   const info = useModel((s) => s.info);
   if (!info) return <p className="muted">No model loaded yet. Training, evaluation and the playground need one.</p>;
   return (
     <div data-testid="loaded-model">
-      <h3>Loaded: {info.ref}</h3>
+      <h3>Loaded: {modelRefWords(info.ref)}</h3>
       <dl className="facts">
         <dt>Architecture</dt>
         <dd>

@@ -7,7 +7,7 @@ import { effectiveStatus, ggufEvalText, keptBestStep, runStatusText, useRuns } f
 import { hdrStopText, useJobs } from '../../state/jobStore.ts';
 import { RunActions, RunExports } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
-import { runInfoProblem, RUN_JSON_LIMITS } from '../../worker/protocol.ts';
+import { modelRefWords, RUN_JSON_LIMITS, runInfoProblem } from '../../worker/protocol.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { dialogKeys } from '../shell/dialogKeys.ts';
 import { useFocusReturn } from '../shell/focusReturn.ts';
@@ -182,7 +182,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                       <td>{r.kind === 'train' && r.config.loss === 'sft' ? '—' : formatMetric(m.alpha, 3)}</td>
                     </>
                   )}
-                  <td className="small">{r.modelRef ?? '—'}</td>
+                  <td className="small">{r.modelRef ? modelRefWords(r.modelRef) : '—'}</td>
                   <td>
                     <RunActions run={r} onOpenDashboard={onOpenDashboard} exportsOpen={exportsOf === r.id} onToggleExports={() => setExportsOf(exportsOf === r.id ? null : r.id)} />
                   </td>

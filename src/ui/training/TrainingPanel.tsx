@@ -19,6 +19,7 @@ import { ReasoningNote } from './ReasoningNote.tsx';
 import { UnseenTokensNote } from './UnseenTokensNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
+import { modelRefWords } from '../../worker/protocol.ts';
 
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const datasets = useDatasets((s) => s.datasets);
@@ -62,7 +63,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
       {error && <Alert message={error} onDismiss={dismissError} testId="run-error" />}
       {notice && <Alert kind="notice" message={notice} onDismiss={dismissError} />}
       <p>
-        Dataset: <strong>{dataset ? `${dataset.name} (${dataset.exampleCount} examples)` : 'none'}</strong> · Model: <strong>{model?.ref ?? 'none'}</strong>
+        Dataset: <strong>{dataset ? `${dataset.name} (${dataset.exampleCount} examples)` : 'none'}</strong> · Model: <strong>{model?.ref ? modelRefWords(model.ref) : 'none'}</strong>
         {plan && model && (
           <span className={plan.fits ? 'ok' : 'error'} data-testid="training-memory">
             {' '}
