@@ -13,6 +13,7 @@ vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: as
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
+const { runSeries } = await import('../../src/state/runSeries.ts');
 const { readTabPref, writeTabPref } = await import('../../src/state/localPrefs.ts');
 
 const run = (id: string, over: Record<string, unknown> = {}) => ({ id, kind: 'train', name: `run ${id}`, datasetId: 'd', status: 'running', lastStep: 100, config: { ...DEFAULT_RUN_CONFIG, steps: 300 }, createdAt: 1, updatedAt: 1, ...over });
@@ -26,13 +27,25 @@ beforeEach(() => {
 
 describe('a training run the page was closed under', () => {
   it('is said above every panel, the newest first, with the others counted, and opens on the Dashboard', () => {
-    useRuns.setState({ runs: [run('a', { updatedAt: 5 }), run('b', { updatedAt: 9, lastStep: 101 }), run('c', { status: 'paused' })] as never, active: null, trainingNow: new Set() });
-    expect(strip()).toContain('The run “run b” was interrupted at step 101 of 300 (the page was closed, or its GPU worker was ended, while it ran). 1 other run was too. It resumes from its last checkpoint.');
+    useRuns.setState({ runs: [run('a', { updatedAt: 5 }), run('b', { updatedAt: 9, lastStep: 100 }), run('c', { status: 'paused' })] as never, active: null, trainingNow: new Set(), checkpointSteps: new Map([['b', 100]]) });
+    // Its row keeps the step of its last checkpoint; its curves reached step 113 before the page closed.
+    runSeries('b').setRows(Array.from({ length: 113 }, (_, i) => ({ step: i + 1, values: { loss: 1 } })));
+    expect(strip()).toContain('The run “run b” was interrupted at step 113 of 300 (the page was closed, or its GPU worker was ended, while it ran). 1 other run was too. It resumes from step 100, its last checkpoint.');
     let opened = 0;
     strip(() => opened++);
     press('Open it to resume');
     expect(useRuns.getState().selectedRunId).toBe('b');
     expect(opened).toBe(1);
+  });
+
+  it('says a run that saved no checkpoint would start again from step 0', () => {
+    useRuns.setState({ runs: [run('n', { lastStep: 0 })] as never, active: null, trainingNow: new Set(), checkpointSteps: new Map() });
+    runSeries('n').setRows(Array.from({ length: 15 }, (_, i) => ({ step: i + 1, values: { loss: 1 } })));
+    const said = strip();
+    expect(said).toContain('was interrupted at step 15 of 300');
+    expect(said).toContain('It saved no checkpoint: it would start again from step 0.');
+    expect(said).toContain('Open it');
+    expect(said).not.toContain('resume');
   });
 
   it('is not said of a run training here or in another tab, nor of a paused one', () => {

@@ -2,7 +2,8 @@
 // studio opens on whichever panel the tab showed, and only the Dashboard said the run had stopped
 // halfway. Names the newest such run, with the way to resume it; dismissed for this page.
 import { useState } from 'react';
-import { effectiveStatus, isTrainingRun, useRuns } from '../../state/runStore.ts';
+import { effectiveStatus, isTrainingRun, resumeVerb, useRuns } from '../../state/runStore.ts';
+import { useRunSeriesNumber } from '../../state/runSeries.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { interruptedWhy } from '../../worker/protocol.ts';
 import { plural } from '../format.ts';
@@ -17,13 +18,18 @@ export function InterruptedRunNote({ onOpenDashboard }: { onOpenDashboard: () =>
   const [dismissed, setDismissed] = useState<string | null>(null);
   const cut = runs.filter((r) => isTrainingRun(r) && effectiveStatus(r, active, jobRows, trainingNow) === 'interrupted').sort((a, b) => b.updatedAt - a.updatedAt);
   const run = cut[0];
+  const checkpointStep = useRuns((s) => (run ? (s.checkpointSteps.get(run.id) ?? null) : null));
+  // As the Dashboard says it: its row keeps the step of its newest checkpoint, its curves went further.
+  const curvesStep = useRunSeriesNumber(run?.id ?? '', (s) => s.steps.at(-1) ?? null);
   if (!run || !isTrainingRun(run) || run.id === dismissed) return null;
   const others = cut.length - 1;
+  const trained = Math.max(run.lastStep ?? 0, curvesStep ?? 0);
   return (
     <section className="runstrip" aria-label="Interrupted training run" data-testid="interrupted-run">
       <p>
-        The run “{run.name ?? run.id}” was interrupted at step {run.lastStep ?? 0} of {run.config.steps} ({interruptedWhy(crashed.has(run.id))}).{' '}
-        {others > 0 && `${plural(others, 'other run')} ${others === 1 ? 'was' : 'were'} too. `}It resumes from its last checkpoint.
+        The run “{run.name ?? run.id}” was interrupted at step {trained} of {run.config.steps} ({interruptedWhy(crashed.has(run.id))}).{' '}
+        {others > 0 && `${plural(others, 'other run')} ${others === 1 ? 'was' : 'were'} too. `}
+        {resumeVerb(run, checkpointStep) === 'Resume' ? `It resumes from step ${checkpointStep}, its last checkpoint.` : 'It saved no checkpoint: it would start again from step 0.'}
       </p>
       <div className="row">
         <button
@@ -32,7 +38,7 @@ export function InterruptedRunNote({ onOpenDashboard }: { onOpenDashboard: () =>
             onOpenDashboard();
           }}
         >
-          Open it to resume
+          {resumeVerb(run, checkpointStep) === 'Resume' ? 'Open it to resume' : 'Open it'}
         </button>
         <button onClick={() => setDismissed(run.id)}>Dismiss</button>
       </div>
