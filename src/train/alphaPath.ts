@@ -14,7 +14,9 @@ export interface AlphaPath {
   bounds: { alphaMin: number; alphaMax: number };
   /** Trips from one bound to the other: α at one, later at the other. */
   crossings: number;
-  /** α went back and forth rather than one way: it reached both bounds, or it spanned far more than its net change. */
+  /** α went back and forth rather than one way: from one bound to the other and back, or up and
+   * down by SWING_SPAN each over a span far wider than its net change. A drift from near one bound
+   * to the other is one way, however far. */
   swung: boolean;
 }
 
@@ -34,7 +36,11 @@ export function alphaPath(alphas: ReadonlyArray<number | null>, bounds: { alphaM
   let high = a[0];
   let at: 'min' | 'max' | null = null;
   let crossings = 0;
+  // The largest fall after a high and the largest rise after a low: a swing has both.
+  let [drop, rise] = [0, 0];
   for (const v of a) {
+    drop = Math.max(drop, high - v);
+    rise = Math.max(rise, v - low);
     low = Math.min(low, v);
     high = Math.max(high, v);
     const here = v <= bounds.alphaMin + near ? 'min' : v >= bounds.alphaMax - near ? 'max' : null;
@@ -43,7 +49,7 @@ export function alphaPath(alphas: ReadonlyArray<number | null>, bounds: { alphaM
     at = here;
   }
   const [first, last] = [a[0], a[a.length - 1]];
-  const swung = crossings > 0 || (high - low >= SWING_SPAN && high - low >= SWING_RATIO * Math.abs(last - first));
+  const swung = crossings >= 2 || (Math.min(drop, rise) >= SWING_SPAN && high - low >= SWING_RATIO * Math.abs(last - first));
   return { first, last, low, high, bounds, crossings, swung };
 }
 
@@ -58,7 +64,7 @@ const times = (n: number) => (n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times
 
 /** A swing, short, after "α" or an arm's "α₀ → final α". */
 export function alphaSwingShort(p: AlphaPath): string {
-  return p.crossings > 0
+  return p.crossings >= 2
     ? `swung between its bounds ${p.bounds.alphaMin} and ${p.bounds.alphaMax} (from one to the other ${times(p.crossings)})`
     : `swung between ${p.low.toFixed(2)} and ${p.high.toFixed(2)}, far more than its net change (${alphaChangeText(p.last - p.first)})`;
 }

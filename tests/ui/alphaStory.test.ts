@@ -64,8 +64,21 @@ describe('alphaStory', () => {
     expect(text).toContain('α swung between 0.30 and 0.70, far more than its net change (−0.040); it ended at 0.66 by chance of where the run stopped.');
   });
 
-  it('does not call a drift to one bound a swing', () => {
+  it('does not lead with the call’s weight at the last α of a swing, which ended where the run stopped', () => {
+    // DWA ending high: the last α would read as "the call got 5%", beside "it ended there by chance".
+    const endsHigh = alphaStory({ ...demo, rule: 'dwa', path: alphaPath([...dwaSwing.slice(0, 17), 0.95], BOUNDS)! });
+    expect(endsHigh.lead).toBeNull();
+    expect(endsHigh.rest.join(' ')).toContain('As α swung, the call got from 5.0% to 95.0% of the loss, against 52.3% under plain SFT.');
+  });
+
+  it('does not call a drift to one bound a swing, nor one from near one bound to the other', () => {
     expect(alphaPath([0.7, 0.8, 0.9, 0.95, 0.95], BOUNDS)!.swung).toBe(false);
+    // From near the top straight down to the bottom: one crossing, one way.
+    const fall = alphaPath([0.94, 0.8, 0.5, 0.2, 0.05], BOUNDS)!;
+    expect(fall).toMatchObject({ crossings: 1, swung: false });
+    expect(said({ ...demo, rule: 'dwa', path: fall })).toContain('so α fell: more weight on the call');
+    // Down to the bottom and back up to the top, and down again: a swing.
+    expect(alphaPath([0.94, 0.05, 0.95, 0.06], BOUNDS)!).toMatchObject({ crossings: 3, swung: true });
     expect(alphaPath([0.7, 0.68, 0.66, 0.67], BOUNDS)!.swung).toBe(false); // spans under 0.1: noise
   });
 

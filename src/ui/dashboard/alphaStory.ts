@@ -82,7 +82,9 @@ export function alphaStory(f: AlphaFacts): AlphaStory {
     share !== null && reasoningTooShort(first, share)
       ? `SSB is meant for long reasoning, where a token mean leaves the call little (the paper: ~350 reasoning tokens before a ~30-token call, under 10%). Here the reasoning is short: plain SFT already gives the call ${pct(share)}, more than SSB starts it at (1 − α₀ = ${pct(1 - first)}). The Ablation panel compares the rules and plain SFT on this data.`
       : null;
-  if (share !== null && callGotLess(last, share)) return { lead: [`${callWeightText(last, share)} (its share of the target tokens on this run’s batches).`, premise].filter(Boolean).join(' '), moved: movedText, rest };
+  // A swing's last α is where the run stopped: the call's weight is said over the range α covered.
+  if (share !== null && swung) rest.push(`As α swung, the call got from ${pct(1 - f.path.high)} to ${pct(1 - f.path.low)} of the loss, against ${pct(share)} under plain SFT.`);
+  if (share !== null && !swung && callGotLess(last, share)) return { lead: [`${callWeightText(last, share)} (its share of the target tokens on this run’s batches).`, premise].filter(Boolean).join(' '), moved: movedText, rest };
   return { lead: null, moved: movedText, rest: premise ? [...rest, premise] : rest };
 }
 
