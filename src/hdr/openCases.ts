@@ -47,13 +47,14 @@ export function examplesToMine(mineSet: Example[], minable: Example[], open: Ope
   return { examples, retried, notAsked };
 }
 
-/** What the run did with the open cases, in words, for its mining notes (none: nothing to say). */
-export function openCasesNotes(taken: ExamplesToMine, mineSetSize: number): string[] {
+/** What the run did with the open cases, in words, for its mining notes (none: nothing to say);
+ * `side`: the side of the split it mines. */
+export function openCasesNotes(taken: ExamplesToMine, mineSetSize: number, side: 'training' | 'held-out' = 'training'): string[] {
   const { retried, notAsked } = taken;
   const one = (n: number) => (n === 1 ? 'open hard case an earlier HDR run left' : 'open hard cases earlier HDR runs left');
   return [
     retried.length > 0 && `also asked ${retried.length} ${one(retried.length)} (${idList(retried)}), beside the ${plural(mineSetSize, 'example')} chosen to mine`,
-    notAsked.length > 0 && `${notAsked.length} ${one(notAsked.length)} not asked again (${idList(notAsked)}): ${notAsked.length === 1 ? 'its example is' : 'their examples are'} not among this run's training examples (held out or left out now, or not in its data)`,
+    notAsked.length > 0 && `${notAsked.length} ${one(notAsked.length)} not asked again (${idList(notAsked)}): ${notAsked.length === 1 ? 'its example is' : 'their examples are'} not among the ${side} examples this run mines (${side === 'training' ? 'held out' : 'trained on'} or left out now, or not in its data)`,
   ].filter((n): n is string => !!n);
 }
 

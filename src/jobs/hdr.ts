@@ -37,6 +37,9 @@ export interface HdrJob {
    * HDR run folder's in the CLI): asked again beside `mineSet`, so the next run retries them.
    * None for an ablation's HDR arm, which mines the same set as a run on its own would. */
   openCases?: OpenHardCase[];
+  /** The side `mineSet` was drawn from, where the open cases are looked up: the training side
+   * (`replayPool`) unless given (`studio hdr --mine eval` mines the held-out side). */
+  mineFrom?: Example[];
   /** Held-out examples for accuracy before/after each round (may be empty). */
   evalSet: Example[];
   /** Qualified training data replayed beside the HDR samples. */
@@ -134,8 +137,8 @@ export function countedHooks(outcome: { poolEnd: number; added: number }, hooks:
 
 /** The examples a job mines: its mining set and the open hard cases it takes up, found among its
  * training examples (examplesToMine). */
-export function jobExamplesToMine(job: Pick<HdrJob, 'mineSet' | 'replayPool' | 'openCases'>): ExamplesToMine {
-  return examplesToMine(job.mineSet, minableExamples(job.replayPool), job.openCases ?? []);
+export function jobExamplesToMine(job: Pick<HdrJob, 'mineSet' | 'replayPool' | 'openCases' | 'mineFrom'>): ExamplesToMine {
+  return examplesToMine(job.mineSet, minableExamples(job.mineFrom ?? job.replayPool), job.openCases ?? []);
 }
 
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
@@ -185,7 +188,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
     const mined = await mineHardCases(toMine.examples, engine, settings, ctx.signal, count);
     const minedPool = withEarlierOutputs(mined.pool, job.openCases ?? [], settings.maxFailedOutputs);
-    const notes = [...openCasesNotes(toMine, job.mineSet.length), ...mined.notes];
+    const notes = [...openCasesNotes(toMine, job.mineSet.length, job.mineFrom ? 'held-out' : 'training'), ...mined.notes];
     // Kept up to date from here on, so a run that fails later says what it mined and the rounds it
     // finished (hdr.json said "0 rounds, pool 0 → 0" beside them).
     Object.assign(outcome, { poolStart: minedPool.length, poolEnd: minedPool.length });

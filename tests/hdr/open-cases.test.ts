@@ -17,7 +17,7 @@ describe('the open hard cases the next HDR run takes up', () => {
     expect(taken).toMatchObject({ retried: ['d'], notAsked: ['gone'] });
     expect(openCasesNotes(taken, 2)).toEqual([
       'also asked 1 open hard case an earlier HDR run left (d), beside the 2 examples chosen to mine',
-      "1 open hard case an earlier HDR run left not asked again (gone): its example is not among this run's training examples (held out or left out now, or not in its data)",
+      "1 open hard case an earlier HDR run left not asked again (gone): its example is not among the training examples this run mines (held out or left out now, or not in its data)",
     ]);
     expect(openCasesNotes(examplesToMine(train, train, [open('a')]), 4)).toEqual([]);
   });

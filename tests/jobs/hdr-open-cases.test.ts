@@ -10,13 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
-import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, openCasesNotes, type HdrSettings } from '../../src/hdr/index.ts';
+import { jobExamplesToMine } from '../../src/jobs/hdr.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { HDR_FILES, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
-// Every answer wrong: every example asked is a hard case, and no sample is accepted.
-vi.mock('../../src/jobs/context.ts', async (importOriginal) => (await import('../helpers/standInGeneration.ts')).standInGeneration(await importOriginal(), () => () => 'no idea'));
+// Every answer wrong (every example asked is a hard case, and no sample is accepted), unless a test
+// sets another answer.
+const answer = vi.hoisted(() => ({ text: 'no idea' }));
+vi.mock('../../src/jobs/context.ts', async (importOriginal) => (await import('../helpers/standInGeneration.ts')).standInGeneration(await importOriginal(), () => () => answer.text));
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const example = (id: string): Example => ({ id, tools, messages: [{ role: 'user', content: `find ${id}` }], target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: id } }] }, source: 'openai' });
@@ -43,8 +46,32 @@ describe('an HDR run and the open hard cases earlier runs left', () => {
     expect(c.failed_outputs).toContain('no idea');
     expect(notes).toEqual([
       'also asked 1 open hard case an earlier HDR run left (c), beside the 1 example chosen to mine',
-      "1 open hard case an earlier HDR run left not asked again (x): its example is not among this run's training examples (held out or left out now, or not in its data)",
+      '1 open hard case an earlier HDR run left not asked again (x): its example is not among the training examples this run mines (held out or left out now, or not in its data)',
     ]);
+  });
+
+  it('an open case the model now answers right is solved: it leaves the pool', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    // Every example asks for the same call, and every answer makes it.
+    const same = (id: string): Example => ({ ...example(id), target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: 'same' } }] } });
+    answer.text = '<think>\nlookup it\n</think>\n\n<tool_call>\n{"name": "lookup", "arguments": {"q": "same"}}\n</tool_call>';
+    try {
+      const train = ['a', 'b', 'c'].map(same);
+      const store = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'hdr-open-solved-')), { model: 'tiny', data: ['d.jsonl'], adapter: null }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
+      const result = await engine.hdr({ store, settings, config: CONFIG, mineSet: train.slice(0, 1), evalSet: [], replayPool: train, adapter: null, openCases: [{ exampleId: 'c', round: 1, failedOutputs: ['an earlier wrong answer'] }] });
+      expect(result).toMatchObject({ poolStart: 0, poolEnd: 0 });
+      expect(lines(join(store.dir, HDR_FILES.mined)).map((p) => [p.id, p.valid])).toEqual([['a', true], ['c', true]]);
+      expect(readFileSync(join(store.dir, HDR_FILES.hardCases), 'utf8').trim()).toBe('');
+    } finally {
+      answer.text = 'no idea';
+    }
+  });
+
+  it('studio hdr --mine eval looks the open cases up on the held-out side it mines', () => {
+    const held = ['h1', 'h2'].map(example);
+    const taken = jobExamplesToMine({ mineSet: held.slice(0, 1), replayPool: ['a', 'b'].map(example), openCases: [{ exampleId: 'h2', round: 1, failedOutputs: [] }, { exampleId: 'a', round: 1, failedOutputs: [] }], mineFrom: held });
+    expect(taken).toMatchObject({ retried: ['h2'], notAsked: ['a'] });
+    expect(openCasesNotes(taken, 1, 'held-out')[1]).toBe('1 open hard case an earlier HDR run left not asked again (a): its example is not among the held-out examples this run mines (trained on or left out now, or not in its data)');
   });
 
   it('studio hdr --adapter of an earlier HDR run’s folder asks that run’s open hard cases again', { timeout: 300_000 }, async () => {

@@ -184,7 +184,10 @@ const hdr: CliCommand = {
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     // An earlier HDR run's open pool, asked again (a training run's folder has none).
     const openCases = f.adapter ? readOpenHardCases(f.adapter) : [];
-    const toMine = jobExamplesToMine({ mineSet, replayPool: data.train, openCases }).examples;
+    // Looked up on the side it mines: an earlier --mine eval run's open cases are held-out examples.
+    const mineFrom = mine === 'train' ? undefined : data.eval;
+    const taken = jobExamplesToMine({ mineSet, replayPool: data.train, openCases, mineFrom });
+    const toMine = taken.examples;
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     // A round line's held-out accuracy where there is none, and why ("eval not evaluated" said neither).
     const notMeasured = evalSet.length > 0 ? undefined : evalLimit === 0 ? 'not measured (--eval-limit 0)' : 'not measured (no held-out example to evaluate)';
@@ -222,13 +225,14 @@ const hdr: CliCommand = {
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const rounds: HdrRoundReport[] = [];
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
-      progress.update(`mining: answering ${toMine.length} ${mine} examples`, true);
+      progress.update(`mining: answering ${mineSet.length} ${mine} examples${taken.retried.length ? ` and ${plural(taken.retried.length, 'open hard case')}` : ''}`, true);
       return engine.hdr({
         store,
         settings,
         config,
         mineSet,
         openCases,
+        mineFrom,
         evalSet,
         replayPool: data.train,
         heldOutSamples: data.heldOutSamples,
