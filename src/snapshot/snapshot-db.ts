@@ -96,7 +96,10 @@ function trainedOnOf(row: SnapshotRunRow & Pick<TrainRunRow, 'setup'>): TrainedO
   const setup = row.setup;
   // A start stopped before its first step trained on nothing.
   if (!setup?.examples || !((row.lastStep ?? 0) > 0)) return row.datasetSummary?.trained;
-  const then = setup.dataset;
+  // A run opened from a snapshot and trained on here: its first start was the sharer's, whose
+  // dataset the snapshot recorded (the resume here keeps none of its own).
+  const imported = row.datasetSummary?.trained;
+  const then = setup.dataset ?? (imported?.examples !== undefined && imported.eval !== undefined ? { examples: imported.examples, eval: imported.eval, fingerprint: imported.fingerprint } : undefined);
   return { train: setup.examples.train, ...(then && { examples: then.examples, eval: then.eval, ...(then.fingerprint && { fingerprint: then.fingerprint }) }) };
 }
 

@@ -882,6 +882,10 @@ describe('snapshots from and into IndexedDB', () => {
     const target = freshDb();
     const opened = await saveImportedSnapshot(target, snap, 'read-only');
     expect((await snapshotFromDb(target, opened.id, { includeAdapter: false, includeCheckpoint: false })).run.dataset.trained).toEqual(snap.run.dataset.trained);
+    // Opened as resumable and trained on here (a resume records no dataset of its own): the sharer's
+    // first start is still what it trained on.
+    await target.runs.update(opened.id, { setup: { ...setup, examples: { ...setup.examples, train: 6 } }, lastStep: 35 } as never);
+    expect((await snapshotFromDb(target, opened.id, { includeAdapter: false, includeCheckpoint: false })).run.dataset.trained).toEqual({ train: 6, examples: 8, eval: 1, fingerprint: then.fingerprint });
 
     // A run started before the dataset was kept says only how many it trained on; one that never
     // trained says nothing of it.
