@@ -68,8 +68,6 @@ function fromTo(a: number, b: number, one: boolean, f: (v: number) => string): s
   return one ? f(a) : `${f(a)} → ${f(b)}`;
 }
 
-/** Before an SSB run on training examples none of which has reasoning: its α has nothing to weigh,
- * so it trains as plain SFT; the studio says so beside the loss choice, the CLI said nothing. */
 /** Why training --model on this data cannot teach it to answer: the share of the training
  * examples' tokens it has no embedding for (the embedded tiny model's), or null. */
 export function unseenTokensNote(model: LoadedModel, train: Example[], modelArg: string): string | null {
@@ -78,6 +76,8 @@ export function unseenTokensNote(model: LoadedModel, train: Example[], modelArg:
   return text && `${text} A released model (--model Qwen/Qwen2.5-0.5B-Instruct) has an embedding for every token.`;
 }
 
+/** Before an SSB run on training examples none of which has reasoning: its α has nothing to weigh,
+ * so it trains as plain SFT; the studio says so beside the loss choice, the CLI said nothing. */
 export function nothingToBalanceNote(config: Pick<RunConfig, 'loss'>, train: Example[], then = 'the run trains the calls as plain SFT (--loss sft) would'): string | null {
   if (config.loss !== 'ssb' || train.length === 0 || train.some((e) => e.target.reasoning?.trim())) return null;
   return `none of the training examples has reasoning (<think>…</think>), so SSB has nothing to balance: α weighs no reasoning loss and ${then}`;
