@@ -95,6 +95,9 @@ export interface DatasetSummary {
   included: number;
   /** On the training side and included: what training takes (the rest of `train` is left out). */
   trainIncluded: number;
+  /** Held out, included and no HDR sample: what an evaluation asks (jobs/data.ts byEvalRole leaves
+   * out the samples a re-split put on the held-out side). Absent in summaries made before. */
+  evaluated?: number;
   /** Later steps of a task (the prompt holds earlier calls: call-turns.ts followsCalls), and of
    * them those held out and used, which the evaluation counts apart; absent when there are none. */
   laterSteps?: { examples: number; heldOutUsed: number };
@@ -240,6 +243,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   let train = 0;
   let included = 0;
   let trainIncluded = 0;
+  let evaluated = 0;
   let python = 0;
   let edited = 0;
   const laterSteps = { examples: 0, heldOutUsed: 0 };
@@ -282,6 +286,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
       if (r.included === 1 && r.split === 'train') trainIncluded++;
+      if (r.included === 1 && r.split === 'eval' && r.example.source !== 'hdr') evaluated++;
       if (r.example.target.callSyntax === 'python') python++;
       if (followsCalls(r.example.messages)) {
         laterSteps.examples++;
@@ -318,7 +323,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     texts,
     failing: Uint8Array.from(failing),
     uses: Uint8Array.from(uses),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }), ...(repeated.heldOut > 0 && { repeated }), ...(byQuestion && { questions: { total: questions.size, heldOut: heldOutQuestions.size } }) },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, evaluated, flaggedOnly, ...(laterSteps.examples > 0 && { laterSteps }), ...(edited > 0 && { edited }), ...(repeated.heldOut > 0 && { repeated }), ...(byQuestion && { questions: { total: questions.size, heldOut: heldOutQuestions.size } }) },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };

@@ -27,10 +27,11 @@ afterEach(() => {
 
 const dataset = { id: 'd', name: 'my calls.jsonl', createdAt: 1, exampleCount: 400, fingerprint: 'sha256:x', split: { seed: 1, evalFraction: 0.1 } };
 /** The form with a dataset whose summary counts `heldOut` held-out examples in use (null: not counted yet). */
-function form(heldOut: number | null): string {
+function form(heldOut: number | null, hdrSamplesHeldOut = 0): string {
   useDatasets.setState({ datasets: [dataset] as never, selectedId: 'd' } as never);
   const key = `summary\u0001${datasetStamp(dataset as never)}`;
-  useDatasetAnswers.setState({ answers: heldOut === null ? {} : { [key]: { value: { included: 360 + heldOut, trainIncluded: 360 }, asking: false, progress: null } } });
+  const value = heldOut === null ? null : { included: 360 + heldOut + hdrSamplesHeldOut, trainIncluded: 360, ...(hdrSamplesHeldOut > 0 && { evaluated: heldOut }) };
+  useDatasetAnswers.setState({ answers: value === null ? {} : { [key]: { value, asking: false, progress: null } } });
   return renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false })).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
 }
 const text = (html: string, testId: string) => new RegExp(`data-testid="${testId}">([^<]*)<`).exec(html)?.[1];
@@ -51,6 +52,8 @@ describe('the Ablation form’s cost', () => {
     // More held out than the limit: that many of them. Not counted yet: up to the limit.
     expect(text(form(500), 'ablation-work')).toContain('Then the base model and each of the 6 arms answer 64 of the 500 held-out examples: 448 answers');
     expect(text(form(null), 'ablation-work')).toContain('Then the base model and each of the 6 arms answer up to 64 held-out examples: up to 448 answers');
+    // HDR samples a re-split put on the held-out side are not asked: the evaluated count, not the used one.
+    expect(text(form(40, 3), 'ablation-work')).toContain('answer all 40 held-out examples: 280 answers');
     // Without the HDR arm, no word of it.
     useJobs.setState({ ablationDraft: { ...DEFAULT_ABLATION_DRAFT, rules: ['grad'], hdrRule: null } });
     expect(text(form(40), 'ablation-work')).toMatch(/^3 arms train 300 steps each: 900 training steps\. Then the base model and each of the 3 arms answer all 40 held-out examples: 160 answers/);

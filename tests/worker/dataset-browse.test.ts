@@ -64,7 +64,7 @@ const summaryOf = (rows: ExampleRow[]) => {
   const flaggedOnly = Object.fromEntries(QUALITY_RULES.map((rule) => [rule, { examples: only(rule).length, used: only(rule).filter((r) => r.included === 1).length }]));
   // Split by question (every dataset saved here without settings): the distinct questions asked.
   const questions = (of: ExampleRow[]) => new Set(of.map((r) => questionOf(r.example))).size;
-  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length, flaggedOnly, questions: { total: questions(rows), heldOut: questions(rows.filter((r) => r.split === 'eval')) } };
+  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length, evaluated: rows.filter((r) => r.split === 'eval' && r.included === 1 && r.example.source !== 'hdr').length, flaggedOnly, questions: { total: questions(rows), heldOut: questions(rows.filter((r) => r.split === 'eval')) } };
 };
 
 describe('a dataset read in the worker', () => {
@@ -133,6 +133,14 @@ describe('a dataset read in the worker', () => {
     expect(trained).toBeLessThan(s.train); // some training-side examples fail the check
     expect(s.trainIncluded).toBe(trained);
     expect(s.included - s.trainIncluded).toBe((await evalExamples(db, d.id)).length);
+    expect(s.evaluated).toBe(s.included - s.trainIncluded);
+    // An HDR sample of a held-out question (a re-split put it there) is held out and used, yet no
+    // evaluation asks it (byEvalRole): the Ablation form counts the answers it will give by `evaluated`.
+    const held = (await evalExamples(db, d.id))[0];
+    await addHdrExamples(db, d.id, [{ ...held, id: `${held.id}#hdr-r1-0`, target: { ...held.target, reasoning: 'Book it.' }, source: 'hdr' as const, hdrRound: 1 }]);
+    const after = await summary(d.id);
+    expect(after.included - after.trainIncluded).toBe(s.included - s.trainIncluded + 1);
+    expect(after.evaluated).toBe(s.evaluated);
   });
 
   it('counts the examples that answer after earlier calls (later steps of a task), and those held out and used', async () => {

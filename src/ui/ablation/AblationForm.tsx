@@ -34,7 +34,7 @@ export function AblationForm({ datasetId, disabled, onOpenTraining }: { datasetI
   // The held-out examples in use (evaluated when held out): what every arm answers, up to the limit.
   const dataset = useDatasets((s) => s.datasets.find((x) => x.id === datasetId));
   const counts = useDatasetSummary(dataset).value;
-  const heldOut = counts ? counts.included - counts.trainIncluded : null;
+  const heldOut = counts ? (counts.evaluated ?? counts.included - counts.trainIncluded) : null;
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
