@@ -36,6 +36,9 @@ describe('the α note of an SSB run', () => {
       'SSB gave the call less weight than plain SFT would: 8.0% of the loss, against 52.4% under plain SFT (its share of the target tokens on this run’s batches). SSB is meant for long reasoning, where a token mean leaves the call little (the paper: ~350 reasoning tokens before a ~30-token call, under 10%). Here the reasoning is short: plain SFT already gives the call 52.4%, more than SSB starts it at (1 − α₀ = 30.0%). The Ablation panel compares the rules and plain SFT on this data.',
     );
     expect(alpha).toBe('α weighs the reasoning (CoT) loss and 1 − α the call loss. α has moved +0.22 since step 1.');
+    // Only the finding is bold; why follows in plain type.
+    const html = renderNow(createElement(AlphaNote, { runId: 'demo', loss: 'ssb', rule: 'grad', bounds: { alphaMin: 0.05, alphaMax: 0.95 } }));
+    expect(html).toMatch(/<strong>SSB gave the call less weight than plain SFT would: [^<]*batches\)\.<\/strong>(<!-- -->)? SSB is meant for long reasoning/);
     expect(why).toMatch(/^The grad rule \(the paper’s\) moves α toward the segment whose loss is lower/);
   });
 

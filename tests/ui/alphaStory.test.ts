@@ -14,7 +14,7 @@ const demo: AlphaFacts = { rule: 'grad', path: path(0.7, 0.9085), sftCallShare: 
 /** The story as the note reads it, in order. */
 const said = (f: AlphaFacts) => {
   const s = alphaStory(f);
-  return [s.lead, s.moved, ...s.rest].filter(Boolean).join(' ');
+  return [s.lead, s.leadWhy, s.moved, ...s.rest].filter(Boolean).join(' ');
 };
 
 describe('alphaStory', () => {

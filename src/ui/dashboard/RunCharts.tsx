@@ -73,6 +73,7 @@ export function AlphaNote({ runId, loss, rule = 'grad', bounds = BALANCE_DEFAULT
       {story?.lead && (
         <p data-testid="alpha-lead">
           <strong>{story.lead}</strong>
+          {story.leadWhy && ` ${story.leadWhy}`}
         </p>
       )}
       <p>

@@ -46,8 +46,10 @@ export function reasoningTooShort(alpha0: number, sftCallShare: number): boolean
 }
 
 export interface AlphaStory {
-  /** Said first, where SSB gave the call less weight than plain SFT would (with why, where the reasoning is short). */
+  /** Said first, where SSB gave the call less weight than plain SFT would; `leadWhy` after it,
+   * where the reasoning is short (SSB's premise does not hold). */
   lead: string | null;
+  leadWhy?: string;
   /** How α moved (or swung) since step 1. */
   moved: string;
   /** Why, by the run's rule; then SSB's premise, where the lead did not say it. */
@@ -84,7 +86,7 @@ export function alphaStory(f: AlphaFacts): AlphaStory {
       : null;
   // A swing's last α is where the run stopped: the call's weight is said over the range α covered.
   if (share !== null && swung) rest.push(`As α swung, the call got from ${pct(1 - f.path.high)} to ${pct(1 - f.path.low)} of the loss, against ${pct(share)} under plain SFT.`);
-  if (share !== null && !swung && callGotLess(last, share)) return { lead: [`${callWeightText(last, share)} (its share of the target tokens on this run’s batches).`, premise].filter(Boolean).join(' '), moved: movedText, rest };
+  if (share !== null && !swung && callGotLess(last, share)) return { lead: `${callWeightText(last, share)} (its share of the target tokens on this run’s batches).`, ...(premise && { leadWhy: premise }), moved: movedText, rest };
   return { lead: null, moved: movedText, rest: premise ? [...rest, premise] : rest };
 }
 
