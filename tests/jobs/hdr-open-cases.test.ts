@@ -94,5 +94,7 @@ describe('an HDR run and the open hard cases earlier runs left', () => {
     expect(lines(join(dir, 'second', HDR_FILES.mined)).map((p) => p.id)).toEqual(['a0', 'a5']);
     expect(lines(join(dir, 'second', HDR_FILES.hardCases)).find((h) => h.id === 'a5').failed_outputs[0]).toBe('an earlier wrong answer');
     expect(said).toContain('note: also asked 1 open hard case an earlier HDR run left (a5), beside the 1 example chosen to mine');
+    // Its rounds retrain on words the embedded model has no embedding for ("lookup"), and it says so.
+    expect(said.some((l) => /^note: \d+% of this data’s tokens \(counted in 8 of its training examples\) are ones --model public\/models\/tiny-qwen3 has no embedding for/.test(l))).toBe(true);
   });
 });

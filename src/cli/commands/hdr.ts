@@ -26,6 +26,7 @@ import { retrainConfig } from '../../jobs/hdrRetrain.ts';
 import { whyNoneToMine } from '../../jobs/noneToMine.ts';
 import { readOpenHardCases, RunFolderStore } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
+import { unseenTokensNote } from '../runSummary.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
 const usage = `usage: studio hdr --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -210,7 +211,10 @@ const hdr: CliCommand = {
     if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
-    const { engine } = await described.engine();
+    const { engine, model: loaded } = await described.engine();
+    // Its rounds retrain on these examples: a model that cannot read them learns nothing from them.
+    const unseen = unseenTokensNote(loaded, data.train, modelArg);
+    if (unseen) console.error(`note: ${unseen}`);
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
     // also under other --alpha-min / --alpha-max than the folder's run learned it with.
     const kept = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
