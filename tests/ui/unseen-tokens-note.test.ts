@@ -7,7 +7,7 @@ import { renderNow } from '../helpers/render.ts';
 
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => undefined }) }));
 const views = vi.hoisted(() => ({ unseen: null as unknown }));
-vi.mock('../../src/state/datasetViews.ts', () => ({ useUnseenTokens: () => ({ value: views.unseen, error: null }) }));
+vi.mock('../../src/state/datasetViews.ts', async (original) => ({ ...(await original<typeof import('../../src/state/datasetViews.ts')>()), useUnseenTokens: () => ({ value: views.unseen, error: null }) }));
 
 const { UnseenTokensNote } = await import('../../src/ui/training/UnseenTokensNote.tsx');
 const { EMBEDDED_REF, useModel } = await import('../../src/state/modelStore.ts');
@@ -42,5 +42,15 @@ describe('the note on tokens the model has no embedding for', () => {
     views.unseen = { examples: 200, tokens: 10_000, unseen: 2_800, known: 547, vocab: 151_936 };
     useModel.setState({ info: null });
     expect(renderNow(createElement(UnseenTokensNote, { datasetId: 'd' }))).toBe('');
+  });
+
+  it('is said before an HDR run and an ablation too, whose runs retrain on the data', async () => {
+    loaded(EMBEDDED_REF);
+    views.unseen = { examples: 200, tokens: 10_000, unseen: 2_800, known: 547, vocab: 151_936 };
+    const { HdrForm } = await import('../../src/ui/eval/HdrForm.tsx');
+    const { AblationForm } = await import('../../src/ui/ablation/AblationForm.tsx');
+    expect(renderNow(createElement(HdrForm, { datasetId: 'd', disabled: false }))).toContain('data-testid="unseen-tokens-note"');
+    expect(renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false, onOpenTraining: () => undefined }))).toContain('data-testid="unseen-tokens-note"');
+    expect(renderNow(createElement(HdrForm, { datasetId: null, disabled: false }))).not.toContain('unseen-tokens-note');
   });
 });

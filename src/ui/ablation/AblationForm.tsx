@@ -17,6 +17,7 @@ import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts';
 import { heldOutChanceNote } from '../../eval/pairedTest.ts';
 import { plural } from '../format.ts';
+import { UnseenTokensNote } from '../training/UnseenTokensNote.tsx';
 
 export function AblationForm({ datasetId, disabled, onOpenTraining }: { datasetId: string | null; disabled: boolean; onOpenTraining?: () => void }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -114,6 +115,8 @@ export function AblationForm({ datasetId, disabled, onOpenTraining }: { datasetI
       <p className="muted small" data-testid="ablation-held-out-note">
         {heldOutChanceNote(heldOut === null ? d.evalLimit : Math.min(d.evalLimit, heldOut))}
       </p>
+      {/* Its runs retrain on the data, as the Training panel's would. */}
+      {datasetId && <UnseenTokensNote datasetId={datasetId} />}
       <PlanFailedNote />
       <div className="row">
         <KeepFocusButton className="primary" data-testid="start-ablation" disabled={!!problem || !!running} reasonId={problem ? 'ablation-problem' : null} onClick={() => datasetId && void start(datasetId)}>

@@ -8,6 +8,7 @@ import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
+import { UnseenTokensNote } from '../training/UnseenTokensNote.tsx';
 
 export function HdrForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const { hdrDraft: d, setHdrDraft, startHdr, running } = useJobs();
@@ -38,6 +39,8 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
         <NumberField id="hdr-replay" label="Replay share" value={s.replayShare} min={0} max={0.95} step={0.05} onChange={(replayShare) => setS({ replayShare })} />
         <NumberField id="hdr-tokens" label="Max new tokens" value={s.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setS({ maxNewTokens })} />
       </div>
+      {/* Its runs retrain on the data, as the Training panel's would. */}
+      {datasetId && <UnseenTokensNote datasetId={datasetId} />}
       <PlanFailedNote />
       <KeepFocusButton className="primary" data-testid="start-hdr" disabled={!!blocked || !!running} reasonId={blocked ? 'hdr-problem' : null} onClick={() => datasetId && void startHdr(datasetId)}>
         Start HDR
