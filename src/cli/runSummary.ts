@@ -10,7 +10,7 @@ import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import { segmentGaps } from '../train/ssb.ts';
 import type { LoadedModel } from '../jobs/context.ts';
 import { unseenTokens } from '../model/tokenCoverage.ts';
-import { unseenTokensText } from '../model/unseenTokens.ts';
+import { UNSEEN_THEN_EVALUATING, unseenTokensText } from '../model/unseenTokens.ts';
 
 /** The skipped examples in one sentence, after the notes that name each (`messages`: the training
  * ones, then `heldOut` held-out ones; `unrendered` of the training ones the template cannot render). */
@@ -68,11 +68,13 @@ function fromTo(a: number, b: number, one: boolean, f: (v: number) => string): s
   return one ? f(a) : `${f(a)} → ${f(b)}`;
 }
 
-/** Why training --model on this data cannot teach it to answer: the share of the training
- * examples' tokens it has no embedding for (the embedded tiny model's), or null. */
-export function unseenTokensNote(model: LoadedModel, train: Example[], modelArg: string): string | null {
+/** Why training --model on this data cannot teach it to answer (`evaluating`: why its answers to
+ * these held-out examples say little): the share of the examples' tokens it has no embedding for
+ * (the embedded tiny model's), or null. */
+export function unseenTokensNote(model: LoadedModel, examples: Example[], modelArg: string, evaluating = false): string | null {
   if (!model.tokensWithEmbedding) return null;
-  const text = unseenTokensText(unseenTokens(model.tokenizer, train, model.tokensWithEmbedding, model.spec.vocabSize), `--model ${modelArg}`);
+  const words = evaluating ? { side: 'held-out' as const, then: UNSEEN_THEN_EVALUATING } : {};
+  const text = unseenTokensText(unseenTokens(model.tokenizer, examples, model.tokensWithEmbedding, model.spec.vocabSize), `--model ${modelArg}`, words);
   return text && `${text} A released model (--model Qwen/Qwen2.5-0.5B-Instruct) has an embedding for every token.`;
 }
 

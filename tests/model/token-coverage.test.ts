@@ -113,12 +113,14 @@ describe('how much of a dataset the model cannot read', () => {
     expect(unseenTokensText({ ...u, tokens: 0, unseen: 0 }, 'm')).toBeNull();
   });
 
-  it('studio train’s note names --model and a model that can; none for the demo', () => {
+  it('studio train’s note names --model and a model that can, studio eval’s what its accuracy is worth; none for the demo', () => {
     expect(unseenTokensNote(embedded, demo, EMBEDDED)).toBeNull();
     const note = unseenTokensNote(embedded, foreign(40), EMBEDDED);
     expect(note).toMatch(/^\d+% of this data’s tokens \(counted in 40 of its training examples\) are ones --model public\/models\/tiny-qwen3 has no embedding for: /);
     expect(note).toMatch(/ A released model \(--model Qwen\/Qwen2\.5-0\.5B-Instruct\) has an embedding for every token\.$/);
     expect(unseenTokensNote({ ...embedded, tokensWithEmbedding: undefined }, foreign(40), EMBEDDED)).toBeNull();
+    // studio eval's: of the held-out examples it asks, and what an accuracy on them is worth.
+    expect(unseenTokensNote(embedded, foreign(40), EMBEDDED, true)).toMatch(/^\d+% of this data’s tokens \(counted in 40 of its held-out examples\) .* It cannot read these requests: its accuracy on them says nothing of what it would learn on data it can read\. A released model/);
   });
 
   it('the worker counts the included training side of a stored dataset with the loaded model; nothing without one', async () => {

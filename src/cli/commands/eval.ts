@@ -27,6 +27,7 @@ import { GgufOfAnotherModelError, openGgufWeights } from '../../export/ggufReadB
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelFiles } from '../../model/model-files.ts';
 import type { LoadedModel } from '../../jobs/context.ts';
+import { unseenTokensNote } from '../runSummary.ts';
 
 const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] --out <predictions.jsonl> [options]
 ${DATA_FLAG_HELP}
@@ -290,7 +291,9 @@ const evalCommand: CliCommand = {
     const adapter = f.gguf !== undefined ? null : ((await readAdapter(described.model.spec, f.adapter, modelArg)) ?? null);
     const gguf = f.gguf === undefined ? null : await ggufModelFiles(f.gguf, modelArg, described.model);
     if (gguf) console.error(`answering with the weights of ${f.gguf} (${gguf.fileType ?? 'GGUF'}), read as llama.cpp reads them, and the config and tokenizer of ${modelArg}`);
-    const { engine } = await described.engine(gguf?.files);
+    const { engine, model: loaded } = await described.engine(gguf?.files);
+    const unseen = unseenTokensNote(loaded, examples, modelArg, true);
+    if (unseen) console.error(`note: ${unseen}`);
     const t0 = performance.now();
     // Ctrl-C ends the evaluation after the batch in flight and writes what was checked (it lost
     // every answer of an hours-long run).
