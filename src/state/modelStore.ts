@@ -6,11 +6,12 @@
 import { useOnnxExport } from './onnxExportStore.ts';
 import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
-import { unlessModelInUse, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
+import { EMBEDDED_MODEL_REF, unlessModelInUse, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { deleteCachedModel, listCachedModels, type CachedModel } from './cachedModels.ts';
 
-export const EMBEDDED_REF = 'embedded:tiny-qwen3';
+/** How runs name the embedded model (one reference for the worker and the page). */
+export const EMBEDDED_REF = EMBEDDED_MODEL_REF;
 
 /** The shape the trainer allocates for these settings (LoRA dropout adds its scratch buffers), and
  * the accumulation a suggested smaller micro-batch keeps the optimizer batch with: the form's draft

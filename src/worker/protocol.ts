@@ -46,7 +46,7 @@ export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { unseenTokensText, type UnseenTokens } from '../model/unseenTokens.ts';
-export { modelRefWords } from '../model/model-ref.ts';
+export { EMBEDDED_MODEL_REF, modelRefWords } from '../model/model-ref.ts';
 import type { UnseenTokens } from '../model/unseenTokens.ts';
 export { DEFAULT_DECODE, decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/decoding.ts';
 export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, noRoundsText, roundAccuracyText, roundCancelledText, roundCutOffText, roundNotes, roundSkippedText } from '../hdr/stopReason.ts';
